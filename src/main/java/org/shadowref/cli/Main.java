@@ -1,0 +1,62 @@
+package org.shadowref.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+
+/** {@code ./shadowref COMMAND}: the entry point. */
+@Command(
+    name = "shadowref",
+    mixinStandardHelpOptions = true,
+    version = "shadowref 0.1.0",
+    description = "A checked reference implementation of x86 shadow paging.",
+    subcommands = {
+      CommandLine.HelpCommand.class,
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line; the exit code is returned rather than passed to {@code System.exit}. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setParameterExceptionHandler(Main::badArguments);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          err.println("shadowref " + commandLine.getCommandName() + ": internal error: " + rootCause(e));
+          err.flush();
+          return 3;
+        });
+    return cli.execute(args);
+  }
+
+  private static int badArguments(ParameterException e, String[] args) {
+    CommandLine cli = e.getCommandLine();
+    PrintWriter err = cli.getErr();
+    err.println("shadowref " + cli.getCommandName() + ": " + e.getMessage());
+    err.println("Try './shadowref " + (cli.getParent() == null ? "" : cli.getCommandName() + " ") + "--help'.");
+    err.flush();
+    cli.getOut().println(new Summary(cli.getCommandName()).put("error", e.getMessage()).line());
+    cli.getOut().flush();
+    return SummaryCommand.EXIT_BAD_INPUT;
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.toString();
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

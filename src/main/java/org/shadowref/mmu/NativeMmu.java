@@ -1,0 +1,69 @@
+package org.shadowref.mmu;
+
+import org.shadowref.arch.Access;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.qual.Gpa;
+import org.shadowref.arch.qual.Gva;
+import org.shadowref.memory.GuestPhysicalMemory;
+import org.shadowref.memory.P2mType;
+
+/**
+ * The native oracle for one access: what a real CPU, running the guest on its own page tables,
+ * does with a linear address. Paging off maps linear to guest-physical 1:1; then the P2M decides
+ * whether the access reaches RAM or exits.
+ */
+public final class NativeMmu {
+  private final GuestPhysicalMemory memory;
+  private final GuestTables tables;
+  private final CpuModel cpu;
+  private final WalkResult scratch = new WalkResult();
+
+  public NativeMmu(GuestPhysicalMemory memory, CpuModel cpu) {
+    this.memory = memory;
+    this.tables = new GuestTables(memory);
+    this.cpu = cpu;
+  }
+
+  public CpuModel cpu() {
+    return cpu;
+  }
+
+  /** Translates and checks one access, setting A/D in the guest tables when it succeeds. */
+  public AccessOutcome translate(ControlRegisters regs, @Gva long va, Access access) {
+    long gpa;
+    PagingMode mode = regs.pagingMode();
+    if (mode == null) {
+      gpa = va & 0xFFFF_FFFFL;
+    } else {
+      Walker.walk(tables, regs, cpu, va, access, true, scratch);
+      if (!scratch.ok()) {
+        return AccessOutcome.guestFault(scratch.errorCode(), va);
+      }
+      gpa = scratch.translated();
+    }
+    return physicalOutcome(memory, Addr.gpa(gpa), access);
+  }
+
+  /** The last walk's details (valid after a {@link #translate} with paging on). */
+  public WalkResult lastWalk() {
+    return scratch;
+  }
+
+  /** Where an access to guest-physical {@code gpa} lands, by the P2M type of its frame. */
+  public static AccessOutcome physicalOutcome(GuestPhysicalMemory memory, @Gpa long gpa, Access access) {
+    P2mType type = memory.p2m().type(Addr.gfnOf(gpa));
+    switch (type) {
+      case RAM:
+        return AccessOutcome.ok(memory.machineAddress(gpa));
+      case RAM_RO:
+        return access.isWrite() ? AccessOutcome.mmio(gpa) : AccessOutcome.ok(memory.machineAddress(gpa));
+      case MMIO:
+        return AccessOutcome.mmio(gpa);
+      default:
+        return AccessOutcome.unmapped(gpa);
+    }
+  }
+}
