@@ -1,0 +1,128 @@
+package org.shadowref.shadow;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.qual.Gfn;
+import org.shadowref.arch.qual.Mfn;
+import org.shadowref.memory.GuestPhysicalMemory;
+import org.shadowref.memory.MachineMemory;
+import org.shadowref.memory.P2m;
+
+/**
+ * The guest as a whole: machine memory (guest RAM and, for the engines, shadow frames), the
+ * P2M, the vCPUs and the CPU model. Machine frames below {@link #guestFrameLimit()} belong to
+ * the guest; frames from there up are the hypervisor's (where engines keep shadows).
+ */
+public final class GuestMachine {
+  private final MachineMemory machine;
+  private final P2m p2m;
+  private final GuestPhysicalMemory physical;
+  private final CpuModel cpu;
+  private final Vcpu[] vcpus;
+  private final int guestFrameLimit;
+
+  public GuestMachine(MachineMemory machine, P2m p2m, CpuModel cpu, Vcpu[] vcpus, int guestFrameLimit) {
+    if (guestFrameLimit > machine.frameCount()) {
+      throw new IllegalArgumentException("guest frames exceed machine memory");
+    }
+    this.machine = machine;
+    this.p2m = p2m;
+    this.physical = new GuestPhysicalMemory(machine, p2m);
+    this.cpu = cpu;
+    this.vcpus = vcpus;
+    this.guestFrameLimit = guestFrameLimit;
+  }
+
+  public MachineMemory machine() {
+    return machine;
+  }
+
+  public P2m p2m() {
+    return p2m;
+  }
+
+  public GuestPhysicalMemory physical() {
+    return physical;
+  }
+
+  public CpuModel cpu() {
+    return cpu;
+  }
+
+  public int vcpuCount() {
+    return vcpus.length;
+  }
+
+  public Vcpu vcpu(int id) {
+    if (id < 0 || id >= vcpus.length) {
+      throw new IllegalArgumentException("no vcpu " + id + " (the guest has " + vcpus.length + ")");
+    }
+    return vcpus[id];
+  }
+
+  /** Machine frames {@code [0, guestFrameLimit)} may back guest RAM; the rest are the hypervisor's. */
+  public int guestFrameLimit() {
+    return guestFrameLimit;
+  }
+
+  public boolean isGuestFrame(@Mfn long mfn) {
+    return mfn >= 0 && mfn < guestFrameLimit;
+  }
+
+  public GuestMachine copy() {
+    Vcpu[] copied = new Vcpu[vcpus.length];
+    for (int i = 0; i < vcpus.length; i++) {
+      copied[i] = vcpus[i].copy();
+    }
+    return new GuestMachine(machine.copy(), p2m.copy(), cpu, copied, guestFrameLimit);
+  }
+
+  /** A hash of what the guest can observe: RAM contents through the P2M, the P2M, the vCPUs. */
+  public long guestFingerprint() {
+    long h = p2m.hash();
+    for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
+      @Gfn long g = Addr.gfn(gfn);
+      if (p2m.type(g).isRam()) {
+        h = h * 0x100_0000_01B3L + machine.frameHash(p2m.mfn(g));
+      }
+    }
+    for (Vcpu vcpu : vcpus) {
+      h = h * 31 + vcpu.fingerprint();
+    }
+    return h;
+  }
+
+  /**
+   * The first difference the guest could observe between this and {@code other}, or null when
+   * they agree: a guest frame whose contents differ, a P2M entry, a vCPU register.
+   */
+  public @Nullable String firstGuestDifference(GuestMachine other) {
+    if (!p2m.equals(other.p2m)) {
+      return "the P2M differs";
+    }
+    for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
+      @Gfn long g = Addr.gfn(gfn);
+      if (p2m.type(g).isRam() && !machine.frameEquals(p2m.mfn(g), other.machine, other.p2m.mfn(g))) {
+        return "guest frame " + Addr.hex(gfn) + " differs" + firstWordDifference(g, other);
+      }
+    }
+    for (int i = 0; i < vcpus.length; i++) {
+      if (!vcpus[i].regs().equals(other.vcpus[i].regs()) || !vcpus[i].cpu().equals(other.vcpus[i].cpu())) {
+        return "vcpu" + i + " differs: " + vcpus[i] + " vs " + other.vcpus[i];
+      }
+    }
+    return null;
+  }
+
+  private String firstWordDifference(@Gfn long gfn, GuestMachine other) {
+    for (int offset = 0; offset < Addr.PAGE_SIZE; offset += 8) {
+      long mine = machine.read(Addr.maddrOf(p2m.mfn(gfn), offset), 8);
+      long theirs = other.machine.read(Addr.maddrOf(other.p2m.mfn(gfn), offset), 8);
+      if (mine != theirs) {
+        return " at offset " + Addr.hex(offset) + ": " + Addr.hex(mine) + " vs " + Addr.hex(theirs);
+      }
+    }
+    return "";
+  }
+}

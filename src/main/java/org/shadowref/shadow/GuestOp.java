@@ -1,0 +1,130 @@
+package org.shadowref.shadow;
+
+import java.util.Arrays;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gva;
+
+/**
+ * One thing a guest vCPU does that paging can observe. The same operations drive the native
+ * machine, the reference engine and the optimized engine; traces, models and generated
+ * campaigns are sequences of them.
+ */
+public sealed interface GuestOp
+    permits GuestOp.MemoryAccess,
+        GuestOp.Execute,
+        GuestOp.LoadCr3,
+        GuestOp.Invlpg,
+        GuestOp.FlushTlb,
+        GuestOp.SetControl {
+
+  /** The vCPU that performs the operation. */
+  int vcpu();
+
+  /**
+   * A plain load, store or instruction fetch of {@code size} bytes at {@code va}; a store writes
+   * the low {@code size} bytes of {@code value} (a {@code MOV} whose operands are known).
+   */
+  record MemoryAccess(int vcpu, @Gva long va, AccessKind kind, boolean user, int size, long value)
+      implements GuestOp {
+    public MemoryAccess {
+      if (size != 1 && size != 2 && size != 4 && size != 8) {
+        throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
+      }
+      if (Addr.pageOffset(va) + size > Addr.PAGE_SIZE) {
+        throw new IllegalArgumentException("access at " + Addr.hex(va) + " crosses a page");
+      }
+    }
+
+    @Override
+    public String toString() {
+      String what = kind.name().toLowerCase(java.util.Locale.ROOT);
+      String value = kind == AccessKind.WRITE ? " value=" + Addr.hex(this.value) : "";
+      return "v" + vcpu + " " + (user ? "user " : "kernel ") + what + size + " " + Addr.hex(va) + value;
+    }
+  }
+
+  /**
+   * Executes one instruction given as bytes, with the general registers set to {@code gprs}
+   * first (16 values, RAX..R15): how guests really write page tables.
+   */
+  record Execute(int vcpu, byte[] code, boolean user, long[] gprs) implements GuestOp {
+    public Execute {
+      if (gprs.length != 16) {
+        throw new IllegalArgumentException("an Execute needs 16 register values, got " + gprs.length);
+      }
+      code = code.clone();
+      gprs = gprs.clone();
+    }
+
+    @Override
+    public byte[] code() {
+      return code.clone();
+    }
+
+    @Override
+    public long[] gprs() {
+      return gprs.clone();
+    }
+
+    @Override
+    public boolean equals(@Nullable Object other) {
+      return other instanceof Execute
+          && ((Execute) other).vcpu == vcpu
+          && ((Execute) other).user == user
+          && Arrays.equals(((Execute) other).code, code)
+          && Arrays.equals(((Execute) other).gprs, gprs);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * (31 * vcpu + Arrays.hashCode(code)) + Arrays.hashCode(gprs) + (user ? 1 : 0);
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder bytes = new StringBuilder();
+      for (byte b : code) {
+        bytes.append(String.format("%02x", b & 0xFF));
+      }
+      return "v" + vcpu + " " + (user ? "user " : "kernel ") + "exec " + bytes;
+    }
+  }
+
+  /** {@code MOV CR3}: switch address space (flushes non-global translations). */
+  record LoadCr3(int vcpu, long cr3) implements GuestOp {
+    @Override
+    public String toString() {
+      return "v" + vcpu + " load-cr3 " + Addr.hex(cr3);
+    }
+  }
+
+  /** {@code INVLPG va}: drop any translation of the page containing {@code va}. */
+  record Invlpg(int vcpu, @Gva long va) implements GuestOp {
+    @Override
+    public String toString() {
+      return "v" + vcpu + " invlpg " + Addr.hex(va);
+    }
+  }
+
+  /** A full TLB flush, global entries included (as a CR4.PGE toggle does). */
+  record FlushTlb(int vcpu) implements GuestOp {
+    @Override
+    public String toString() {
+      return "v" + vcpu + " flush";
+    }
+  }
+
+  /**
+   * Writes CR0, CR4, EFER and RFLAGS together (paging on/off, WP, PSE, SMEP, SMAP, NXE, AC),
+   * keeping CR3.
+   */
+  record SetControl(int vcpu, long cr0, long cr4, long efer, long rflags) implements GuestOp {
+    @Override
+    public String toString() {
+      return "v" + vcpu + " set-control cr0=" + Addr.hex(cr0) + " cr4=" + Addr.hex(cr4)
+          + " efer=" + Addr.hex(efer) + " rflags=" + Addr.hex(rflags);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.shadowref.shadow;
+
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.PfErrorCode;
+import org.shadowref.mmu.AccessOutcome;
+
+/**
+ * What the guest observes of one operation. Two implementations agree on an operation exactly
+ * when their results are {@code equals}.
+ *
+ * @param address the machine address reached (OK accesses; 0 for operations without one), CR2
+ *     for a guest fault, the guest-physical address for an exit
+ * @param errorCode the #PF error code for a guest fault
+ * @param value the data a load or fetch returned
+ * @param detail why an operation was {@link Status#INVALID} (e.g. an undefined opcode)
+ */
+public record OpResult(Status status, long address, int errorCode, long value, String detail) {
+  public enum Status {
+    OK,
+    GUEST_FAULT,
+    MMIO,
+    UNMAPPED_GFN,
+    /** The operation itself is not valid (an instruction the CPU would #UD or #GP on). */
+    INVALID
+  }
+
+  public static final OpResult DONE = new OpResult(Status.OK, 0, 0, 0, "");
+
+  public static OpResult of(AccessOutcome outcome, long value) {
+    switch (outcome.kind()) {
+      case OK:
+        return new OpResult(Status.OK, outcome.address(), 0, value, "");
+      case GUEST_FAULT:
+        return new OpResult(Status.GUEST_FAULT, outcome.address(), outcome.errorCode(), 0, "");
+      case MMIO:
+        return new OpResult(Status.MMIO, outcome.address(), 0, 0, "");
+      default:
+        return new OpResult(Status.UNMAPPED_GFN, outcome.address(), 0, 0, "");
+    }
+  }
+
+  public static OpResult invalid(String detail) {
+    return new OpResult(Status.INVALID, 0, 0, 0, detail);
+  }
+
+  @Override
+  public String toString() {
+    switch (status) {
+      case OK:
+        return address == 0 && value == 0 ? "ok" : "ok maddr=" + Addr.hex(address) + " value=" + Addr.hex(value);
+      case GUEST_FAULT:
+        return "#PF ec=" + PfErrorCode.describe(errorCode) + " cr2=" + Addr.hex(address);
+      case MMIO:
+        return "mmio gpa=" + Addr.hex(address);
+      case UNMAPPED_GFN:
+        return "unmapped gpa=" + Addr.hex(address);
+      default:
+        return "invalid: " + detail;
+    }
+  }
+}

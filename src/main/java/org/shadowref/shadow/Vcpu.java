@@ -1,0 +1,48 @@
+package org.shadowref.shadow;
+
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.emulate.CpuState;
+
+/** One guest vCPU: its paging registers as the guest wrote them, and its register file. */
+public final class Vcpu {
+  private final int id;
+  private ControlRegisters regs;
+  private final CpuState cpu;
+
+  public Vcpu(int id, ControlRegisters regs, CpuState cpu) {
+    this.id = id;
+    this.regs = regs;
+    this.cpu = cpu;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  /** The guest's view of CR0/CR3/CR4/EFER/RFLAGS (never the shadow root). */
+  public ControlRegisters regs() {
+    return regs;
+  }
+
+  public void setRegs(ControlRegisters regs) {
+    this.regs = regs;
+  }
+
+  public CpuState cpu() {
+    return cpu;
+  }
+
+  public Vcpu copy() {
+    return new Vcpu(id, regs, cpu.copy());
+  }
+
+  public long fingerprint() {
+    long h = regs.hashCode();
+    return h * 0x9E37_79B9L + cpu.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "vcpu" + id + " " + regs + " " + cpu;
+  }
+}
