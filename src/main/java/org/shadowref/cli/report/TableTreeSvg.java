@@ -20,8 +20,8 @@ import org.shadowref.mmu.Walker;
  * guest tree and the shadow tree part.
  */
 public final class TableTreeSvg {
-  private static final int COLUMN_WIDTH = 330;
-  private static final int BOX_WIDTH = 290;
+  private static final int COLUMN_WIDTH = 290;
+  private static final int BOX_WIDTH = 256;
   private static final int ROW_HEIGHT = 16;
   private static final int HEADER_HEIGHT = 20;
   private static final int GAP = 14;
