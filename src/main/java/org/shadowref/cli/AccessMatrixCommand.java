@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "access-matrix",
     mixinStandardHelpOptions = true,
+    header = "Checks the native walker against the SDM on every combination of flags, access and control bits.",
     description = {
       "Walks every combination of directory and leaf flags, access and control bits (the space of",
       "KVM's access test) with the native walker and checks each against a rule table written from",
