@@ -45,9 +45,16 @@ class ShrinkerTest {
   @Test
   void resultIsOneMinimalForRandomFailures() {
     qt().withExamples(100)
-        .forAll(lists().of(integers().between(0, 9)).ofSizeBetween(1, 60), integers().between(2, 4))
-        .assuming((ops, k) -> ops.stream().filter(n -> n == 9).count() >= k)
-        .checkAssert((ops, k) -> {
+        .forAll(
+            lists().of(integers().between(0, 9)).ofSizeBetween(0, 60),
+            integers().between(2, 4),
+            integers().between(0, 1000))
+        .checkAssert((generated, k, salt) -> {
+          // Plant k nines at positions chosen by the salt, so every example fails.
+          List<Integer> ops = new ArrayList<>(generated);
+          for (int i = 0; i < k; i++) {
+            ops.add((salt * (i + 7)) % (ops.size() + 1), 9);
+          }
           Shrinker.Test<Integer> atLeastKNines = c -> c.stream().filter(n -> n == 9).count() >= k;
           List<Integer> shrunk = new Shrinker<>(atLeastKNines, n -> List.of(), 100_000).shrink(ops);
           assertTrue(atLeastKNines.fails(shrunk));
