@@ -71,7 +71,11 @@ final class JsonTree {
   private JsonTree() {}
 
   static Node parse(String json, String source) throws TraceFormatException {
-    JsonFactory factory = new JsonFactory();
+    return parse(new JsonFactory(), json, source);
+  }
+
+  /** Parses with {@code factory}: JSON, or YAML for hand-written scenarios (same tree, same places). */
+  static Node parse(JsonFactory factory, String json, String source) throws TraceFormatException {
     try (JsonParser parser = factory.createParser(json)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
@@ -88,7 +92,8 @@ final class JsonTree {
     } catch (JsonProcessingException e) {
       JsonLocation where = e.getLocation();
       String place = where == null ? source : source + ":" + where.getLineNr() + ":" + where.getColumnNr();
-      throw new TraceFormatException(place + ": not valid JSON: " + e.getOriginalMessage());
+      String language = factory.getFormatName();
+      throw new TraceFormatException(place + ": not valid " + language + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new TraceFormatException(source + ": cannot read: " + e.getMessage());
     }

@@ -192,7 +192,7 @@ public final class TraceReader {
     throw node.error("unknown cpuMode \"" + name + "\" (expected 32-bit or 64-bit)");
   }
 
-  private static GuestOp op(Node node) throws TraceFormatException {
+  static GuestOp op(Node node) throws TraceFormatException {
     if (node.kind != Kind.OBJECT) {
       throw node.error("expected an operation object, found " + node.describe());
     }
@@ -261,7 +261,7 @@ public final class TraceReader {
     throw node.error("unknown access kind \"" + name + "\" (expected read, write or fetch)");
   }
 
-  private static OpResult result(Node node) throws TraceFormatException {
+  static OpResult result(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "status", "address", "errorCode", "value", "detail");
     Node statusNode = f.required("status");
     String name = string(statusNode);
@@ -311,10 +311,10 @@ public final class TraceReader {
   static long number(Node node) throws TraceFormatException {
     String text = node.text;
     try {
-      if (node.kind == Kind.NUMBER) {
+      if (node.kind == Kind.NUMBER && !isHex(text)) {
         return Long.parseLong(text);
       }
-      if (node.kind == Kind.STRING) {
+      if (node.kind == Kind.STRING || node.kind == Kind.NUMBER) { // YAML reads 0x1000 as a number
         if (text.startsWith("0x") || text.startsWith("0X")) {
           String digits = text.substring(2);
           if (digits.isEmpty() || digits.length() > 16) {
@@ -328,6 +328,10 @@ public final class TraceReader {
       throw node.error("\"" + text + "\" is not a 64-bit number (write 0x1000 or 4096)");
     }
     throw node.error("expected a number or a hex string like \"0x1000\", found " + node.describe());
+  }
+
+  private static boolean isHex(String text) {
+    return text.startsWith("0x") || text.startsWith("0X");
   }
 
   static int integer(Node node, int min, int max) throws TraceFormatException {
@@ -389,7 +393,7 @@ public final class TraceReader {
   }
 
   /** An object's fields, checked against the names the format allows. */
-  private static final class Fields {
+  static final class Fields {
     private final Node node;
 
     Fields(Node node, String... known) throws TraceFormatException {
