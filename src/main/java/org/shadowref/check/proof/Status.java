@@ -1,0 +1,15 @@
+package org.shadowref.check.proof;
+
+/** What Z3 said about a claim, or about a lemma as a whole. */
+public enum Status {
+  /** No counterexample exists. */
+  PROVED,
+  /** Z3 found a counterexample. */
+  REFUTED,
+  /** Z3 gave up (timeout or an incomplete theory): neither proved nor refuted. */
+  UNKNOWN;
+
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

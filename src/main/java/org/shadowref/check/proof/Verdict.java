@@ -1,0 +1,28 @@
+package org.shadowref.check.proof;
+
+import java.util.List;
+
+/** The answers for every claim of a lemma about one subject (the code or a broken variant). */
+public record Verdict(List<ClaimResult> claims, long millis) {
+  /** Proved when every claim is; refuted when any is; unknown otherwise. */
+  public Status status() {
+    boolean unknown = false;
+    for (ClaimResult claim : claims) {
+      if (claim.status() == Status.REFUTED) {
+        return Status.REFUTED;
+      }
+      unknown |= claim.status() == Status.UNKNOWN;
+    }
+    return unknown ? Status.UNKNOWN : Status.PROVED;
+  }
+
+  /** The first refuted claim, or null when none was. */
+  public @org.checkerframework.checker.nullness.qual.Nullable ClaimResult firstRefuted() {
+    for (ClaimResult claim : claims) {
+      if (claim.status() == Status.REFUTED) {
+        return claim;
+      }
+    }
+    return null;
+  }
+}
