@@ -2,7 +2,6 @@ package org.shadowref.check.proof;
 
 import com.microsoft.z3.BitVecExpr;
 import com.microsoft.z3.BoolExpr;
-import com.microsoft.z3.Context;
 import java.util.ArrayList;
 import java.util.List;
 import org.shadowref.arch.ReservedBits;
@@ -100,7 +99,6 @@ public final class ReservedBitsMatchSdm extends Lemma<ReservedBitsMatchSdm.MaskR
 
   @Override
   protected List<Claim> claims(Z3Bits z3, MaskRule rule) {
-    Context c = z3.context();
     long maxPhysAddr = z3.variable("maxPhysAddr");
     Flag nxe = Flag.named(z3, "nxe");
     BoolExpr range = Unknowns.within(z3, maxPhysAddr, MIN_MAXPHYADDR, MAX_MAXPHYADDR);
@@ -133,7 +131,6 @@ public final class ReservedBitsMatchSdm extends Lemma<ReservedBitsMatchSdm.MaskR
   /** The specification's mask for every MAXPHYADDR and NXE, as a Z3 term of both. */
   private static BitVecExpr specification(
       Z3Bits z3, PagingMode mode, int level, boolean large, BoolExpr nxe, long maxPhysAddr) {
-    Context c = z3.context();
     BitVecExpr term = z3.vector(0);
     for (int m = MIN_MAXPHYADDR; m <= MAX_MAXPHYADDR; m++) {
       BitVecExpr here =

@@ -132,8 +132,9 @@ public final class MagicEntries {
   /**
    * The fix-up over the algebra.
    *
-   * @param smep, nxe, twoLevel conditions on the guest's registers: CR4.SMEP, EFER.NXE, and
-   *     32-bit paging
+   * @param smep a condition: the guest's CR4.SMEP
+   * @param nxe a condition: the guest's EFER.NXE
+   * @param twoLevel a condition: the guest uses 32-bit paging
    */
   public static long guestNotPresentErrorCode(
       BitAlgebra b, long hardwareErrorCode, long smep, long nxe, long twoLevel) {

@@ -58,7 +58,9 @@ public final class Propagation {
    * {@link #leaf(long, P2mType, long, boolean, boolean, ShadowFormat)} over any interpretation.
    *
    * @param type a vector holding the {@link P2mType#ordinal()} of the target's type
-   * @param targetIsPageTable, nxe, long64 conditions; {@code long64} is the shadow format
+   * @param targetIsPageTable a condition
+   * @param nxe a condition: the guest's EFER.NXE
+   * @param long64 a condition: the shadow format is {@link ShadowFormat#LONG_64}
    */
   public static long leaf(
       BitAlgebra b,
@@ -110,8 +112,9 @@ public final class Propagation {
    * {@link #directory(long, PagingMode, int, long, boolean, ShadowFormat)} over any
    * interpretation.
    *
-   * @param paePdpte, nxe, long64 conditions: the guest entry is a PAE PDPTE; EFER.NXE; the
-   *     shadow format is 64-bit
+   * @param paePdpte a condition: the guest entry is a PAE PDPTE
+   * @param nxe a condition: the guest's EFER.NXE
+   * @param long64 a condition: the shadow format is {@link ShadowFormat#LONG_64}
    */
   public static long directory(
       BitAlgebra b, long guestEntry, long paePdpte, long shadowMfn, long nxe, long long64) {
