@@ -23,7 +23,7 @@ public final class MagicDisjoint extends Lemma<MagicRules> {
 
   @Override
   public String title() {
-    return "Magic entries are disjoint from propagation and always fault with RSVD";
+    return "Magic entries are disjoint from propagation and alone fault with RSVD";
   }
 
   @Override
@@ -41,7 +41,11 @@ public final class MagicDisjoint extends Lemma<MagicRules> {
         "- every 64-bit value with the magic pattern is present and has a bit set in",
         "  `ReservedBits.mask` for a PAE l1e and for a 4-level l1e, with EFER.NXE on or off:",
         "  the walker stops on it with a reserved-bit fault in every shadow mode that uses magic",
-        "  entries.");
+        "  entries;",
+        "- conversely, no entry propagation produces for a PAE or 4-level shadow (the l1e, and",
+        "  the directory entry at each level, a PDPTE for PAE level 3) has a bit set in",
+        "  `ReservedBits.mask` of its level, when the hardware has EFER.NXE on whenever the guest",
+        "  has: a reserved-bit fault on a shadow always means a magic entry.");
   }
 
   @Override
@@ -52,7 +56,8 @@ public final class MagicDisjoint extends Lemma<MagicRules> {
         "handled without walking the guest tables. If a real shadow entry could look magic, the",
         "fast path would inject a bogus fault or exit to the device model for an ordinary page; if",
         "a magic entry could be used by the hardware, the guest would read or write whatever frame",
-        "the gfn bits happen to name.");
+        "the gfn bits happen to name; and if a propagated entry could carry a reserved bit, the",
+        "fast path would see a reserved-bit fault that no magic entry explains.");
   }
 
   @Override
@@ -165,6 +170,61 @@ public final class MagicDisjoint extends Lemma<MagicRules> {
                   nxe.shown("nxe"),
                   Shown.hex("entry", z3, entry),
                   Shown.hex("reservedMask", z3, reserved))));
+    }
+    claims.addAll(propagatedEntriesHaveNoReservedBits(z3));
+    return claims;
+  }
+
+  /** The converse: propagation's own entries never fault with RSVD in the shadow modes. */
+  private static List<Claim> propagatedEntriesHaveNoReservedBits(Z3Bits z3) {
+    Context c = z3.context();
+    long guest = z3.variable("guest");
+    long type = z3.variable("type");
+    long mfn = z3.variable("mfn");
+    long maxPhysAddr = z3.variable("maxPhysAddr");
+    Flag pageTable = Flag.named(z3, "targetIsPageTable");
+    Flag guestNxe = Flag.named(z3, "guest.nxe");
+    Flag hardwareNxe = Flag.named(z3, "hardware.nxe");
+    long long64 = z3.condition(true);
+    long frameLimit =
+        z3.shiftLeftBy(z3.constant(1), z3.subtract(maxPhysAddr, z3.constant(Addr.PAGE_SHIFT)));
+    BoolExpr assumptions =
+        c.mkAnd(
+            Unknowns.within(z3, maxPhysAddr, MIN_MAXPHYADDR, MagicEntries.HOST_MAXPHYADDR_LIMIT),
+            z3.below(type, P2mType.values().length),
+            z3.holds(z3.lessUnsigned(mfn, frameLimit)),
+            c.mkImplies(guestNxe.truth(), hardwareNxe.truth()));
+    List<Claim> claims = new ArrayList<>();
+    for (PagingMode mode : List.of(PagingMode.PAE, PagingMode.FOUR_LEVEL)) {
+      for (int level = 1; level <= mode.levels(); level++) {
+        long entry;
+        if (level == 1) {
+          entry =
+              PropagationRules.CODE.leaf(
+                  z3, guest, type, mfn, pageTable.condition(), guestNxe.condition(), long64);
+        } else {
+          long pdpte = z3.condition(mode == PagingMode.PAE && level == 3);
+          entry =
+              PropagationRules.CODE.directory(
+                  z3, guest, pdpte, mfn, guestNxe.condition(), long64);
+        }
+        long reserved =
+            ReservedBits.mask(z3, mode, level, false, hardwareNxe.condition(), maxPhysAddr);
+        claims.add(
+            new Claim(
+                "a propagated " + mode.cliName() + " level " + level + " entry has no reserved bit",
+                assumptions,
+                z3.holds(z3.isZero(z3.and(entry, reserved))),
+                List.of(
+                    Shown.of("maxPhysAddr", z3, maxPhysAddr, Long::toString),
+                    Shown.of("guest", z3, guest, Unknowns::entry),
+                    Shown.of("type", z3, type, Unknowns::p2mType),
+                    Shown.hex("mfn", z3, mfn),
+                    guestNxe.shown("guest.nxe"),
+                    hardwareNxe.shown("hardware.nxe"),
+                    Shown.hex("shadow", z3, entry),
+                    Shown.hex("reservedMask", z3, reserved))));
+      }
     }
     return claims;
   }
