@@ -11,6 +11,7 @@ import org.shadowref.check.proof.Lemma;
 import org.shadowref.check.proof.LemmaReport;
 import org.shadowref.check.proof.ProofPage;
 import org.shadowref.check.proof.Prover;
+import org.shadowref.check.proof.Status;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -84,7 +85,7 @@ public final class ProveCommand extends SummaryCommand {
   private static int provedClaims(LemmaReport report) {
     int proved = 0;
     for (ClaimResult claim : report.code().claims()) {
-      if (claim.status() == org.shadowref.check.proof.Status.PROVED) {
+      if (claim.status() == Status.PROVED) {
         proved++;
       }
     }

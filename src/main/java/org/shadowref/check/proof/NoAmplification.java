@@ -4,6 +4,7 @@ import com.microsoft.z3.BoolExpr;
 import com.microsoft.z3.Context;
 import java.util.List;
 import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.bits.BitAlgebra;
 import org.shadowref.check.proof.Unknowns.Flag;
 import org.shadowref.memory.P2mType;
 
@@ -71,7 +72,7 @@ public final class NoAmplification extends Lemma<PropagationRules> {
             new PropagationRules() {
               @Override
               public long leaf(
-                  org.shadowref.arch.bits.BitAlgebra b,
+                  BitAlgebra b,
                   long guestLeaf,
                   long type,
                   long mfn,
@@ -88,7 +89,7 @@ public final class NoAmplification extends Lemma<PropagationRules> {
             new PropagationRules() {
               @Override
               public long leaf(
-                  org.shadowref.arch.bits.BitAlgebra b,
+                  BitAlgebra b,
                   long guestLeaf,
                   long type,
                   long mfn,
@@ -109,7 +110,7 @@ public final class NoAmplification extends Lemma<PropagationRules> {
             new PropagationRules() {
               @Override
               public long directory(
-                  org.shadowref.arch.bits.BitAlgebra b,
+                  BitAlgebra b,
                   long guestEntry,
                   long paePdpte,
                   long shadowMfn,

@@ -1,5 +1,6 @@
 package org.shadowref.check.proof;
 
+import com.microsoft.z3.BitVecExpr;
 import com.microsoft.z3.BoolExpr;
 import com.microsoft.z3.Context;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ final class Unknowns {
     return z3.handle(tree(z3, unknowns, function, new boolean[unknowns.size()], 0));
   }
 
-  private static com.microsoft.z3.BitVecExpr tree(
+  private static BitVecExpr tree(
       Z3Bits z3,
       List<BoolExpr> unknowns,
       Function<boolean[], Long> function,
@@ -68,9 +69,9 @@ final class Unknowns {
       return z3.vector(function.apply(assignment));
     }
     assignment[next] = true;
-    com.microsoft.z3.BitVecExpr ifTrue = tree(z3, unknowns, function, assignment, next + 1);
+    BitVecExpr ifTrue = tree(z3, unknowns, function, assignment, next + 1);
     assignment[next] = false;
-    com.microsoft.z3.BitVecExpr ifFalse = tree(z3, unknowns, function, assignment, next + 1);
+    BitVecExpr ifFalse = tree(z3, unknowns, function, assignment, next + 1);
     return z3.ite(unknowns.get(next), ifTrue, ifFalse);
   }
 

@@ -1,6 +1,7 @@
 package org.shadowref.check.proof;
 
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The answers for every claim of a lemma about one subject (the code or a broken variant). */
 public record Verdict(List<ClaimResult> claims, long millis) {
@@ -17,7 +18,7 @@ public record Verdict(List<ClaimResult> claims, long millis) {
   }
 
   /** The first refuted claim, or null when none was. */
-  public @org.checkerframework.checker.nullness.qual.Nullable ClaimResult firstRefuted() {
+  public @Nullable ClaimResult firstRefuted() {
     for (ClaimResult claim : claims) {
       if (claim.status() == Status.REFUTED) {
         return claim;
