@@ -42,7 +42,7 @@ public final class ProofPage {
         .append(code.status().label())
         .append("**, ")
         .append(code.claims().size())
-        .append(" claims, ")
+        .append(code.claims().size() == 1 ? " claim, " : " claims, ")
         .append(code.millis())
         .append(" ms.\n\n");
     out.append("| claim | result | time |\n|---|---|---|\n");

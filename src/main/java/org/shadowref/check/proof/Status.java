@@ -6,6 +6,8 @@ public enum Status {
   PROVED,
   /** Z3 found a counterexample. */
   REFUTED,
+  /** The assumptions admit no input at all, so the claim would hold of anything. */
+  VACUOUS,
   /** Z3 gave up (timeout or an incomplete theory): neither proved nor refuted. */
   UNKNOWN;
 

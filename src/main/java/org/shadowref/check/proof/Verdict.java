@@ -5,16 +5,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The answers for every claim of a lemma about one subject (the code or a broken variant). */
 public record Verdict(List<ClaimResult> claims, long millis) {
-  /** Proved when every claim is; refuted when any is; unknown otherwise. */
+  /** Proved when every claim is; refuted when any is; else vacuous or unknown, as a claim is. */
   public Status status() {
-    boolean unknown = false;
+    Status worst = Status.PROVED;
     for (ClaimResult claim : claims) {
       if (claim.status() == Status.REFUTED) {
         return Status.REFUTED;
       }
-      unknown |= claim.status() == Status.UNKNOWN;
+      if (claim.status() != Status.PROVED) {
+        worst = claim.status();
+      }
     }
-    return unknown ? Status.UNKNOWN : Status.PROVED;
+    return worst;
   }
 
   /** The first refuted claim, or null when none was. */
