@@ -35,6 +35,9 @@ public final class ProofPage {
     for (String method : lemma.codeProved()) {
       out.append("- `").append(method).append("`\n");
     }
+    out.append("\nThe `long` overloads the engines call only turn their arguments into vectors")
+        .append(" (enum ordinals, booleans as conditions) and run this form on `ConcreteBits`;")
+        .append(" `Z3AgreesWithConcreteTest` checks that both interpretations compute the same.\n");
     out.append("\n## Result\n\n");
     Verdict code = report.code();
     out.append(z3Version())
