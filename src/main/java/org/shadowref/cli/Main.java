@@ -14,6 +14,7 @@ import picocli.CommandLine.ParameterException;
     subcommands = {
       CommandLine.HelpCommand.class,
       AccessMatrixCommand.class,
+      ProveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
