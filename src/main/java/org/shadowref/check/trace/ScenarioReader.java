@@ -113,7 +113,9 @@ public final class ScenarioReader {
     Fields f = new Fields(node, "mode", "control", "maxPhysAddr", "ramFrames", "shadowFrames", "tablesFrom",
         "vcpus", "p2m", "mappings", "entries", "memory");
     Node modeNode = f.required("mode");
-    String modeName = TraceReader.string(modeNode);
+    // YAML 1.1 reads a bare off as false: take it as the word the author wrote.
+    boolean bareOff = modeNode.kind == Kind.BOOLEAN && modeNode.text.equalsIgnoreCase("off");
+    String modeName = bareOff ? "off" : TraceReader.string(modeNode);
     PagingMode mode = modeName.equals("off") ? null : PagingMode.fromCliName(modeName);
     if (mode == null && !modeName.equals("off")) {
       throw modeNode.error("unknown mode \"" + modeName + "\" (expected 2level, pae, 4level or off)");
@@ -257,7 +259,7 @@ public final class ScenarioReader {
     for (Node mapping : TraceReader.array(node)) {
       Fields f = new Fields(mapping, "va", "gpa", "level", "flags", "directory");
       long va = TraceReader.number(f.required("va"));
-      int level = f.optional("level") == null ? 1 : TraceReader.integer(f.required("level"), 1, mode.levels() - 1);
+      int level = f.optional("level") == null ? 1 : TraceReader.integer(f.required("level"), 1, mode.levels());
       if (level > 1 && !mode.canMapLargePage(level, true)) {
         throw f.required("level").error("a " + mode.cliName() + " guest has no large pages at level " + level);
       }
