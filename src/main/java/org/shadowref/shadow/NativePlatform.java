@@ -1,0 +1,127 @@
+package org.shadowref.shadow;
+
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gva;
+import org.shadowref.arch.qual.Maddr;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.LinearMemory;
+import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.NativeMmu;
+
+/**
+ * The oracle: the guest running on its own page tables, as on bare hardware. Memory accesses go
+ * through {@link NativeMmu}; instructions run on the {@link InstructionExecutor} given (the
+ * independent one, playing the CPU). There is no TLB: INVLPG and flushes change nothing.
+ */
+public final class NativePlatform implements Platform {
+  private final GuestMachine guest;
+  private final InstructionExecutor cpu;
+  private final NativeMmu mmu;
+
+  public NativePlatform(GuestMachine guest, InstructionExecutor cpu) {
+    this.guest = guest;
+    this.cpu = cpu;
+    this.mmu = new NativeMmu(guest.physical(), guest.cpu());
+  }
+
+  @Override
+  public String name() {
+    return "native";
+  }
+
+  @Override
+  public OpResult apply(GuestOp op) {
+    Vcpu vcpu = guest.vcpu(op.vcpu());
+    if (op instanceof GuestOp.MemoryAccess) {
+      return access((GuestOp.MemoryAccess) op, vcpu);
+    }
+    if (op instanceof GuestOp.Execute) {
+      return execute((GuestOp.Execute) op, vcpu);
+    }
+    if (op instanceof GuestOp.LoadCr3) {
+      GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
+      return OpResult.DONE;
+    }
+    if (op instanceof GuestOp.SetControl) {
+      String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
+      return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
+    }
+    // INVLPG and TLB flushes: with no TLB there is nothing to drop.
+    return OpResult.DONE;
+  }
+
+  private OpResult access(GuestOp.MemoryAccess op, Vcpu vcpu) {
+    AccessOutcome outcome = mmu.translate(vcpu.regs(), op.va(), Access.of(op.kind(), op.user()));
+    if (!outcome.isOk()) {
+      return OpResult.of(outcome, 0);
+    }
+    @Maddr long maddr = Addr.maddr(outcome.address());
+    if (op.kind() == AccessKind.WRITE) {
+      guest.machine().write(maddr, op.size(), op.value());
+      return OpResult.of(outcome, 0);
+    }
+    return OpResult.of(outcome, guest.machine().read(maddr, op.size()));
+  }
+
+  private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
+    CpuState state = vcpu.cpu().copy();
+    long[] gprs = op.gprs();
+    for (int i = 0; i < gprs.length; i++) {
+      state.setGpr(i, gprs[i]);
+    }
+    EmulationResult result = cpu.execute(state, op.code(), new NativeMemory(vcpu), op.user());
+    switch (result.kind()) {
+      case DONE:
+        vcpu.cpu().copyFrom(state);
+        return OpResult.DONE;
+      case MEMORY_STOP:
+        AccessOutcome stop = result.stop();
+        return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
+      default:
+        return OpResult.invalid(result.reason());
+    }
+  }
+
+  /** Linear memory through the native MMU: the instruction's view on bare hardware. */
+  private final class NativeMemory implements LinearMemory {
+    private final Vcpu vcpu;
+
+    NativeMemory(Vcpu vcpu) {
+      this.vcpu = vcpu;
+    }
+
+    @Override
+    public AccessOutcome translate(@Gva long va, Access access) {
+      return mmu.translate(vcpu.regs(), va, access);
+    }
+
+    @Override
+    public long read(@Maddr long maddr, int size) {
+      return guest.machine().read(maddr, size);
+    }
+
+    @Override
+    public void write(@Maddr long maddr, int size, long value) {
+      guest.machine().write(maddr, size, value);
+    }
+  }
+
+  @Override
+  public GuestMachine guest() {
+    return guest;
+  }
+
+  @Override
+  public Platform copy() {
+    return new NativePlatform(guest.copy(), cpu);
+  }
+
+  @Override
+  public long fingerprint() {
+    return guest.guestFingerprint();
+  }
+}
