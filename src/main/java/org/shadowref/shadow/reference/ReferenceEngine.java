@@ -341,7 +341,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     acquireLock(vcpu);
     try {
-      return handle(guest.vcpu(vcpu), va, accessOf(errorCode), faultingOp, duringEventInjection);
+      Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
     } finally {
       releaseLock(vcpu);
     }
@@ -381,12 +382,21 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return FaultResolution.FIXED;
   }
 
-  /** The access the hardware reported: W for writes, I/D for fetches, U for user mode. */
-  private static Access accessOf(int errorCode) {
+  /**
+   * The access the hardware reported: W for writes, I/D for fetches, U for user mode. 32-bit
+   * hardware paging without SMEP does not report I/D; there, as Xen would by decoding the
+   * instruction, the faulting operation tells a fetch from a read (they differ under SMAP).
+   */
+  private static Access accessOf(int errorCode, ControlRegisters hardware, GuestOp faultingOp) {
     AccessKind kind = AccessKind.READ;
+    boolean reportsFetches =
+        hardware.smep() || (hardware.nxe() && hardware.pagingMode() != PagingMode.TWO_LEVEL);
     if ((errorCode & PfErrorCode.W) != 0) {
       kind = AccessKind.WRITE;
     } else if ((errorCode & PfErrorCode.ID) != 0) {
+      kind = AccessKind.FETCH;
+    } else if (!reportsFetches && faultingOp instanceof GuestOp.MemoryAccess
+        && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
       kind = AccessKind.FETCH;
     }
     return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
