@@ -3,7 +3,6 @@ package org.shadowref.shadow;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.emulate.CpuState;
@@ -14,16 +13,15 @@ import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.NativeMmu;
 
 /**
- * The oracle machine: the guest running on a real CPU with its own page tables, no hypervisor
- * in the way. Every access is a fresh walk (no TLB: a native CPU that invalidates eagerly, which
- * is what a correct shadow engine without out-of-sync shadows must be equal to).
+ * The oracle: the guest running on its own page tables, as on bare hardware. Memory accesses go
+ * through {@link NativeMmu}; instructions run on the {@link InstructionExecutor} given (the
+ * independent one, playing the CPU). There is no TLB: INVLPG and flushes change nothing.
  */
 public final class NativePlatform implements Platform {
   private final GuestMachine guest;
   private final InstructionExecutor cpu;
   private final NativeMmu mmu;
 
-  /** @param cpu executes {@link GuestOp.Execute} instructions: the independent SDM executor */
   public NativePlatform(GuestMachine guest, InstructionExecutor cpu) {
     this.guest = guest;
     this.cpu = cpu;
@@ -36,34 +34,27 @@ public final class NativePlatform implements Platform {
   }
 
   @Override
-  public GuestMachine guest() {
-    return guest;
-  }
-
-  @Override
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
-      return access(vcpu, (GuestOp.MemoryAccess) op);
+      return access((GuestOp.MemoryAccess) op, vcpu);
     }
     if (op instanceof GuestOp.Execute) {
-      return execute(vcpu, (GuestOp.Execute) op);
+      return execute((GuestOp.Execute) op, vcpu);
     }
     if (op instanceof GuestOp.LoadCr3) {
-      vcpu.setRegs(vcpu.regs().withCr3(((GuestOp.LoadCr3) op).cr3()));
+      GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
       return OpResult.DONE;
     }
     if (op instanceof GuestOp.SetControl) {
-      GuestOp.SetControl set = (GuestOp.SetControl) op;
-      vcpu.setRegs(new ControlRegisters(set.cr0(), vcpu.regs().cr3(), set.cr4(), set.efer(), set.rflags()));
-      vcpu.cpu().setRflags(set.rflags());
-      return OpResult.DONE;
+      String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
+      return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
     }
-    // INVLPG and flushes: a CPU without a TLB has nothing to drop.
+    // INVLPG and TLB flushes: with no TLB there is nothing to drop.
     return OpResult.DONE;
   }
 
-  private OpResult access(Vcpu vcpu, GuestOp.MemoryAccess op) {
+  private OpResult access(GuestOp.MemoryAccess op, Vcpu vcpu) {
     AccessOutcome outcome = mmu.translate(vcpu.regs(), op.va(), Access.of(op.kind(), op.user()));
     if (!outcome.isOk()) {
       return OpResult.of(outcome, 0);
@@ -76,15 +67,16 @@ public final class NativePlatform implements Platform {
     return OpResult.of(outcome, guest.machine().read(maddr, op.size()));
   }
 
-  private OpResult execute(Vcpu vcpu, GuestOp.Execute op) {
-    CpuState state = vcpu.cpu();
+  private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
+    CpuState state = vcpu.cpu().copy();
     long[] gprs = op.gprs();
     for (int i = 0; i < gprs.length; i++) {
       state.setGpr(i, gprs[i]);
     }
-    EmulationResult result = cpu.execute(state, op.code(), new Memory(vcpu), op.user());
+    EmulationResult result = cpu.execute(state, op.code(), new NativeMemory(vcpu), op.user());
     switch (result.kind()) {
       case DONE:
+        vcpu.cpu().copyFrom(state);
         return OpResult.DONE;
       case MEMORY_STOP:
         AccessOutcome stop = result.stop();
@@ -94,21 +86,11 @@ public final class NativePlatform implements Platform {
     }
   }
 
-  @Override
-  public Platform copy() {
-    return new NativePlatform(guest.copy(), cpu);
-  }
-
-  @Override
-  public long fingerprint() {
-    return guest.guestFingerprint();
-  }
-
-  /** Guest memory as an instruction on this vCPU reaches it: the native walk, then RAM. */
-  private final class Memory implements LinearMemory {
+  /** Linear memory through the native MMU: the instruction's view on bare hardware. */
+  private final class NativeMemory implements LinearMemory {
     private final Vcpu vcpu;
 
-    Memory(Vcpu vcpu) {
+    NativeMemory(Vcpu vcpu) {
       this.vcpu = vcpu;
     }
 
@@ -126,5 +108,20 @@ public final class NativePlatform implements Platform {
     public void write(@Maddr long maddr, int size, long value) {
       guest.machine().write(maddr, size, value);
     }
+  }
+
+  @Override
+  public GuestMachine guest() {
+    return guest;
+  }
+
+  @Override
+  public Platform copy() {
+    return new NativePlatform(guest.copy(), cpu);
+  }
+
+  @Override
+  public long fingerprint() {
+    return guest.guestFingerprint();
   }
 }

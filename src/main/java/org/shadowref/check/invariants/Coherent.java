@@ -1,0 +1,38 @@
+package org.shadowref.check.invariants;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * INV-COHERENT: every present shadow entry equals the propagation of the guest entry it shadows
+ * as the guest's memory holds it now. Entries may be absent (built on demand), never stale.
+ */
+public final class Coherent implements InvariantPredicate {
+  @Override
+  public String id() {
+    return InvariantIds.COHERENT;
+  }
+
+  @Override
+  public @Nullable String violation(ShadowView view) {
+    for (ShadowTable table : view.shadowTables()) {
+      for (int part = 0; part < table.mfns().length; part++) {
+        for (int index = 0; index < table.entriesPerFrame(); index++) {
+          long entry = ShadowEntries.read(view, table, part, index);
+          if (!ShadowEntries.present(entry)) {
+            continue;
+          }
+          long derived = view.derivedEntry(table, part, index);
+          if (entry != derived) {
+            return ShadowEntries.where(table, part, index, entry) + " but the guest's entry propagates to "
+                + Addr.hex(derived);
+          }
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+package org.shadowref.check.invariants;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * INV-ISOLATION: every machine frame a present shadow leaf maps is guest RAM in the P2M: a guest
+ * frame, backing some guest frame number, and never a shadow table.
+ */
+public final class Isolation implements InvariantPredicate {
+  @Override
+  public String id() {
+    return InvariantIds.ISOLATION;
+  }
+
+  @Override
+  public @Nullable String violation(ShadowView view) {
+    GuestMachine guest = view.guest();
+    for (ShadowTable table : view.shadowTables()) {
+      if (table.level() != 1) {
+        continue;
+      }
+      for (int part = 0; part < table.mfns().length; part++) {
+        for (int index = 0; index < table.entriesPerFrame(); index++) {
+          long entry = ShadowEntries.read(view, table, part, index);
+          if (!ShadowEntries.present(entry)) {
+            continue;
+          }
+          long mfn = ShadowEntries.frame(table, entry);
+          if (!guest.isGuestFrame(Addr.mfn(mfn)) || view.tableAt(mfn) != null) {
+            return ShadowEntries.where(table, part, index, entry) + " maps hypervisor frame " + Addr.hex(mfn);
+          }
+          if (guest.p2m().gfnOfMfn(Addr.mfn(mfn)) < 0) {
+            return ShadowEntries.where(table, part, index, entry) + " maps frame " + Addr.hex(mfn)
+                + ", which backs no guest RAM";
+          }
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,131 @@
+package org.shadowref.check.invariants;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.memory.P2mType;
+import org.shadowref.mmu.GuestTables;
+import org.shadowref.mmu.MachineTables;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * INV-NO-AMPLIFY: for every page the shadows map, for every kind of access at either privilege,
+ * if the hardware walk of the shadows allows it then the native walk of the guest's tables allows
+ * it too, reaches the same machine frame, and has no A or D bit left to set.
+ */
+public final class NoAmplify implements InvariantPredicate {
+  private static final Access[] ACCESSES = {
+    Access.SUPERVISOR_READ, Access.SUPERVISOR_WRITE, Access.SUPERVISOR_FETCH,
+    Access.USER_READ, Access.USER_WRITE, Access.USER_FETCH
+  };
+
+  @Override
+  public String id() {
+    return InvariantIds.NO_AMPLIFY;
+  }
+
+  @Override
+  public @Nullable String violation(ShadowView view) {
+    for (int vcpu = 0; vcpu < view.guest().vcpuCount(); vcpu++) {
+      ControlRegisters hardware = view.hardwareRegs(vcpu);
+      PagingMode mode = hardware.pagingMode();
+      if (mode == null) {
+        return "vcpu" + vcpu + " runs with hardware paging off";
+      }
+      long root = Walker.rootTable(mode, hardware.cr3(), view.hostCpu().maxPhysAddr());
+      String found = visit(view, vcpu, hardware, mode, root, mode.levels(), 0);
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
+  }
+
+  /** Checks every leaf under the table at {@code table} (a machine address) at {@code level}. */
+  private @Nullable String visit(
+      ShadowView view, int vcpu, ControlRegisters hardware, PagingMode mode, long table, int level, long base) {
+    int entries = mode.entriesPerTable(level);
+    MachineTables machine = new MachineTables(view.guest().machine());
+    for (int i = 0; i < entries; i++) {
+      long entry = machine.readEntry(table + (long) i * mode.entryBytes(), mode.entryBytes());
+      if ((entry & EntryBits.P) == 0) {
+        continue;
+      }
+      long va = base | ((long) i << mode.indexShift(level));
+      if (level > 1) {
+        long next = Walker.tableFrame(mode, entry, view.hostCpu().maxPhysAddr());
+        String found = visit(view, vcpu, hardware, mode, next, level - 1, va);
+        if (found != null) {
+          return found;
+        }
+        continue;
+      }
+      for (Access access : ACCESSES) {
+        String found = checkAccess(view, vcpu, hardware, va, access);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
+  private @Nullable String checkAccess(
+      ShadowView view, int vcpu, ControlRegisters hardware, long va, Access access) {
+    GuestMachine guest = view.guest();
+    WalkResult shadow = Walker.walk(
+        new MachineTables(guest.machine()), hardware, view.hostCpu(), Addr.gva(va), access, false);
+    if (!shadow.ok()) {
+      return null;
+    }
+    ControlRegisters regs = guest.vcpu(vcpu).regs();
+    long gpa;
+    String at = "vcpu" + vcpu + " " + access + " at " + Addr.hex(va);
+    if (!regs.pagingEnabled()) {
+      gpa = va & 0xFFFF_FFFFL;
+    } else {
+      WalkResult guestWalk = Walker.walk(
+          new GuestTables(guest.physical()), regs, guest.cpu(), Addr.gva(va), access, false);
+      if (!guestWalk.ok()) {
+        return at + ": the shadows allow it, the guest's tables fault (" + guestWalk.describe() + ")";
+      }
+      String leftover = bitLeftToSet(guestWalk, access);
+      if (leftover != null) {
+        return at + ": the shadows allow it while the guest " + leftover;
+      }
+      gpa = guestWalk.translated();
+    }
+    P2mType type = guest.p2m().type(Addr.gfnOf(Addr.gpa(gpa)));
+    if (type != P2mType.RAM && !(type == P2mType.RAM_RO && access.kind() != AccessKind.WRITE)) {
+      return at + ": the shadows allow it, guest frame " + Addr.hex(gpa >>> 12) + " is " + type;
+    }
+    long expected = guest.physical().machineAddress(Addr.gpa(gpa));
+    if (expected != shadow.translated()) {
+      return at + ": the shadows reach " + Addr.hex(shadow.translated()) + ", the guest " + Addr.hex(expected);
+    }
+    return null;
+  }
+
+  private static @Nullable String bitLeftToSet(WalkResult walk, Access access) {
+    for (int level = walk.mode().levels(); level >= walk.stopLevel(); level--) {
+      if (walk.mode() == PagingMode.PAE && level == 3) {
+        continue;
+      }
+      if ((walk.entry(level) & EntryBits.A) == 0) {
+        return "has no A bit in its L" + level + " entry";
+      }
+    }
+    if (access.kind() == AccessKind.WRITE && (walk.entry(walk.stopLevel()) & EntryBits.D) == 0) {
+      return "has no D bit in its leaf";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,31 @@
+package org.shadowref.check.invariants;
+
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/** Reading shadow entries out of machine memory, for the predicates. */
+final class ShadowEntries {
+  private ShadowEntries() {}
+
+  static long read(ShadowView view, ShadowTable table, int part, int index) {
+    long maddr = (table.mfns()[part] << Addr.PAGE_SHIFT) + (long) index * table.entryBytes();
+    return view.guest().machine().read(Addr.maddr(maddr), table.entryBytes());
+  }
+
+  static boolean present(long entry) {
+    return (entry & EntryBits.P) != 0;
+  }
+
+  /** The machine frame an entry of {@code table} points at. */
+  static long frame(ShadowTable table, long entry) {
+    long mask = table.entryBytes() == 4 ? EntryBits.ADDR_MASK_32 : EntryBits.ADDR_MASK_64;
+    return (entry & mask) >>> Addr.PAGE_SHIFT;
+  }
+
+  static String where(ShadowTable table, int part, int index, long entry) {
+    return table.key() + " part " + part + " entry " + index + " = " + Addr.hex(entry)
+        + " (" + EntryBits.describe(entry) + ")";
+  }
+}

@@ -1,0 +1,72 @@
+package org.shadowref.shadow.invariant;
+
+import java.util.Arrays;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * A read-only description of one shadow table, as an engine reports it to the invariant
+ * predicates.
+ *
+ * @param key the engine's name for its index key (unique per shadow)
+ * @param type the shadow type's name
+ * @param guestGfn the guest frame the shadow is indexed under
+ * @param level the level of the hardware walk it serves (1 holds leaves)
+ * @param shadowsGuestFrame whether {@code guestGfn} is a guest page table it is derived from
+ * @param mfns the machine frames holding its entries
+ * @param entryBytes 4 or 8
+ * @param refCount the engine's reference count
+ * @param childTypes the types its present entries may point at (empty for leaf tables)
+ */
+public record ShadowTable(
+    String key,
+    String type,
+    long guestGfn,
+    int level,
+    boolean shadowsGuestFrame,
+    long[] mfns,
+    int entryBytes,
+    int refCount,
+    String[] childTypes) {
+  public ShadowTable {
+    mfns = mfns.clone();
+    childTypes = childTypes.clone();
+  }
+
+  @Override
+  public long[] mfns() {
+    return mfns.clone();
+  }
+
+  @Override
+  public String[] childTypes() {
+    return childTypes.clone();
+  }
+
+  public int entriesPerFrame() {
+    return 4096 / entryBytes;
+  }
+
+  public boolean mayPointAt(String childType) {
+    for (String allowed : childTypes) {
+      if (allowed.equals(childType)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object other) {
+    return other instanceof ShadowTable && ((ShadowTable) other).key.equals(key);
+  }
+
+  @Override
+  public int hashCode() {
+    return key.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return key + " frames " + Arrays.toString(mfns) + " refs " + refCount;
+  }
+}

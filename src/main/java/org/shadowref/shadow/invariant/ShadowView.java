@@ -1,0 +1,41 @@
+package org.shadowref.shadow.invariant;
+
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.CpuModel;
+import org.shadowref.shadow.GuestMachine;
+
+/**
+ * A read-only inspection of a shadowing engine, enough for the invariant predicates to judge the
+ * whole machine: guest memory and P2M, the shadow index and tables, the registers the hardware
+ * walks them with, and the engine's own account of write protection and reference counts.
+ * Shadow entries are read from {@code guest().machine()}.
+ */
+public interface ShadowView {
+  GuestMachine guest();
+
+  /** The CPU model the hardware walks the shadows with. */
+  CpuModel hostCpu();
+
+  /** The registers the hardware runs vCPU {@code vcpu} with: CR3 is the shadow root. */
+  ControlRegisters hardwareRegs(int vcpu);
+
+  /** Every shadow table, in index order. */
+  List<ShadowTable> shadowTables();
+
+  /** The shadow table owning machine frame {@code mfn}, or null. */
+  @Nullable ShadowTable tableAt(long mfn);
+
+  /** The top-level shadow vCPU {@code vcpu} runs on. */
+  @Nullable ShadowTable rootOf(int vcpu);
+
+  /** Whether machine frame {@code mfn} holds a guest page table that is shadowed. */
+  boolean isShadowedFrame(long mfn);
+
+  /**
+   * The propagation of the current guest state into entry {@code index} of frame {@code part} of
+   * {@code table}: what the entry must be if present.
+   */
+  long derivedEntry(ShadowTable table, int part, int index);
+}

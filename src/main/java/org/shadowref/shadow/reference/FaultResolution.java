@@ -1,0 +1,59 @@
+package org.shadowref.shadow.reference;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.shadow.OpResult;
+
+/**
+ * The page-fault handler's answer (Xen's {@code EXCRET_fault_fixed} / 0, made explicit).
+ *
+ * @param result what the guest observes, for the kinds that end the operation
+ */
+public record FaultResolution(Kind kind, @Nullable OpResult result) {
+  public enum Kind {
+    /** The shadows now allow the access: retry it. */
+    FIXED,
+    /** The guest's own tables fault: inject #PF with the result's error code and CR2. */
+    INJECT,
+    /** The access goes to the device model at the result's guest-physical address. */
+    MMIO,
+    /** The guest frame has nothing behind it. */
+    UNMAPPED_GFN,
+    /** The engine performed the access (or instruction) itself; the operation is done. */
+    EMULATED,
+    /** Not the shadow code's fault: taken while this vCPU held the shadow lock. */
+    NOT_SHADOW_FAULT
+  }
+
+  public static final FaultResolution FIXED = new FaultResolution(Kind.FIXED, null);
+  public static final FaultResolution NOT_SHADOW_FAULT = new FaultResolution(Kind.NOT_SHADOW_FAULT, null);
+
+  /** The resolution that ends an operation with {@code result}. */
+  public static FaultResolution ending(OpResult result, boolean emulated) {
+    if (emulated) {
+      return new FaultResolution(Kind.EMULATED, result);
+    }
+    switch (result.status()) {
+      case GUEST_FAULT:
+        return new FaultResolution(Kind.INJECT, result);
+      case MMIO:
+        return new FaultResolution(Kind.MMIO, result);
+      case UNMAPPED_GFN:
+        return new FaultResolution(Kind.UNMAPPED_GFN, result);
+      default:
+        return new FaultResolution(Kind.EMULATED, result);
+    }
+  }
+
+  /** The result the operation ends with; only for kinds other than FIXED and NOT_SHADOW_FAULT. */
+  public OpResult outcome() {
+    if (result == null) {
+      throw new IllegalStateException(kind + " does not end the operation");
+    }
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return result == null ? kind.toString() : kind + " " + result;
+  }
+}

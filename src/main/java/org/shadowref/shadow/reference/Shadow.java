@@ -1,0 +1,66 @@
+package org.shadowref.shadow.reference;
+
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Mfn;
+
+/**
+ * One shadow: its key, the machine frames holding its entries, and how many references it has
+ * (present shadow entries pointing at any of its frames, plus vCPUs whose CR3 is it).
+ */
+public final class Shadow {
+  private final ShadowKey key;
+  private final long[] mfns;
+  private int refs;
+
+  Shadow(ShadowKey key, long[] mfns, int refs) {
+    this.key = key;
+    this.mfns = mfns;
+    this.refs = refs;
+  }
+
+  public ShadowKey key() {
+    return key;
+  }
+
+  public ShadowType type() {
+    return key.type();
+  }
+
+  public int parts() {
+    return mfns.length;
+  }
+
+  public @Mfn long mfn(int part) {
+    return Addr.mfn(mfns[part]);
+  }
+
+  public int refs() {
+    return refs;
+  }
+
+  void addRef() {
+    refs++;
+  }
+
+  /** Drops a reference; returns whether none is left. */
+  boolean dropRef() {
+    if (refs <= 0) {
+      throw new IllegalStateException("reference count of " + key + " would go below zero");
+    }
+    refs--;
+    return refs == 0;
+  }
+
+  Shadow copy() {
+    return new Shadow(key, mfns.clone(), refs);
+  }
+
+  long[] mfnArray() {
+    return mfns.clone();
+  }
+
+  @Override
+  public String toString() {
+    return key + " refs=" + refs;
+  }
+}

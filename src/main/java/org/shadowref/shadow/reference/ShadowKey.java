@@ -1,0 +1,58 @@
+package org.shadowref.shadow.reference;
+
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gfn;
+
+/**
+ * Where a shadow is found in the index: the guest frame it shadows and its type. Two more fields
+ * make the key exact where the frame and type alone do not:
+ *
+ * @param gfn for tables, the guest table's frame; for splinters, the frame of the guest table that
+ *     holds the large leaf; for unpaged tables, the first guest frame covered
+ * @param slot for splinters, the large leaf's index in that table (for {@link ShadowType#FL1G_64},
+ *     index * 512 + which 2 MiB piece); else 0. A splinter belongs to the guest entry, not to the
+ *     large page's frame, so two entries mapping one large page with different rights stay apart
+ * @param flavour the guest controls the derivation depends on ({@link #PSE}, {@link #NXE}): vCPUs
+ *     that disagree on them use different shadows of the same table
+ */
+public record ShadowKey(ShadowType type, @Gfn long gfn, long slot, int flavour)
+    implements Comparable<ShadowKey> {
+  public static final int PSE = 1;
+  public static final int NXE = 2;
+
+  public boolean pse() {
+    return (flavour & PSE) != 0;
+  }
+
+  public boolean nxe() {
+    return (flavour & NXE) != 0;
+  }
+
+  @Override
+  public int compareTo(ShadowKey other) {
+    if (type != other.type) {
+      return Integer.compare(type.ordinal(), other.type.ordinal());
+    }
+    if (gfn != other.gfn) {
+      return Long.compare(gfn, other.gfn);
+    }
+    if (slot != other.slot) {
+      return Long.compare(slot, other.slot);
+    }
+    return Integer.compare(flavour, other.flavour);
+  }
+
+  /** A hash that does not depend on the JVM run (enum identity hashes do). */
+  public long stableHash() {
+    return ((type.ordinal() * 0x9E37_79B9L + gfn) * 31 + slot) * 31 + flavour;
+  }
+
+  @Override
+  public String toString() {
+    String base = type + "(gfn " + Addr.hex(gfn);
+    if (type.role() == ShadowType.Role.SPLINTER) {
+      base += " slot " + slot;
+    }
+    return base + (pse() ? " pse" : "") + (nxe() ? " nxe" : "") + ")";
+  }
+}
