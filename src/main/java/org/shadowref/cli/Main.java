@@ -13,6 +13,7 @@ import picocli.CommandLine.ParameterException;
     description = "A checked reference implementation of x86 shadow paging.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      ExploreCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

@@ -97,7 +97,7 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   /** The tables' entries on the walked path and the control bits: the whole future-relevant state. */
   public static final class State implements PageTableMemory {
     PagingMode mode;
-    /** entry[level] for levels 1..mode.levels(); the table of level L is guest frame L. */
+    /** entry[level] for levels 1..mode.levels(); the table of level L is guest frame L-1. */
     final long[] entry = new long[5];
     /** Bit i set: control {@code CONTROL_NAMES[i]} is on. */
     int controls;
@@ -172,9 +172,13 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
     }
   }
 
-  /** Guest-physical address of the table at {@code level} (and of its entry 0). */
+  /**
+   * Guest-physical address of the table at {@code level} (and of its entry 0): frame level-1.
+   * Low frames keep the entries' address bits clear of the bits a large page reserves (20:13
+   * for 2 MiB and 4 MiB pages, 29:13 for 1 GiB pages), so large pages can succeed.
+   */
   static long tableAddress(int level) {
-    return level * Addr.PAGE_SIZE;
+    return (level - 1) * Addr.PAGE_SIZE;
   }
 
   static long reservedBit(PagingMode mode) {

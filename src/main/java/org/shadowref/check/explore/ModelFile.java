@@ -43,8 +43,10 @@ public final class ModelFile {
     List<String> text;
     try {
       text = Files.readAllLines(path, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelFileException("no model file " + path);
     } catch (IOException e) {
-      throw new ModelFileException("cannot read model file " + path + ": " + e.getMessage());
+      throw new ModelFileException("cannot read model file " + path + ": " + e);
     } catch (RuntimeException e) {
       throw new ModelFileException("cannot read model file " + path + ": " + e);
     }
