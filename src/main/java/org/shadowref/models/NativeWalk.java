@@ -69,6 +69,12 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   private static final int AC = 4;
   private static final int PSE = 5;
 
+  // Scratch space for one access, reused so that a step allocates nothing while searching.
+  private final long[] before = new long[5];
+  private final long[] afterFirst = new long[5];
+  private final WalkResult walk = new WalkResult();
+  private final WalkResult again = new WalkResult();
+
   private final PagingMode[] modes;
   private final boolean variedRights;
   private final boolean dropDirty;
@@ -243,12 +249,11 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
       int control = action - 6;
       state.controls ^= 1 << control;
       ControlRegisters regs = state.regs();
-      events.cover("toggle " + CONTROL_NAMES[control]);
+      events.cover(TOGGLE_LABELS[control]);
       events.op(new GuestOp.SetControl(0, regs.cr0(), regs.cr4(), regs.efer(), regs.rflags()), OpResult.DONE);
       return;
     }
-    Access access = Access.of(AccessKind.values()[action / 2], action % 2 == 1);
-    access(state, access, events);
+    access(state, accessFor(action), events);
   }
 
   private static final String FAULT_RULE = "the fault kind and level follow from the entries";
@@ -262,17 +267,18 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   private void access(State state, Access access, Events events) {
     PagingMode mode = state.mode;
     ControlRegisters regs = state.regs();
-    long[] before = state.entry.clone();
-    WalkResult walk = Walker.walk(state, regs, CPU, Addr.gva(VA), access, true);
-    GuestOp op = new GuestOp.MemoryAccess(0, Addr.gva(VA), access.kind(), access.user(), 8, 0);
-    events.op(op, walk.ok()
-        ? OpResult.of(AccessOutcome.ok(walk.translated()), 0)
-        : OpResult.of(AccessOutcome.guestFault(walk.errorCode(), VA), 0));
+    long[] before = this.before;
+    System.arraycopy(state.entry, 0, before, 0, before.length);
+    WalkResult walk = this.walk;
+    Walker.walk(state, regs, CPU, Addr.gva(VA), access, true, walk);
     if (events.tracing()) {
+      GuestOp op = new GuestOp.MemoryAccess(0, Addr.gva(VA), access.kind(), access.user(), 8, 0);
+      events.op(op, walk.ok()
+          ? OpResult.of(AccessOutcome.ok(walk.translated()), 0)
+          : OpResult.of(AccessOutcome.guestFault(walk.errorCode(), VA), 0));
       events.note("walk: " + walk.describe() + "; now " + state);
     }
-    events.cover(walk.ok() ? "ok L" + walk.leafLevel() : walk.fault() == FaultKind.PROTECTION
-        ? "protection " + access : fault(walk.fault()) + " L" + walk.stopLevel());
+    events.cover(coverageLabel(walk, access));
 
     // The fault kind and level, from the entries top-down (SDM 4.7: not-present, then reserved).
     // An entry whose address bits were changed points away from the next table, at zeroes.
@@ -357,9 +363,12 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
           + Addr.hex(mode.pageSize(leaf)) + ", the walker says " + walk.describe());
       return;
     }
-    long[] afterFirst = state.entry.clone();
-    WalkResult again = Walker.walk(state, regs, CPU, Addr.gva(VA), access, true);
-    if (!again.ok() || again.translated() != walk.translated() || !java.util.Arrays.equals(afterFirst, state.entry)) {
+    long[] afterFirst = this.afterFirst;
+    System.arraycopy(state.entry, 0, afterFirst, 0, afterFirst.length);
+    long translated = walk.translated();
+    WalkResult again = this.again;
+    Walker.walk(state, regs, CPU, Addr.gva(VA), access, true, again);
+    if (!again.ok() || again.translated() != translated || !java.util.Arrays.equals(afterFirst, state.entry)) {
       events.violation(REPEAT_RULE, "the second " + access + " gave " + again.describe() + " and left "
           + describe(mode, state.entry));
     }
@@ -393,8 +402,38 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
         || (!user && userPage && !fetch && regs.smap() && !regs.ac());
   }
 
-  private static String fault(FaultKind kind) {
-    return kind == FaultKind.NOT_PRESENT ? "not-present" : "reserved-bit";
+  // Labels are built once: a step must not pay for string concatenation.
+  private static final String[] OK_LABELS = {"", "ok L1", "ok L2", "ok L3"};
+  private static final String[] NOT_PRESENT_LABELS = {"", "not-present L1", "not-present L2", "not-present L3", "not-present L4"};
+  private static final String[] RESERVED_LABELS = {"", "reserved-bit L1", "reserved-bit L2", "reserved-bit L3", "reserved-bit L4"};
+  private static final String[] PROTECTION_LABELS = new String[6];
+  private static final String[] TOGGLE_LABELS = new String[CONTROL_NAMES.length];
+
+  static {
+    for (int i = 0; i < 6; i++) {
+      PROTECTION_LABELS[i] = "protection " + accessFor(i);
+    }
+    for (int i = 0; i < CONTROL_NAMES.length; i++) {
+      TOGGLE_LABELS[i] = "toggle " + CONTROL_NAMES[i];
+    }
+  }
+
+  /** Accesses numbered 0..5: kind-major, supervisor before user. */
+  static Access accessFor(int number) {
+    return Access.of(AccessKind.values()[number / 2], number % 2 == 1);
+  }
+
+  private static String coverageLabel(WalkResult walk, Access access) {
+    switch (walk.fault()) {
+      case NONE:
+        return OK_LABELS[walk.leafLevel()];
+      case NOT_PRESENT:
+        return NOT_PRESENT_LABELS[walk.stopLevel()];
+      case RESERVED_BIT:
+        return RESERVED_LABELS[walk.stopLevel()];
+      default:
+        return PROTECTION_LABELS[access.kind().ordinal() * 2 + (access.user() ? 1 : 0)];
+    }
   }
 
   private static String describe(PagingMode mode, long[] entries) {
@@ -442,20 +481,25 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
       levels = Math.max(levels, mode.levels());
     }
     for (int level = 1; level <= levels; level++) {
-      labels.add("not-present L" + level);
-      labels.add("reserved-bit L" + level);
+      labels.add(NOT_PRESENT_LABELS[level]);
+      labels.add(RESERVED_LABELS[level]);
     }
-    labels.add("ok L1");
-    labels.add("ok L2");
+    labels.add(OK_LABELS[1]);
+    labels.add(OK_LABELS[2]);
     if (levels == 4) {
-      labels.add("ok L3");
+      labels.add(OK_LABELS[3]);
     }
-    for (AccessKind kind : AccessKind.values()) {
-      labels.add("protection " + Access.of(kind, false));
-      labels.add("protection " + Access.of(kind, true));
+    for (String label : PROTECTION_LABELS) {
+      labels.add(label);
     }
-    for (String control : CONTROL_NAMES) {
-      labels.add("toggle " + control);
+    boolean twoLevel = false;
+    for (PagingMode mode : modes) {
+      twoLevel |= mode == PagingMode.TWO_LEVEL;
+    }
+    for (int control = 0; control < CONTROL_NAMES.length; control++) {
+      if (control != PSE || twoLevel) {
+        labels.add(TOGGLE_LABELS[control]);
+      }
     }
     return labels.toArray(new String[0]);
   }
