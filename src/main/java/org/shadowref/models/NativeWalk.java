@@ -480,9 +480,12 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
     for (PagingMode mode : modes) {
       levels = Math.max(levels, mode.levels());
     }
+    boolean twoLevelOnly = modes.length == 1 && modes[0] == PagingMode.TWO_LEVEL;
     for (int level = 1; level <= levels; level++) {
       labels.add(NOT_PRESENT_LABELS[level]);
-      labels.add(RESERVED_LABELS[level]);
+      if (!(twoLevelOnly && level == 1)) { // a 32-bit page-table entry has no reserved bits
+        labels.add(RESERVED_LABELS[level]);
+      }
     }
     labels.add(OK_LABELS[1]);
     labels.add(OK_LABELS[2]);
