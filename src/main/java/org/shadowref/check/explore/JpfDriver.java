@@ -42,24 +42,26 @@ public final class JpfDriver {
     }
     if (depth < 0) {
       // No step counter here: it would be part of JPF's state and defeat its state matching.
-      while (true) {
-        harness.step(state, verify, events);
-        harness.check(state, events);
-        if (!events.continuePath(verify)) {
-          return;
-        }
+      while (stepAndCheck(harness, state, verify, events)) {
+        // keep going until JPF matches the state or ignores the path
       }
+      return;
     }
     for (int step = 0; step < depth; step++) {
-      harness.step(state, verify, events);
-      if (!events.continuePath(verify)) {
-        return;
-      }
-      harness.check(state, events);
-      if (!events.continuePath(verify)) {
+      if (!stepAndCheck(harness, state, verify, events)) {
         return;
       }
     }
+  }
+
+  /** One step and the checks of the state it leads to; false when the path ends. */
+  private static <S> boolean stepAndCheck(Harness<S> harness, S state, JpfVerify verify, PathEvents events) {
+    harness.step(state, verify, events);
+    if (!events.continuePath(verify)) {
+      return false;
+    }
+    harness.check(state, events);
+    return events.continuePath(verify);
   }
 
   /** Events on one JPF path: only skips and violations matter. */
