@@ -15,6 +15,7 @@ import picocli.CommandLine.ParameterException;
       CommandLine.HelpCommand.class,
       AccessMatrixCommand.class,
       ProveCommand.class,
+      ExploreCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

@@ -32,6 +32,8 @@ public final class Explorer<S> {
   private final List<Trace> violations = new ArrayList<>();
 
   private long transitions;
+  /** Calls of {@link #tick}: the clock is read only every few thousand. */
+  private long ticks;
   private int maxDepth;
   private long unexpandedAtBound;
   private boolean stopped;
@@ -99,6 +101,7 @@ public final class Explorer<S> {
       if (id >= 0 && expandable(0)) {
         frontier.add(state, id);
       }
+      tick(frontier.size());
     } while (!stopped && odometer.advance());
 
     while (!stopped && !frontier.isEmpty()) {
@@ -297,7 +300,7 @@ public final class Explorer<S> {
   }
 
   private void tick(int pending) {
-    if ((transitions & PROGRESS_CHECK_MASK) != 0) {
+    if ((++ticks & PROGRESS_CHECK_MASK) != 0) {
       return;
     }
     sampleHeap();

@@ -161,7 +161,7 @@ public final class TraceWriter {
             gen.writeStringField("efer", Addr.hex(vcpu.regs().efer()));
             gen.writeStringField("rflags", Addr.hex(vcpu.regs().rflags()));
             gen.writeStringField("cpuMode", cpuModeName(vcpu.cpuMode()));
-            writeLongs(gen, "gprs", vcpu.gprs());
+            writeRegisters(gen, vcpu.gprs());
             gen.writeEndObject();
           }));
     }
@@ -195,7 +195,7 @@ public final class TraceWriter {
             }
             gen.writeStringField("code", code.toString());
             gen.writeBooleanField("user", execute.user());
-            writeLongs(gen, "gprs", execute.gprs());
+            writeRegisters(gen, execute.gprs());
           } else if (op instanceof GuestOp.LoadCr3) {
             gen.writeStringField("op", "load-cr3");
             gen.writeNumberField("vcpu", op.vcpu());
@@ -248,8 +248,16 @@ public final class TraceWriter {
     return status.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  private static void writeLongs(JsonGenerator gen, String name, long[] values) throws IOException {
-    gen.writeArrayFieldStart(name);
+  /** General registers, left out when all are zero (the reader's default). */
+  private static void writeRegisters(JsonGenerator gen, long[] values) throws IOException {
+    boolean any = false;
+    for (long value : values) {
+      any |= value != 0;
+    }
+    if (!any) {
+      return;
+    }
+    gen.writeArrayFieldStart("gprs");
     for (long value : values) {
       gen.writeString(Addr.hex(value));
     }

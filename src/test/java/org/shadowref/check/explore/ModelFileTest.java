@@ -1,0 +1,67 @@
+package org.shadowref.check.explore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFileTest {
+  @Test
+  void readsJpfPropertiesWithContinuationsAppendsAndConfigPath(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("Toy.jpf");
+    Files.writeString(file, String.join("\n",
+        "# a comment",
+        "@using = jpf-core",
+        "target = org.shadowref.models.NativeWalk",
+        "target.args = mode=pae,\\",
+        "   others=rights",
+        "classpath = ${config_path}/classes",
+        "classpath += ,more",
+        ""));
+    ModelFile model = ModelFile.read(file);
+    assertEquals("Toy", model.name());
+    assertEquals("org.shadowref.models.NativeWalk", model.target());
+    assertEquals("mode=pae,others=rights", model.args().toString());
+    assertEquals(dir.toAbsolutePath() + "/classes,more", model.property("classpath"));
+  }
+
+  @Test
+  void badFilesAndTargetsAreClearErrors(@TempDir Path dir) throws Exception {
+    Path noTarget = dir.resolve("a.jpf");
+    Files.writeString(noTarget, "classpath = x\n");
+    String message = assertThrows(ModelFile.ModelFileException.class, () -> ModelFile.read(noTarget).target()).getMessage();
+    assertTrue(message.contains("no 'target = CLASS' line"), message);
+
+    Path garbage = dir.resolve("b.jpf");
+    Files.writeString(garbage, "target = x\nthis is not a property\n");
+    message = assertThrows(ModelFile.ModelFileException.class, () -> ModelFile.read(garbage)).getMessage();
+    assertTrue(message.endsWith("b.jpf:2: expected 'key = value', got 'this is not a property'"), message);
+
+    message = assertThrows(ModelFile.ModelFileException.class,
+        () -> ModelFile.instantiate("java.lang.String", ModelArgs.parse(), "here")).getMessage();
+    assertEquals("here: target java.lang.String is not a harness (it does not implement "
+        + Harness.class.getName() + ")", message);
+
+    message = assertThrows(ModelFile.ModelFileException.class,
+        () -> ModelFile.instantiate("org.shadowref.models.NativeWalk", ModelArgs.parse("mode=5level"), "here")).getMessage();
+    assertEquals("here: model argument mode=5level must be one of: all, 2level, pae, 4level", message);
+  }
+
+  @Test
+  void modelArgumentsAreTypedAndCheckedForTypos() {
+    ModelArgs args = ModelArgs.parse("depth=3", " size = 4 ", "", "flavour=x");
+    assertEquals(3, args.intValue("depth", -1, -1, 10));
+    assertEquals(4, args.intValue("size", 0, 0, 10));
+    assertEquals(7, args.intValue("absent", 7, 0, 10));
+    IllegalArgumentException unused = assertThrows(IllegalArgumentException.class, () -> args.checkAllUsed("Toy"));
+    assertEquals("model Toy has no argument 'flavour' (it reads: depth, size, absent)", unused.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ModelArgs.parse("novalue"));
+    assertThrows(IllegalArgumentException.class, () -> ModelArgs.parse("a=1", "a=2"));
+    assertThrows(IllegalArgumentException.class, () -> ModelArgs.parse("n=x").intValue("n", 0, 0, 9));
+    assertThrows(IllegalArgumentException.class, () -> ModelArgs.parse("n=10").intValue("n", 0, 0, 9));
+  }
+}

@@ -1,0 +1,65 @@
+package org.shadowref.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowref.check.trace.TraceReader;
+
+class ExploreCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private String lastLine() {
+    String[] lines = out.toString().trim().split("\n");
+    return lines[lines.length - 1];
+  }
+
+  @Test
+  void exploresAModelAndEndsWithTheSummary() {
+    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=2level", "--dfs"));
+    assertTrue(lastLine().matches(
+        "explore: model=NativeWalk states=\\d+ transitions=\\d+ depth=\\d+ violations=0 states_per_s=\\d+ .*"), lastLine());
+    assertTrue(out.toString().contains("coverage: "));
+  }
+
+  @Test
+  void aViolationExitsOneAndWritesAReplayableTrace(@TempDir Path dir) throws Exception {
+    Path trace = dir.resolve("t.json");
+    assertEquals(1, run("explore", "models/NativeWalk.jpf", "--set", "bug=drop-dirty", "--trace-out", trace.toString()));
+    assertTrue(lastLine().contains(" violations=1 "), lastLine());
+    assertTrue(out.toString().contains("violation: a successful access sets A"));
+    assertEquals(1, TraceReader.read(trace).ops().size());
+  }
+
+  @Test
+  void aDepthBoundIsReported() {
+    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=4level", "--depth", "1"));
+    assertTrue(lastLine().contains(" depth=1 "), lastLine());
+    assertTrue(lastLine().contains(" complete=false "), lastLine());
+  }
+
+  @Test
+  void badInputExitsTwoWithAClearMessage(@TempDir Path dir) throws Exception {
+    assertEquals(2, run("explore", "models/NoSuchModel.jpf"));
+    assertTrue(lastLine().equals("explore: error=\"no model file models/NoSuchModel.jpf\""), lastLine());
+
+    Path unknown = dir.resolve("Unknown.jpf");
+    Files.writeString(unknown, "target = org.shadowref.models.NoSuchHarness\n");
+    assertEquals(2, run("explore", unknown.toString()));
+    assertTrue(lastLine().contains("unknown target class 'org.shadowref.models.NoSuchHarness'"), lastLine());
+
+    assertEquals(2, run("explore", "models/NativeWalk.jpf", "--set", "mdoe=pae"));
+    assertTrue(lastLine().contains("has no argument 'mdoe'"), lastLine());
+    assertTrue(err.toString().contains("shadowref explore: "), err.toString());
+  }
+}
