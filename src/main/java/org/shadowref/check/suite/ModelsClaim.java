@@ -1,0 +1,72 @@
+package org.shadowref.check.suite;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.shadowref.check.explore.ExplorationReport;
+import org.shadowref.check.explore.Explorer;
+import org.shadowref.check.explore.ExplorerOptions;
+import org.shadowref.check.explore.Harness;
+import org.shadowref.check.explore.ModelArgs;
+import org.shadowref.check.explore.ModelFile;
+
+/** Every model in models/ explores to its bound without a violation. */
+public final class ModelsClaim implements ClaimCheck {
+  private final Path directory;
+
+  public ModelsClaim(Path directory) {
+    this.directory = directory;
+  }
+
+  @Override
+  public String claim() {
+    return "every model in models/ explores without a violation";
+  }
+
+  @Override
+  public ClaimResult run(Preset preset, Progress progress) {
+    long start = System.nanoTime();
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, "*.jpf")) {
+      for (Path file : listing) {
+        files.add(file);
+      }
+    } catch (IOException e) {
+      return new ClaimResult(claim(), "models/", false, NativeOracleClaim.seconds(start),
+          "cannot list " + directory + ": " + e.getMessage(), List.of());
+    }
+    files.sort(java.util.Comparator.naturalOrder());
+    long states = 0;
+    StringBuilder detail = new StringBuilder();
+    boolean held = !files.isEmpty();
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      progress.update("model " + file.getFileName(), i / (double) files.size());
+      try {
+        ModelFile model = ModelFile.read(file);
+        ModelArgs args = model.args();
+        if (preset == Preset.THOROUGH && args.intValue("depth", -1, -1, 1_000_000) > 0) {
+          args = args.with("depth", String.valueOf(args.intValue("depth", -1, -1, 1_000_000) + 1));
+        }
+        Harness<?> harness = ModelFile.instantiate(model.target(), args, file.toString());
+        ExplorationReport report = Explorer.explore(harness, ExplorerOptions.defaults()
+            .withDepthBound(args.intValue("depth", -1, -1, 1_000_000))
+            .withMaxStates(preset.scaled(2_000_000)));
+        states += report.states();
+        boolean clean = report.violations().isEmpty();
+        held &= clean;
+        detail.append(detail.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "%s: %,d states, %s",
+            model.name(), report.states(), clean ? "no violation" : report.violations().size() + " violations"));
+      } catch (ModelFile.ModelFileException | RuntimeException e) {
+        held = false;
+        detail.append(detail.length() == 0 ? "" : "; ").append(file.getFileName()).append(": ").append(e.getMessage());
+      }
+    }
+    String evidence = String.format(Locale.ROOT, "explicit-state search of %d models, %,d states in all", files.size(), states);
+    return new ClaimResult(claim(), evidence, held, NativeOracleClaim.seconds(start), detail.toString(), List.of());
+  }
+}
