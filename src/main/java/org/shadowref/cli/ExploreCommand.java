@@ -68,8 +68,9 @@ public final class ExploreCommand extends SummaryCommand {
 
   @Override
   protected void run(PrintWriter out, Summary summary) throws IOException {
-    if (maxStates < 1 || maxViolations < 1 || progressSeconds <= 0) {
-      throw new UserInputException("--max-states, --max-violations and --progress must be positive");
+    if (maxStates < 1 || maxStates > ExplorerOptions.MAX_STATES || maxViolations < 1 || progressSeconds <= 0) {
+      throw new UserInputException("--max-violations and --progress must be positive, --max-states within 1.."
+          + ExplorerOptions.MAX_STATES);
     }
     ModelFile file;
     ModelArgs args;
