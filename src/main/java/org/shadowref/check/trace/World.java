@@ -1,7 +1,6 @@
 package org.shadowref.check.trace;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -211,13 +210,4 @@ public record World(
     return (regs.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
   }
 
-  /** The same world with the given descriptions attached to memory words (matched by address). */
-  public World describingWords(java.util.Map<Long, String> descriptions) {
-    List<MemoryWord> described = new ArrayList<>();
-    for (MemoryWord word : memory) {
-      String what = descriptions.get(word.gpa());
-      described.add(what == null ? word : new MemoryWord(word.gpa(), word.size(), word.value(), what));
-    }
-    return new World(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, Collections.unmodifiableList(described), vcpus);
-  }
 }
