@@ -209,5 +209,4 @@ public record World(
   public static CpuState.Mode cpuModeFor(ControlRegisters regs) {
     return (regs.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
   }
-
 }
