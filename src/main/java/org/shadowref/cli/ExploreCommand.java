@@ -16,8 +16,12 @@ import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.ModelFile;
 import org.shadowref.check.explore.NondeterministicHarnessException;
+import org.shadowref.check.explore.Replay;
 import org.shadowref.check.explore.Strategy;
 import org.shadowref.check.explore.Trace;
+import org.shadowref.check.trace.TraceFile;
+import org.shadowref.check.trace.TraceFormatException;
+import org.shadowref.check.trace.TraceReader;
 import org.shadowref.check.trace.TraceWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -63,21 +67,33 @@ public final class ExploreCommand extends SummaryCommand {
   @Option(names = "--trace-out", paramLabel = "FILE", description = "where to write the first violation's trace (default report/explore/NAME.trace.json)")
   @Nullable Path traceOut;
 
+  @Option(names = "--replay", paramLabel = "TRACE.json", description = "re-run a trace file's recorded answers in the model (with the trace's model arguments) instead of searching")
+  @Nullable Path replay;
+
   @Option(names = "--progress", paramLabel = "SECONDS", description = "seconds between progress lines (default ${DEFAULT-VALUE})")
   double progressSeconds = 5;
 
   @Override
   protected void run(PrintWriter out, Summary summary) throws IOException {
-    if (maxStates < 1 || maxViolations < 1 || progressSeconds <= 0) {
-      throw new UserInputException("--max-states, --max-violations and --progress must be positive");
+    if (maxStates < 1 || maxStates > ExplorerOptions.MAX_STATES || maxViolations < 1 || progressSeconds <= 0) {
+      throw new UserInputException("--max-violations and --progress must be positive, --max-states within 1.."
+          + ExplorerOptions.MAX_STATES);
     }
     ModelFile file;
     ModelArgs args;
     Harness<?> harness;
     int depthBound;
+    TraceFile.Origin origin = null;
     try {
       file = ModelFile.read(modelFile);
       args = file.args();
+      if (replay != null) {
+        origin = TraceReader.read(replay).origin();
+        if (origin == null) {
+          throw new UserInputException(replay + ": the trace has no origin: it was not found by a model");
+        }
+        args = ModelArgs.parse(origin.args().isEmpty() ? new String[0] : origin.args().split(","));
+      }
       for (String override : overrides) {
         ModelArgs.parse(override); // rejects words that are not key=value
         int equals = override.indexOf('=');
@@ -90,8 +106,14 @@ public final class ExploreCommand extends SummaryCommand {
       harness = ModelFile.instantiate(file.target(), args, modelFile.toString());
     } catch (ModelFile.ModelFileException e) {
       throw new UserInputException(String.valueOf(e.getMessage()));
+    } catch (TraceFormatException e) {
+      throw new UserInputException(String.valueOf(e.getMessage()));
     } catch (IllegalArgumentException e) {
       throw new UserInputException(modelFile + ": " + e.getMessage());
+    }
+    if (origin != null) {
+      replay(out, summary, file.name(), harness, origin);
+      return;
     }
     Strategy strategy = order != null && order.dfs ? Strategy.DFS : Strategy.BFS;
     String name = file.name();
@@ -147,6 +169,35 @@ public final class ExploreCommand extends SummaryCommand {
       summary.put("trace", tracePath);
     }
     summary.failIf(!report.violations().isEmpty());
+  }
+
+  private void replay(PrintWriter out, Summary summary, String name, Harness<?> harness, TraceFile.Origin origin) {
+    if (!origin.model().equals(name)) {
+      out.println("note: the trace was found by model " + origin.model() + ", replaying it in " + name);
+    }
+    Trace trace;
+    try {
+      trace = Replay.run(harness, origin.choices());
+    } catch (Replay.ReplayException e) {
+      throw new UserInputException(replay + ": " + e.getMessage());
+    }
+    boolean violated = !trace.property().isEmpty();
+    if (violated) {
+      out.print(trace.render());
+    } else {
+      out.println("the trace ran to its end without a violation (it recorded '" + origin.property() + "'):");
+      for (int i = 0; i < trace.steps().size(); i++) {
+        for (String note : trace.steps().get(i).notes()) {
+          out.println("  " + (i == 0 ? "initial" : "step " + i) + ": " + note);
+        }
+      }
+    }
+    summary.put("model", name)
+        .put("replay", replay)
+        .put("steps", trace.length())
+        .put("violations", violated ? 1 : 0)
+        .put("reproduced", violated && trace.property().equals(origin.property()));
+    summary.failIf(violated);
   }
 
   private static void printCoverage(PrintWriter out, Coverage coverage) {

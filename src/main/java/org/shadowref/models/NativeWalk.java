@@ -96,7 +96,7 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
     if (JpfDriver.runningInJpf()) {
       JpfDriver.run(harness, depth);
     } else {
-      System.out.println(Explorer.explore(harness, ExplorerOptions.defaults().withDepthBound(depth)));
+      System.out.println(Explorer.explore(harness, ExplorerOptions.defaults().withDepthBound(depth)).describe());
     }
   }
 

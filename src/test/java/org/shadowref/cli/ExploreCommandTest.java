@@ -39,6 +39,11 @@ class ExploreCommandTest {
     assertTrue(lastLine().contains(" violations=1 "), lastLine());
     assertTrue(out.toString().contains("violation: a successful access sets A"));
     assertEquals(1, TraceReader.read(trace).ops().size());
+
+    assertEquals(1, run("explore", "models/NativeWalk.jpf", "--replay", trace.toString()));
+    assertTrue(lastLine().endsWith(" steps=1 violations=1 reproduced=true"), lastLine());
+    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--replay", trace.toString(), "--set", "bug=none"));
+    assertTrue(lastLine().endsWith(" steps=1 violations=0 reproduced=false"), lastLine());
   }
 
   @Test

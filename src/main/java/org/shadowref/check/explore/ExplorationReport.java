@@ -42,6 +42,16 @@ public record ExplorationReport(
     return elapsedNanos <= 0 ? states : (long) (states * 1e9 / elapsedNanos);
   }
 
+  /** A short account: the counts on one line, then the first violation's trace if any. */
+  public String describe() {
+    String counts = "states=" + states + " transitions=" + transitions + " depth=" + maxDepth
+        + " violations=" + violations.size() + " states_per_s=" + statesPerSecond()
+        + " complete=" + (exhausted && unexpandedAtBound == 0)
+        + " coverage=" + coverage.reached() + "/" + coverage.labels().size();
+    Trace first = firstViolation();
+    return first == null ? counts : counts + "\n" + first.render();
+  }
+
   public @Nullable Trace firstViolation() {
     return violations.isEmpty() ? null : violations.get(0);
   }

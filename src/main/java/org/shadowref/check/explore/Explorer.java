@@ -12,7 +12,8 @@ import org.shadowref.check.trace.World;
  * checked. One transition is one run of {@link Harness#step} on a copy of the source state, with
  * one sequence of answers from a {@link ChoiceOdometer}; the states themselves are kept only on
  * the frontier (breadth-first) or the current path (depth-first), while the table of seen states
- * keeps 28 bytes per state. A violation's trace is rebuilt afterwards by replaying the recorded
+ * keeps 50 to 90 bytes per state (keys, ids, parent, transition and depth, with the hash table's
+ * slack). A violation's trace is rebuilt afterwards by replaying the recorded
  * transition indices from an initial state.
  *
  * <p>With a depth bound, depth-first search re-expands a state it reaches again by a shorter

@@ -9,7 +9,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param strategy breadth-first or depth-first
  * @param depthBound states at this many steps from an initial state are not expanded; -1 for no
  *     bound (the search ends when no new state is found)
- * @param maxStates stop (incomplete) after this many distinct states
+ * @param maxStates stop (incomplete) after this many distinct states, at most {@link #MAX_STATES}
  * @param maxViolations stop after this many violations; the first is reported with its trace
  * @param progress where to print a progress line every {@code progressSeconds}, or null
  * @param progressSeconds the interval between progress lines
@@ -22,18 +22,22 @@ public record ExplorerOptions(
     @Nullable PrintWriter progress,
     double progressSeconds) {
 
+  /** The most states one search can hold: state ids are ints and the table doubles as it grows. */
+  public static final long MAX_STATES = 1L << 28;
+
   public ExplorerOptions {
     if (depthBound < -1) {
       throw new IllegalArgumentException("depth bound must be -1 (none) or at least 0, got " + depthBound);
     }
-    if (maxStates < 1 || maxViolations < 1) {
-      throw new IllegalArgumentException("state and violation limits must be positive");
+    if (maxStates < 1 || maxStates > MAX_STATES || maxViolations < 1) {
+      throw new IllegalArgumentException(
+          "the state limit must be within 1.." + MAX_STATES + " and the violation limit positive");
     }
   }
 
   /** Breadth-first, no bounds, stop at the first violation, silent. */
   public static ExplorerOptions defaults() {
-    return new ExplorerOptions(Strategy.BFS, -1, Integer.MAX_VALUE - 1L, 1, null, 5.0);
+    return new ExplorerOptions(Strategy.BFS, -1, MAX_STATES, 1, null, 5.0);
   }
 
   public ExplorerOptions withStrategy(Strategy value) {

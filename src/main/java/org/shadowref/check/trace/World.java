@@ -1,7 +1,6 @@
 package org.shadowref.check.trace;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -209,15 +208,5 @@ public record World(
   /** The execution mode a vCPU with these registers runs in. */
   public static CpuState.Mode cpuModeFor(ControlRegisters regs) {
     return (regs.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
-  }
-
-  /** The same world with the given descriptions attached to memory words (matched by address). */
-  public World describingWords(java.util.Map<Long, String> descriptions) {
-    List<MemoryWord> described = new ArrayList<>();
-    for (MemoryWord word : memory) {
-      String what = descriptions.get(word.gpa());
-      described.add(what == null ? word : new MemoryWord(word.gpa(), word.size(), word.value(), what));
-    }
-    return new World(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, Collections.unmodifiableList(described), vcpus);
   }
 }

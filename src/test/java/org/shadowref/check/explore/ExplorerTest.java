@@ -25,6 +25,7 @@ class ExplorerTest {
     assertEquals(50, report.maxDepth());
     assertTrue(report.exhausted());
     assertTrue(report.violations().isEmpty());
+    assertTrue(report.describe().startsWith("states=100 transitions=200 depth=50 violations=0 "), report.describe());
   }
 
   @Test
