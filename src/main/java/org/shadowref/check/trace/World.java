@@ -209,4 +209,14 @@ public record World(
   public static CpuState.Mode cpuModeFor(ControlRegisters regs) {
     return (regs.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
   }
+
+  /** The same world with descriptions attached to memory words (matched by address), for readers of traces. */
+  public World describingWords(java.util.Map<Long, String> descriptions) {
+    List<MemoryWord> described = new ArrayList<>();
+    for (MemoryWord word : memory) {
+      String what = descriptions.get(word.gpa());
+      described.add(what == null ? word : new MemoryWord(word.gpa(), word.size(), word.value(), what));
+    }
+    return new World(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, described, vcpus);
+  }
 }
