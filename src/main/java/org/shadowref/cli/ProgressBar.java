@@ -1,0 +1,56 @@
+package org.shadowref.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import org.shadowref.check.suite.Progress;
+
+/**
+ * A progress bar for one long step. On a terminal it redraws one line in place; otherwise (CI
+ * logs, pipes) it prints a line at each quarter, so logs stay short.
+ */
+final class ProgressBar implements Progress {
+  private static final int WIDTH = 30;
+
+  private final PrintWriter out;
+  private final String label;
+  private final boolean terminal;
+  private int lastQuarter = -1;
+  private long lastDraw;
+
+  ProgressBar(PrintWriter out, String label, boolean terminal) {
+    this.out = out;
+    this.label = label;
+    this.terminal = terminal;
+  }
+
+  @Override
+  public void update(String step, double fraction) {
+    double clamped = Math.max(0, Math.min(1, fraction));
+    if (terminal) {
+      long now = System.nanoTime();
+      if (now - lastDraw < 100_000_000L) {
+        return;
+      }
+      lastDraw = now;
+      int filled = (int) Math.round(clamped * WIDTH);
+      out.print(String.format(Locale.ROOT, "\r%-28s [%s%s] %3.0f%% %-40s", label, "#".repeat(filled),
+          " ".repeat(WIDTH - filled), clamped * 100, step));
+      out.flush();
+      return;
+    }
+    int quarter = (int) (clamped * 4);
+    if (quarter > lastQuarter) {
+      lastQuarter = quarter;
+      out.println(String.format(Locale.ROOT, "  %s: %3.0f%% %s", label, clamped * 100, step));
+      out.flush();
+    }
+  }
+
+  /** Clears the bar's line on a terminal. */
+  void finish() {
+    if (terminal) {
+      out.print("\r" + " ".repeat(WIDTH + 80) + "\r");
+      out.flush();
+    }
+  }
+}
