@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.shadow.MovExecutor;
+import org.shadowref.shadow.NativePlatform;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
@@ -323,5 +330,52 @@ class ReferenceEngineTest {
     assertEquals(OpResult.Status.OK,
         copy.apply(new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0)).status());
     assertEquals(twin.engine.fingerprint(), copy.fingerprint(), "same ops, same state");
+  }
+
+  @Test
+  void anEmulatorFailureUnshadowsThePageAndTheCpuThenRunsTheStore() {
+    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
+    long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+    long l1Table = l1Entry & ~0xFFFL;
+    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
+    ReferenceEngine engine =
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+    long[] gprs = new long[16];
+    gprs[CpuState.RAX] = 0x1234;
+    gprs[CpuState.RDI] = 0x00C0_0800L;
+    GuestOp read = new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    GuestOp store = new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs);
+    long mfn = World.MFN_OFFSET + (l1Table >>> 12);
+    boolean[] shadowedAfter = new boolean[3];
+    GuestOp[] ops = {read, store, read};
+    for (int i = 0; i < ops.length; i++) {
+      assertEquals(oracle.apply(ops[i]), engine.apply(ops[i]), ops[i].toString());
+      assertEquals(null, oracle.guest().firstGuestDifference(engine.guest()));
+      assertEquals(List.of(), InvariantRegistry.violations(engine));
+      shadowedAfter[i] = engine.isShadowedPageTable(Addr.mfn(mfn));
+    }
+    assertTrue(shadowedAfter[0], "the first read shadows the l1");
+    assertFalse(shadowedAfter[1], "the refused emulation unshadowed it");
+    assertTrue(shadowedAfter[2], "the next read shadows it again");
+  }
+
+  @Test
+  void aHandlerThatFindsTheWorkDoneByAnotherVcpuJustRetries() {
+    Setup setup = new Setup(PagingMode.PAE, RWU);
+    Twin twin = setup.twin(false);
+    GuestOp.MemoryAccess first = new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    GuestOp.MemoryAccess second = new GuestOp.MemoryAccess(1, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    // Both vCPUs fault on the hardware walk before either handler runs.
+    HardwareStep stepOne = twin.engine.hardwareStep(first);
+    HardwareStep stepTwo = twin.engine.hardwareStep(second);
+    assertTrue(stepOne.faulted() && stepTwo.faulted());
+    assertEquals(FaultResolution.FIXED, twin.engine.pageFault(0, Addr.gva(DATA_VA), stepOne.errorCode(), first));
+    long fixed = twin.engine.fingerprint();
+    assertEquals(FaultResolution.FIXED, twin.engine.pageFault(1, Addr.gva(DATA_VA), stepTwo.errorCode(), second));
+    assertEquals(fixed, twin.engine.fingerprint(), "the second handler found nothing to do");
+    assertFalse(twin.engine.hardwareStep(second).faulted());
+    twin.assertInvariants("after both handlers");
   }
 }

@@ -26,7 +26,8 @@ import org.shadowref.shadow.World;
  */
 class ReferencePropertyTest {
   private static final long[] SLOTS = {
-    0x0000_1000L, 0x0000_2000L, 0x0040_0000L, 0x0040_1000L, 0x00C0_3000L, 0x4000_0000L, 0x8020_5000L
+    0x0000_1000L, 0x0000_2000L, 0x0020_3000L, 0x0040_0000L, 0x0040_1000L, 0x00C0_3000L, 0x4000_0000L,
+    0x8020_5000L, 0x0000_7FFF_FFFF_F000L
   };
   private static final long WINDOWS = 0x0100_0000L;
 
