@@ -378,4 +378,29 @@ class ReferenceEngineTest {
     assertFalse(twin.engine.hardwareStep(second).faulted());
     twin.assertInvariants("after both handlers");
   }
+
+  @Test
+  void storesToAVcpusLiveTopAreEmulatedSinceItCannotBeUnshadowed() {
+    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
+    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(setup.tables.root()), 1, RWU, RWU);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
+    ReferenceEngine engine =
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+    long[] gprs = new long[16];
+    gprs[CpuState.RAX] = 0;
+    gprs[CpuState.RDI] = 0x00C0_0FF8L;
+    GuestOp[] ops = {
+      new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0FF0L), AccessKind.WRITE, true, 8, 0),
+      new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs),
+      new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, true, 8, 0)
+    };
+    for (GuestOp op : ops) {
+      assertEquals(oracle.apply(op), engine.apply(op), op.toString());
+      assertEquals(null, oracle.guest().firstGuestDifference(engine.guest()));
+      assertEquals(List.of(), InvariantRegistry.violations(engine));
+    }
+    long rootMfn = World.MFN_OFFSET + (setup.tables.root() >>> 12);
+    assertTrue(engine.isShadowedPageTable(Addr.mfn(rootMfn)), "the live top stays shadowed");
+  }
 }
