@@ -1,8 +1,15 @@
 package org.shadowref.arch;
 
+import org.shadowref.arch.bits.BitAlgebra;
+import org.shadowref.arch.bits.ConcreteBits;
+
 /**
  * Which bits of a present paging-structure entry must be zero (Intel SDM vol. 3, tables 4-4 to
  * 4-20). A present entry with any of these set stops the walk with a reserved-bit fault.
+ *
+ * <p>Written once over {@link BitAlgebra}, with EFER.NXE and MAXPHYADDR as vectors, so that
+ * proofs/ can check the masks against the SDM tables for every MAXPHYADDR at once
+ * (proofs/reserved-bits.md).
  */
 public final class ReservedBits {
   private ReservedBits() {}
@@ -15,52 +22,64 @@ public final class ReservedBits {
    */
   public static long mask(
       PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
+    BitAlgebra b = ConcreteBits.INSTANCE;
+    return mask(b, mode, level, large, b.condition(nxe), b.constant(maxPhysAddr));
+  }
+
+  /**
+   * The mask over any interpretation of the algebra.
+   *
+   * @param nxe a condition: EFER.NXE
+   * @param maxPhysAddr a vector holding MAXPHYADDR, 32..52
+   */
+  public static long mask(
+      BitAlgebra b, PagingMode mode, int level, boolean large, long nxe, long maxPhysAddr) {
     switch (mode) {
       case TWO_LEVEL:
-        return twoLevel(level, large, maxPhysAddr);
+        return twoLevel(b, level, large, maxPhysAddr);
       case PAE:
-        return pae(level, large, nxe, maxPhysAddr);
+        return pae(b, level, large, nxe, maxPhysAddr);
       default:
-        return fourLevel(level, large, nxe, maxPhysAddr);
+        return fourLevel(b, level, large, nxe, maxPhysAddr);
     }
   }
 
-  private static long twoLevel(int level, boolean large, int maxPhysAddr) {
+  private static long twoLevel(BitAlgebra b, int level, boolean large, long maxPhysAddr) {
     if (level == 2 && large) {
-      // PSE-36: PDE bits (M-19):13 carry physical-address bits (M-1):32; the rest up to 21 are
-      // reserved. Addresses stop at 40 bits in this mode.
-      int m = Math.min(maxPhysAddr, 40);
-      return EntryBits.bits(21, m - 32 + 13);
+      // PSE-36: PDE bits (M-20):13 carry physical-address bits (M-1):32, where M is MAXPHYADDR
+      // capped at 40; bits 21:(M-19) are reserved.
+      long m = b.select(b.lessUnsigned(maxPhysAddr, b.constant(40)), maxPhysAddr, b.constant(40));
+      return b.bitsFrom(21, b.subtract(m, b.constant(32 - 13)));
     }
-    return 0;
+    return b.constant(0);
   }
 
-  private static long pae(int level, boolean large, boolean nxe, int maxPhysAddr) {
+  private static long pae(BitAlgebra b, int level, boolean large, long nxe, long maxPhysAddr) {
     if (level == 3) {
       // PDPTE: bits 2:1 and 8:5 are reserved, and so is everything from MAXPHYADDR up,
       // including bit 63: a PDPTE has no execute-disable bit.
-      return EntryBits.bits(63, maxPhysAddr) | EntryBits.bits(8, 5) | EntryBits.bits(2, 1);
+      return b.or(b.bitsFrom(63, maxPhysAddr), b.constant(EntryBits.bits(8, 5) | EntryBits.bits(2, 1)));
     }
-    long mask = EntryBits.bits(62, maxPhysAddr) | executeDisable(nxe);
+    long mask = b.or(b.bitsFrom(62, maxPhysAddr), executeDisable(b, nxe));
     if (large) {
-      mask |= EntryBits.bits(20, 13);
+      mask = b.or(mask, b.constant(EntryBits.bits(20, 13)));
     }
     return mask;
   }
 
-  private static long fourLevel(int level, boolean large, boolean nxe, int maxPhysAddr) {
-    long mask = EntryBits.bits(51, maxPhysAddr) | executeDisable(nxe);
+  private static long fourLevel(BitAlgebra b, int level, boolean large, long nxe, long maxPhysAddr) {
+    long mask = b.or(b.bitsFrom(51, maxPhysAddr), executeDisable(b, nxe));
     if (level == 4) {
-      mask |= EntryBits.PS;
+      mask = b.or(mask, b.constant(EntryBits.PS));
     } else if (level == 3 && large) {
-      mask |= EntryBits.bits(29, 13);
+      mask = b.or(mask, b.constant(EntryBits.bits(29, 13)));
     } else if (level == 2 && large) {
-      mask |= EntryBits.bits(20, 13);
+      mask = b.or(mask, b.constant(EntryBits.bits(20, 13)));
     }
     return mask;
   }
 
-  private static long executeDisable(boolean nxe) {
-    return nxe ? 0 : EntryBits.NX;
+  private static long executeDisable(BitAlgebra b, long nxe) {
+    return b.when(b.not(nxe), b.constant(EntryBits.NX));
   }
 }

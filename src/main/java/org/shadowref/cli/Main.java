@@ -13,6 +13,8 @@ import picocli.CommandLine.ParameterException;
     description = "A checked reference implementation of x86 shadow paging.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      AccessMatrixCommand.class,
+      ProveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

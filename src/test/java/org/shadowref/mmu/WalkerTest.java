@@ -133,4 +133,77 @@ class WalkerTest {
     assertEquals(FaultKind.RESERVED_BIT, walk.fault());
     assertEquals(3, walk.stopLevel());
   }
+
+  @Test
+  void paePdpteHasNoAccessedBitAndReservesTheRightsBits() {
+    PageTableBuilder tables = builder(PagingMode.PAE);
+    long va = 0x4020_3000L;
+    tables.map(Addr.gva(va), Addr.gpa(0x9000), 1, RW_USER, RW_USER);
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.PAE, tables.root());
+    long pdpte = tables.readEntry(Addr.gva(va), 3);
+    assertTrue(walk(tables, va, Access.USER_READ, regs).ok());
+    assertEquals(pdpte, tables.readEntry(Addr.gva(va), 3), "a PAE PDPTE is never marked accessed");
+    assertEquals(EntryBits.A, tables.readEntry(Addr.gva(va), 2) & EntryBits.A);
+
+    tables.setEntry(Addr.gva(va), 3, pdpte | EntryBits.RW);
+    WalkResult walk = walk(tables, va, Access.USER_READ, regs);
+    assertEquals(FaultKind.RESERVED_BIT, walk.fault(), "R/W is reserved in a PAE PDPTE");
+    assertEquals(3, walk.stopLevel());
+    assertEquals(PfErrorCode.P | PfErrorCode.RSVD | PfErrorCode.U, walk.errorCode());
+  }
+
+  @Test
+  void pml4eWithPageSizeSetIsAReservedBitFault() {
+    PageTableBuilder tables = builder(PagingMode.FOUR_LEVEL);
+    long va = 0x0000_0080_0000_1000L;
+    tables.map(Addr.gva(va), Addr.gpa(0xA000), 1, RW_USER, RW_USER);
+    tables.setEntry(Addr.gva(va), 4, tables.readEntry(Addr.gva(va), 4) | EntryBits.PS);
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.FOUR_LEVEL, tables.root());
+    WalkResult walk = walk(tables, va, Access.SUPERVISOR_WRITE, regs);
+    assertEquals(FaultKind.RESERVED_BIT, walk.fault());
+    assertEquals(4, walk.stopLevel());
+    assertEquals(PfErrorCode.P | PfErrorCode.RSVD | PfErrorCode.W, walk.errorCode());
+  }
+
+  @Test
+  void reservedAddressBitsFollowMaxPhysAddr() {
+    PageTableBuilder tables = builder(PagingMode.FOUR_LEVEL);
+    long va = 0x5000;
+    tables.map(Addr.gva(va), Addr.gpa(0xB000), 1, RW_USER, RW_USER);
+    tables.setEntry(Addr.gva(va), 1, tables.readEntry(Addr.gva(va), 1) | (1L << 38));
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.FOUR_LEVEL, tables.root());
+    GuestTables guest = new GuestTables(memory);
+    WalkResult wide = Walker.walk(guest, regs, new CpuModel(40), Addr.gva(va), Access.SUPERVISOR_READ, false);
+    assertEquals((1L << 38) | 0xB000L, wide.translated(), "bit 38 is an address bit with MAXPHYADDR 40");
+    WalkResult narrow = Walker.walk(guest, regs, new CpuModel(36), Addr.gva(va), Access.SUPERVISOR_READ, false);
+    assertEquals(FaultKind.RESERVED_BIT, narrow.fault(), "bit 38 is reserved with MAXPHYADDR 36");
+  }
+
+  @Test
+  void pse36ReservedBitsFollowMaxPhysAddr() {
+    PageTableBuilder tables = builder(PagingMode.TWO_LEVEL);
+    long va = 0x0040_1234L;
+    // A 4 MiB page at 0x20_0040_0000: address bits 39:32 = 0x20 go to entry bits 20:13 (bit 18).
+    tables.map(Addr.gva(va), Addr.gpa(0x0040_0000L), 2, RW_USER | EntryBits.PS | (0x20L << 13), RW_USER);
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.TWO_LEVEL, tables.root()).withCr4(ControlRegisters.CR4_PSE);
+    GuestTables guest = new GuestTables(memory);
+    WalkResult wide = Walker.walk(guest, regs, new CpuModel(40), Addr.gva(va), Access.SUPERVISOR_READ, false);
+    assertEquals(0x20_0040_1234L, wide.translated());
+    WalkResult narrow = Walker.walk(guest, regs, new CpuModel(36), Addr.gva(va), Access.SUPERVISOR_READ, false);
+    assertEquals(FaultKind.RESERVED_BIT, narrow.fault(), "bits 20:17 are reserved with MAXPHYADDR 36");
+  }
+
+  @Test
+  void aRecursiveSlotMapsTheTopTableAsAPage() {
+    PageTableBuilder tables = builder(PagingMode.FOUR_LEVEL);
+    long slot = 0x1FE;
+    long va = (slot << 39) | (slot << 30) | (slot << 21) | (slot << 12) | 0x0AB8;
+    long root = tables.root();
+    memory.write(Addr.gpa(root + slot * 8), 8, root | RW_USER);
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.FOUR_LEVEL, root);
+    WalkResult walk = walk(tables, va, Access.SUPERVISOR_WRITE, regs);
+    assertTrue(walk.ok(), walk.toString());
+    assertEquals(root | 0x0AB8, walk.translated(), "every level reads the same self-referencing entry");
+    assertEquals(root | RW_USER | EntryBits.A | EntryBits.D, memory.read(Addr.gpa(root + slot * 8), 8));
+  }
 }

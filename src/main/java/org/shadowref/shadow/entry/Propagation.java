@@ -3,6 +3,8 @@ package org.shadowref.shadow.entry;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.bits.BitAlgebra;
+import org.shadowref.arch.bits.ConcreteBits;
 import org.shadowref.arch.qual.Mfn;
 import org.shadowref.memory.P2mType;
 
@@ -12,8 +14,9 @@ import org.shadowref.memory.P2mType;
  * still has an A (or, for writes, D) bit for the hardware to set, so that the first such access
  * faults into the engine, which sets the guest's bit as the hardware would have.
  *
- * <p>Pure functions of their arguments: the engines call them, and proofs/ proves properties of
- * them for all inputs.
+ * <p>Each rule is written once over {@link BitAlgebra}: the engines call the {@code long}
+ * methods, which run the rule on {@link ConcreteBits}; proofs/ runs the same rule on Z3 terms
+ * (proofs/no-amplification.md, proofs/magic-disjoint.md).
  */
 public final class Propagation {
   /** The guest-leaf bits a 4 KiB shadow leaf copies unchanged. */
@@ -40,22 +43,47 @@ public final class Propagation {
       boolean targetIsPageTable,
       boolean nxe,
       ShadowFormat format) {
-    if ((guestLeaf & EntryBits.P) == 0 || (guestLeaf & EntryBits.A) == 0 || !type.isRam()) {
-      return 0;
-    }
-    long entry = Addr.maddrOf(mfn, 0) | EntryBits.P | EntryBits.A | (guestLeaf & COPIED_LEAF_BITS);
-    boolean writable =
-        (guestLeaf & EntryBits.RW) != 0
-            && (guestLeaf & EntryBits.D) != 0
-            && type == P2mType.RAM
-            && !targetIsPageTable;
-    if (writable) {
-      entry |= EntryBits.RW | EntryBits.D;
-    }
-    if (format == ShadowFormat.LONG_64 && nxe && (guestLeaf & EntryBits.NX) != 0) {
-      entry |= EntryBits.NX;
-    }
-    return entry;
+    BitAlgebra b = ConcreteBits.INSTANCE;
+    return leaf(
+        b,
+        guestLeaf,
+        type.ordinal(),
+        mfn,
+        b.condition(targetIsPageTable),
+        b.condition(nxe),
+        b.condition(format == ShadowFormat.LONG_64));
+  }
+
+  /**
+   * {@link #leaf(long, P2mType, long, boolean, boolean, ShadowFormat)} over any interpretation.
+   *
+   * @param type a vector holding the {@link P2mType#ordinal()} of the target's type
+   * @param targetIsPageTable a condition
+   * @param nxe a condition: the guest's EFER.NXE
+   * @param long64 a condition: the shadow format is {@link ShadowFormat#LONG_64}
+   */
+  public static long leaf(
+      BitAlgebra b,
+      long guestLeaf,
+      long type,
+      long mfn,
+      long targetIsPageTable,
+      long nxe,
+      long long64) {
+    long ram = b.equalTo(type, P2mType.RAM.ordinal());
+    long readable = b.or(ram, b.equalTo(type, P2mType.RAM_RO.ordinal()));
+    long present = b.and(b.allSet(guestLeaf, EntryBits.P | EntryBits.A), readable);
+    long writable =
+        b.and(b.allSet(guestLeaf, EntryBits.RW | EntryBits.D), ram, b.not(targetIsPageTable));
+    long noExecute = b.and(long64, nxe, b.anySet(guestLeaf, EntryBits.NX));
+    long entry =
+        b.or(
+            b.shiftLeft(mfn, Addr.PAGE_SHIFT),
+            b.constant(EntryBits.P | EntryBits.A),
+            b.masked(guestLeaf, COPIED_LEAF_BITS));
+    entry = b.or(entry, b.when(writable, b.constant(EntryBits.RW | EntryBits.D)));
+    entry = b.or(entry, b.when(noExecute, b.constant(EntryBits.NX)));
+    return b.when(present, entry);
   }
 
   /**
@@ -70,22 +98,40 @@ public final class Propagation {
       @Mfn long shadowMfn,
       boolean nxe,
       ShadowFormat format) {
-    if ((guestEntry & EntryBits.P) == 0) {
-      return 0;
-    }
-    boolean pdpte = guestMode == PagingMode.PAE && guestLevel == 3;
-    if (!pdpte && (guestEntry & EntryBits.A) == 0) {
-      return 0;
-    }
-    long entry = Addr.maddrOf(shadowMfn, 0) | EntryBits.P;
-    if (pdpte) {
-      return entry;
-    }
-    entry |= EntryBits.A | (guestEntry & (EntryBits.RW | EntryBits.US));
-    if (format == ShadowFormat.LONG_64 && nxe && (guestEntry & EntryBits.NX) != 0) {
-      entry |= EntryBits.NX;
-    }
-    return entry;
+    BitAlgebra b = ConcreteBits.INSTANCE;
+    return directory(
+        b,
+        guestEntry,
+        b.condition(guestMode == PagingMode.PAE && guestLevel == 3),
+        shadowMfn,
+        b.condition(nxe),
+        b.condition(format == ShadowFormat.LONG_64));
+  }
+
+  /**
+   * {@link #directory(long, PagingMode, int, long, boolean, ShadowFormat)} over any
+   * interpretation.
+   *
+   * @param paePdpte a condition: the guest entry is a PAE PDPTE
+   * @param nxe a condition: the guest's EFER.NXE
+   * @param long64 a condition: the shadow format is {@link ShadowFormat#LONG_64}
+   */
+  public static long directory(
+      BitAlgebra b, long guestEntry, long paePdpte, long shadowMfn, long nxe, long long64) {
+    long present =
+        b.and(b.anySet(guestEntry, EntryBits.P), b.or(paePdpte, b.anySet(guestEntry, EntryBits.A)));
+    long rights =
+        b.or(
+            b.constant(EntryBits.A),
+            b.masked(guestEntry, EntryBits.RW | EntryBits.US),
+            b.when(
+                b.and(long64, nxe, b.anySet(guestEntry, EntryBits.NX)), b.constant(EntryBits.NX)));
+    long entry =
+        b.or(
+            b.shiftLeft(shadowMfn, Addr.PAGE_SHIFT),
+            b.constant(EntryBits.P),
+            b.when(b.not(paePdpte), rights));
+    return b.when(present, entry);
   }
 
   /**
@@ -93,11 +139,13 @@ public final class Propagation {
    * PAT bit (12) moved to the small PAT position (7), the frame field dropped.
    */
   public static long asSmallLeaf(long guestLargeLeaf) {
-    long flags = guestLargeLeaf & (0xFFFL | EntryBits.NX);
-    flags &= ~EntryBits.PS;
-    if ((guestLargeLeaf & EntryBits.PAT_LARGE) != 0) {
-      flags |= EntryBits.PAT_4K;
-    }
-    return flags;
+    return asSmallLeaf(ConcreteBits.INSTANCE, guestLargeLeaf);
+  }
+
+  /** {@link #asSmallLeaf(long)} over any interpretation. */
+  public static long asSmallLeaf(BitAlgebra b, long guestLargeLeaf) {
+    long flags = b.masked(guestLargeLeaf, (0xFFFL | EntryBits.NX) & ~EntryBits.PS);
+    long pat = b.when(b.anySet(guestLargeLeaf, EntryBits.PAT_LARGE), b.constant(EntryBits.PAT_4K));
+    return b.or(flags, pat);
   }
 }

@@ -1,0 +1,55 @@
+package org.shadowref.check.diff;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.shadowref.check.trace.World;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.shadow.NativePlatform;
+import org.shadowref.shadow.Platform;
+
+/**
+ * The platforms a run compares, each built fresh from the same world. The first is always the
+ * native oracle; the others are judged against it.
+ */
+public final class PlatformSet {
+  /** Builds one platform on its own copy of a world. */
+  public interface Builder {
+    Platform build(World world);
+  }
+
+  private final List<String> names = new ArrayList<>();
+  private final List<Builder> builders = new ArrayList<>();
+
+  private PlatformSet() {}
+
+  /** Native alone, running instructions with {@code cpu}. */
+  public static PlatformSet nativeOnly(InstructionExecutor cpu) {
+    PlatformSet set = new PlatformSet();
+    set.names.add("native");
+    set.builders.add(world -> new NativePlatform(world.build(), cpu));
+    return set;
+  }
+
+  /** This set with one more platform to judge against native. */
+  public PlatformSet with(String name, Builder builder) {
+    PlatformSet set = new PlatformSet();
+    set.names.addAll(names);
+    set.builders.addAll(builders);
+    set.names.add(name);
+    set.builders.add(builder);
+    return set;
+  }
+
+  public List<String> names() {
+    return List.copyOf(names);
+  }
+
+  /** Fresh platforms on {@code world}, native first. */
+  public List<Platform> build(World world) {
+    List<Platform> out = new ArrayList<>();
+    for (Builder builder : builders) {
+      out.add(builder.build(world));
+    }
+    return out;
+  }
+}

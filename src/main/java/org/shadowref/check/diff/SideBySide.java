@@ -1,0 +1,85 @@
+package org.shadowref.check.diff;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.trace.Scenario.Expectation;
+import org.shadowref.check.trace.World;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Platform;
+
+/**
+ * Runs operations on several platforms in lock step and records, step by step, what each one
+ * returned, whether it agreed with native, whether native met the expectation, and the first
+ * guest-visible state difference. Scenario runs and trace replays are both this.
+ */
+public final class SideBySide {
+  /** One step: the operation, each platform's result (native first), and the verdicts. */
+  public record Step(
+      int index,
+      GuestOp op,
+      List<OpResult> results,
+      Expectation expectation,
+      @Nullable String disagreement,
+      boolean expectationMet) {
+
+    public boolean ok() {
+      return disagreement == null && expectationMet;
+    }
+  }
+
+  /** All steps, the platforms' names, and where (if anywhere) they first parted. */
+  public record Run(List<String> platforms, List<Step> steps) {
+    public int failedSteps() {
+      int failed = 0;
+      for (Step step : steps) {
+        if (!step.ok()) {
+          failed++;
+        }
+      }
+      return failed;
+    }
+
+    /** The first step whose results or guest state differ between platforms, or -1. */
+    public int firstDivergence() {
+      for (Step step : steps) {
+        if (step.disagreement() != null) {
+          return step.index();
+        }
+      }
+      return -1;
+    }
+  }
+
+  private SideBySide() {}
+
+  public static Run run(PlatformSet set, World world, List<GuestOp> ops, List<Expectation> expectations) {
+    List<Platform> platforms = set.build(world);
+    List<Step> steps = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      GuestOp op = ops.get(i);
+      List<OpResult> results = new ArrayList<>();
+      for (Platform platform : platforms) {
+        results.add(platform.apply(op));
+      }
+      Expectation expectation = i < expectations.size() ? expectations.get(i) : Expectation.ANYTHING;
+      steps.add(new Step(i, op, results, expectation, disagreement(set.names(), platforms, results),
+          expectation.matches(results.get(0))));
+    }
+    return new Run(set.names(), steps);
+  }
+
+  private static @Nullable String disagreement(List<String> names, List<Platform> platforms, List<OpResult> results) {
+    for (int p = 1; p < platforms.size(); p++) {
+      if (!results.get(p).equals(results.get(0))) {
+        return names.get(p) + " returned " + results.get(p) + " where native returned " + results.get(0);
+      }
+      String state = platforms.get(p).guest().firstGuestDifference(platforms.get(0).guest());
+      if (state != null) {
+        return "after the step, " + names.get(p) + " vs native: " + state;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,48 @@
+package org.shadowref.check.explore;
+
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * What one exploration did and found.
+ *
+ * @param states distinct states reached (by fingerprint)
+ * @param transitions steps executed, including those that led to states already seen
+ * @param maxDepth the largest number of steps from an initial state to a reached state, along
+ *     the path the search recorded: the shortest path under breadth-first search and under any
+ *     depth bound, the search path under unbounded depth-first search
+ * @param unexpandedAtBound states at the depth bound whose successors were not explored
+ * @param exhausted true when every state within the bound was expanded (no limit stopped the
+ *     search early)
+ * @param elapsedNanos wall-clock time of the search
+ * @param peakHeapBytes the largest heap use sampled during the search
+ * @param tableBytes the memory held by the table of seen states
+ * @param coverage how often each coverage label was reached
+ * @param violations violations found, each with a trace (shortest under breadth-first search)
+ */
+public record ExplorationReport(
+    Strategy strategy,
+    int depthBound,
+    long states,
+    long transitions,
+    int maxDepth,
+    long unexpandedAtBound,
+    boolean exhausted,
+    long elapsedNanos,
+    long peakHeapBytes,
+    long tableBytes,
+    Coverage coverage,
+    List<Trace> violations) {
+
+  public ExplorationReport {
+    violations = List.copyOf(violations);
+  }
+
+  public long statesPerSecond() {
+    return elapsedNanos <= 0 ? states : (long) (states * 1e9 / elapsedNanos);
+  }
+
+  public @Nullable Trace firstViolation() {
+    return violations.isEmpty() ? null : violations.get(0);
+  }
+}

@@ -1,0 +1,100 @@
+package org.shadowref.check.explore;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The bridge to Java PathFinder's {@code gov.nasa.jpf.vm.Verify}, found by reflection so that the
+ * project has no compile-time dependency on JPF (which is not on Maven Central). Outside JPF the
+ * class is usually absent; when it is present but we are not running inside JPF, {@code
+ * Verify.isRunningInJPF()} says so and the bridge stays off.
+ */
+public final class JpfVerify implements Choices {
+  private static final String VERIFY = "gov.nasa.jpf.vm.Verify";
+
+  private static final @Nullable JpfVerify INSTANCE = find();
+
+  private final Method getInt;
+  private final Method getBoolean;
+  private final Method ignoreIf;
+
+  private JpfVerify(Method getInt, Method getBoolean, Method ignoreIf) {
+    this.getInt = getInt;
+    this.getBoolean = getBoolean;
+    this.ignoreIf = ignoreIf;
+  }
+
+  /** The bridge when this code runs inside JPF, else null. */
+  public static @Nullable JpfVerify ifRunningInJpf() {
+    return INSTANCE;
+  }
+
+  public static boolean runningInJpf() {
+    return INSTANCE != null;
+  }
+
+  @Override
+  public int chooseInt(int lowInclusive, int highInclusive) {
+    if (lowInclusive > highInclusive) {
+      throw new IllegalArgumentException("empty choice range " + lowInclusive + ".." + highInclusive);
+    }
+    return (Integer) call(getInt, lowInclusive, highInclusive);
+  }
+
+  @Override
+  public boolean chooseBoolean() {
+    return (Boolean) call(getBoolean);
+  }
+
+  /** Abandons the current path: JPF backtracks as if this choice combination did not exist. */
+  public void ignorePath() {
+    call(ignoreIf, true);
+  }
+
+  private static Object call(Method method, Object... args) {
+    try {
+      Object result = invokeStatic(method, args);
+      if (result == null && method.getReturnType() != void.class) {
+        throw new IllegalStateException(method + " returned null");
+      }
+      return result == null ? Boolean.FALSE : result;
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot call " + method, e);
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException(method + " failed", cause);
+    }
+  }
+
+  // Static methods are invoked with a null receiver, which the JDK's nullness annotations forbid.
+  @SuppressWarnings("nullness")
+  private static @Nullable Object invokeStatic(Method method, Object... args)
+      throws IllegalAccessException, InvocationTargetException {
+    return method.invoke(null, args);
+  }
+
+  private static @Nullable JpfVerify find() {
+    try {
+      Class<?> verify = Class.forName(VERIFY);
+      Method running = verify.getMethod("isRunningInJPF");
+      if (!Boolean.TRUE.equals(invokeStatic(running))) {
+        return null;
+      }
+      return new JpfVerify(
+          verify.getMethod("getInt", int.class, int.class),
+          verify.getMethod("getBoolean"),
+          verify.getMethod("ignoreIf", boolean.class));
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      return null;
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The domain shrinker every differential failure goes through before it is reported. */
+package org.shadowref.check.shrink;

@@ -1,0 +1,376 @@
+package org.shadowref.check.trace;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.PfErrorCode;
+import org.shadowref.arch.qual.Gfn;
+import org.shadowref.check.trace.JsonTree.Kind;
+import org.shadowref.check.trace.JsonTree.Node;
+import org.shadowref.check.trace.TraceReader.Fields;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.memory.GuestPhysicalMemory;
+import org.shadowref.memory.MachineMemory;
+import org.shadowref.memory.P2m;
+import org.shadowref.memory.P2mType;
+import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Vcpu;
+
+/**
+ * Reads scenario files, YAML ({@code .yaml}, {@code .yml}) or JSON. The schema is
+ * {@code examples/scenario.schema.json}; in short:
+ *
+ * <pre>
+ * format: shadowref-scenario
+ * version: 1
+ * name: guest-not-present
+ * case: guest-not-present            # the handler case it exercises
+ * description: ...
+ * guest:
+ *   mode: 4level                     # 2level | pae | 4level | off
+ *   control: [WP, NXE]               # any of WP PSE PGE NXE SMEP SMAP AC
+ *   maxPhysAddr: 40                  # default 40
+ *   ramFrames: 64                    # gfn i is RAM at machine frame i, for i below this (default 64)
+ *   shadowFrames: 64                 # machine frames for the hypervisor above the guest's (default 64)
+ *   tablesFrom: 0x20                 # page tables are allocated upward from this gfn (default ramFrames/2)
+ *   vcpus: 1                         # default 1; all start with the same registers
+ *   p2m:      [ {gfn: 0x30, type: mmio} ]                     # ram | ram-ro | mmio | absent (mfn for ram)
+ *   mappings: [ {va: 0x400000, gpa: 0x10000, level: 1, flags: [P, RW, US, A, D], directory: [P, RW, US, A]} ]
+ *   entries:  [ {va: 0x400000, level: 1, value: 0x10001} ]     # raw entries, applied after mappings
+ *   memory:   [ {gpa: 0x10000, size: 8, value: 0x1234} ]
+ * steps:                             # trace operations, each with an optional partial expectation
+ *   - {op: access, vcpu: 0, va: 0x400000, kind: read, user: true, expect: {status: guest-fault, errorCode: "NP|U"}}
+ * </pre>
+ *
+ * Every error names the file, line, column and field.
+ */
+public final class ScenarioReader {
+  static final String FORMAT = "shadowref-scenario";
+  private static final String[] CONTROL_NAMES = {"WP", "PSE", "PGE", "NXE", "SMEP", "SMAP", "AC"};
+
+  private ScenarioReader() {}
+
+  public static Scenario read(Path file) throws TraceFormatException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new TraceFormatException(file + ": cannot read: " + e.getMessage());
+    }
+    String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return read(text, file.toString(), name.endsWith(".yaml") || name.endsWith(".yml"));
+  }
+
+  public static Scenario read(String text, String source, boolean yaml) throws TraceFormatException {
+    JsonFactory factory = yaml ? new YAMLFactory() : new JsonFactory();
+    Node root = JsonTree.parse(factory, text, source);
+    Fields f = new Fields(root, "format", "version", "name", "case", "description", "guest", "steps");
+    Node format = f.required("format");
+    if (!FORMAT.equals(TraceReader.string(format))) {
+      throw format.error("expected \"" + FORMAT + "\"");
+    }
+    TraceReader.integer(f.required("version"), 1, 1);
+    String name = TraceReader.string(f.required("name"));
+    String handlerCase = TraceReader.string(f.required("case"));
+    Node description = f.optional("description");
+    World world = guest(f.required("guest"));
+    List<GuestOp> ops = new ArrayList<>();
+    List<Scenario.Expectation> expectations = new ArrayList<>();
+    for (Node step : TraceReader.array(f.required("steps"))) {
+      if (step.kind != Kind.OBJECT) {
+        throw step.error("expected a step object, found " + step.describe());
+      }
+      Node expect = step.fields.remove("expect");
+      GuestOp op = TraceReader.op(step);
+      if (op.vcpu() >= world.vcpus().size()) {
+        throw step.error("vcpu " + op.vcpu() + " does not exist: the guest has " + world.vcpus().size());
+      }
+      ops.add(op);
+      expectations.add(expect == null ? Scenario.Expectation.ANYTHING : expectation(expect));
+    }
+    return new Scenario(name, description == null ? "" : TraceReader.string(description), handlerCase, world,
+        ops, expectations);
+  }
+
+  private static World guest(Node node) throws TraceFormatException {
+    Fields f = new Fields(node, "mode", "control", "maxPhysAddr", "ramFrames", "shadowFrames", "tablesFrom",
+        "vcpus", "p2m", "mappings", "entries", "memory");
+    Node modeNode = f.required("mode");
+    // YAML 1.1 reads a bare off as false: take it as the word the author wrote.
+    boolean bareOff = modeNode.kind == Kind.BOOLEAN && modeNode.text.equalsIgnoreCase("off");
+    String modeName = bareOff ? "off" : TraceReader.string(modeNode);
+    PagingMode mode = modeName.equals("off") ? null : PagingMode.fromCliName(modeName);
+    if (mode == null && !modeName.equals("off")) {
+      throw modeNode.error("unknown mode \"" + modeName + "\" (expected 2level, pae, 4level or off)");
+    }
+    int maxPhysAddr = optionalInt(f, "maxPhysAddr", 40, 32, 52);
+    int ramFrames = optionalInt(f, "ramFrames", 64, 1, 1 << 16);
+    int shadowFrames = optionalInt(f, "shadowFrames", 64, 0, 1 << 16);
+    int tablesFrom = optionalInt(f, "tablesFrom", ramFrames / 2, 0, ramFrames - 1);
+    int vcpuCount = optionalInt(f, "vcpus", 1, 1, 16);
+
+    List<Node> p2mNodes = f.optional("p2m") == null ? List.of() : TraceReader.array(f.required("p2m"));
+    int gfnCount = ramFrames;
+    for (Node entry : p2mNodes) {
+      Node gfn = new Fields(entry, "gfn", "type", "mfn").required("gfn");
+      gfnCount = (int) Math.max(gfnCount, Math.min(TraceReader.number(gfn) + 1, 1 << 20));
+    }
+    MachineMemory machine = new MachineMemory(ramFrames + shadowFrames);
+    P2m p2m = new P2m(gfnCount);
+    for (int gfn = 0; gfn < ramFrames; gfn++) {
+      p2m.mapRam(Addr.gfn(gfn), Addr.mfn(gfn), true);
+    }
+    for (Node entry : p2mNodes) {
+      p2mEntry(entry, p2m, ramFrames);
+    }
+    GuestPhysicalMemory physical = new GuestPhysicalMemory(machine, p2m);
+    ControlRegisters regs = mode == null ? ControlRegisters.pagingOff() : ControlRegisters.forMode(mode, 0);
+    Node controlNode = f.optional("control");
+    if (controlNode != null) {
+      regs = control(controlNode, regs);
+    }
+    Map<Long, String> descriptions = new HashMap<>();
+    if (mode != null) {
+      int[] next = {tablesFrom};
+      Node place = node;
+      PageTableBuilder tables = new PageTableBuilder(physical, mode, () -> {
+        if (next[0] >= ramFrames) {
+          throw new IllegalStateException("page tables ran past ramFrames; lower tablesFrom or raise ramFrames");
+        }
+        return Addr.gfn(next[0]++);
+      });
+      regs = regs.withCr3(tables.root());
+      try {
+        mappings(f.optional("mappings"), tables, mode, descriptions);
+        entries(f.optional("entries"), tables, mode, descriptions);
+      } catch (IllegalStateException e) {
+        throw place.error(String.valueOf(e.getMessage()));
+      }
+    } else if (f.optional("mappings") != null || f.optional("entries") != null) {
+      throw node.error("a guest with paging off has no page tables: drop mappings and entries");
+    }
+    Node memoryNode = f.optional("memory");
+    if (memoryNode != null) {
+      for (Node word : TraceReader.array(memoryNode)) {
+        Fields w = new Fields(word, "gpa", "size", "value");
+        long gpa = TraceReader.number(w.required("gpa"));
+        int size = w.optional("size") == null ? 8 : TraceReader.integer(w.required("size"), 1, 8);
+        if (physical.machineAddress(Addr.gpa(gpa)) < 0 || Addr.pageOffset(gpa) + size > Addr.PAGE_SIZE) {
+          throw word.error("gpa " + Addr.hex(gpa) + " is not inside one frame of guest RAM");
+        }
+        machine.write(Addr.maddr(physical.machineAddress(Addr.gpa(gpa))), size, TraceReader.number(w.required("value")));
+      }
+    }
+    Vcpu[] vcpus = new Vcpu[vcpuCount];
+    for (int id = 0; id < vcpuCount; id++) {
+      CpuState cpu = new CpuState(World.cpuModeFor(regs));
+      cpu.setRflags(regs.rflags());
+      vcpus[id] = new Vcpu(id, regs, cpu);
+    }
+    GuestMachine guest = new GuestMachine(machine, p2m, new CpuModel(maxPhysAddr), vcpus, ramFrames);
+    return World.of(guest).describingWords(descriptions);
+  }
+
+  private static void p2mEntry(Node node, P2m p2m, int ramFrames) throws TraceFormatException {
+    Fields f = new Fields(node, "gfn", "type", "mfn");
+    @Gfn long gfn = Addr.gfn(TraceReader.number(f.required("gfn")));
+    if (gfn < 0 || gfn >= p2m.gfnCount()) {
+      throw f.required("gfn").error("gfn " + Addr.hex(gfn) + " is out of range");
+    }
+    Node typeNode = f.required("type");
+    String type = TraceReader.string(typeNode);
+    Node mfnNode = f.optional("mfn");
+    switch (type) {
+      case "ram":
+      case "ram-ro":
+        long mfn = mfnNode == null ? gfn : TraceReader.number(mfnNode);
+        if (mfn < 0 || mfn >= ramFrames) {
+          throw node.error("mfn " + Addr.hex(mfn) + " is not a guest machine frame (0.." + Addr.hex(ramFrames - 1L) + ")");
+        }
+        p2m.mapRam(gfn, Addr.mfn(mfn), type.equals("ram"));
+        return;
+      case "mmio":
+      case "absent":
+        if (mfnNode != null) {
+          throw mfnNode.error("a " + type + " frame has no mfn");
+        }
+        p2m.set(gfn, type.equals("mmio") ? P2mType.MMIO : P2mType.ABSENT, Addr.mfn(P2m.INVALID_MFN));
+        return;
+      default:
+        throw typeNode.error("unknown P2M type \"" + type + "\" (expected ram, ram-ro, mmio or absent)");
+    }
+  }
+
+  private static ControlRegisters control(Node node, ControlRegisters regs) throws TraceFormatException {
+    ControlRegisters out = regs;
+    for (Node item : TraceReader.array(node)) {
+      String name = TraceReader.string(item);
+      switch (name) {
+        case "WP":
+          out = out.with(0, ControlRegisters.CR0_WP, true);
+          break;
+        case "PSE":
+          out = out.with(4, ControlRegisters.CR4_PSE, true);
+          break;
+        case "PGE":
+          out = out.with(4, ControlRegisters.CR4_PGE, true);
+          break;
+        case "NXE":
+          out = out.with(8, ControlRegisters.EFER_NXE, true);
+          break;
+        case "SMEP":
+          out = out.with(4, ControlRegisters.CR4_SMEP, true);
+          break;
+        case "SMAP":
+          out = out.with(4, ControlRegisters.CR4_SMAP, true);
+          break;
+        case "AC":
+          out = out.with(9, ControlRegisters.RFLAGS_AC, true);
+          break;
+        default:
+          throw item.error("unknown control bit \"" + name + "\" (expected one of " + String.join(", ", CONTROL_NAMES) + ")");
+      }
+    }
+    return out;
+  }
+
+  private static void mappings(@Nullable Node node, PageTableBuilder tables, PagingMode mode, Map<Long, String> what)
+      throws TraceFormatException {
+    if (node == null) {
+      return;
+    }
+    for (Node mapping : TraceReader.array(node)) {
+      Fields f = new Fields(mapping, "va", "gpa", "level", "flags", "directory");
+      long va = TraceReader.number(f.required("va"));
+      int level = f.optional("level") == null ? 1 : TraceReader.integer(f.required("level"), 1, mode.levels());
+      if (level > 1 && !mode.canMapLargePage(level, true)) {
+        throw f.required("level").error("a " + mode.cliName() + " guest has no large pages at level " + level);
+      }
+      long flags = flags(f.required("flags"), "flags") | (level > 1 ? EntryBits.PS : 0);
+      long directory = f.optional("directory") == null
+          ? EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A
+          : flags(f.required("directory"), "directory");
+      tables.map(Addr.gva(va), Addr.gpa(TraceReader.number(f.required("gpa"))), level, flags, directory);
+      describePath(tables, mode, va, level, what);
+    }
+  }
+
+  private static void entries(@Nullable Node node, PageTableBuilder tables, PagingMode mode, Map<Long, String> what)
+      throws TraceFormatException {
+    if (node == null) {
+      return;
+    }
+    for (Node entry : TraceReader.array(node)) {
+      Fields f = new Fields(entry, "va", "level", "value");
+      long va = TraceReader.number(f.required("va"));
+      int level = TraceReader.integer(f.required("level"), 1, mode.levels());
+      if (tables.entryAddressFor(Addr.gva(va), level) < 0) {
+        throw entry.error("no table reaches level " + level + " for va " + Addr.hex(va) + ": map it first");
+      }
+      tables.setEntry(Addr.gva(va), level, TraceReader.number(f.required("value")));
+      describePath(tables, mode, va, level, what);
+    }
+  }
+
+  private static void describePath(PageTableBuilder tables, PagingMode mode, long va, int leafLevel, Map<Long, String> what) {
+    for (int level = mode.levels(); level >= leafLevel; level--) {
+      long address = tables.entryAddressFor(Addr.gva(va), level);
+      if (address >= 0) {
+        what.putIfAbsent(address & ~7L, "L" + level + " entry for " + Addr.hex(va));
+      }
+    }
+  }
+
+  /** Flags as a list of names (P, RW, US, PWT, PCD, A, D, PS, G, PAT, NX) or a number. */
+  private static long flags(Node node, String field) throws TraceFormatException {
+    if (node.kind != Kind.ARRAY) {
+      return TraceReader.number(node);
+    }
+    long out = 0;
+    for (Node item : node.items) {
+      String name = TraceReader.string(item);
+      switch (name) {
+        case "P": out |= EntryBits.P; break;
+        case "RW": out |= EntryBits.RW; break;
+        case "US": out |= EntryBits.US; break;
+        case "PWT": out |= EntryBits.PWT; break;
+        case "PCD": out |= EntryBits.PCD; break;
+        case "A": out |= EntryBits.A; break;
+        case "D": out |= EntryBits.D; break;
+        case "PS": out |= EntryBits.PS; break;
+        case "G": out |= EntryBits.G; break;
+        case "PAT": out |= EntryBits.PAT_LARGE; break;
+        case "NX": out |= EntryBits.NX; break;
+        default:
+          throw item.error("unknown " + field + " flag \"" + name + "\" (expected P, RW, US, PWT, PCD, A, D, PS, G, PAT or NX)");
+      }
+    }
+    return out;
+  }
+
+  private static Scenario.Expectation expectation(Node node) throws TraceFormatException {
+    Fields f = new Fields(node, "status", "address", "errorCode", "value");
+    Node statusNode = f.required("status");
+    String name = TraceReader.string(statusNode);
+    OpResult.Status status = null;
+    for (OpResult.Status candidate : OpResult.Status.values()) {
+      if (TraceWriter.statusName(candidate).equals(name)) {
+        status = candidate;
+      }
+    }
+    if (status == null) {
+      throw statusNode.error("unknown status \"" + name + "\" (expected ok, guest-fault, mmio, unmapped-gfn or invalid)");
+    }
+    Node address = f.optional("address");
+    Node errorCode = f.optional("errorCode");
+    Node value = f.optional("value");
+    return new Scenario.Expectation(
+        status,
+        address == null ? null : TraceReader.number(address),
+        errorCode == null ? null : errorCode(errorCode),
+        value == null ? null : TraceReader.number(value));
+  }
+
+  /** An error code as a number or as names joined by '|': NP or P, then W, U, RSVD, ID. */
+  private static int errorCode(Node node) throws TraceFormatException {
+    if (node.kind != Kind.STRING || node.text.startsWith("0x")) {
+      return TraceReader.integer(node, 0, 0x1F);
+    }
+    int code = 0;
+    for (String part : node.text.split("\\|", -1)) {
+      switch (part.trim()) {
+        case "NP": break;
+        case "P": code |= PfErrorCode.P; break;
+        case "W": code |= PfErrorCode.W; break;
+        case "U": code |= PfErrorCode.U; break;
+        case "RSVD": code |= PfErrorCode.RSVD; break;
+        case "ID": code |= PfErrorCode.ID; break;
+        default:
+          throw node.error("unknown error-code bit \"" + part + "\" (write e.g. \"P|W|U\", \"NP|U\", \"P|RSVD\")");
+      }
+    }
+    return code;
+  }
+
+  private static int optionalInt(Fields f, String name, int fallback, int min, int max) throws TraceFormatException {
+    Node node = f.optional(name);
+    return node == null ? fallback : TraceReader.integer(node, min, max);
+  }
+}

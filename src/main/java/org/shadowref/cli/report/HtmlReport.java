@@ -1,0 +1,130 @@
+package org.shadowref.cli.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Writes a {@link Report} as one self-contained HTML file (inline CSS and SVG, no scripts, no
+ * external resources), so it can be mailed, archived or opened offline.
+ */
+public final class HtmlReport {
+  private static final String STYLE =
+      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}"
+          + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;"
+          + "text-align:left;vertical-align:top}th{background:#eee}.held{color:#176117;font-weight:bold}"
+          + ".failed{color:#a11;font-weight:bold}.figure{display:flex;flex-wrap:wrap;gap:1em}"
+          + ".figure>div{flex:0 0 auto}code{font-size:90%}";
+
+  private HtmlReport() {}
+
+  /** Writes {@code index.html} into {@code directory} (created if needed); returns its path. */
+  public static Path write(Report report, Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Path index = directory.resolve("index.html");
+    Files.writeString(index, render(report), StandardCharsets.UTF_8);
+    return index;
+  }
+
+  public static String render(Report report) {
+    StringBuilder html = new StringBuilder();
+    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(report.title())).append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    html.append("<h1>").append(esc(report.title())).append("</h1>\n");
+    int failed = report.failedClaims();
+    html.append("<p id=\"verdict\" class=\"").append(failed == 0 ? "held" : "failed").append("\">")
+        .append(report.claims().size()).append(" claims, ").append(failed).append(" failed</p>\n");
+    claims(html, report);
+    invariants(html, report);
+    benchmarks(html, report);
+    failures(html, report);
+    return html.append("</body></html>\n").toString();
+  }
+
+  private static void claims(StringBuilder html, Report report) {
+    html.append("<h2>Claims</h2>\n<table id=\"claims\"><tr><th>claim</th><th>evidence</th><th>result</th>"
+        + "<th>time</th><th>detail</th></tr>\n");
+    for (Report.Claim claim : report.claims()) {
+      html.append("<tr><td>").append(esc(claim.claim())).append("</td><td>").append(esc(claim.evidence()))
+          .append("</td><td class=\"").append(claim.held() ? "held\">held" : "failed\">FAILED")
+          .append("</td><td>").append(String.format(Locale.ROOT, "%.1f s", claim.seconds()))
+          .append("</td><td>").append(esc(claim.detail())).append("</td></tr>\n");
+    }
+    html.append("</table>\n");
+  }
+
+  private static void invariants(StringBuilder html, Report report) {
+    html.append("<h2>Invariant catalogue</h2>\n<table id=\"invariants\"><tr><th>id</th><th>statement</th>"
+        + "<th>evidence</th></tr>\n");
+    for (Report.Invariant invariant : report.invariants()) {
+      html.append("<tr><td><code>").append(esc(invariant.id())).append("</code></td><td>")
+          .append(esc(invariant.statement())).append("</td><td>").append(esc(invariant.evidence()))
+          .append("</td></tr>\n");
+    }
+    html.append("</table>\n");
+  }
+
+  private static void benchmarks(StringBuilder html, Report report) {
+    html.append("<h2>Benchmarks</h2>\n");
+    if (report.benchmarks().isEmpty()) {
+      html.append("<p>No benchmarks in this run.</p>\n");
+      return;
+    }
+    html.append("<table id=\"benchmarks\"><tr><th>workload</th><th>mode</th><th>reference/s</th>"
+        + "<th>optimized/s</th><th>speedup</th></tr>\n");
+    for (Report.Benchmark b : report.benchmarks()) {
+      html.append(String.format(Locale.ROOT,
+          "<tr><td>%s</td><td>%s</td><td>%.0f</td><td>%.0f</td><td>%.1f&times;</td></tr>%n",
+          esc(b.workload()), esc(b.mode()), b.referencePerSecond(), b.optimizedPerSecond(), b.speedup()));
+    }
+    html.append("</table>\n").append(barChart(report)).append('\n');
+  }
+
+  /** Horizontal bars, one pair per workload and mode, on a shared linear scale. */
+  private static String barChart(Report report) {
+    double max = 1;
+    for (Report.Benchmark b : report.benchmarks()) {
+      max = Math.max(max, Math.max(b.referencePerSecond(), b.optimizedPerSecond()));
+    }
+    int rowHeight = 34;
+    int height = 30 + rowHeight * report.benchmarks().size();
+    StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
+        "<svg id=\"benchmark-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
+            + "font-family=\"sans-serif\" font-size=\"11\">%n", height));
+    svg.append("<rect x=\"200\" y=\"4\" width=\"10\" height=\"10\" fill=\"#8da0cb\"/><text x=\"214\" y=\"13\">reference</text>")
+        .append("<rect x=\"290\" y=\"4\" width=\"10\" height=\"10\" fill=\"#fc8d62\"/><text x=\"304\" y=\"13\">optimized</text>\n");
+    int y = 24;
+    for (Report.Benchmark b : report.benchmarks()) {
+      int ref = (int) Math.round(480 * b.referencePerSecond() / max);
+      int opt = (int) Math.round(480 * b.optimizedPerSecond() / max);
+      svg.append(String.format(Locale.ROOT,
+          "<text x=\"4\" y=\"%d\">%s (%s)</text><rect x=\"200\" y=\"%d\" width=\"%d\" height=\"12\" fill=\"#8da0cb\"/>"
+              + "<rect x=\"200\" y=\"%d\" width=\"%d\" height=\"12\" fill=\"#fc8d62\"/>"
+              + "<text x=\"%d\" y=\"%d\">%.1f&#215;</text>%n",
+          y + 16, esc(b.workload()), esc(b.mode()), y, Math.max(ref, 1), y + 14, Math.max(opt, 1),
+          206 + Math.max(ref, opt), y + 24, b.speedup()));
+      y += rowHeight;
+    }
+    return svg.append("</svg>").toString();
+  }
+
+  private static void failures(StringBuilder html, Report report) {
+    html.append("<h2>Failures</h2>\n");
+    if (report.failures().isEmpty()) {
+      html.append("<p id=\"no-failures\">No failures.</p>\n");
+      return;
+    }
+    for (Report.Failure failure : report.failures()) {
+      html.append("<section class=\"failure\"><h3>").append(esc(failure.title())).append("</h3><p>")
+          .append(esc(failure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
+          .append(failure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(failure.shadowSvg())
+          .append("</div></div></section>\n");
+    }
+  }
+
+  private static String esc(String raw) {
+    return TableTreeSvg.escape(raw);
+  }
+}

@@ -1,0 +1,86 @@
+package org.shadowref.cli.report;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code shadowref check --report DIR} shows: the claims with their evidence and results,
+ * the invariant catalogue, benchmark figures, and a drawing for every failure.
+ */
+public final class Report {
+  /** One claim the check makes, the evidence behind it, and whether it held. */
+  public record Claim(String claim, String evidence, boolean held, double seconds, String detail) {}
+
+  /** One invariant of the catalogue and what discharges it. */
+  public record Invariant(String id, String statement, String evidence) {}
+
+  /** Throughput of the two engines on one workload. */
+  public record Benchmark(String workload, String mode, double referencePerSecond, double optimizedPerSecond) {
+    public double speedup() {
+      return referencePerSecond == 0 ? 0 : optimizedPerSecond / referencePerSecond;
+    }
+  }
+
+  /** A failing step: the guest tree beside the shadow tree, differing entries highlighted. */
+  public record Failure(String title, String explanation, String guestSvg, String shadowSvg) {}
+
+  private final String title;
+  private final List<Claim> claims = new ArrayList<>();
+  private final List<Invariant> invariants = new ArrayList<>();
+  private final List<Benchmark> benchmarks = new ArrayList<>();
+  private final List<Failure> failures = new ArrayList<>();
+
+  public Report(String title) {
+    this.title = title;
+  }
+
+  public String title() {
+    return title;
+  }
+
+  public Report add(Claim claim) {
+    claims.add(claim);
+    return this;
+  }
+
+  public Report add(Invariant invariant) {
+    invariants.add(invariant);
+    return this;
+  }
+
+  public Report add(Benchmark benchmark) {
+    benchmarks.add(benchmark);
+    return this;
+  }
+
+  public Report add(Failure failure) {
+    failures.add(failure);
+    return this;
+  }
+
+  public List<Claim> claims() {
+    return List.copyOf(claims);
+  }
+
+  public List<Invariant> invariants() {
+    return List.copyOf(invariants);
+  }
+
+  public List<Benchmark> benchmarks() {
+    return List.copyOf(benchmarks);
+  }
+
+  public List<Failure> failures() {
+    return List.copyOf(failures);
+  }
+
+  public int failedClaims() {
+    int failed = 0;
+    for (Claim claim : claims) {
+      if (!claim.held()) {
+        failed++;
+      }
+    }
+    return failed;
+  }
+}

@@ -1,0 +1,103 @@
+package org.shadowref.check.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.SideBySide;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/** Every scenario in examples/ parses, and native meets every expectation it states. */
+class ExamplesTest {
+  private static final Path EXAMPLES = Path.of("examples");
+
+  /** None of these examples executes instructions; one that does needs the real executor. */
+  private static final InstructionExecutor NO_INSTRUCTIONS =
+      (state, code, memory, user) -> fail("an example executed an instruction without an executor");
+
+  static List<Path> exampleFiles() throws IOException {
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> listing = Files.list(EXAMPLES)) {
+      listing.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(files::add);
+    }
+    return files;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> referenceEngineAgreesWithNativeOnEveryExample() throws IOException {
+    PlatformSet platforms = PlatformSet.nativeOnly(NO_INSTRUCTIONS).with("reference",
+        world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, NO_INSTRUCTIONS, NO_INSTRUCTIONS));
+    return exampleFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      Scenario scenario = ScenarioReader.read(file);
+      SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
+      for (SideBySide.Step step : run.steps()) {
+        assertEquals(null, step.disagreement(), file + " step " + step.index() + " (" + step.op() + ")");
+      }
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyExampleMeetsItsExpectationsOnNative() throws IOException {
+    return exampleFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      Scenario scenario = ScenarioReader.read(file);
+      SideBySide.Run run = SideBySide.run(PlatformSet.nativeOnly(NO_INSTRUCTIONS), scenario.world(),
+          scenario.ops(), scenario.expectations());
+      for (SideBySide.Step step : run.steps()) {
+        assertTrue(step.expectationMet(), file + " step " + step.index() + " (" + step.op() + "): expected "
+            + step.expectation() + ", native gave " + step.results().get(0));
+      }
+    }));
+  }
+
+  @Test
+  void examplesCoverDistinctHandlerCases() throws Exception {
+    Set<String> cases = new HashSet<>();
+    for (Path file : exampleFiles()) {
+      Scenario scenario = ScenarioReader.read(file);
+      assertTrue(cases.add(scenario.handlerCase()), "two examples claim case " + scenario.handlerCase());
+      assertTrue(file.getFileName().toString().contains(scenario.name()), file + " is named after its scenario");
+    }
+    assertTrue(cases.size() >= 17, "cases: " + cases);
+  }
+
+  @Test
+  void badFilesAreRejectedNamingFileLineAndField() {
+    String yaml = String.join("\n",
+        "format: shadowref-scenario",
+        "version: 1",
+        "name: broken",
+        "case: broken",
+        "guest:",
+        "  mode: 4level",
+        "  mappings:",
+        "    - {va: 0x1000, gpa: 0x2000, flags: [P, RW, XX]}",
+        "steps: []");
+    TraceFormatException e = org.junit.jupiter.api.Assertions.assertThrows(TraceFormatException.class,
+        () -> ScenarioReader.read(yaml, "broken.yaml", true));
+    assertEquals("broken.yaml:8:48: guest.mappings[0].flags[2]: unknown flags flag \"XX\" "
+        + "(expected P, RW, US, PWT, PCD, A, D, PS, G, PAT or NX)", e.getMessage());
+
+    String badStep = yaml.replace("XX", "US").replace("steps: []", "steps:\n  - {op: access, vcpu: 0, va: 1, kind: peek, user: true}");
+    e = org.junit.jupiter.api.Assertions.assertThrows(TraceFormatException.class,
+        () -> ScenarioReader.read(badStep, "s.yaml", true));
+    assertTrue(e.getMessage().startsWith("s.yaml:10:"), e.getMessage());
+    assertTrue(e.getMessage().contains("steps[0].kind: unknown access kind \"peek\""), e.getMessage());
+
+    e = org.junit.jupiter.api.Assertions.assertThrows(TraceFormatException.class,
+        () -> ScenarioReader.read("format: [unclosed", "x.yaml", true));
+    assertTrue(e.getMessage().startsWith("x.yaml:"), e.getMessage());
+  }
+}
