@@ -403,4 +403,27 @@ class ReferenceEngineTest {
     long rootMfn = World.MFN_OFFSET + (setup.tables.root() >>> 12);
     assertTrue(engine.isShadowedPageTable(Addr.mfn(rootMfn)), "the live top stays shadowed");
   }
+
+  @Test
+  void paeGuestsMaySwitchBetweenPdptsInOneFrame() {
+    Setup setup = new Setup(PagingMode.PAE, RWU);
+    long root = setup.tables.root();
+    // A second PDPT 0x20 bytes into the same frame, a copy of the first.
+    for (int i = 0; i < 4; i++) {
+      long pdpte = setup.world.machine().physical().read(Addr.gpa(root + 8L * i), 8);
+      setup.world.machine().physical().write(Addr.gpa(root + 0x20 + 8L * i), 8, pdpte);
+    }
+    setup.tables.map(Addr.gva(0x4000_0000L), Addr.gpa(root), 1, RWU, RWU); // a window on the PDPT frame
+    Twin twin = setup.twin(false);
+    twin.write(DATA_VA, 5, false);
+    twin.apply(new GuestOp.LoadCr3(0, root + 0x20));
+    assertEquals(5, twin.read(DATA_VA, false).value());
+    // Withdraw the second PDPT's first entry through the window: only CR3 = root + 0x20 loses DATA_VA.
+    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(0x4000_0000L, false).status(), "not mapped there");
+    twin.apply(new GuestOp.LoadCr3(0, root));
+    twin.write(0x4000_0020L, 0, false);
+    assertEquals(5, twin.read(DATA_VA, false).value());
+    twin.apply(new GuestOp.LoadCr3(0, root + 0x20));
+    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(DATA_VA, false).status());
+  }
 }
