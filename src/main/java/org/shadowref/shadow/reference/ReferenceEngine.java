@@ -23,7 +23,6 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
-import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;

@@ -108,4 +108,24 @@ class InvariantCatalogueTest {
     }
     return names;
   }
+
+  @Test
+  void everyIdentifierAPageQuotesExistsInTheSources() throws IOException {
+    StringBuilder sources = new StringBuilder();
+    try (Stream<Path> files = Files.walk(Path.of("src", "main", "java"))) {
+      for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+        sources.append(Files.readString(file, StandardCharsets.UTF_8));
+      }
+    }
+    java.util.regex.Pattern quoted = java.util.regex.Pattern.compile("`([A-Za-z_][A-Za-z0-9_.]*)`");
+    for (String id : InvariantIds.all()) {
+      String page = Files.readString(PAGES.resolve(id + ".md"), StandardCharsets.UTF_8);
+      java.util.regex.Matcher matcher = quoted.matcher(page);
+      while (matcher.find()) {
+        String name = matcher.group(1);
+        String last = name.substring(name.lastIndexOf('.') + 1);
+        assertTrue(sources.indexOf(last) >= 0, id + ".md quotes `" + name + "`, which the sources do not have");
+      }
+    }
+  }
 }

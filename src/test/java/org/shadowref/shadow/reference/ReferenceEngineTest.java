@@ -76,7 +76,12 @@ class ReferenceEngineTest {
       twin.read(DATA_VA, false);
       long leaf = setup.tables.readEntry(Addr.gva(DATA_VA), 1);
       assertEquals(0, leaf & EntryBits.D, "the world itself is untouched");
-      twin.write(DATA_VA, 1, false); // Twin compares the engine's guest leaf (A|D) with native's
+      long leafAddress = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+      int size = ((PagingMode) mode[0]).entryBytes();
+      assertEquals(EntryBits.A, twin.engine.guest().physical().read(Addr.gpa(leafAddress), size) & (EntryBits.A | EntryBits.D));
+      twin.write(DATA_VA, 1, false); // Twin also compares every guest frame with native's
+      assertEquals(EntryBits.A | EntryBits.D,
+          twin.engine.guest().physical().read(Addr.gpa(leafAddress), size) & (EntryBits.A | EntryBits.D));
     }
   }
 
@@ -274,8 +279,9 @@ class ReferenceEngineTest {
     // The page table frame is shadowed now: a 1:1 write to it from vCPU 1 (paging off) is emulated.
     long l1Entry = tables.entryAddressFor(Addr.gva(DATA_VA), 1);
     twin.apply(new GuestOp.MemoryAccess(1, Addr.gva(l1Entry), AccessKind.WRITE, false, 8, 0));
-    assertEquals(PfErrorCode.P & 0, twin.read(DATA_VA, false).errorCode());
-    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(DATA_VA, false).status());
+    OpResult withdrawn = twin.read(DATA_VA, false);
+    assertEquals(OpResult.Status.GUEST_FAULT, withdrawn.status(), "vCPU 0's shadow l1e was revalidated");
+    assertEquals(0, withdrawn.errorCode(), "not present, supervisor read");
     twin.apply(new GuestOp.SetControl(0, ControlRegisters.CR0_PE, 0, 0, 0));
     assertEquals(0x42, twin.read(data << 12, false).value());
     twin.apply(new GuestOp.Invlpg(0, Addr.gva(DATA_VA)));
