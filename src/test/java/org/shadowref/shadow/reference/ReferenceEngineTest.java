@@ -214,36 +214,42 @@ class ReferenceEngineTest {
 
   @Test
   void userWritesToPageTablesUnshadowThePage() {
-    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
-    long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
-    long l1Table = l1Entry & ~0xFFFL;
-    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
-    Twin twin = setup.twin(false);
-    twin.read(DATA_VA, false);
-    long mfn = World.MFN_OFFSET + (l1Table >>> 12);
-    assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)));
-    twin.write(0x00C0_0000L + 0x800, 0, true); // an unused entry, from user mode
-    assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), "the hint: no longer a page table");
-    assertEquals(OpResult.Status.OK, twin.read(DATA_VA, false).status(), "reshadowed on demand");
+    for (Object[] mode : MODES) {
+      Setup setup = new Setup((PagingMode) mode[0], RWU);
+      long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+      long l1Table = l1Entry & ~0xFFFL;
+      setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+      Twin twin = setup.twin((Boolean) mode[1]);
+      twin.read(DATA_VA, false);
+      long mfn = World.MFN_OFFSET + (l1Table >>> 12);
+      assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), mode[0] + " shadows the l1");
+      twin.write(0x00C0_0000L + 0xE00, 0, true); // unused entries, from user mode
+      assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), "the hint: no longer a page table");
+      assertEquals(OpResult.Status.OK, twin.read(DATA_VA, false).status(), "reshadowed on demand");
+      assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)));
+    }
   }
 
   @Test
   void writesDuringEventInjectionUnshadowInsteadOfEmulating() {
-    Setup setup = new Setup(PagingMode.PAE, RWU);
-    long l1Table = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
-    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
-    Twin twin = setup.twin(false);
-    twin.read(DATA_VA, false);
-    twin.read(0x00C0_0000L, false);
-    GuestOp.MemoryAccess store = new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0800L), AccessKind.WRITE, false, 8, 0);
-    HardwareStep step = twin.engine.hardwareStep(store);
-    assertTrue(step.faulted(), "the page table is write-protected");
-    FaultResolution resolution =
-        twin.engine.pageFault(0, Addr.gva(0x00C0_0800L), step.errorCode(), store, true);
-    assertEquals(FaultResolution.Kind.FIXED, resolution.kind());
-    assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(World.MFN_OFFSET + (l1Table >>> 12))));
-    assertFalse(twin.engine.hardwareStep(store).faulted(), "the retry goes through");
-    twin.assertInvariants("after unshadowing");
+    for (Object[] mode : MODES) {
+      Setup setup = new Setup((PagingMode) mode[0], RWU);
+      long l1Table = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+      setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+      Twin twin = setup.twin((Boolean) mode[1]);
+      twin.read(DATA_VA, false);
+      twin.read(0x00C0_0000L, false);
+      GuestOp.MemoryAccess store =
+          new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0E00L), AccessKind.WRITE, false, 8, 0);
+      HardwareStep step = twin.engine.hardwareStep(store);
+      assertTrue(step.faulted(), "the page table is write-protected");
+      FaultResolution resolution =
+          twin.engine.pageFault(0, Addr.gva(0x00C0_0E00L), step.errorCode(), store, true);
+      assertEquals(FaultResolution.Kind.FIXED, resolution.kind());
+      assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(World.MFN_OFFSET + (l1Table >>> 12))));
+      assertFalse(twin.engine.hardwareStep(store).faulted(), "the retry goes through");
+      twin.assertInvariants("after unshadowing");
+    }
   }
 
   @Test
