@@ -39,6 +39,7 @@ class ReferencePropertyTest {
     final List<Long> roots = new ArrayList<>();
     final List<Long> vas = new ArrayList<>();
     final List<Long> windows = new ArrayList<>();
+    final List<Long> liveEntries = new ArrayList<>();
     final List<Long> frames = new ArrayList<>();
 
     Guest(int seed) {
@@ -87,6 +88,15 @@ class ReferencePropertyTest {
           tables.map(Addr.gva(window), Addr.gpaOf(Addr.gfn(tableFrames.get(i)), 0), 1,
               EntryBits.P | EntryBits.RW | (random.nextBoolean() ? EntryBits.US : 0), EntryBits.P | EntryBits.RW | EntryBits.US);
           windows.add(window);
+          // The entries in use in this table, as seen through the window: stores that matter.
+          for (long slot : SLOTS) {
+            for (int level = 1; level <= mode.levels(); level++) {
+              long entry = tables.entryAddressFor(Addr.gva(slot), level);
+              if (entry >= 0 && entry >>> 12 == tableFrames.get(i)) {
+                liveEntries.add(window + (entry & 0xFFF));
+              }
+            }
+          }
         }
       }
       ControlRegisters regs = ControlRegisters.forMode(mode, roots.get(0));
@@ -135,14 +145,17 @@ class ReferencePropertyTest {
           return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, 8, random.nextLong());
         }
         case 3: {
-          long va = pick(windows, random) + (long) mode.entryBytes() * random.nextInt(4096 / mode.entryBytes());
-          long value = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
-          return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, mode.entryBytes(), value);
+          long va = !liveEntries.isEmpty() && random.nextBoolean()
+              ? pick(liveEntries, random)
+              : pick(windows, random) + (long) mode.entryBytes() * random.nextInt(4096 / mode.entryBytes());
+          return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, mode.entryBytes(), entry(random));
         }
         case 4: {
           long[] gprs = new long[16];
-          gprs[CpuState.RDI] = pick(random.nextBoolean() ? windows : vas, random) + 8L * random.nextInt(512);
-          gprs[CpuState.RAX] = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
+          gprs[CpuState.RDI] = random.nextBoolean()
+              ? pick(liveEntries, random)
+              : pick(random.nextBoolean() ? windows : vas, random) + 8L * random.nextInt(512);
+          gprs[CpuState.RAX] = entry(random);
           byte[] instruction = mode == PagingMode.FOUR_LEVEL ? MovExecutor.STORE_64 : MovExecutor.STORE_32;
           return new GuestOp.Execute(vcpu, instruction, user, gprs);
         }
@@ -172,6 +185,18 @@ class ReferencePropertyTest {
               AccessKind.values()[random.nextInt(3)], user, 4, random.nextInt());
         }
       }
+    }
+
+    /** A page-table entry to store: now and then a large page, or a reserved bit. */
+    private long entry(Random random) {
+      long value = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
+      if (random.nextInt(6) == 0) {
+        value |= EntryBits.PS;
+      }
+      if (random.nextInt(10) == 0) {
+        value |= 1L << 45;
+      }
+      return value;
     }
 
     private static long pick(List<Long> values, Random random) {
