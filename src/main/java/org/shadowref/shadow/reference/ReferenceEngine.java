@@ -1,6 +1,7 @@
 package org.shadowref.shadow.reference;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -88,7 +89,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     public static final Config DEFAULT = new Config(false, EnumSet.noneOf(Bug.class));
 
     public Config {
-      bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+      bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
     }
 
     public Config withTwoOnTwo(boolean on) {
