@@ -1,5 +1,6 @@
 package org.shadowref.shadow.reference;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -214,6 +215,36 @@ class ReferencePropertyTest {
           for (int code : codes) {
             twin.apply(guest.op(code, twin));
           }
+        });
+  }
+
+  @Test
+  void aCopyTakenMidwayBehavesExactlyLikeTheOriginal() {
+    qt().withExamples(60)
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(2, 30))
+        .checkAssert((seed, codes) -> {
+          Guest guest = new Guest(seed);
+          Twin twin = new Twin(guest.world, ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo));
+          int half = codes.size() / 2;
+          List<GuestOp> ops = new ArrayList<>();
+          for (int i = 0; i < codes.size(); i++) {
+            GuestOp op = guest.op(codes.get(i), twin);
+            ops.add(op);
+            twin.apply(op);
+          }
+          // Replay: a fresh engine, copied halfway; both halves of the fork must stay equal.
+          ReferenceEngine engine = new ReferenceEngine(guest.world.machine().copy(),
+              ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), Twin.EXECUTOR, Twin.EXECUTOR);
+          for (int i = 0; i < half; i++) {
+            engine.apply(ops.get(i));
+          }
+          ReferenceEngine fork = engine.copy();
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          for (int i = half; i < ops.size(); i++) {
+            assertEquals(engine.apply(ops.get(i)), fork.apply(ops.get(i)), ops.get(i).toString());
+          }
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          assertEquals(twin.engine.fingerprint(), engine.fingerprint(), "same ops from the same world");
         });
   }
 }
