@@ -18,23 +18,27 @@ public final class GuestControl {
     if (paging && (cr0 & ControlRegisters.CR0_PE) == 0) {
       return "CR0.PG without CR0.PE";
     }
-    if ((efer & ControlRegisters.EFER_LMA) != 0
-        && (!paging || (cr4 & ControlRegisters.CR4_PAE) == 0 || (efer & ControlRegisters.EFER_LME) == 0)) {
-      return "EFER.LMA needs EFER.LME, CR4.PAE and CR0.PG";
+    if (paging && (efer & ControlRegisters.EFER_LME) != 0 && (cr4 & ControlRegisters.CR4_PAE) == 0) {
+      return "CR0.PG with EFER.LME needs CR4.PAE";
     }
     return null;
   }
 
-  /** Applies the control values to {@code vcpu} (keeping CR3); null, or the #GP reason. */
+  /**
+   * Applies the control values to {@code vcpu} (keeping CR3); null, or the #GP reason. EFER.LMA
+   * is the CPU's, not the guest's: it is set exactly when EFER.LME and CR0.PG are, whatever the
+   * operation says, and the instruction mode follows it.
+   */
   public static @Nullable String apply(Vcpu vcpu, GuestOp.SetControl op) {
     String refusal = refusal(op.cr0(), op.cr4(), op.efer());
     if (refusal != null) {
       return refusal;
     }
+    boolean longMode = (op.efer() & ControlRegisters.EFER_LME) != 0 && (op.cr0() & ControlRegisters.CR0_PG) != 0;
+    long efer = longMode ? op.efer() | ControlRegisters.EFER_LMA : op.efer() & ~ControlRegisters.EFER_LMA;
     ControlRegisters old = vcpu.regs();
-    vcpu.setRegs(new ControlRegisters(op.cr0(), old.cr3(), op.cr4(), op.efer(), op.rflags()));
-    vcpu.cpu().setMode(
-        (op.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32);
+    vcpu.setRegs(new ControlRegisters(op.cr0(), old.cr3(), op.cr4(), efer, op.rflags()));
+    vcpu.cpu().setMode(longMode ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32);
     return null;
   }
 

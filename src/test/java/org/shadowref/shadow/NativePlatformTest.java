@@ -87,6 +87,13 @@ class NativePlatformTest {
     assertNotEquals(platform.fingerprint(), copy.fingerprint());
     assertEquals(OpResult.Status.INVALID,
         copy.apply(new GuestOp.SetControl(0, ControlRegisters.CR0_PG, 0, 0, 0)).status(), "PG without PE");
+    long pePg = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG;
+    assertEquals(OpResult.Status.INVALID,
+        copy.apply(new GuestOp.SetControl(0, pePg, 0, ControlRegisters.EFER_LME, 0)).status(), "long mode needs PAE");
+    assertEquals(OpResult.DONE,
+        copy.apply(new GuestOp.SetControl(0, pePg, ControlRegisters.CR4_PAE, ControlRegisters.EFER_LME, 0)));
+    assertEquals(PagingMode.FOUR_LEVEL, copy.guest().vcpu(0).regs().pagingMode(), "the CPU sets LMA");
+    assertEquals(CpuState.Mode.LONG_64, copy.guest().vcpu(0).cpu().mode());
     assertNotNull(platform.guest().firstGuestDifference(copy.guest()), "the copy's CR3 differs");
   }
 }

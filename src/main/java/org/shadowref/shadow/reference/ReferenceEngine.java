@@ -1,6 +1,7 @@
 package org.shadowref.shadow.reference;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +24,6 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
-import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
@@ -89,7 +89,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     public static final Config DEFAULT = new Config(false, EnumSet.noneOf(Bug.class));
 
     public Config {
-      bugs = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+      bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
     }
 
     public Config withTwoOnTwo(boolean on) {
@@ -370,7 +370,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
       } else {
-        return emulateTableWrite(vcpu, faultingOp, target, targetMfn);
+        return emulateTableWrite(vcpu, va, access, faultingOp, target);
       }
     }
     // 7. Rights the shadows cannot express (a supervisor write to a read-only page with guest
@@ -495,7 +495,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * it wrote have their shadows revalidated (done write by write). If the emulator cannot do it,
    * take that as a hint that the page is no longer a page table and unshadow it.
    */
-  private FaultResolution emulateTableWrite(Vcpu vcpu, GuestOp op, AccessOutcome target, @Mfn long targetMfn) {
+  private FaultResolution emulateTableWrite(
+      Vcpu vcpu, @Gva long va, Access access, GuestOp op, AccessOutcome target) {
     if (op instanceof GuestOp.MemoryAccess) {
       return emulateAccess(vcpu, op, target);
     }
@@ -504,8 +505,14 @@ public final class ReferenceEngine implements Platform, ShadowView {
     if (result.kind() != EmulationResult.Kind.UNHANDLEABLE) {
       return instructionEnded(result);
     }
-    unshadow(targetMfn);
-    return FaultResolution.FIXED;
+    unshadow(Addr.mfnOf(Addr.maddr(target.address())));
+    shadowL1eFor(vcpu, va);
+    if (hardwareAllows(vcpu.id(), va, access)) {
+      return FaultResolution.FIXED;
+    }
+    // Still protected (a vCPU's live top, or a table on its own translation path): let the CPU
+    // perform this one instruction with the protection set aside, then revalidate.
+    return instructionEnded(runInstruction(cpu, vcpu, execute));
   }
 
   /**

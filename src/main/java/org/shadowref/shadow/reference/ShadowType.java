@@ -1,5 +1,8 @@
 package org.shadowref.shadow.reference;
 
+import org.shadowref.arch.Addr;
+import org.shadowref.shadow.entry.ShadowFormat;
+
 /**
  * The kinds of shadow table (Xen's {@code SH_type_*}). Each shadows one guest table (or one guest
  * large page, or a slice of the P2M) in a shadow mode, at a level of the hardware's walk, in one or
@@ -92,11 +95,11 @@ public enum ShadowType {
   }
 
   public int entryBytes() {
-    return mode.format() == org.shadowref.shadow.entry.ShadowFormat.LEGACY_32 ? 4 : 8;
+    return mode.format() == ShadowFormat.LEGACY_32 ? 4 : 8;
   }
 
   public int entriesPerFrame() {
-    return (int) (org.shadowref.arch.Addr.PAGE_SIZE / entryBytes());
+    return (int) (Addr.PAGE_SIZE / entryBytes());
   }
 
   /** The level of the guest entry this type's entries derive from (the large leaf for splinters). */

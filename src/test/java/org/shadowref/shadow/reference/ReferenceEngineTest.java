@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.shadow.MovExecutor;
+import org.shadowref.shadow.NativePlatform;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
@@ -69,7 +76,12 @@ class ReferenceEngineTest {
       twin.read(DATA_VA, false);
       long leaf = setup.tables.readEntry(Addr.gva(DATA_VA), 1);
       assertEquals(0, leaf & EntryBits.D, "the world itself is untouched");
-      twin.write(DATA_VA, 1, false); // Twin compares the engine's guest leaf (A|D) with native's
+      long leafAddress = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+      int size = ((PagingMode) mode[0]).entryBytes();
+      assertEquals(EntryBits.A, twin.engine.guest().physical().read(Addr.gpa(leafAddress), size) & (EntryBits.A | EntryBits.D));
+      twin.write(DATA_VA, 1, false); // Twin also compares every guest frame with native's
+      assertEquals(EntryBits.A | EntryBits.D,
+          twin.engine.guest().physical().read(Addr.gpa(leafAddress), size) & (EntryBits.A | EntryBits.D));
     }
   }
 
@@ -202,36 +214,42 @@ class ReferenceEngineTest {
 
   @Test
   void userWritesToPageTablesUnshadowThePage() {
-    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
-    long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
-    long l1Table = l1Entry & ~0xFFFL;
-    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
-    Twin twin = setup.twin(false);
-    twin.read(DATA_VA, false);
-    long mfn = World.MFN_OFFSET + (l1Table >>> 12);
-    assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)));
-    twin.write(0x00C0_0000L + 0x800, 0, true); // an unused entry, from user mode
-    assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), "the hint: no longer a page table");
-    assertEquals(OpResult.Status.OK, twin.read(DATA_VA, false).status(), "reshadowed on demand");
+    for (Object[] mode : MODES) {
+      Setup setup = new Setup((PagingMode) mode[0], RWU);
+      long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+      long l1Table = l1Entry & ~0xFFFL;
+      setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+      Twin twin = setup.twin((Boolean) mode[1]);
+      twin.read(DATA_VA, false);
+      long mfn = World.MFN_OFFSET + (l1Table >>> 12);
+      assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), mode[0] + " shadows the l1");
+      twin.write(0x00C0_0000L + 0xE00, 0, true); // unused entries, from user mode
+      assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(mfn)), "the hint: no longer a page table");
+      assertEquals(OpResult.Status.OK, twin.read(DATA_VA, false).status(), "reshadowed on demand");
+      assertTrue(twin.engine.isShadowedPageTable(Addr.mfn(mfn)));
+    }
   }
 
   @Test
   void writesDuringEventInjectionUnshadowInsteadOfEmulating() {
-    Setup setup = new Setup(PagingMode.PAE, RWU);
-    long l1Table = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
-    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
-    Twin twin = setup.twin(false);
-    twin.read(DATA_VA, false);
-    twin.read(0x00C0_0000L, false);
-    GuestOp.MemoryAccess store = new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0800L), AccessKind.WRITE, false, 8, 0);
-    HardwareStep step = twin.engine.hardwareStep(store);
-    assertTrue(step.faulted(), "the page table is write-protected");
-    FaultResolution resolution =
-        twin.engine.pageFault(0, Addr.gva(0x00C0_0800L), step.errorCode(), store, true);
-    assertEquals(FaultResolution.Kind.FIXED, resolution.kind());
-    assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(World.MFN_OFFSET + (l1Table >>> 12))));
-    assertFalse(twin.engine.hardwareStep(store).faulted(), "the retry goes through");
-    twin.assertInvariants("after unshadowing");
+    for (Object[] mode : MODES) {
+      Setup setup = new Setup((PagingMode) mode[0], RWU);
+      long l1Table = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+      setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+      Twin twin = setup.twin((Boolean) mode[1]);
+      twin.read(DATA_VA, false);
+      twin.read(0x00C0_0000L, false);
+      GuestOp.MemoryAccess store =
+          new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0E00L), AccessKind.WRITE, false, 8, 0);
+      HardwareStep step = twin.engine.hardwareStep(store);
+      assertTrue(step.faulted(), "the page table is write-protected");
+      FaultResolution resolution =
+          twin.engine.pageFault(0, Addr.gva(0x00C0_0E00L), step.errorCode(), store, true);
+      assertEquals(FaultResolution.Kind.FIXED, resolution.kind());
+      assertFalse(twin.engine.isShadowedPageTable(Addr.mfn(World.MFN_OFFSET + (l1Table >>> 12))));
+      assertFalse(twin.engine.hardwareStep(store).faulted(), "the retry goes through");
+      twin.assertInvariants("after unshadowing");
+    }
   }
 
   @Test
@@ -267,8 +285,9 @@ class ReferenceEngineTest {
     // The page table frame is shadowed now: a 1:1 write to it from vCPU 1 (paging off) is emulated.
     long l1Entry = tables.entryAddressFor(Addr.gva(DATA_VA), 1);
     twin.apply(new GuestOp.MemoryAccess(1, Addr.gva(l1Entry), AccessKind.WRITE, false, 8, 0));
-    assertEquals(PfErrorCode.P & 0, twin.read(DATA_VA, false).errorCode());
-    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(DATA_VA, false).status());
+    OpResult withdrawn = twin.read(DATA_VA, false);
+    assertEquals(OpResult.Status.GUEST_FAULT, withdrawn.status(), "vCPU 0's shadow l1e was revalidated");
+    assertEquals(0, withdrawn.errorCode(), "not present, supervisor read");
     twin.apply(new GuestOp.SetControl(0, ControlRegisters.CR0_PE, 0, 0, 0));
     assertEquals(0x42, twin.read(data << 12, false).value());
     twin.apply(new GuestOp.Invlpg(0, Addr.gva(DATA_VA)));
@@ -323,5 +342,100 @@ class ReferenceEngineTest {
     assertEquals(OpResult.Status.OK,
         copy.apply(new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0)).status());
     assertEquals(twin.engine.fingerprint(), copy.fingerprint(), "same ops, same state");
+  }
+
+  @Test
+  void anEmulatorFailureUnshadowsThePageAndTheCpuThenRunsTheStore() {
+    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
+    long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
+    long l1Table = l1Entry & ~0xFFFL;
+    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
+    ReferenceEngine engine =
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+    long[] gprs = new long[16];
+    gprs[CpuState.RAX] = 0x1234;
+    gprs[CpuState.RDI] = 0x00C0_0800L;
+    GuestOp read = new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    GuestOp store = new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs);
+    long mfn = World.MFN_OFFSET + (l1Table >>> 12);
+    boolean[] shadowedAfter = new boolean[3];
+    GuestOp[] ops = {read, store, read};
+    for (int i = 0; i < ops.length; i++) {
+      assertEquals(oracle.apply(ops[i]), engine.apply(ops[i]), ops[i].toString());
+      assertEquals(null, oracle.guest().firstGuestDifference(engine.guest()));
+      assertEquals(List.of(), InvariantRegistry.violations(engine));
+      shadowedAfter[i] = engine.isShadowedPageTable(Addr.mfn(mfn));
+    }
+    assertTrue(shadowedAfter[0], "the first read shadows the l1");
+    assertFalse(shadowedAfter[1], "the refused emulation unshadowed it");
+    assertTrue(shadowedAfter[2], "the next read shadows it again");
+  }
+
+  @Test
+  void aHandlerThatFindsTheWorkDoneByAnotherVcpuJustRetries() {
+    Setup setup = new Setup(PagingMode.PAE, RWU);
+    Twin twin = setup.twin(false);
+    GuestOp.MemoryAccess first = new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    GuestOp.MemoryAccess second = new GuestOp.MemoryAccess(1, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
+    // Both vCPUs fault on the hardware walk before either handler runs.
+    HardwareStep stepOne = twin.engine.hardwareStep(first);
+    HardwareStep stepTwo = twin.engine.hardwareStep(second);
+    assertTrue(stepOne.faulted() && stepTwo.faulted());
+    assertEquals(FaultResolution.FIXED, twin.engine.pageFault(0, Addr.gva(DATA_VA), stepOne.errorCode(), first));
+    long fixed = twin.engine.fingerprint();
+    assertEquals(FaultResolution.FIXED, twin.engine.pageFault(1, Addr.gva(DATA_VA), stepTwo.errorCode(), second));
+    assertEquals(fixed, twin.engine.fingerprint(), "the second handler found nothing to do");
+    assertFalse(twin.engine.hardwareStep(second).faulted());
+    twin.assertInvariants("after both handlers");
+  }
+
+  @Test
+  void storesToAVcpusLiveTopAreEmulatedSinceItCannotBeUnshadowed() {
+    Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
+    setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(setup.tables.root()), 1, RWU, RWU);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
+    ReferenceEngine engine =
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+    long[] gprs = new long[16];
+    gprs[CpuState.RAX] = 0;
+    gprs[CpuState.RDI] = 0x00C0_0FF8L;
+    GuestOp[] ops = {
+      new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0FF0L), AccessKind.WRITE, true, 8, 0),
+      new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs),
+      new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, true, 8, 0)
+    };
+    for (GuestOp op : ops) {
+      assertEquals(oracle.apply(op), engine.apply(op), op.toString());
+      assertEquals(null, oracle.guest().firstGuestDifference(engine.guest()));
+      assertEquals(List.of(), InvariantRegistry.violations(engine));
+    }
+    long rootMfn = World.MFN_OFFSET + (setup.tables.root() >>> 12);
+    assertTrue(engine.isShadowedPageTable(Addr.mfn(rootMfn)), "the live top stays shadowed");
+  }
+
+  @Test
+  void paeGuestsMaySwitchBetweenPdptsInOneFrame() {
+    Setup setup = new Setup(PagingMode.PAE, RWU);
+    long root = setup.tables.root();
+    // A second PDPT 0x20 bytes into the same frame, a copy of the first.
+    for (int i = 0; i < 4; i++) {
+      long pdpte = setup.world.machine().physical().read(Addr.gpa(root + 8L * i), 8);
+      setup.world.machine().physical().write(Addr.gpa(root + 0x20 + 8L * i), 8, pdpte);
+    }
+    setup.tables.map(Addr.gva(0x4000_0000L), Addr.gpa(root), 1, RWU, RWU); // a window on the PDPT frame
+    Twin twin = setup.twin(false);
+    twin.write(DATA_VA, 5, false);
+    twin.apply(new GuestOp.LoadCr3(0, root + 0x20));
+    assertEquals(5, twin.read(DATA_VA, false).value());
+    // Withdraw the second PDPT's first entry through the window: only CR3 = root + 0x20 loses DATA_VA.
+    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(0x4000_0000L, false).status(), "not mapped there");
+    twin.apply(new GuestOp.LoadCr3(0, root));
+    twin.write(0x4000_0020L, 0, false);
+    assertEquals(5, twin.read(DATA_VA, false).value());
+    twin.apply(new GuestOp.LoadCr3(0, root + 0x20));
+    assertEquals(OpResult.Status.GUEST_FAULT, twin.read(DATA_VA, false).status());
   }
 }

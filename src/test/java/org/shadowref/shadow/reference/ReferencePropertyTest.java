@@ -1,5 +1,6 @@
 package org.shadowref.shadow.reference;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -26,22 +27,26 @@ import org.shadowref.shadow.World;
  */
 class ReferencePropertyTest {
   private static final long[] SLOTS = {
-    0x0000_1000L, 0x0000_2000L, 0x0040_0000L, 0x0040_1000L, 0x00C0_3000L, 0x4000_0000L, 0x8020_5000L
+    0x0000_1000L, 0x0000_2000L, 0x0020_3000L, 0x0040_0000L, 0x0040_1000L, 0x00C0_3000L, 0x4000_0000L,
+    0x8020_5000L, 0x0000_7FFF_FFFF_F000L
   };
   private static final long WINDOWS = 0x0100_0000L;
 
   /** One generated guest: a world, its two address spaces, and what ops can aim at. */
   private static final class Guest {
-    final World world = new World(2, 40, 40);
+    final World world;
     final PagingMode mode;
     final boolean twoOnTwo;
     final List<Long> roots = new ArrayList<>();
     final List<Long> vas = new ArrayList<>();
     final List<Long> windows = new ArrayList<>();
+    final List<Long> liveEntries = new ArrayList<>();
     final List<Long> frames = new ArrayList<>();
 
     Guest(int seed) {
       Random random = new Random(seed);
+      // Shadow memory from tight (tables get dropped and rebuilt) to roomy.
+      world = new World(2, 40, 20 + Math.floorMod(seed >> 2, 24));
       int shape = Math.floorMod(seed, 4);
       mode = shape <= 1 ? PagingMode.TWO_LEVEL : shape == 2 ? PagingMode.PAE : PagingMode.FOUR_LEVEL;
       twoOnTwo = shape == 0;
@@ -84,6 +89,15 @@ class ReferencePropertyTest {
           tables.map(Addr.gva(window), Addr.gpaOf(Addr.gfn(tableFrames.get(i)), 0), 1,
               EntryBits.P | EntryBits.RW | (random.nextBoolean() ? EntryBits.US : 0), EntryBits.P | EntryBits.RW | EntryBits.US);
           windows.add(window);
+          // The entries in use in this table, as seen through the window: stores that matter.
+          for (long slot : SLOTS) {
+            for (int level = 1; level <= mode.levels(); level++) {
+              long entry = tables.entryAddressFor(Addr.gva(slot), level);
+              if (entry >= 0 && entry >>> 12 == tableFrames.get(i)) {
+                liveEntries.add(window + (entry & 0xFFF));
+              }
+            }
+          }
         }
       }
       ControlRegisters regs = ControlRegisters.forMode(mode, roots.get(0));
@@ -132,14 +146,17 @@ class ReferencePropertyTest {
           return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, 8, random.nextLong());
         }
         case 3: {
-          long va = pick(windows, random) + (long) mode.entryBytes() * random.nextInt(4096 / mode.entryBytes());
-          long value = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
-          return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, mode.entryBytes(), value);
+          long va = !liveEntries.isEmpty() && random.nextBoolean()
+              ? pick(liveEntries, random)
+              : pick(windows, random) + (long) mode.entryBytes() * random.nextInt(4096 / mode.entryBytes());
+          return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, mode.entryBytes(), entry(random));
         }
         case 4: {
           long[] gprs = new long[16];
-          gprs[CpuState.RDI] = pick(random.nextBoolean() ? windows : vas, random) + 8L * random.nextInt(512);
-          gprs[CpuState.RAX] = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
+          gprs[CpuState.RDI] = random.nextBoolean()
+              ? pick(liveEntries, random)
+              : pick(random.nextBoolean() ? windows : vas, random) + 8L * random.nextInt(512);
+          gprs[CpuState.RAX] = entry(random);
           byte[] instruction = mode == PagingMode.FOUR_LEVEL ? MovExecutor.STORE_64 : MovExecutor.STORE_32;
           return new GuestOp.Execute(vcpu, instruction, user, gprs);
         }
@@ -171,6 +188,18 @@ class ReferencePropertyTest {
       }
     }
 
+    /** A page-table entry to store: now and then a large page, or a reserved bit. */
+    private long entry(Random random) {
+      long value = Addr.gpaOf(Addr.gfn(pick(frames, random)), 0) | leafFlags(random);
+      if (random.nextInt(6) == 0) {
+        value |= EntryBits.PS;
+      }
+      if (random.nextInt(10) == 0) {
+        value |= 1L << 45;
+      }
+      return value;
+    }
+
     private static long pick(List<Long> values, Random random) {
       return values.isEmpty() ? 0x1000 : values.get(random.nextInt(values.size()));
     }
@@ -178,7 +207,7 @@ class ReferencePropertyTest {
 
   @Test
   void referenceEqualsNativeAndAllInvariantsHoldAfterEveryOperation() {
-    qt().withExamples(300)
+    qt().withExamples(Integer.getInteger("shadowref.examples", 300))
         .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(1, 40))
         .checkAssert((seed, codes) -> {
           Guest guest = new Guest(seed);
@@ -186,6 +215,36 @@ class ReferencePropertyTest {
           for (int code : codes) {
             twin.apply(guest.op(code, twin));
           }
+        });
+  }
+
+  @Test
+  void aCopyTakenMidwayBehavesExactlyLikeTheOriginal() {
+    qt().withExamples(60)
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(2, 30))
+        .checkAssert((seed, codes) -> {
+          Guest guest = new Guest(seed);
+          Twin twin = new Twin(guest.world, ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo));
+          int half = codes.size() / 2;
+          List<GuestOp> ops = new ArrayList<>();
+          for (int i = 0; i < codes.size(); i++) {
+            GuestOp op = guest.op(codes.get(i), twin);
+            ops.add(op);
+            twin.apply(op);
+          }
+          // Replay: a fresh engine, copied halfway; both halves of the fork must stay equal.
+          ReferenceEngine engine = new ReferenceEngine(guest.world.machine().copy(),
+              ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), Twin.EXECUTOR, Twin.EXECUTOR);
+          for (int i = 0; i < half; i++) {
+            engine.apply(ops.get(i));
+          }
+          ReferenceEngine fork = engine.copy();
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          for (int i = half; i < ops.size(); i++) {
+            assertEquals(engine.apply(ops.get(i)), fork.apply(ops.get(i)), ops.get(i).toString());
+          }
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          assertEquals(twin.engine.fingerprint(), engine.fingerprint(), "same ops from the same world");
         });
   }
 }
