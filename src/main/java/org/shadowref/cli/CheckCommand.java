@@ -35,6 +35,12 @@ public final class CheckCommand extends SummaryCommand {
 
   @ArgGroup(exclusive = true) @Nullable Bounds bounds;
 
+  @Option(names = "--models", paramLabel = "DIR", description = "the models to explore (default: ${DEFAULT-VALUE})")
+  Path models = Path.of("models");
+
+  @Option(names = "--examples", paramLabel = "DIR", description = "the scenarios to run on every platform (default: ${DEFAULT-VALUE})")
+  Path examples = Path.of("examples");
+
   @Option(names = "--report", paramLabel = "DIR", description = "also write a self-contained HTML report to DIR/index.html")
   @Nullable Path reportDir;
 
@@ -45,7 +51,12 @@ public final class CheckCommand extends SummaryCommand {
     out.println("shadowref check (" + preset.name().toLowerCase(Locale.ROOT) + ")");
     long start = System.nanoTime();
     List<ClaimResult> results = new ArrayList<>();
-    List<ClaimCheck> claims = Suite.standard(Path.of("models"), Path.of("examples"));
+    for (Path directory : List.of(models, examples)) {
+      if (!java.nio.file.Files.isDirectory(directory)) {
+        throw new UserInputException("no such directory: " + directory + " (run from the repository root, or pass --models/--examples)");
+      }
+    }
+    List<ClaimCheck> claims = Suite.standard(models, examples);
     for (int i = 0; i < claims.size(); i++) {
       ClaimCheck claim = claims.get(i);
       ProgressBar bar = new ProgressBar(out, (i + 1) + "/" + claims.size() + " " + shortName(claim.claim()), terminal);

@@ -1,0 +1,60 @@
+package org.shadowref.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The main job: every claim checked, a summary line, an exit code users can script against. */
+class CheckCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out) {
+    String summary() {
+      String[] lines = out.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(exit, out + err.toString());
+  }
+
+  @Test
+  void quickCheckHoldsAndWritesAReport() throws Exception {
+    Run run = run("check", "--quick", "--report", dir.resolve("report").toString());
+    assertEquals(0, run.exit(), run.out());
+    assertTrue(run.summary().matches("check: claims=\\d+ failed=0 seconds=\\d+"), run.summary());
+    String html = Files.readString(dir.resolve("report/index.html"));
+    assertTrue(html.contains("INV-WRITE-PROTECT") && html.contains("id=\"claims\""));
+    assertTrue(!html.contains("(no page"), "every invariant's statement comes from its proofs page");
+  }
+
+  @Test
+  void aBrokenModelFailsTheCheck() throws Exception {
+    Path models = Files.createDirectories(dir.resolve("models"));
+    Files.writeString(models.resolve("BrokenWalk.jpf"), String.join("\n",
+        "target = org.shadowref.models.NativeWalk",
+        "target.args = mode=pae,others=permissive,bug=drop-dirty",
+        ""));
+    Run run = run("check", "--quick", "--models", models.toString());
+    assertEquals(1, run.exit(), run.out());
+    assertTrue(run.summary().matches("check: claims=\\d+ failed=1 seconds=\\d+"), run.summary());
+    assertTrue(run.out().contains("FAILED every model in models/ explores without a violation"), run.out());
+  }
+
+  @Test
+  void aMissingDirectoryIsBadInput() {
+    Run run = run("check", "--quick", "--models", dir.resolve("nowhere").toString());
+    assertEquals(2, run.exit());
+    assertTrue(run.out().contains("no such directory"), run.out());
+  }
+}
