@@ -31,8 +31,17 @@ public final class TreePicture {
 
   private TreePicture() {}
 
+  /** The guest tree and the shadow tree, each its own SVG. */
+  public record Pair(String guest, String shadow) {}
+
   /** Both trees side by side as one SVG; {@code focus} is the VA whose walks are highlighted, if any. */
   public static String draw(ShadowView view, int vcpu, @Nullable Long focus, String caption) {
+    Pair pair = pair(view, vcpu, focus);
+    return sideBySide(pair.guest(), pair.shadow(), caption);
+  }
+
+  /** The two trees of {@link #draw}, apart. */
+  public static Pair pair(ShadowView view, int vcpu, @Nullable Long focus) {
     GuestMachine guest = view.guest();
     ControlRegisters guestRegs = guest.vcpu(vcpu).regs();
     ControlRegisters hostRegs = view.hardwareRegs(vcpu);
@@ -59,7 +68,7 @@ public final class TreePicture {
     String shadowSvg = new TableTreeSvg(new MachineTables(guest.machine()), hostMode, view.hostCpu().maxPhysAddr(),
         false, shadowHot, MAX_TABLES, MAX_ROWS)
         .render("shadow tables (" + hostMode.cliName() + "), root maddr " + Addr.hex(hostRegs.cr3()), hostRegs.cr3(), "maddr");
-    return sideBySide(guestSvg, shadowSvg, caption);
+    return new Pair(guestSvg, shadowSvg);
   }
 
   /** Present shadow entries that are not what propagation of the current guest state gives. */

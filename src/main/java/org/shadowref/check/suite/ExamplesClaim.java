@@ -1,0 +1,83 @@
+package org.shadowref.check.suite;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.SideBySide;
+import org.shadowref.check.trace.Scenario;
+import org.shadowref.check.trace.ScenarioReader;
+import org.shadowref.check.trace.TraceFormatException;
+
+/**
+ * Every scenario in examples/ (one per case of the handler's flow) gives on every engine what it
+ * gives on native, step by step and frame by frame, and meets its own expectations. A failure
+ * carries the picture of the guest tree beside the shadow tree at the first step that parted.
+ */
+public final class ExamplesClaim implements ClaimCheck {
+  private final Path directory;
+  private final PlatformSet platforms;
+
+  public ExamplesClaim(Path directory, PlatformSet platforms) {
+    this.directory = directory;
+    this.platforms = platforms;
+  }
+
+  @Override
+  public String claim() {
+    return "every engine equals native on every example scenario";
+  }
+
+  @Override
+  public ClaimResult run(Preset preset, Progress progress) {
+    long start = System.nanoTime();
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, "*.{yaml,yml,json}")) {
+      for (Path file : listing) {
+        if (!name(file).endsWith(".schema.json")) {
+          files.add(file);
+        }
+      }
+    } catch (IOException e) {
+      return new ClaimResult(claim(), "examples/", false, NativeOracleClaim.seconds(start),
+          "cannot list " + directory + ": " + e.getMessage(), List.of());
+    }
+    files.sort(java.util.Comparator.naturalOrder());
+    int steps = 0;
+    List<String> failures = new ArrayList<>();
+    List<ClaimResult.FailurePoint> points = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      progress.update(name(file), i / (double) files.size());
+      try {
+        Scenario scenario = ScenarioReader.read(file);
+        SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
+        steps += run.steps().size();
+        for (SideBySide.Step step : run.steps()) {
+          if (!step.ok()) {
+            String why = step.disagreement() != null ? step.disagreement() : "expected " + step.expectation() + ", native gave " + step.results().get(0);
+            failures.add(name(file) + " step " + step.index() + ": " + why);
+            points.add(new ClaimResult.FailurePoint(scenario, step.index()));
+            break;
+          }
+        }
+      } catch (TraceFormatException | RuntimeException e) {
+        failures.add(name(file) + ": " + e.getMessage());
+      }
+    }
+    String evidence = String.format(Locale.ROOT, "%d scenarios, %d steps, on %s", files.size(), steps,
+        String.join(", ", platforms.names()));
+    String detail = failures.isEmpty() ? "every step and every guest frame agree" : String.join("; ", failures);
+    return new ClaimResult(claim(), evidence, failures.isEmpty() && !files.isEmpty(), NativeOracleClaim.seconds(start),
+        detail, points);
+  }
+
+  private static String name(Path file) {
+    Path name = file.getFileName();
+    return name == null ? file.toString() : name.toString();
+  }
+}
