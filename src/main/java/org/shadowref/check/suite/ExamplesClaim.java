@@ -1,8 +1,6 @@
 package org.shadowref.check.suite;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,24 +33,19 @@ public final class ExamplesClaim implements ClaimCheck {
   @Override
   public ClaimResult run(Preset preset, Progress progress) {
     long start = System.nanoTime();
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, "*.{yaml,yml,json}")) {
-      for (Path file : listing) {
-        if (!name(file).endsWith(".schema.json")) {
-          files.add(file);
-        }
-      }
+    List<Path> files;
+    try {
+      files = Listing.files(directory, "*.{yaml,yml,json}");
     } catch (IOException e) {
       return new ClaimResult(claim(), "examples/", false, NativeOracleClaim.seconds(start),
           "cannot list " + directory + ": " + e.getMessage(), List.of());
     }
-    files.sort(java.util.Comparator.naturalOrder());
     int steps = 0;
     List<String> failures = new ArrayList<>();
     List<ClaimResult.FailurePoint> points = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       Path file = files.get(i);
-      progress.update(name(file), i / (double) files.size());
+      progress.update(Listing.name(file), i / (double) files.size());
       try {
         Scenario scenario = ScenarioReader.read(file);
         SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
@@ -60,13 +53,13 @@ public final class ExamplesClaim implements ClaimCheck {
         for (SideBySide.Step step : run.steps()) {
           if (!step.ok()) {
             String why = step.disagreement() != null ? step.disagreement() : "expected " + step.expectation() + ", native gave " + step.results().get(0);
-            failures.add(name(file) + " step " + step.index() + ": " + why);
+            failures.add(Listing.name(file) + " step " + step.index() + ": " + why);
             points.add(new ClaimResult.FailurePoint(scenario, step.index()));
             break;
           }
         }
       } catch (TraceFormatException | RuntimeException e) {
-        failures.add(name(file) + ": " + e.getMessage());
+        failures.add(Listing.name(file) + ": " + e.getMessage());
       }
     }
     String evidence = String.format(Locale.ROOT, "%d scenarios, %d steps, on %s", files.size(), steps,
@@ -74,10 +67,5 @@ public final class ExamplesClaim implements ClaimCheck {
     String detail = failures.isEmpty() ? "every step and every guest frame agree" : String.join("; ", failures);
     return new ClaimResult(claim(), evidence, failures.isEmpty() && !files.isEmpty(), NativeOracleClaim.seconds(start),
         detail, points);
-  }
-
-  private static String name(Path file) {
-    Path name = file.getFileName();
-    return name == null ? file.toString() : name.toString();
   }
 }

@@ -1,10 +1,7 @@
 package org.shadowref.check.suite;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.shadowref.check.explore.ExplorationReport;
@@ -30,16 +27,13 @@ public final class ModelsClaim implements ClaimCheck {
   @Override
   public ClaimResult run(Preset preset, Progress progress) {
     long start = System.nanoTime();
-    List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, "*.jpf")) {
-      for (Path file : listing) {
-        files.add(file);
-      }
+    List<Path> files;
+    try {
+      files = Listing.files(directory, "*.jpf");
     } catch (IOException e) {
       return new ClaimResult(claim(), "models/", false, NativeOracleClaim.seconds(start),
           "cannot list " + directory + ": " + e.getMessage(), List.of());
     }
-    files.sort(java.util.Comparator.naturalOrder());
     long states = 0;
     StringBuilder detail = new StringBuilder();
     boolean held = !files.isEmpty();

@@ -327,17 +327,7 @@ public final class ScenarioReader {
 
   private static Scenario.Expectation expectation(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "status", "address", "errorCode", "value");
-    Node statusNode = f.required("status");
-    String name = TraceReader.string(statusNode);
-    OpResult.Status status = null;
-    for (OpResult.Status candidate : OpResult.Status.values()) {
-      if (TraceWriter.statusName(candidate).equals(name)) {
-        status = candidate;
-      }
-    }
-    if (status == null) {
-      throw statusNode.error("unknown status \"" + name + "\" (expected ok, guest-fault, mmio, unmapped-gfn or invalid)");
-    }
+    OpResult.Status status = TraceReader.status(f.required("status"));
     Node address = f.optional("address");
     Node errorCode = f.optional("errorCode");
     Node value = f.optional("value");

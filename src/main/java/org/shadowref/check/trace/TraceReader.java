@@ -261,19 +261,20 @@ public final class TraceReader {
     throw node.error("unknown access kind \"" + name + "\" (expected read, write or fetch)");
   }
 
-  static OpResult result(Node node) throws TraceFormatException {
-    Fields f = new Fields(node, "status", "address", "errorCode", "value", "detail");
-    Node statusNode = f.required("status");
-    String name = string(statusNode);
-    OpResult.Status status = null;
+  /** A result status by its trace name: ok, guest-fault, mmio, unmapped-gfn or invalid. */
+  static OpResult.Status status(Node node) throws TraceFormatException {
+    String name = string(node);
     for (OpResult.Status candidate : OpResult.Status.values()) {
       if (TraceWriter.statusName(candidate).equals(name)) {
-        status = candidate;
+        return candidate;
       }
     }
-    if (status == null) {
-      throw statusNode.error("unknown status \"" + name + "\" (expected ok, guest-fault, mmio, unmapped-gfn or invalid)");
-    }
+    throw node.error("unknown status \"" + name + "\" (expected ok, guest-fault, mmio, unmapped-gfn or invalid)");
+  }
+
+  static OpResult result(Node node) throws TraceFormatException {
+    Fields f = new Fields(node, "status", "address", "errorCode", "value", "detail");
+    OpResult.Status status = status(f.required("status"));
     Node errorNode = f.optional("errorCode");
     Node detailNode = f.optional("detail");
     return new OpResult(
