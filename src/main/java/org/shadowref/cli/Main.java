@@ -16,6 +16,10 @@ import picocli.CommandLine.ParameterException;
       AccessMatrixCommand.class,
       ProveCommand.class,
       ExploreCommand.class,
+      RunCommand.class,
+      ReplayCommand.class,
+      DiffCommand.class,
+      MutantsCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
