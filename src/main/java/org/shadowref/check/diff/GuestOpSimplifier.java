@@ -11,7 +11,7 @@ import org.shadowref.shadow.GuestOp;
  * Simpler versions of one guest operation, simplest first, for the {@link Shrinker}: vCPU 0
  * instead of another, kernel instead of user, a read instead of a write or fetch, smaller
  * accesses, simpler values (zero, or only the low bits an entry's flags need), and for executed
- * instructions only the registers they read.
+ * instructions only the registers the generated stores read (RAX, RBX, RCX, RDX, RDI).
  */
 public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
   private final int vcpus;
@@ -55,6 +55,9 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
       long[] only = new long[16];
       only[CpuState.RAX] = gprs[CpuState.RAX];
       only[CpuState.RDI] = gprs[CpuState.RDI];
+      only[CpuState.RBX] = gprs[CpuState.RBX];
+      only[CpuState.RCX] = gprs[CpuState.RCX];
+      only[CpuState.RDX] = gprs[CpuState.RDX];
       if (!java.util.Arrays.equals(only, gprs)) {
         out.add(new GuestOp.Execute(e.vcpu(), e.code(), e.user(), only));
       }

@@ -2,7 +2,7 @@ package org.shadowref.check.diff;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -11,10 +11,14 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * running guest instructions with the same executors.
  */
 public final class StandardPlatforms {
-  /** Plays the CPU for {@code Execute} operations on every platform. */
-  private static final InstructionExecutor CPU = new MovExecutor();
+  /**
+   * Plays the CPU for {@code Execute} operations on every platform. Until the independent SDM
+   * executor lands this is the emulator itself, so emulation is judged by the guest-visible
+   * agreement of the platforms rather than against a second implementation.
+   */
+  private static final InstructionExecutor CPU = new X86Emulator();
   /** The hypervisor's emulator for stores to shadowed page tables. */
-  private static final InstructionExecutor EMULATOR = new MovExecutor();
+  private static final InstructionExecutor EMULATOR = new X86Emulator();
 
   private StandardPlatforms() {}
 

@@ -12,7 +12,6 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
-import org.shadowref.emulate.MovExecutor;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
@@ -38,6 +37,36 @@ public final class Guests {
   private static final long WINDOWS = 0x0100_0000L;
   /** Where a superpage may be mapped. */
   private static final long SUPERPAGE_VA = 0x0080_0000L;
+
+  /**
+   * Instructions that store through [rdi] (or [edi]) with every width and kind a guest uses to
+   * write page tables: MOV 8/16/32(/64), XCHG, CMPXCHG, CMPXCHG8B, LOCK OR/AND, LOCK BTS/BTR.
+   */
+  private static final byte[][] STORES_32 = {
+    {(byte) 0x88, 0x07}, // mov [edi], al
+    {0x66, (byte) 0x89, 0x07}, // mov [edi], ax
+    {(byte) 0x89, 0x07}, // mov [edi], eax
+    {(byte) 0x87, 0x07}, // xchg [edi], eax
+    {0x0F, (byte) 0xB1, 0x1F}, // cmpxchg [edi], ebx
+    {0x0F, (byte) 0xC7, 0x0F}, // cmpxchg8b [edi]
+    {(byte) 0xF0, 0x09, 0x07}, // lock or [edi], eax
+    {(byte) 0xF0, 0x21, 0x07}, // lock and [edi], eax
+    {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x2F, 0x01}, // lock bts dword [edi], 1
+    {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x37, 0x00}, // lock btr dword [edi], 0
+  };
+  private static final byte[][] STORES_64 = {
+    {(byte) 0x88, 0x07}, // mov [rdi], al
+    {0x66, (byte) 0x89, 0x07}, // mov [rdi], ax
+    {(byte) 0x89, 0x07}, // mov [rdi], eax
+    {0x48, (byte) 0x89, 0x07}, // mov [rdi], rax
+    {0x48, (byte) 0x87, 0x07}, // xchg [rdi], rax
+    {0x48, 0x0F, (byte) 0xB1, 0x1F}, // cmpxchg [rdi], rbx
+    {0x0F, (byte) 0xC7, 0x0F}, // cmpxchg8b [rdi]
+    {(byte) 0xF0, 0x48, 0x09, 0x07}, // lock or [rdi], rax
+    {(byte) 0xF0, 0x48, 0x21, 0x07}, // lock and [rdi], rax
+    {(byte) 0xF0, 0x48, 0x0F, (byte) 0xBA, 0x2F, 0x01}, // lock bts qword [rdi], 1
+    {(byte) 0xF0, 0x48, 0x0F, (byte) 0xBA, 0x37, 0x00}, // lock btr qword [rdi], 0
+  };
 
   private final Random random;
   private final World world = new World(2, 40, 48);
@@ -211,8 +240,12 @@ public final class Guests {
         long[] gprs = new long[16];
         gprs[CpuState.RDI] = pick(random.nextBoolean() ? windows : vas) + 8L * entryIndex(512);
         gprs[CpuState.RAX] = Addr.gpaOf(Addr.gfn(pick(frames)), 0) | leafFlags();
-        byte[] instruction = now.pagingMode() == PagingMode.FOUR_LEVEL ? MovExecutor.STORE_64 : MovExecutor.STORE_32;
-        return new GuestOp.Execute(vcpu, instruction, user, gprs);
+        gprs[CpuState.RDX] = random.nextInt(4) == 0 ? 0 : random.nextLong();
+        gprs[CpuState.RCX] = random.nextLong();
+        gprs[CpuState.RBX] = random.nextLong();
+        boolean longMode = now.pagingMode() == PagingMode.FOUR_LEVEL;
+        byte[][] forms = longMode ? STORES_64 : STORES_32;
+        return new GuestOp.Execute(vcpu, forms[random.nextInt(forms.length)], user, gprs);
       }
       case 5:
         regs[vcpu] = now.withCr3(roots.get(random.nextInt(roots.size())));
