@@ -17,7 +17,7 @@ import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.MovExecutor;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.shadow.World;
 
 /**
