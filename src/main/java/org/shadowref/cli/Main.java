@@ -16,6 +16,7 @@ import picocli.CommandLine.ParameterException;
       AccessMatrixCommand.class,
       ProveCommand.class,
       ExploreCommand.class,
+      EmulateCheckCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
