@@ -3,6 +3,7 @@ package org.shadowref.emulate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -234,5 +235,81 @@ class HandVectorsTest {
     state.setGpr(CpuState.RAX, 0xCAFE);
     run(cpu, code(0x4A, 0x89, 0x44, 0xCE, 0x08)); // mov [rsi + r9*8 + 8], rax
     assertEquals(0xCAFE, peek(DATA + 0x108, 8));
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void operandSizePrefixesAndSignExtendedImmediates(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RDI, DATA);
+    run(cpu, code(0x48, 0xC7, 0x07, 0xFE, 0xFF, 0xFF, 0xFF)); // mov qword [rdi], -2: imm32 sign-extends
+    assertEquals(-2L, peek(DATA, 8));
+    run(cpu, code(0x66, 0xC7, 0x07, 0x34, 0x12)); // mov word [rdi], 0x1234
+    assertEquals(0xFFFF_FFFF_FFFF_1234L, peek(DATA, 8));
+    run(cpu, code(0x83, 0x27, 0xF0)); // and dword [rdi], -16: imm8 sign-extends
+    assertEquals(0xFFFF_FFFF_FFFF_1230L, peek(DATA, 8));
+    assertEquals(SF | PF, state.rflags() & (STATUS & ~AF)); // 0xffff1230: negative, 0x30 even parity; AF undefined
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void byteRegistersAreAhWithoutRexAndSilWithRex(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RDI, DATA);
+    state.setGpr(CpuState.RAX, 0xAA00);
+    state.setGpr(CpuState.RSI, 0x55);
+    run(cpu, code(0x88, 0x27)); // mov [rdi], ah
+    assertEquals(0xAA, peek(DATA, 1));
+    run(cpu, code(0x40, 0x88, 0x37)); // mov [rdi], sil
+    assertEquals(0x55, peek(DATA, 1));
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void thirtyTwoBitWritesZeroExtendAndSixteenBitWritesMerge(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RBX, -1);
+    state.setGpr(CpuState.RCX, 2);
+    run(cpu, code(0x01, 0xCB)); // add ebx, ecx
+    assertEquals(1, state.gpr(CpuState.RBX));
+    assertEquals(CF | AF, state.rflags() & STATUS);
+    state.setGpr(CpuState.RBX, -1);
+    run(cpu, code(0x66, 0x01, 0xCB)); // add bx, cx
+    assertEquals(0xFFFF_FFFF_FFFF_0001L, state.gpr(CpuState.RBX));
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void cmpxchg16bNeedsSixteenByteAlignment(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RDI, DATA + 8);
+    assertEquals(EmulationResult.Kind.UNHANDLEABLE, run(cpu, code(0xF0, 0x48, 0x0F, 0xC7, 0x0F)).kind());
+    state.setGpr(CpuState.RDI, DATA + 16);
+    state.setGpr(CpuState.RBX, 7);
+    state.setGpr(CpuState.RCX, 8);
+    assertEquals(EmulationResult.done(5), run(cpu, code(0xF0, 0x48, 0x0F, 0xC7, 0x0F))); // rdx:rax = 0 = memory
+    assertEquals(7, peek(DATA + 16, 8));
+    assertEquals(8, peek(DATA + 24, 8));
+    assertEquals(ZF, state.rflags() & ZF);
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void nonCanonicalAddressesAndMissingBytesAreRefused(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RDI, 0x0000_8000_0000_0000L);
+    assertEquals(EmulationResult.Kind.UNHANDLEABLE, run(cpu, code(0x89, 0x07)).kind()); // #GP
+    assertEquals(EmulationResult.Kind.UNHANDLEABLE, run(cpu, code(0x0F)).kind()); // truncated
+    assertEquals(EmulationResult.Kind.UNHANDLEABLE, run(cpu, code(0x90)).kind()); // outside the subset
+  }
+
+  @Test
+  void inThirtyTwoBitModeGsBaseAppliesAndAddressesWrapAtFourGiB() {
+    for (InstructionExecutor cpu : new InstructionExecutor[] {new X86Emulator(), new SdmExecutor()}) {
+      EmulationGuest guest32 = new EmulationGuest(CpuState.Mode.PROTECTED_32, new long[] {0}, new Random(1));
+      CpuState cpu32 = new CpuState(CpuState.Mode.PROTECTED_32);
+      cpu32.setGsBase(DATA);
+      cpu32.setGpr(CpuState.RAX, 0x1234_5678);
+      cpu32.setGpr(CpuState.RDI, 0xFFFF_FFFF_0000_0040L); // only the low 32 bits address
+      assertEquals(EmulationResult.done(3), cpu.execute(cpu32, code(0x65, 0x89, 0x07), guest32, true));
+      AccessOutcome at = guest32.translate(Addr.gva(DATA + 0x40), Access.USER_READ);
+      assertEquals(0x1234_5678, guest32.read(Addr.maddr(at.address()), 4));
+      assertEquals(3, cpu32.rip());
+    }
   }
 }
