@@ -312,4 +312,27 @@ class HandVectorsTest {
       assertEquals(3, cpu32.rip());
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void carryInLogicFlagsAndCmpThatDoesNotWrite(InstructionExecutor cpu) {
+    state.setGpr(CpuState.RDI, DATA);
+    poke(DATA, 4, 0xFFFF_FFFFL);
+    state.setGpr(CpuState.RCX, 0);
+    state.setRflags(CF);
+    run(cpu, code(0x11, 0x0F)); // adc [rdi], ecx: 0xffffffff + 0 + 1 carries out
+    assertEquals(0, peek(DATA, 4));
+    assertEquals(CF | ZF | AF | PF, state.rflags() & STATUS);
+    run(cpu, code(0x19, 0x0F)); // sbb [rdi], ecx: 0 - 0 - 1 borrows
+    assertEquals(0xFFFF_FFFFL, peek(DATA, 4));
+    assertEquals(CF | SF | AF | PF, state.rflags() & STATUS);
+    state.setRflags(CF | OF);
+    run(cpu, code(0xF0, 0x81, 0x37, 0x0F, 0, 0, 0)); // lock xor dword [rdi], 0xf: CF and OF cleared
+    assertEquals(0xFFFF_FFF0L, peek(DATA, 4));
+    assertEquals(SF | PF, state.rflags() & (STATUS & ~AF));
+    run(cpu, code(0x83, 0x3F, 0x01)); // cmp dword [rdi], 1: flags only
+    assertEquals(0xFFFF_FFF0L, peek(DATA, 4));
+    assertEquals(SF | AF, state.rflags() & STATUS); // 0xfffffff0 - 1 = 0xffffffef: odd parity, AF borrow
+    assertEquals(EmulationResult.Kind.UNHANDLEABLE, run(cpu, code(0xF0, 0x83, 0x3F, 0x01)).kind()); // lock cmp: #UD
+  }
 }
