@@ -11,6 +11,7 @@ import org.shadowref.check.suite.ClaimResult;
 import org.shadowref.check.suite.InvariantCatalogue;
 import org.shadowref.check.suite.Preset;
 import org.shadowref.check.suite.Suite;
+import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.HtmlReport;
 import org.shadowref.cli.report.Report;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -41,6 +42,9 @@ public final class CheckCommand extends SummaryCommand {
   @Option(names = "--examples", paramLabel = "DIR", description = "the scenarios to run on every platform (default: ${DEFAULT-VALUE})")
   Path examples = Path.of("examples");
 
+  @Option(names = "--traces", paramLabel = "DIR", description = "where traces of divergences go (default: ${DEFAULT-VALUE})")
+  Path traces = Path.of("target", "check");
+
   @Option(names = "--report", paramLabel = "DIR", description = "also write a self-contained HTML report to DIR/index.html")
   @Nullable Path reportDir;
 
@@ -56,7 +60,7 @@ public final class CheckCommand extends SummaryCommand {
         throw new UserInputException("no such directory: " + directory + " (run from the repository root, or pass --models/--examples)");
       }
     }
-    List<ClaimCheck> claims = Suite.standard(models, examples);
+    List<ClaimCheck> claims = Suite.standard(models, examples, traces);
     for (int i = 0; i < claims.size(); i++) {
       ClaimCheck claim = claims.get(i);
       ProgressBar bar = new ProgressBar(out, (i + 1) + "/" + claims.size() + " " + shortName(claim.claim()), terminal);
@@ -98,6 +102,11 @@ public final class CheckCommand extends SummaryCommand {
     Report report = new Report("shadowref check (" + preset.name().toLowerCase(Locale.ROOT) + ")");
     for (ClaimResult r : results) {
       report.add(new Report.Claim(r.claim(), r.evidence(), r.held(), r.seconds(), r.detail()));
+    }
+    for (ClaimResult r : results) {
+      for (ClaimResult.FailurePoint point : r.failures()) {
+        report.add(FailurePictures.draw(point));
+      }
     }
     for (String id : InvariantIds.all()) {
       report.add(new Report.Invariant(id, InvariantCatalogue.statement(Path.of("proofs"), id),

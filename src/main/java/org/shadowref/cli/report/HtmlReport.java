@@ -117,11 +117,24 @@ public final class HtmlReport {
       return;
     }
     for (Report.Failure failure : report.failures()) {
-      html.append("<section class=\"failure\"><h3>").append(esc(failure.title())).append("</h3><p>")
-          .append(esc(failure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
-          .append(failure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(failure.shadowSvg())
-          .append("</div></div></section>\n");
+      figure(html, failure);
     }
+  }
+
+  /** A page with one figure: guest tree beside shadow tree (what {@code shadowref render} writes). */
+  public static String figurePage(Report.Failure figure) {
+    StringBuilder html = new StringBuilder();
+    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(figure.title())).append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    figure(html, figure);
+    return html.append("</body></html>\n").toString();
+  }
+
+  private static void figure(StringBuilder html, Report.Failure figure) {
+    html.append("<section class=\"failure\"><h3>").append(esc(figure.title())).append("</h3><p>")
+        .append(esc(figure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
+        .append(figure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(figure.shadowSvg())
+        .append("</div></div></section>\n");
   }
 
   private static String esc(String raw) {

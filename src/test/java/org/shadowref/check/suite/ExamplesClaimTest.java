@@ -30,7 +30,7 @@ class ExamplesClaimTest {
     ClaimResult.FailurePoint point = result.failures().stream()
         .filter(p -> p.scenario().name().equals("page-table-write")).findFirst().orElseThrow();
     assertEquals(2, point.step());
-    Report.Failure figure = FailurePictures.draw(point, buggy);
+    Report.Failure figure = FailurePictures.draw(point);
     assertTrue(figure.shadowSvg().contains("class=\"diff\""), "the stale shadow entry is highlighted");
     assertTrue(figure.guestSvg().contains("table-tree"));
   }
