@@ -69,8 +69,11 @@ public final class HtmlReport {
   private static void benchmarks(StringBuilder html, Report report) {
     html.append("<h2>Benchmarks</h2>\n");
     if (report.benchmarks().isEmpty()) {
-      html.append("<p>No benchmarks in this run.</p>\n");
+      html.append("<p>No benchmark figures: run <code>./shadowref bench --json proofs/benchmarks.json</code>.</p>\n");
       return;
+    }
+    if (!report.benchmarkSource().isEmpty()) {
+      html.append("<p id=\"benchmark-source\">").append(esc(report.benchmarkSource())).append("</p>\n");
     }
     html.append("<table id=\"benchmarks\"><tr><th>workload</th><th>mode</th><th>reference/s</th>"
         + "<th>optimized/s</th><th>speedup</th></tr>\n");
