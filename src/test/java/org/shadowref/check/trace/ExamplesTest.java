@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.SideBySide;
 import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /** Every scenario in examples/ parses, and native meets every expectation it states. */
@@ -37,9 +38,12 @@ class ExamplesTest {
   }
 
   @TestFactory
-  Stream<DynamicTest> referenceEngineAgreesWithNativeOnEveryExample() throws IOException {
-    PlatformSet platforms = PlatformSet.nativeOnly(NO_INSTRUCTIONS).with("reference",
-        world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, NO_INSTRUCTIONS, NO_INSTRUCTIONS));
+  Stream<DynamicTest> shadowEnginesAgreeWithNativeOnEveryExample() throws IOException {
+    PlatformSet platforms = PlatformSet.nativeOnly(NO_INSTRUCTIONS)
+        .with("reference",
+            world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, NO_INSTRUCTIONS, NO_INSTRUCTIONS))
+        .with("optimized",
+            world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, NO_INSTRUCTIONS, NO_INSTRUCTIONS));
     return exampleFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
       Scenario scenario = ScenarioReader.read(file);
       SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
