@@ -21,6 +21,7 @@ import picocli.CommandLine.ParameterException;
       ReplayCommand.class,
       DiffCommand.class,
       MutantsCommand.class,
+      BenchCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
