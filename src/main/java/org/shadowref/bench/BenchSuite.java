@@ -6,8 +6,9 @@ import org.shadowref.arch.PagingMode;
 import org.shadowref.shadow.OpResult;
 
 /**
- * The whole comparison: for each workload and paging mode, the reference engine then the
- * optimized engine, timed by {@link BenchHarness}. Before the optimized engine is timed its results
+ * The whole comparison: a common warm-up on small versions of every chosen workload, then for
+ * each workload and paging mode the reference engine and the optimized engine, timed together by
+ * {@link BenchHarness}. Before the optimized engine is timed its results
  * on the workload are checked against the reference engine's, so a speed-up is never reported for
  * an engine that computes something else.
  */
@@ -33,14 +34,24 @@ public final class BenchSuite {
   }
 
   public BenchReport run(Listener listener) {
+    List<Workload> small = new ArrayList<>();
+    for (WorkloadKind kind : workloads) {
+      for (PagingMode mode : modes) {
+        small.add(Workloads.build(kind, mode, Workloads.Size.SMALL, seed));
+      }
+    }
+    BenchHarness.warmUp(small, budget.warmupNanos());
     List<BenchResult> results = new ArrayList<>();
     for (WorkloadKind kind : workloads) {
       for (PagingMode mode : modes) {
         Workload workload = Workloads.build(kind, mode, size, seed);
         List<OpResult> expected = workload.results(workload.fresh(EngineKind.REFERENCE));
-        for (EngineKind engine : EngineKind.values()) {
-          boolean agrees = engine == EngineKind.REFERENCE || expected.equals(workload.results(workload.fresh(engine)));
-          BenchResult result = BenchHarness.measure(workload, engine, budget, agrees);
+        EngineKind[] engines = EngineKind.values();
+        boolean[] agrees = new boolean[engines.length];
+        for (int e = 0; e < engines.length; e++) {
+          agrees[e] = engines[e] == EngineKind.REFERENCE || expected.equals(workload.results(workload.fresh(engines[e])));
+        }
+        for (BenchResult result : BenchHarness.measure(workload, engines, agrees, budget)) {
           results.add(result);
           listener.measured(result);
         }

@@ -67,8 +67,9 @@ public final class BenchCommand extends SummaryCommand {
       out.println("  " + kind.cliName() + ": " + kind.description());
     }
     out.println("faults = runs of the reference engine's page-fault handler on the workload, the same count for");
-    out.println("both engines; ns/fault = median run time / faults; B/fault = heap bytes allocated per run / faults;");
-    out.println("speedup = reference run time / optimized run time. Every run starts on a fresh engine (not timed).");
+    out.println("both engines; ns/fault = thread CPU time of the fastest run / faults; B/fault = heap bytes allocated");
+    out.println("per run / faults; speedup = reference time / optimized time. Every run starts on a fresh engine,");
+    out.println("built outside the timed region.");
     out.println();
     out.println(BenchReport.HEADER);
     out.flush();
