@@ -21,8 +21,8 @@ import org.shadowref.shadow.Platform;
 /**
  * The fault storms of {@link Workloads} under JMH, for each engine and paging mode. One benchmark
  * invocation is one whole storm on a fresh engine; the score is the time of a storm, and the
- * {@code faults} counter gives faults per second (the workload's fault count, as for the
- * {@code bench} command, per invocation).
+ * secondary score {@code storm:faults} the time per fault (the workload's fault count, as for the
+ * {@code bench} command, is added to the counter at each invocation).
  *
  * <p>The fresh engine is built in a {@code Level.Invocation} setup, outside the measurement: it
  * copies the whole guest (megabytes), which would otherwise dominate a storm. JMH warns against
@@ -53,7 +53,7 @@ public class ShadowBenchmarks {
   private EngineKind engineKind = EngineKind.REFERENCE;
   private @Nullable Platform platform;
 
-  /** Faults handled, reported by JMH as a rate next to the score. */
+  /** Faults handled; JMH reports the time per fault next to the score. */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   public static class Faults {
