@@ -1,5 +1,7 @@
 package org.shadowref.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -121,6 +123,39 @@ public final class BenchReport {
     summary.put("switch_speedup", round(speedup(WorkloadKind.SWITCH, PagingMode.FOUR_LEVEL)));
     root.put("summary_4level", summary);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+  }
+
+  /**
+   * Reads results written by {@link #writeJson} (for the {@code check --report} chart, say);
+   * an unreadable or foreign file is an {@link IOException} naming the file and the problem.
+   */
+  public static BenchReport readJson(Path file) throws IOException {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new IOException(file + ": not JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !"shadowref-bench".equals(root.path("format").asText()) || root.path("version").asInt() != 1) {
+      throw new IOException(file + ": not a shadowref-bench file of version 1");
+    }
+    List<BenchResult> results = new ArrayList<>();
+    int index = 0;
+    for (JsonNode row : root.path("results")) {
+      WorkloadKind workload = WorkloadKind.fromCliName(row.path("workload").asText());
+      PagingMode mode = PagingMode.fromCliName(row.path("mode").asText());
+      EngineKind engine = EngineKind.fromCliName(row.path("engine").asText());
+      int faults = row.path("faults").asInt(-1);
+      if (workload == null || mode == null || engine == null || faults < 1 || !row.path("best_cpu_ns_per_run").isNumber()) {
+        throw new IOException(file + ": results[" + index + "] lacks a known workload, mode, engine, faults or time");
+      }
+      results.add(new BenchResult(workload, mode, engine, faults, row.path("ops").asInt(), row.path("runs").asInt(),
+          row.path("best_cpu_ns_per_run").asLong(), row.path("median_cpu_ns_per_run").asLong(),
+          row.path("median_wall_ns_per_run").asLong(), row.path("bytes_per_fault").asDouble() * faults,
+          row.path("agrees_with_reference").asBoolean(true)));
+      index++;
+    }
+    return new BenchReport(results);
   }
 
   private static double round(double value) {

@@ -11,7 +11,7 @@ public enum WorkloadKind {
   /** CR3 loads across many address spaces, a few accesses after each. */
   SWITCH("switch", "context-switch storm: CR3 loads across many address spaces, four accesses after each"),
   /** All of the above, interleaved at random. */
-  MIXED("mixed", "mixed: accesses, PTE stores and CR3 loads over 8 address spaces");
+  MIXED("mixed", "accesses, PTE stores and CR3 loads at random over 8 address spaces");
 
   private final String cliName;
   private final String description;
