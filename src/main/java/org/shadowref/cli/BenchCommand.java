@@ -32,17 +32,17 @@ public final class BenchCommand extends SummaryCommand {
   @Option(names = "--quick", description = "Short warm-up and measurement (under a minute for everything).")
   boolean quick;
 
-  @Option(names = "--mode", description = "Paging mode: 2level, pae, 4level or all (default ${DEFAULT-VALUE}).")
+  @Option(names = "--mode", paramLabel = "MODE", description = "Paging mode: 2level, pae, 4level or all (default ${DEFAULT-VALUE}).")
   String mode = "all";
 
-  @Option(names = "--workload", split = ",",
+  @Option(names = "--workload", split = ",", paramLabel = "WORKLOAD",
       description = "Workloads, comma-separated: demand, write, switch, mixed or all (default: all).")
   List<String> workloads = new ArrayList<>(List.of("all"));
 
-  @Option(names = "--json", description = "Also write the results as JSON to this file.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to this file.")
   @Nullable Path json;
 
-  @Option(names = "--seed", description = "Seed the workloads are built from (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", paramLabel = "N", description = "Seed the workloads are built from (default ${DEFAULT-VALUE}).")
   long seed = 1;
 
   /** Tiny workloads, one warm-up and two timed runs: lets tests run the whole command quickly. */
