@@ -7,11 +7,11 @@ public enum WorkloadKind {
   /** First touches of every page of a large mapped region: one demand fault per page. */
   DEMAND("demand", "demand-fault storm: first touch of every page of a large region"),
   /** A kernel rewriting the PTEs of a live page table with MOV stores, as fork and COW do. */
-  WRITE("write", "page-table write storm: MOV stores to a shadowed l1, with accesses between"),
+  WRITE("write", "page-table write storm: MOV stores to a shadowed l1, each followed by INVLPG and an access"),
   /** CR3 loads across many address spaces, a few accesses after each. */
   SWITCH("switch", "context-switch storm: CR3 loads across many address spaces, four accesses after each"),
   /** All of the above, interleaved at random. */
-  MIXED("mixed", "accesses, PTE stores and CR3 loads at random over 8 address spaces");
+  MIXED("mixed", "accesses, PTE stores (with INVLPG) and CR3 loads at random over 8 address spaces");
 
   private final String cliName;
   private final String description;

@@ -101,10 +101,12 @@ public final class Workloads {
    * Page-table write storm: a kernel forking a process and breaking copy-on-write, through real
    * instruction bytes. {@code pages} pages (at most one l1 table's worth) are mapped, and a kernel
    * window maps their l1 table. After one read has shadowed that l1, for each page in turn: a MOV
-   * store write-protects its PTE (fork), the user reads it, a MOV store points it at a fresh frame,
-   * writable (the COW break), and the user writes it. Every store hits a shadowed, hence
-   * write-protected, l1: one fault each, emulated; the accesses between find their shadow entries
-   * already revalidated by the emulated stores.
+   * store write-protects its PTE (fork) and INVLPG drops the old translation, the user reads the
+   * page, a MOV store points the PTE at a fresh frame, writable (the COW break), INVLPG again, and
+   * the user writes the page. Every store hits a shadowed, hence write-protected, l1: one fault
+   * each, emulated; the accesses find their shadow entries already revalidated. The INVLPGs are
+   * what a kernel issues after changing a live PTE; an engine with out-of-sync shadows may rely
+   * on them, as a CPU's TLB does.
    */
   public static Workload writeStorm(PagingMode mode, int pages, long seed) {
     if (pages > 512) {
@@ -130,8 +132,10 @@ public final class Workloads {
       long shared = Addr.gpaOf(Addr.gfn(frames[page]), 0) | (touched & ~EntryBits.RW);
       long copied = Addr.gpaOf(Addr.gfn(copies[page]), 0) | touched;
       ops.add(store(mode, pte, shared));
+      ops.add(new GuestOp.Invlpg(0, va));
       ops.add(new GuestOp.MemoryAccess(0, va, AccessKind.READ, true, 8, 0));
       ops.add(store(mode, pte, copied));
+      ops.add(new GuestOp.Invlpg(0, va));
       ops.add(new GuestOp.MemoryAccess(0, va, AccessKind.WRITE, true, 8, random.nextLong()));
     }
     return new Workload(WorkloadKind.WRITE, mode, world.machine(), ops);
@@ -177,10 +181,11 @@ public final class Workloads {
 
   /**
    * Mixed: {@value #MIXED_SPACES} address spaces of {@value #MIXED_PAGES} pages each, every one
-   * with a kernel window onto its l1 table, and {@code count} operations drawn from the seed: one
-   * in eight a CR3 load, one in four a MOV store rewriting a random PTE of the current space (to
-   * one of its frames, writable or not), the rest user reads and writes of its pages (a write to
-   * a page made read-only is the guest's own fault).
+   * with a kernel window onto its l1 table, and {@code count} operations drawn from the seed: of
+   * the choices, one in eight a CR3 load, one in four a MOV store rewriting a random PTE of the
+   * current space (to one of its frames, writable or not) followed by INVLPG of its page, the rest
+   * user reads and writes of its pages (a write to a page made read-only is the guest's own
+   * fault).
    */
   public static Workload mixed(PagingMode mode, int count, long seed) {
     Random random = new Random(seed);
@@ -200,16 +205,17 @@ public final class Workloads {
     startPaging(world, mode, roots[0]);
     List<GuestOp> ops = new ArrayList<>();
     int current = 0;
-    for (int i = 0; i < count; i++) {
+    while (ops.size() < count) {
       int choice = random.nextInt(8);
       int page = random.nextInt(MIXED_PAGES);
       if (choice == 0) {
         current = (current + 1 + random.nextInt(MIXED_SPACES - 1)) % MIXED_SPACES;
         ops.add(new GuestOp.LoadCr3(0, roots[current]));
-      } else if (choice <= 2) {
+      } else if (choice <= 2 && ops.size() + 2 <= count) {
         long frame = frames[current][random.nextInt(MIXED_PAGES)];
         long flags = random.nextBoolean() ? USER_PAGE : USER_PAGE & ~EntryBits.RW;
         ops.add(store(mode, WINDOWS + (long) page * mode.entryBytes(), Addr.gpaOf(Addr.gfn(frame), 0) | flags));
+        ops.add(new GuestOp.Invlpg(0, Addr.gva(REGION + page * Addr.PAGE_SIZE)));
       } else {
         long va = REGION + page * Addr.PAGE_SIZE + 8L * random.nextInt(512);
         AccessKind kind = random.nextBoolean() ? AccessKind.READ : AccessKind.WRITE;
