@@ -104,7 +104,7 @@ public final class CheckCommand extends SummaryCommand {
   }
 
   /** The figures to chart: none when the default file is absent; a named file must exist and parse. */
-  private List<Report.Benchmark> benchmarkFigures() throws IOException {
+  private List<Report.Benchmark> benchmarkFigures() {
     if (!Files.isRegularFile(benchmarks)) {
       if (benchmarks.equals(BENCHMARKS)) {
         return List.of();
@@ -113,7 +113,7 @@ public final class CheckCommand extends SummaryCommand {
     }
     try {
       return BenchmarkFigures.read(benchmarks);
-    } catch (BenchmarkFigures.BadFileException e) {
+    } catch (IOException e) {
       throw new UserInputException(String.valueOf(e.getMessage()));
     }
   }

@@ -23,6 +23,7 @@ import picocli.CommandLine.ParameterException;
       DiffCommand.class,
       MutantsCommand.class,
       EmulateCheckCommand.class,
+      BenchCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

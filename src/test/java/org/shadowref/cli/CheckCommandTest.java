@@ -35,6 +35,8 @@ class CheckCommandTest {
     assertTrue(run.summary().matches("check: claims=\\d+ failed=0 seconds=\\d+"), run.summary());
     String html = Files.readString(dir.resolve("report/index.html"));
     assertTrue(html.contains("INV-WRITE-PROTECT") && html.contains("id=\"claims\""));
+    assertTrue(html.contains("id=\"benchmark-chart\"") && html.contains("proofs/benchmarks.json"),
+        "the recorded benchmark figures are charted");
     assertTrue(!html.contains("(no page"), "every invariant's statement comes from its proofs page");
     for (String claim : new String[] {"native MMU oracle", "models/", "example scenario", "differential campaign",
         "seeded bug"}) {

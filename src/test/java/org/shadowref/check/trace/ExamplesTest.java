@@ -19,6 +19,7 @@ import org.shadowref.check.diff.SideBySide;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /** Every scenario in examples/ parses, and native meets every expectation it states. */
@@ -38,9 +39,12 @@ class ExamplesTest {
   }
 
   @TestFactory
-  Stream<DynamicTest> referenceEngineAgreesWithNativeOnEveryExample() throws IOException {
-    PlatformSet platforms = PlatformSet.nativeOnly(CPU).with("reference",
-        world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, CPU, EMULATOR));
+  Stream<DynamicTest> shadowEnginesAgreeWithNativeOnEveryExample() throws IOException {
+    PlatformSet platforms = PlatformSet.nativeOnly(CPU)
+        .with("reference",
+            world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, CPU, EMULATOR))
+        .with("optimized",
+            world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR));
     return exampleFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
       Scenario scenario = ScenarioReader.read(file);
       SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());

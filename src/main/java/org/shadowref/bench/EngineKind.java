@@ -1,0 +1,56 @@
+package org.shadowref.bench;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.optimized.OptimizedEngine;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/** The shadow engines the benchmarks compare, each in its default configuration. */
+public enum EngineKind {
+  REFERENCE("reference"),
+  OPTIMIZED("optimized");
+
+  /**
+   * Plays the CPU for {@code Execute} operations and serves as the hypervisor's emulator: both
+   * engines pay the same for decoding and executing. (The checks run the independent SDM executor
+   * as the CPU; timing needs only that both engines see the same executor.)
+   */
+  private static final InstructionExecutor EXECUTOR = new X86Emulator();
+
+  private final String cliName;
+
+  EngineKind(String cliName) {
+    this.cliName = cliName;
+  }
+
+  public String cliName() {
+    return cliName;
+  }
+
+  public static @Nullable EngineKind fromCliName(String name) {
+    for (EngineKind kind : values()) {
+      if (kind.cliName.equals(name)) {
+        return kind;
+      }
+    }
+    return null;
+  }
+
+  /** A fresh engine that takes over {@code guest} (the caller hands over its own copy). */
+  public Platform build(GuestMachine guest) {
+    if (this == REFERENCE) {
+      return new ReferenceEngine(guest, ReferenceEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
+    }
+    return new OptimizedEngine(guest, OptimizedEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
+  }
+
+  /** The reference engine on {@code guest}, counting every run of its page-fault handler. */
+  static ReferenceEngine countingReference(GuestMachine guest, int[] handlerRuns) {
+    ReferenceEngine engine = new ReferenceEngine(guest, ReferenceEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
+    engine.setResolutionListener(kind -> handlerRuns[0]++);
+    return engine;
+  }
+}

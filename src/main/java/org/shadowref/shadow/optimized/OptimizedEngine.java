@@ -1,0 +1,1173 @@
+package org.shadowref.shadow.optimized;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.PfErrorCode;
+import org.shadowref.arch.ReservedBits;
+import org.shadowref.arch.qual.Gfn;
+import org.shadowref.arch.qual.Gpa;
+import org.shadowref.arch.qual.Gva;
+import org.shadowref.arch.qual.Maddr;
+import org.shadowref.arch.qual.Mfn;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.LinearMemory;
+import org.shadowref.memory.P2m;
+import org.shadowref.memory.P2mType;
+import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.MachineTables;
+import org.shadowref.mmu.NativeMmu;
+import org.shadowref.mmu.PageTableMemory;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
+import org.shadowref.shadow.GuestControl;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.entry.Propagation;
+import org.shadowref.shadow.entry.ShadowFormat;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.Preserves;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+import org.shadowref.shadow.reference.FaultResolution;
+import org.shadowref.shadow.reference.HardwareStep;
+import org.shadowref.shadow.reference.ShadowKey;
+import org.shadowref.shadow.reference.ShadowMode;
+import org.shadowref.shadow.reference.ShadowType;
+
+/**
+ * The optimized shadow engine: the reference engine's fault handler and derivation, observably
+ * equal to it and to native paging, on production data structures. Shadows live in a {@link
+ * ShadowPool}: found through a primitive hash index keyed by (type, guest frame, slot, flavour),
+ * placed on frames from a free list, and checked for liveness by slot identity instead of a
+ * second lookup. See proofs/optimized-engine.md for what is built and why it is safe.
+ *
+ * <p>The "hardware" is {@link Walker} on the shadow tables in machine memory, with the shadow root
+ * as CR3 and CR0.WP forced on. A hardware #PF enters {@link #pageFault}. Machine frames from the
+ * guest's frame limit up hold the shadows.
+ */
+public final class OptimizedEngine implements Platform, ShadowView {
+  /** Handler runs one operation may need before it completes; more is an engine bug. */
+  public static final int MAX_FAULTS_PER_OP = 12;
+  /** Frames a fault may need for new shadows: a 2-on-3 l2 (4) and l1 (2), or three 64-bit levels. */
+  private static final int CHAIN_FRAMES = 8;
+  /** The hardware's CPU model: its MAXPHYADDR covers every machine frame. */
+  private static final CpuModel HOST_CPU = new CpuModel(52);
+
+  /**
+   * Engine configuration.
+   *
+   * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
+   */
+  public record Config(boolean twoOnTwo) {
+    public static final Config DEFAULT = new Config(false);
+
+    public Config withTwoOnTwo(boolean on) {
+      return new Config(on);
+    }
+  }
+
+  private final GuestMachine guest;
+  private final ShadowPool state;
+  private final Config config;
+  private final InstructionExecutor cpu;
+  private final InstructionExecutor emulator;
+  private final MachineTables hardwareTables;
+
+  /**
+   * @param guest the guest to run; machine frames from its guest frame limit up become shadows
+   * @param cpu the executor playing the CPU for {@link GuestOp.Execute} (the independent one)
+   * @param emulator the hypervisor's emulator, for stores to shadowed page tables
+   */
+  public OptimizedEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
+    this(guest, newState(guest), config, cpu, emulator);
+    for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
+      installTop(guest.vcpu(vcpu));
+    }
+  }
+
+  private OptimizedEngine(
+      GuestMachine guest, ShadowPool state, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
+    this.guest = guest;
+    this.state = state;
+    this.config = config;
+    this.cpu = cpu;
+    this.emulator = emulator;
+    this.hardwareTables = new MachineTables(guest.machine());
+  }
+
+  private static ShadowPool newState(GuestMachine guest) {
+    int frames = guest.machine().frameCount() - guest.guestFrameLimit();
+    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount());
+  }
+
+  @Override
+  public String name() {
+    return "optimized";
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** The shadow index, frames, roots and lock, read-only to callers outside this package. */
+  public ShadowPool state() {
+    return state;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operations
+
+  @Override
+  @Preserves({
+    InvariantIds.NO_AMPLIFY,
+    InvariantIds.ISOLATION,
+    InvariantIds.WRITE_PROTECT,
+    InvariantIds.COHERENT,
+    InvariantIds.SHADOW_STRUCTURE
+  })
+  public OpResult apply(GuestOp op) {
+    Vcpu vcpu = guest.vcpu(op.vcpu());
+    if (op instanceof GuestOp.MemoryAccess) {
+      return access((GuestOp.MemoryAccess) op);
+    }
+    if (op instanceof GuestOp.Execute) {
+      return execute((GuestOp.Execute) op, vcpu);
+    }
+    if (op instanceof GuestOp.LoadCr3) {
+      GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
+      installTop(vcpu);
+      return OpResult.DONE;
+    }
+    if (op instanceof GuestOp.SetControl) {
+      String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
+      if (refusal != null) {
+        return OpResult.invalid(refusal);
+      }
+      installTop(vcpu);
+      return OpResult.DONE;
+    }
+    // INVLPG and flushes: every guest table write is revalidated as it happens, so the shadows
+    // never hold a translation the guest has withdrawn and there is nothing to resync.
+    return OpResult.DONE;
+  }
+
+  /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
+  private OpResult access(GuestOp.MemoryAccess op) {
+    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
+      HardwareStep step = hardwareStep(op);
+      OpResult completed = step.completed();
+      if (completed != null) {
+        return completed;
+      }
+      FaultResolution resolution = pageFault(op.vcpu(), op.va(), step.errorCode(), op);
+      if (resolution.kind() != FaultResolution.Kind.FIXED) {
+        return finish(resolution, op);
+      }
+    }
+    throw new IllegalStateException(
+        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
+  }
+
+  /**
+   * The hardware's half of an access: walk the shadows (setting their A/D bits as a CPU would)
+   * and, if they allow it, read or write machine memory. No engine code runs here.
+   */
+  public HardwareStep hardwareStep(GuestOp.MemoryAccess op) {
+    Access access = Access.of(op.kind(), op.user());
+    WalkResult walk = Walker.walk(
+        hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true);
+    if (!walk.ok()) {
+      return HardwareStep.fault(walk.errorCode());
+    }
+    @Maddr long maddr = Addr.maddr(walk.translated());
+    if (op.kind() == AccessKind.WRITE) {
+      guest.machine().write(maddr, op.size(), op.value());
+      return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), 0));
+    }
+    return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size())));
+  }
+
+  private static OpResult finish(FaultResolution resolution, GuestOp op) {
+    if (resolution.kind() == FaultResolution.Kind.NOT_SHADOW_FAULT) {
+      throw new IllegalStateException(
+          "recursive shadow fault on vcpu" + op.vcpu() + " during " + op + ": the shadow lock is held");
+    }
+    return resolution.outcome();
+  }
+
+  /**
+   * An instruction: the CPU executor runs it on the shadows. A #PF stops it with nothing changed;
+   * the handler runs, and the instruction restarts unless the handler finished it.
+   */
+  private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
+    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
+      CpuState cpuState = startState(vcpu, op);
+      HardwareMemory memory = new HardwareMemory(op.vcpu());
+      EmulationResult result = cpu.execute(cpuState, op.code(), memory, op.user());
+      if (result.kind() == EmulationResult.Kind.DONE) {
+        vcpu.cpu().copyFrom(cpuState);
+        return OpResult.DONE;
+      }
+      if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
+        return OpResult.invalid(result.reason());
+      }
+      if (!memory.faulted) {
+        AccessOutcome stop = result.stop();
+        return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
+      }
+      FaultResolution resolution = pageFault(op.vcpu(), memory.faultVa, memory.faultErrorCode, op);
+      if (resolution.kind() != FaultResolution.Kind.FIXED) {
+        return finish(resolution, op);
+      }
+    }
+    throw new IllegalStateException(
+        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
+  }
+
+  private static CpuState startState(Vcpu vcpu, GuestOp.Execute op) {
+    CpuState cpuState = vcpu.cpu().copy();
+    long[] gprs = op.gprs();
+    for (int i = 0; i < gprs.length; i++) {
+      cpuState.setGpr(i, gprs[i]);
+    }
+    return cpuState;
+  }
+
+  /** Linear memory as the CPU reaches it: the hardware walk of the shadows; a #PF stops the instruction. */
+  private final class HardwareMemory implements LinearMemory {
+    private final int vcpu;
+    boolean faulted;
+    @Gva long faultVa;
+    int faultErrorCode;
+
+    HardwareMemory(int vcpu) {
+      this.vcpu = vcpu;
+    }
+
+    @Override
+    public AccessOutcome translate(@Gva long va, Access access) {
+      WalkResult walk = Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, true);
+      if (walk.ok()) {
+        return AccessOutcome.ok(walk.translated());
+      }
+      faulted = true;
+      faultVa = va;
+      faultErrorCode = walk.errorCode();
+      return AccessOutcome.guestFault(walk.errorCode(), va);
+    }
+
+    @Override
+    public long read(@Maddr long maddr, int size) {
+      return guest.machine().read(maddr, size);
+    }
+
+    @Override
+    public void write(@Maddr long maddr, int size, long value) {
+      guest.machine().write(maddr, size, value);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The page-fault handler
+
+  /** {@link #pageFault(int, long, int, GuestOp, boolean)} outside event injection. */
+  public FaultResolution pageFault(int vcpu, @Gva long va, int errorCode, GuestOp faultingOp) {
+    return pageFault(vcpu, va, errorCode, faultingOp, false);
+  }
+
+  /**
+   * The shadow page-fault handler ({@code sh_page_fault}): the hardware raised #PF with
+   * {@code errorCode} at {@code va} while {@code faultingOp} ran on vCPU {@code vcpu}. The access
+   * kind comes from the error code (W, U, I/D); the operation stands for the instruction at RIP,
+   * which the handler emulates when it must.
+   *
+   * @param duringEventInjection whether the fault hit while the CPU was delivering an event (the
+   *     instruction at RIP did not cause it, so it must not be emulated)
+   */
+  @Preserves({
+    InvariantIds.NO_AMPLIFY,
+    InvariantIds.ISOLATION,
+    InvariantIds.WRITE_PROTECT,
+    InvariantIds.COHERENT,
+    InvariantIds.SHADOW_STRUCTURE
+  })
+  public FaultResolution pageFault(
+      int vcpu, @Gva long va, int errorCode, GuestOp faultingOp, boolean duringEventInjection) {
+    // 1. A fault taken while this vCPU holds the shadow lock was raised by the engine itself:
+    //    never handle it as a shadow fault.
+    if (state.lockOwner() == vcpu) {
+      return FaultResolution.NOT_SHADOW_FAULT;
+    }
+    acquireLock(vcpu);
+    try {
+      Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+    } finally {
+      releaseLock(vcpu);
+    }
+  }
+
+  private FaultResolution handle(
+      Vcpu vcpu, @Gva long va, Access access, GuestOp faultingOp, boolean duringEventInjection) {
+    preallocate(CHAIN_FRAMES);
+    // 2. Walk the guest's tables as the CPU would, setting their A and D bits.
+    AccessOutcome target = walkGuest(vcpu, va, access);
+    // 3. A fault of the guest's own making goes to the guest with the native error code.
+    if (isGuestOwnFault(target)) {
+      return FaultResolution.ending(OpResult.of(target, 0), false);
+    }
+    // 4. MMIO, writes to read-only RAM and frames with nothing behind them leave to the device model.
+    if (!target.isOk()) {
+      return FaultResolution.ending(OpResult.of(target, 0), false);
+    }
+    @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
+    // 5. Build the missing shadow levels and propagate the guest l1e into the shadow l1e.
+    shadowL1eFor(vcpu, va);
+    // 6. A write to a shadowed page table: emulate it, or take the hint that it is no page table.
+    if (access.isWrite() && isShadowedPageTable(targetMfn)) {
+      if (access.user() || duringEventInjection) {
+        unshadow(targetMfn);
+        shadowL1eFor(vcpu, va);
+      } else {
+        return emulateTableWrite(vcpu, va, access, faultingOp, target);
+      }
+    }
+    // 7. Rights the shadows cannot express (a supervisor write to a read-only page with guest
+    //    CR0.WP clear; a guest table whose A bit cannot be set) are served by emulation.
+    if (!hardwareAllows(vcpu.id(), va, access)) {
+      return emulateAccess(vcpu, faultingOp, target);
+    }
+    // 8. Retry: the hardware walk now succeeds.
+    return FaultResolution.FIXED;
+  }
+
+  /**
+   * The access the hardware reported: W for writes, I/D for fetches, U for user mode. 32-bit
+   * hardware paging without SMEP does not report I/D; there, as Xen would by decoding the
+   * instruction, the faulting operation tells a fetch from a read (they differ under SMAP).
+   */
+  private static Access accessOf(int errorCode, ControlRegisters hardware, GuestOp faultingOp) {
+    AccessKind kind = AccessKind.READ;
+    boolean reportsFetches =
+        hardware.smep() || (hardware.nxe() && hardware.pagingMode() != PagingMode.TWO_LEVEL);
+    if ((errorCode & PfErrorCode.W) != 0) {
+      kind = AccessKind.WRITE;
+    } else if ((errorCode & PfErrorCode.ID) != 0) {
+      kind = AccessKind.FETCH;
+    } else if (!reportsFetches && faultingOp instanceof GuestOp.MemoryAccess
+        && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
+      kind = AccessKind.FETCH;
+    }
+    return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
+  }
+
+  /** Takes the shadow lock for {@code vcpu}; models call it to stage a recursive fault. */
+  public void acquireLock(int vcpu) {
+    if (state.lockOwner() != ShadowPool.NO_OWNER) {
+      throw new IllegalStateException(
+          "vcpu" + vcpu + " takes the shadow lock held by vcpu" + state.lockOwner());
+    }
+    state.setLockOwner(vcpu);
+  }
+
+  public void releaseLock(int vcpu) {
+    if (state.lockOwner() != vcpu) {
+      throw new IllegalStateException("vcpu" + vcpu + " releases a lock it does not hold");
+    }
+    state.setLockOwner(ShadowPool.NO_OWNER);
+  }
+
+  /**
+   * The guest walk ({@code guest_walk_tables}): the native walk on the guest's tables, its A/D
+   * updates written through the engine so the shadows of those entries are revalidated; then the
+   * P2M decides where the access lands.
+   */
+  private AccessOutcome walkGuest(Vcpu vcpu, @Gva long va, Access access) {
+    ControlRegisters regs = vcpu.regs();
+    if (!regs.pagingEnabled()) {
+      return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
+    }
+    WalkResult walk = Walker.walk(new RevalidatingGuestTables(), regs, guest.cpu(), va, access, true);
+    if (!walk.ok()) {
+      return AccessOutcome.guestFault(walk.errorCode(), va);
+    }
+    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+  }
+
+  private static boolean isGuestOwnFault(AccessOutcome target) {
+    return target.kind() == AccessOutcome.Kind.GUEST_FAULT;
+  }
+
+  /**
+   * Builds the chain of shadows the hardware walks for {@code va} ({@code
+   * shadow_get_and_create_l1e}), creating missing levels below the top, and propagates the guest
+   * entries into it down to the l1e. Stops early where a guest entry cannot be shadowed yet.
+   */
+  private void shadowL1eFor(Vcpu vcpu, @Gva long va) {
+    ShadowKey rootKey = state.root(vcpu.id());
+    PooledShadow shadow = rootKey == null ? null : state.find(rootKey);
+    if (shadow == null) {
+      throw new IllegalStateException("vcpu" + vcpu.id() + " has no top-level shadow");
+    }
+    PagingMode hostMode = shadow.type().mode().hostMode();
+    long linear = hostMode.truncate(va);
+    int part = 0;
+    for (int level = hostMode.levels(); level >= 1; level--) {
+      int index = hostMode.index(linear, level);
+      if (level == hostMode.levels()) {
+        index += topOffset(shadow, vcpu.regs());
+      }
+      if (level == 1) {
+        propagateL1e(shadow, part, index);
+        return;
+      }
+      ChildRef child = childOf(shadow, part, index);
+      if (child == null) {
+        return;
+      }
+      PooledShadow next = state.find(child.key());
+      if (next == null) {
+        next = createShadow(child.key());
+      }
+      setEntry(shadow, part, index, derive(shadow, part, index));
+      if (next.refs() == 0) {
+        destroy(next); // the guest entry cannot be shadowed yet (its A bit could not be set)
+        return;
+      }
+      shadow = next;
+      part = child.part();
+    }
+  }
+
+  /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
+  private void propagateL1e(PooledShadow l1, int part, int index) {
+    setEntry(l1, part, index, derive(l1, part, index));
+  }
+
+  /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
+  private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
+    return Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, false).ok();
+  }
+
+  /**
+   * A supervisor store to a shadowed page table: emulate the instruction, then the guest entries
+   * it wrote have their shadows revalidated (done write by write). If the emulator cannot do it,
+   * take that as a hint that the page is no longer a page table and unshadow it.
+   */
+  private FaultResolution emulateTableWrite(
+      Vcpu vcpu, @Gva long va, Access access, GuestOp op, AccessOutcome target) {
+    if (op instanceof GuestOp.MemoryAccess) {
+      return emulateAccess(vcpu, op, target);
+    }
+    GuestOp.Execute execute = (GuestOp.Execute) op;
+    EmulationResult result = runInstruction(emulator, vcpu, execute);
+    if (result.kind() != EmulationResult.Kind.UNHANDLEABLE) {
+      return instructionEnded(result);
+    }
+    unshadow(Addr.mfnOf(Addr.maddr(target.address())));
+    shadowL1eFor(vcpu, va);
+    if (hardwareAllows(vcpu.id(), va, access)) {
+      return FaultResolution.FIXED;
+    }
+    // Still protected (a vCPU's live top, or a table on its own translation path): let the CPU
+    // perform this one instruction with the protection set aside, then revalidate.
+    return instructionEnded(runInstruction(cpu, vcpu, execute));
+  }
+
+  /**
+   * Performs the faulting access for the guest: a plain access through the guest walk's
+   * translation, an instruction through the hypervisor's emulator (or, if it gives up, through
+   * the CPU itself with the shadows' protection set aside for that one instruction).
+   */
+  private FaultResolution emulateAccess(Vcpu vcpu, GuestOp op, AccessOutcome target) {
+    if (op instanceof GuestOp.MemoryAccess) {
+      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+      @Maddr long maddr = Addr.maddr(target.address());
+      if (access.kind() == AccessKind.WRITE) {
+        writeGuestMachine(maddr, access.size(), access.value(), true);
+        return FaultResolution.ending(OpResult.of(target, 0), true);
+      }
+      return FaultResolution.ending(OpResult.of(target, guest.machine().read(maddr, access.size())), true);
+    }
+    GuestOp.Execute execute = (GuestOp.Execute) op;
+    EmulationResult result = runInstruction(emulator, vcpu, execute);
+    if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
+      result = runInstruction(cpu, vcpu, execute);
+    }
+    return instructionEnded(result);
+  }
+
+  /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
+  private EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
+    CpuState cpuState = startState(vcpu, op);
+    EmulationResult result = executor.execute(cpuState, op.code(), new GuestLinearMemory(vcpu), op.user());
+    if (result.kind() == EmulationResult.Kind.DONE) {
+      vcpu.cpu().copyFrom(cpuState);
+    }
+    return result;
+  }
+
+  private static FaultResolution instructionEnded(EmulationResult result) {
+    switch (result.kind()) {
+      case DONE:
+        return FaultResolution.ending(OpResult.DONE, true);
+      case MEMORY_STOP:
+        AccessOutcome stop = result.stop();
+        return FaultResolution.ending(
+            stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0), false);
+      default:
+        return FaultResolution.ending(OpResult.invalid(result.reason()), true);
+    }
+  }
+
+  /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
+  private final class GuestLinearMemory implements LinearMemory {
+    private final Vcpu vcpu;
+
+    GuestLinearMemory(Vcpu vcpu) {
+      this.vcpu = vcpu;
+    }
+
+    @Override
+    public AccessOutcome translate(@Gva long va, Access access) {
+      return walkGuest(vcpu, va, access);
+    }
+
+    @Override
+    public long read(@Maddr long maddr, int size) {
+      return guest.machine().read(maddr, size);
+    }
+
+    @Override
+    public void write(@Maddr long maddr, int size, long value) {
+      writeGuestMachine(maddr, size, value, true);
+    }
+  }
+
+  /** Guest tables whose A/D updates go through the engine, so their shadows are revalidated. */
+  private final class RevalidatingGuestTables implements PageTableMemory {
+    @Override
+    public long readEntry(long address, int size) {
+      return guest.physical().read(Addr.gpa(address), size);
+    }
+
+    @Override
+    public void writeEntry(long address, int size, long value) {
+      @Gpa long gpa = Addr.gpa(address);
+      long maddr = guest.physical().machineAddress(gpa);
+      if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
+        writeGuestMachine(Addr.maddr(maddr), size, value, false);
+      }
+    }
+  }
+
+  /**
+   * Writes guest memory on the guest's behalf and revalidates every shadow entry derived from
+   * the bytes written ({@code sh_validate_guest_entry}).
+   */
+  private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+    guest.machine().write(maddr, size, value);
+    revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
+  }
+
+  private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
+    for (PooledShadow shadow : state.shadows()) {
+      if (!state.live(shadow) || !derivedFrom(shadow, mfn)) {
+        continue; // destroyed by an earlier revalidation, or derived from another frame
+      }
+      int guestBytes = guestEntryBytes(shadow.type());
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          int guestIndex = guestEntryIndex(shadow, part, index);
+          if (guestIndex < 0) {
+            continue;
+          }
+          int start = guestIndex * guestBytes;
+          if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
+            setEntry(shadow, part, index, derive(shadow, part, index));
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether {@code shadow} is derived from the guest frame whose machine frame is {@code mfn}. */
+  private boolean derivedFrom(PooledShadow shadow, @Mfn long mfn) {
+    if (!shadow.type().shadowsGuestFrame()) {
+      return false;
+    }
+    @Gfn long gfn = shadow.key().gfn();
+    return guest.p2m().type(gfn).isRam() && guest.p2m().mfn(gfn) == mfn;
+  }
+
+  /** The guest entry (index in the key's frame) a shadow entry derives from, or -1 for none. */
+  private static int guestEntryIndex(PooledShadow shadow, int part, int index) {
+    ShadowType type = shadow.type();
+    switch (type.role()) {
+      case TABLE:
+        return type.guestIndex(part, index);
+      case SPLINTER:
+        return (int) (type == ShadowType.FL1G_64 ? shadow.key().slot() / 512 : shadow.key().slot());
+      default:
+        return -1;
+    }
+  }
+
+  private static int guestEntryBytes(ShadowType type) {
+    return type.mode().guestMode().entryBytes();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Unshadowing and write protection
+
+  /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
+  public boolean isShadowedPageTable(@Mfn long mfn) {
+    for (PooledShadow shadow : state.shadows()) {
+      if (derivedFrom(shadow, mfn)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code sh_remove_shadows}: drops every shadow of the guest frame at {@code mfn} by clearing
+   * the entries that point at it. A top-level shadow a vCPU runs on stays (its CR3 needs it).
+   */
+  public void unshadow(@Mfn long mfn) {
+    for (PooledShadow victim : state.shadows()) {
+      if (!state.live(victim) || !derivedFrom(victim, mfn)) {
+        continue;
+      }
+      for (PooledShadow parent : state.shadows()) {
+        if (!state.live(parent) || !parent.type().holdsPointers()) {
+          continue;
+        }
+        clearPointersTo(parent, victim);
+        if (!state.live(victim)) {
+          break;
+        }
+      }
+    }
+  }
+
+  private void clearPointersTo(PooledShadow parent, PooledShadow victim) {
+    for (int part = 0; part < parent.parts(); part++) {
+      for (int index = 0; index < parent.type().entriesPerFrame(); index++) {
+        if (!state.live(parent) || !state.live(victim)) {
+          return;
+        }
+        long entry = readEntry(parent, part, index);
+        if (isPresent(entry)) {
+          PooledShadow child = state.owner(frameOf(parent.type(), entry));
+          if (child == victim) {
+            setEntry(parent, part, index, 0);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Recomputes every present shadow leaf that maps {@code mfn}: run when the frame becomes a
+   * shadowed page table (its mappings lose write access) and when it stops being one.
+   */
+  private void revalidateMappingsOf(@Mfn long mfn) {
+    for (PooledShadow shadow : state.shadows()) {
+      if (shadow.type().holdsPointers() || !state.live(shadow)) {
+        continue;
+      }
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          long entry = readEntry(shadow, part, index);
+          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.live(shadow)) {
+            setEntry(shadow, part, index, derive(shadow, part, index));
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Top-level shadows
+
+  /** Installs the top-level shadow for the vCPU's current guest root and modes (a CR3 load). */
+  private void installTop(Vcpu vcpu) {
+    ShadowKey wanted = topKeyFor(vcpu.regs());
+    ShadowKey current = state.root(vcpu.id());
+    if (current != null && wanted.equals(current)) {
+      return;
+    }
+    preallocate(CHAIN_FRAMES);
+    PooledShadow top = state.find(wanted);
+    if (top == null) {
+      if (wanted.type() == ShadowType.L3_32_PAE) {
+        ShadowKey l2 = new ShadowKey(ShadowType.L2_32_PAE, wanted.gfn(), 0, wanted.flavour());
+        if (state.find(l2) == null) {
+          createShadow(l2);
+        }
+      }
+      top = createShadow(wanted);
+      for (int index = 0; index < 4 && top.type() == ShadowType.L3_32_PAE; index++) {
+        setEntry(top, 0, index, derive(top, 0, index));
+      }
+    }
+    top.addRef();
+    state.setRoot(vcpu.id(), wanted);
+    if (current != null) {
+      PooledShadow old = state.find(current);
+      if (old != null && old.dropRef()) {
+        destroy(old);
+      }
+    }
+  }
+
+  /** The shadow mode for a vCPU's registers. */
+  public ShadowMode shadowModeFor(ControlRegisters regs) {
+    PagingMode mode = regs.pagingMode();
+    if (mode == null) {
+      return ShadowMode.UNPAGED;
+    }
+    switch (mode) {
+      case TWO_LEVEL:
+        return config.twoOnTwo() ? ShadowMode.TWO_ON_TWO : ShadowMode.TWO_ON_THREE;
+      case PAE:
+        return ShadowMode.THREE_ON_THREE;
+      default:
+        return ShadowMode.FOUR_ON_FOUR;
+    }
+  }
+
+  private ShadowKey topKeyFor(ControlRegisters regs) {
+    ShadowMode mode = shadowModeFor(regs);
+    if (mode == ShadowMode.UNPAGED) {
+      return new ShadowKey(ShadowType.UNPAGED_L3, Addr.gfn(0), 0, 0);
+    }
+    PagingMode guestMode = mode.guestMode();
+    long root = Walker.rootTable(guestMode, regs.cr3(), guest.cpu().maxPhysAddr());
+    return new ShadowKey(mode.topType(), Addr.gfnOf(Addr.gpa(root)), 0, flavourOf(regs));
+  }
+
+  /** The guest controls shadows depend on: PSE for 32-bit guests, NXE for the others. */
+  private static int flavourOf(ControlRegisters regs) {
+    PagingMode mode = regs.pagingMode();
+    if (mode == null) {
+      return 0;
+    }
+    if (mode == PagingMode.TWO_LEVEL) {
+      return regs.pse() ? ShadowKey.PSE : 0;
+    }
+    return regs.nxe() ? ShadowKey.NXE : 0;
+  }
+
+  /** Extra index into a 3-on-3 top: which of the frame's 128 PDPTs the guest's CR3 selects. */
+  private static int topOffset(PooledShadow top, ControlRegisters regs) {
+    return top.type() == ShadowType.L3_PAE ? (int) ((regs.cr3() & 0xFE0L) >>> 3) : 0;
+  }
+
+  /**
+   * The registers the hardware runs the vCPU with: the shadow root in CR3; CR0.WP forced on, so
+   * supervisor writes to write-protected page tables trap; SMEP/SMAP/AC as the guest's (with
+   * paging on); NXE for 64-bit shadow entries; the paging structure of the shadow mode.
+   */
+  @Override
+  public ControlRegisters hardwareRegs(int vcpu) {
+    ControlRegisters regs = guest.vcpu(vcpu).regs();
+    ShadowMode mode = shadowModeFor(regs);
+    long cr0 = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG | ControlRegisters.CR0_WP;
+    long cr4 = mode.hostMode() == PagingMode.TWO_LEVEL ? 0 : ControlRegisters.CR4_PAE;
+    if (regs.pagingEnabled()) {
+      cr4 |= regs.cr4() & (ControlRegisters.CR4_SMEP | ControlRegisters.CR4_SMAP);
+    }
+    long efer = mode.format() == ShadowFormat.LONG_64 ? ControlRegisters.EFER_NXE : 0;
+    if (mode.hostMode() == PagingMode.FOUR_LEVEL) {
+      efer |= ControlRegisters.EFER_LME | ControlRegisters.EFER_LMA;
+    }
+    ShadowKey rootKey = state.root(vcpu);
+    PooledShadow root = rootKey == null ? null : state.find(rootKey);
+    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset(root, regs) << 3);
+    return new ControlRegisters(cr0, cr3, cr4, efer, regs.rflags());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PooledShadow tables: creation, entries, reference counts, destruction
+
+  /**
+   * Makes sure {@code frames} shadow frames are free ({@code shadow_prealloc}); if not, drops every
+   * shadow below the tops ({@code shadow_blow_tables}) and lets faults rebuild them.
+   */
+  private void preallocate(int frames) {
+    if (state.freeFrames() >= frames) {
+      return;
+    }
+    for (PooledShadow shadow : state.shadows()) {
+      if (!state.live(shadow) || !isDroppable(shadow)) {
+        continue;
+      }
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          if (state.live(shadow)) {
+            setEntry(shadow, part, index, 0);
+          }
+        }
+      }
+    }
+    if (state.freeFrames() < frames) {
+      throw new IllegalStateException(
+          "shadow memory exhausted: " + state.freeFrames() + " of " + state.totalFrames()
+              + " frames free after dropping all shadows below the tops, " + frames + " needed");
+    }
+  }
+
+  /** Whether clearing this table's entries frees shadows without breaking a top's structure. */
+  private static boolean isDroppable(PooledShadow shadow) {
+    ShadowType type = shadow.type();
+    if (type == ShadowType.L3_32_PAE) {
+      return false; // its entries are the l2 shadow's parts, which the top cannot do without
+    }
+    return type.isTop() || type == ShadowType.L2_32_PAE;
+  }
+
+  private PooledShadow createShadow(ShadowKey key) {
+    boolean wasPageTable = key.type().shadowsGuestFrame() && guestFrameIsShadowed(key.gfn());
+    PooledShadow shadow = state.insert(key);
+    for (int part = 0; part < shadow.parts(); part++) {
+      guest.machine().zeroFrame(shadow.mfn(part));
+    }
+    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()) {
+      // INV-WRITE-PROTECT: the frame just became a shadowed page table.
+      revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
+    }
+    return shadow;
+  }
+
+  private boolean guestFrameIsShadowed(@Gfn long gfn) {
+    return guest.p2m().type(gfn).isRam() && isShadowedPageTable(guest.p2m().mfn(gfn));
+  }
+
+  private void destroy(PooledShadow shadow) {
+    if (shadow.type().holdsPointers()) {
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          setEntry(shadow, part, index, 0);
+        }
+      }
+    }
+    state.remove(shadow);
+    for (int part = 0; part < shadow.parts(); part++) {
+      guest.machine().zeroFrame(shadow.mfn(part));
+    }
+    @Gfn long gfn = shadow.key().gfn();
+    if (shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()
+        && !guestFrameIsShadowed(gfn)) {
+      // The frame stopped being a page table: its mappings may be writable again.
+      revalidateMappingsOf(guest.p2m().mfn(gfn));
+    }
+  }
+
+  /** Writes one shadow entry, moving references from the shadow it pointed at to the new one. */
+  private void setEntry(PooledShadow shadow, int part, int index, long value) {
+    long old = readEntry(shadow, part, index);
+    if (old == value) {
+      return;
+    }
+    ShadowType type = shadow.type();
+    if (type.holdsPointers() && isPresent(value)) {
+      ownerOf(type, value).addRef();
+    }
+    guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
+    if (type.holdsPointers() && isPresent(old)) {
+      PooledShadow child = ownerOf(type, old);
+      if (child.dropRef()) {
+        destroy(child);
+      }
+    }
+  }
+
+  private PooledShadow ownerOf(ShadowType type, long entry) {
+    PooledShadow owner = state.owner(frameOf(type, entry));
+    if (owner == null) {
+      throw new IllegalStateException("shadow entry " + Addr.hex(entry) + " points at no shadow");
+    }
+    return owner;
+  }
+
+  private long readEntry(PooledShadow shadow, int part, int index) {
+    return guest.machine().read(entryAddress(shadow, part, index), shadow.type().entryBytes());
+  }
+
+  private static @Maddr long entryAddress(PooledShadow shadow, int part, int index) {
+    return Addr.maddrOf(shadow.mfn(part), (long) index * shadow.type().entryBytes());
+  }
+
+  private static boolean isPresent(long entry) {
+    return (entry & EntryBits.P) != 0;
+  }
+
+  private static @Mfn long frameOf(ShadowType type, long entry) {
+    long mask = type.entryBytes() == 4 ? EntryBits.ADDR_MASK_32 : EntryBits.ADDR_MASK_64;
+    return Addr.mfn((entry & mask) >>> Addr.PAGE_SHIFT);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Derivation: what every shadow entry must be, given the guest's current entries
+
+  /** Where a directory entry points: the child's key and part, and the guest entry it propagates. */
+  private record ChildRef(ShadowKey key, int part, long guestEntry, PagingMode guestMode, int guestLevel) {}
+
+  /**
+   * The value entry {@code index} of frame {@code part} of {@code shadow} must have: the
+   * propagation of the guest entry it shadows ({@code _sh_propagate}), or 0 when that entry
+   * cannot be shadowed now (not present, reserved bits, A clear, child shadow not built yet).
+   */
+  public long derive(PooledShadow shadow, int part, int index) {
+    if (!shadow.type().holdsPointers()) {
+      return deriveLeaf(shadow, part, index);
+    }
+    ChildRef child = childOf(shadow, part, index);
+    if (child == null) {
+      return 0;
+    }
+    PooledShadow target = state.find(child.key());
+    if (target == null) {
+      return 0;
+    }
+    return Propagation.directory(
+        child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
+        shadow.key().nxe(), shadow.type().mode().format());
+  }
+
+  private @Nullable ChildRef childOf(PooledShadow shadow, int part, int index) {
+    ShadowKey key = shadow.key();
+    ShadowType type = key.type();
+    switch (type) {
+      case L3_32_PAE:
+        return index < 4
+            ? new ChildRef(new ShadowKey(ShadowType.L2_32_PAE, key.gfn(), 0, key.flavour()), index,
+                EntryBits.P, PagingMode.PAE, 3)
+            : null;
+      case UNPAGED_L3:
+        return index < 4
+            ? new ChildRef(new ShadowKey(ShadowType.UNPAGED_L2, Addr.gfn((long) index << 18), 0, 0), 0,
+                EntryBits.P, PagingMode.PAE, 3)
+            : null;
+      case UNPAGED_L2:
+        return new ChildRef(new ShadowKey(ShadowType.UNPAGED_L1, Addr.gfn(key.gfn() + index * 512L), 0, 0), 0,
+            EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A, PagingMode.PAE, 2);
+      case FL2_64:
+        long large = largeLeafOf(shadow);
+        return large == 0
+            ? null
+            : new ChildRef(new ShadowKey(ShadowType.FL1G_64, key.gfn(), key.slot() * 512 + index, key.flavour()), 0,
+                large, PagingMode.FOUR_LEVEL, 3);
+      default:
+        break;
+    }
+    ShadowMode mode = type.mode();
+    PagingMode guestMode = mode.guestMode();
+    int level = type.guestLevel();
+    int guestIndex = type.guestIndex(part, index);
+    long entry = guestEntry(key.gfn(), guestIndex, guestMode);
+    if (!usable(entry, guestMode, level, key)) {
+      return null;
+    }
+    int childPart = type.childPart(index);
+    if (isLarge(entry, guestMode, level, key)) {
+      ShadowKey splinter = new ShadowKey(mode.splinterType(level), key.gfn(), guestIndex, key.flavour());
+      return new ChildRef(splinter, childPart, entry, guestMode, level);
+    }
+    long table = Walker.tableFrame(guestMode, entry, guest.cpu().maxPhysAddr());
+    ShadowKey next = new ShadowKey(mode.tableType(level - 1), Addr.gfnOf(Addr.gpa(table)), 0, key.flavour());
+    return new ChildRef(next, childPart, entry, guestMode, level);
+  }
+
+  private long deriveLeaf(PooledShadow shadow, int part, int index) {
+    ShadowKey key = shadow.key();
+    ShadowType type = key.type();
+    switch (type.role()) {
+      case UNPAGED:
+        @Gfn long gfn = Addr.gfn(key.gfn() + index);
+        long identity = Addr.gpaOf(gfn, 0) | EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
+        return leafFor(identity, gfn, false, ShadowFormat.LONG_64);
+      case SPLINTER:
+        long large = largeLeafOf(shadow);
+        if (large == 0) {
+          return 0;
+        }
+        PagingMode guestMode = type.mode().guestMode();
+        long page = type == ShadowType.FL1G_64
+            ? (key.slot() % 512) * 512 + index
+            : (long) part * type.entriesPerFrame() + index;
+        long base = Walker.leafFrame(guestMode, type.guestLevel(), large, guest.cpu().maxPhysAddr());
+        @Gfn long target = Addr.gfnOf(Addr.gpa(base + page * Addr.PAGE_SIZE));
+        return leafFor(Propagation.asSmallLeaf(large), target, key.nxe(), type.mode().format());
+      default:
+        PagingMode mode = type.mode().guestMode();
+        long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
+        if (!usable(entry, mode, 1, key)) {
+          return 0;
+        }
+        long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
+        return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), key.nxe(), type.mode().format());
+    }
+  }
+
+  /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
+  private long leafFor(long guestLeaf, @Gfn long gfn, boolean nxe, ShadowFormat format) {
+    P2m p2m = guest.p2m();
+    P2mType type = p2m.type(gfn);
+    @Mfn long mfn = p2m.mfn(gfn);
+    boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
+    long leaf = Propagation.leaf(
+        guestLeaf,
+        type, mfn, pageTable, nxe, format);
+    return leaf;
+  }
+
+  /** The guest's large leaf a splinter shadow splits, or 0 when the entry no longer is one. */
+  private long largeLeafOf(PooledShadow shadow) {
+    ShadowKey key = shadow.key();
+    ShadowType type = key.type();
+    PagingMode mode = type.mode().guestMode();
+    int level = type.guestLevel();
+    long slot = type == ShadowType.FL1G_64 ? key.slot() / 512 : key.slot();
+    long entry = guestEntry(key.gfn(), (int) slot, mode);
+    return usable(entry, mode, level, key) && isLarge(entry, mode, level, key) ? entry : 0;
+  }
+
+  private long guestEntry(@Gfn long gfn, int index, PagingMode mode) {
+    return guest.physical().read(Addr.gpaOf(gfn, (long) index * mode.entryBytes()), mode.entryBytes());
+  }
+
+  /** Present and free of reserved bits, under the shadow's flavour. */
+  private boolean usable(long entry, PagingMode mode, int level, ShadowKey key) {
+    if (!isPresent(entry)) {
+      return false;
+    }
+    boolean large = isLarge(entry, mode, level, key);
+    return (entry & ReservedBits.mask(mode, level, large, key.nxe(), guest.cpu().maxPhysAddr())) == 0;
+  }
+
+  private static boolean isLarge(long entry, PagingMode mode, int level, ShadowKey key) {
+    return level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, key.pse());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Platform: copies and fingerprints
+
+  @Override
+  public GuestMachine guest() {
+    return guest;
+  }
+
+  @Override
+  public OptimizedEngine copy() {
+    return new OptimizedEngine(guest.copy(), state.copy(), config, cpu, emulator);
+  }
+
+  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */
+  @Override
+  public long fingerprint() {
+    long h = guest.guestFingerprint() * 31 + state.hash();
+    for (PooledShadow shadow : state.shadows()) {
+      for (int part = 0; part < shadow.parts(); part++) {
+        h = h * 0x100_0000_01B3L + guest.machine().frameHash(shadow.mfn(part));
+      }
+    }
+    return h;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ShadowView: the read-only inspection the invariant predicates use
+
+  @Override
+  public CpuModel hostCpu() {
+    return HOST_CPU;
+  }
+
+  @Override
+  public List<ShadowTable> shadowTables() {
+    List<ShadowTable> tables = new ArrayList<>();
+    for (PooledShadow shadow : state.shadows()) {
+      tables.add(describe(shadow));
+    }
+    return tables;
+  }
+
+  @Override
+  public @Nullable ShadowTable tableAt(long mfn) {
+    PooledShadow shadow = state.owner(Addr.mfn(mfn));
+    return shadow == null ? null : describe(shadow);
+  }
+
+  @Override
+  public @Nullable ShadowTable rootOf(int vcpu) {
+    ShadowKey key = state.root(vcpu);
+    PooledShadow shadow = key == null ? null : state.find(key);
+    return shadow == null ? null : describe(shadow);
+  }
+
+  @Override
+  public boolean isShadowedFrame(long mfn) {
+    return isShadowedPageTable(Addr.mfn(mfn));
+  }
+
+  @Override
+  public long derivedEntry(ShadowTable table, int part, int index) {
+    PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    if (shadow == null) {
+      throw new IllegalArgumentException("no shadow at " + table);
+    }
+    return derive(shadow, part, index);
+  }
+
+  private static ShadowTable describe(PooledShadow shadow) {
+    ShadowType type = shadow.type();
+    return new ShadowTable(
+        shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
+  }
+
+  /** The types a table's entries may point at. */
+  private static String[] childTypes(ShadowType type) {
+    switch (type) {
+      case L3_32_PAE:
+        return new String[] {ShadowType.L2_32_PAE.name()};
+      case UNPAGED_L3:
+        return new String[] {ShadowType.UNPAGED_L2.name()};
+      case UNPAGED_L2:
+        return new String[] {ShadowType.UNPAGED_L1.name()};
+      case FL2_64:
+        return new String[] {ShadowType.FL1G_64.name()};
+      default:
+        break;
+    }
+    if (!type.holdsPointers()) {
+      return new String[0];
+    }
+    ShadowMode mode = type.mode();
+    int level = type.guestLevel();
+    boolean splinters = mode.guestMode().canMapLargePage(level, true);
+    return splinters
+        ? new String[] {mode.tableType(level - 1).name(), mode.splinterType(level).name()}
+        : new String[] {mode.tableType(level - 1).name()};
+  }
+
+  @Override
+  public String toString() {
+    return "optimized engine: " + state;
+  }
+}

@@ -1,0 +1,200 @@
+package org.shadowref.shadow.optimized;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.reference.ShadowKey;
+import org.shadowref.shadow.reference.ShadowType;
+
+/**
+ * The optimized engine's shadow memory: shadows indexed through a {@link LongLongHashTable}
+ * keyed by an encoding of (type, guest frame, slot, flavour), each shadow in a slot of a fixed
+ * array, frames handed out from a free list, and an owner slot per hypervisor frame. Nothing
+ * here allocates when a shadow is found, made or dropped, apart from the shadow object itself.
+ */
+public final class ShadowPool {
+  public static final int NO_OWNER = -1;
+  private static final int NONE = -1;
+  /** Key layout: flavour in bits 0-1, type in 2-6, slot in 7-26, guest frame from bit 27. */
+  private static final int TYPE_SHIFT = 2;
+  private static final int SLOT_SHIFT = 7;
+  private static final int GFN_SHIFT = 27;
+  private static final long MAX_SLOT = 1L << (GFN_SHIFT - SLOT_SHIFT);
+  private static final long MAX_GFN = 1L << (63 - GFN_SHIFT);
+
+  private final LongLongHashTable index;
+  private final @Nullable PooledShadow[] slots;
+  /** Slot of the shadow owning hypervisor frame {@code firstFrame + i}, or NONE when free. */
+  private final int[] frameOwner;
+  /** Free hypervisor frames (offsets from firstFrame), lowest on top. */
+  private final int[] freeFrames;
+  private int freeCount;
+  private final int[] freeSlots;
+  private int freeSlotCount;
+  private final int firstFrame;
+  private final @Nullable ShadowKey[] roots;
+  private int lockOwner;
+
+  ShadowPool(int firstFrame, int frameCount, int vcpuCount) {
+    int capacity = Math.max(1, frameCount);
+    this.index = new LongLongHashTable(capacity);
+    this.slots = new PooledShadow[capacity];
+    this.frameOwner = new int[frameCount];
+    this.freeFrames = new int[frameCount];
+    this.freeSlots = new int[capacity];
+    for (int i = 0; i < frameCount; i++) {
+      frameOwner[i] = NONE;
+      freeFrames[i] = frameCount - 1 - i;
+    }
+    this.freeCount = frameCount;
+    for (int i = 0; i < capacity; i++) {
+      freeSlots[i] = capacity - 1 - i;
+    }
+    this.freeSlotCount = capacity;
+    this.firstFrame = firstFrame;
+    this.roots = new ShadowKey[vcpuCount];
+    this.lockOwner = NO_OWNER;
+  }
+
+  private ShadowPool(ShadowPool other) {
+    this.index = other.index.copy();
+    this.slots = new PooledShadow[other.slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      PooledShadow shadow = other.slots[i];
+      slots[i] = shadow == null ? null : shadow.copy();
+    }
+    this.frameOwner = other.frameOwner.clone();
+    this.freeFrames = other.freeFrames.clone();
+    this.freeCount = other.freeCount;
+    this.freeSlots = other.freeSlots.clone();
+    this.freeSlotCount = other.freeSlotCount;
+    this.firstFrame = other.firstFrame;
+    this.roots = other.roots.clone();
+    this.lockOwner = other.lockOwner;
+  }
+
+  ShadowPool copy() {
+    return new ShadowPool(this);
+  }
+
+  /** The index key of {@code key}: every field packed, so equal keys and only they collide. */
+  static long encode(ShadowKey key) {
+    if (key.slot() < 0 || key.slot() >= MAX_SLOT || key.gfn() < 0 || key.gfn() >= MAX_GFN) {
+      throw new IllegalArgumentException("shadow key out of the index's range: " + key);
+    }
+    return (key.gfn() << GFN_SHIFT) | (key.slot() << SLOT_SHIFT)
+        | ((long) key.type().ordinal() << TYPE_SHIFT) | key.flavour();
+  }
+
+  public @Nullable PooledShadow find(ShadowKey key) {
+    long slot = index.get(encode(key), NONE);
+    return slot == NONE ? null : slots[(int) slot];
+  }
+
+  /** Whether {@code shadow} is still in the pool (not destroyed by an earlier step). */
+  boolean live(PooledShadow shadow) {
+    return slots[shadow.id()] == shadow;
+  }
+
+  /** Every shadow, in slot order. */
+  public List<PooledShadow> shadows() {
+    List<PooledShadow> all = new ArrayList<>(index.size());
+    for (PooledShadow shadow : slots) {
+      if (shadow != null) {
+        all.add(shadow);
+      }
+    }
+    return all;
+  }
+
+  /** The shadow that owns machine frame {@code mfn}, or null (a guest frame, or a free one). */
+  public @Nullable PooledShadow owner(@Mfn long mfn) {
+    long i = mfn - firstFrame;
+    if (i < 0 || i >= frameOwner.length) {
+      return null;
+    }
+    int slot = frameOwner[(int) i];
+    return slot == NONE ? null : slots[slot];
+  }
+
+  public @Nullable ShadowKey root(int vcpu) {
+    return roots[vcpu];
+  }
+
+  void setRoot(int vcpu, @Nullable ShadowKey key) {
+    roots[vcpu] = key;
+  }
+
+  public int lockOwner() {
+    return lockOwner;
+  }
+
+  void setLockOwner(int vcpu) {
+    lockOwner = vcpu;
+  }
+
+  public int freeFrames() {
+    return freeCount;
+  }
+
+  public int totalFrames() {
+    return frameOwner.length;
+  }
+
+  /** Puts a new shadow in the index on frames from the free list; the caller zeroes them. */
+  PooledShadow insert(ShadowKey key) {
+    ShadowType type = key.type();
+    if (freeCount < type.frames() || freeSlotCount == 0) {
+      throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + type.frames() + " frames");
+    }
+    int slot = freeSlots[--freeSlotCount];
+    long[] mfns = new long[type.frames()];
+    for (int part = 0; part < mfns.length; part++) {
+      int frame = freeFrames[--freeCount];
+      frameOwner[frame] = slot;
+      mfns[part] = firstFrame + frame;
+    }
+    PooledShadow shadow = new PooledShadow(key, slot, mfns, 0);
+    slots[slot] = shadow;
+    index.put(encode(key), slot);
+    return shadow;
+  }
+
+  void remove(PooledShadow shadow) {
+    index.remove(encode(shadow.key()));
+    slots[shadow.id()] = null;
+    freeSlots[freeSlotCount++] = shadow.id();
+    for (int part = shadow.parts() - 1; part >= 0; part--) {
+      int frame = (int) (shadow.mfn(part) - firstFrame);
+      frameOwner[frame] = NONE;
+      freeFrames[freeCount++] = frame;
+    }
+  }
+
+  /** A hash over the shadows, their frames and references, the roots and the lock. */
+  long hash() {
+    long h = 17;
+    for (PooledShadow shadow : slots) {
+      if (shadow == null) {
+        continue;
+      }
+      h = h * 0x100_0000_01B3L + shadow.key().stableHash();
+      h = h * 31 + shadow.refs();
+      for (int part = 0; part < shadow.parts(); part++) {
+        h = h * 31 + shadow.mfn(part);
+      }
+    }
+    for (ShadowKey root : roots) {
+      h = h * 31 + (root == null ? 0 : root.stableHash());
+    }
+    return h * 31 + lockOwner;
+  }
+
+  @Override
+  public String toString() {
+    return index.size() + " shadows, " + freeCount + "/" + frameOwner.length + " frames free, lock "
+        + (lockOwner == NO_OWNER ? "free" : "held by vcpu" + lockOwner) + ", first frame " + Addr.hex(firstFrame);
+  }
+}

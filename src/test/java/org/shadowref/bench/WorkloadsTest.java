@@ -1,0 +1,108 @@
+package org.shadowref.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.mmu.GuestTables;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Platform;
+
+/**
+ * The workloads do what they claim: the number of faults the reference engine takes on each is
+ * the number its design promises, every operation succeeds as intended, the optimized engine
+ * computes the same results, and a seed always gives the same workload.
+ */
+class WorkloadsTest {
+  private static final Workloads.Size SIZE = Workloads.Size.SMALL;
+
+  @Test
+  void theDemandStormTakesOneFaultPerPageAndLeavesEveryPageAccessedAndDirty() {
+    for (PagingMode mode : PagingMode.values()) {
+      Workload storm = Workloads.demandStorm(mode, 64, 7);
+      assertEquals(64, storm.opCount(), mode.cliName());
+      assertEquals(64, storm.faults(), mode.cliName() + ": one handler run per first touch");
+      Platform engine = storm.fresh(EngineKind.REFERENCE);
+      assertAllOk(storm.results(engine), mode);
+      GuestMachine guest = engine.guest();
+      for (int page = 0; page < 64; page++) {
+        WalkResult walk = Walker.walk(new GuestTables(guest.physical()), guest.vcpu(0).regs(), guest.cpu(),
+            Addr.gva(Workloads.REGION + page * Addr.PAGE_SIZE), Access.USER_READ, false);
+        long pte = walk.entry(1);
+        assertEquals(EntryBits.A | EntryBits.D, pte & (EntryBits.A | EntryBits.D),
+            mode.cliName() + " page " + page + ": the handler set A and D");
+      }
+    }
+  }
+
+  @Test
+  void theWriteStormFaultsOnceToShadowTheTableThenOncePerPteStore() {
+    for (PagingMode mode : PagingMode.values()) {
+      Workload storm = Workloads.writeStorm(mode, SIZE.writePages(), 7);
+      int pages = SIZE.writePages();
+      assertEquals(1 + 6 * pages, storm.opCount(), mode.cliName() + ": per page two stores, two INVLPGs, two accesses");
+      assertEquals(1 + 2 * pages, storm.faults(), mode.cliName() + ": one read, then one emulation per store");
+      assertAllOk(storm.results(storm.fresh(EngineKind.REFERENCE)), mode);
+    }
+  }
+
+  @Test
+  void theSwitchStormRefaultsItsFourPagesOnEveryVisit() {
+    for (PagingMode mode : PagingMode.values()) {
+      Workload storm = Workloads.switchStorm(mode, 6, 3, 7);
+      assertEquals(3 * 6 * 5, storm.opCount(), mode.cliName() + ": a CR3 load and four accesses per visit");
+      assertEquals(3 * 6 * 4, storm.faults(), mode.cliName() + ": the old space's shadows go at each switch");
+      assertAllOk(storm.results(storm.fresh(EngineKind.REFERENCE)), mode);
+    }
+  }
+
+  @Test
+  void theMixedWorkloadFaultsOnSomeButNotAllOfItsOperations() {
+    for (PagingMode mode : PagingMode.values()) {
+      Workload mixed = Workloads.mixed(mode, 200, 7);
+      assertEquals(200, mixed.opCount());
+      assertTrue(mixed.faults() > 20 && mixed.faults() < 200 * 2, mode.cliName() + ": " + mixed.faults());
+    }
+  }
+
+  @Test
+  void theOptimizedEngineComputesWhatTheReferenceComputesOnEveryWorkload() {
+    for (WorkloadKind kind : WorkloadKind.values()) {
+      for (PagingMode mode : PagingMode.values()) {
+        Workload workload = Workloads.build(kind, mode, SIZE, 3);
+        assertEquals(workload.results(workload.fresh(EngineKind.REFERENCE)),
+            workload.results(workload.fresh(EngineKind.OPTIMIZED)), workload.toString());
+      }
+    }
+  }
+
+  @Test
+  void aSeedAlwaysGivesTheSameWorkloadAndEveryRunStartsAfresh() {
+    for (WorkloadKind kind : WorkloadKind.values()) {
+      Workload once = Workloads.build(kind, PagingMode.FOUR_LEVEL, SIZE, 11);
+      Workload again = Workloads.build(kind, PagingMode.FOUR_LEVEL, SIZE, 11);
+      Workload other = Workloads.build(kind, PagingMode.FOUR_LEVEL, SIZE, 12);
+      assertEquals(once.ops(), again.ops(), kind.cliName());
+      assertNotEquals(once.ops(), other.ops(), kind.cliName());
+      int[] handlerRuns = {0};
+      once.run(once.countingReference(handlerRuns));
+      once.run(once.countingReference(handlerRuns));
+      assertEquals(2 * once.faults(), handlerRuns[0], kind.cliName() + ": a run never sees the previous run's shadows");
+    }
+  }
+
+  private static void assertAllOk(List<OpResult> results, PagingMode mode) {
+    for (int i = 0; i < results.size(); i++) {
+      assertEquals(OpResult.Status.OK, results.get(i).status(), mode.cliName() + " op " + i + ": " + results.get(i));
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package org.shadowref.shadow.optimized;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.GeneratedGuest;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.NativePlatform;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/**
+ * Generated small guests in every shadow mode (2-on-2, 2-on-3, 3-on-3, 4-on-4; paging switched
+ * off and on gives unpaged shadows): after every operation the optimized engine agrees with the
+ * native machine and with the reference engine (result and all guest memory, A/D bits included),
+ * and every invariant holds on it.
+ */
+class OptimizedPropertyTest {
+  private static final InstructionExecutor CPU = new SdmExecutor();
+  private static final InstructionExecutor EMULATOR = new X86Emulator();
+
+  @Test
+  void optimizedEqualsNativeAndReferenceAndAllInvariantsHoldAfterEveryOperation() {
+    qt().withExamples(Integer.getInteger("shadowref.examples", 300))
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(1, 40))
+        .checkAssert((seed, codes) -> {
+          GeneratedGuest guest = new GeneratedGuest(seed);
+          NativePlatform oracle = new NativePlatform(guest.world.machine().copy(), CPU);
+          ReferenceEngine reference = new ReferenceEngine(guest.world.machine().copy(),
+              ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+          OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(),
+              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+          assertNoViolations(engine, "start");
+          for (int code : codes) {
+            GuestOp op = guest.op(code, oracle.guest());
+            OpResult expected = oracle.apply(op);
+            assertEquals(expected, engine.apply(op), "result of " + op);
+            assertEquals(reference.apply(op), expected, "reference result of " + op);
+            assertNull(oracle.guest().firstGuestDifference(engine.guest()), "guest state after " + op);
+            assertNoViolations(engine, "after " + op);
+          }
+        });
+  }
+
+  @Test
+  void aCopyTakenMidwayBehavesExactlyLikeTheOriginal() {
+    qt().withExamples(60)
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(2, 30))
+        .checkAssert((seed, codes) -> {
+          GeneratedGuest guest = new GeneratedGuest(seed);
+          NativePlatform oracle = new NativePlatform(guest.world.machine().copy(), CPU);
+          OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(),
+              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+          List<GuestOp> ops = new ArrayList<>();
+          for (int code : codes) {
+            GuestOp op = guest.op(code, oracle.guest());
+            ops.add(op);
+            oracle.apply(op);
+          }
+          int half = ops.size() / 2;
+          for (int i = 0; i < half; i++) {
+            engine.apply(ops.get(i));
+          }
+          OptimizedEngine fork = engine.copy();
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          for (int i = half; i < ops.size(); i++) {
+            assertEquals(engine.apply(ops.get(i)), fork.apply(ops.get(i)), ops.get(i).toString());
+          }
+          assertEquals(engine.fingerprint(), fork.fingerprint());
+          assertNull(oracle.guest().firstGuestDifference(engine.guest()), "guest state at the end");
+        });
+  }
+
+  private static void assertNoViolations(OptimizedEngine engine, String when) {
+    List<String> violations = InvariantRegistry.violations(engine);
+    assertTrue(violations.isEmpty(), when + ": " + violations);
+  }
+}
