@@ -110,7 +110,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   private static ShadowPool newState(GuestMachine guest) {
     int frames = guest.machine().frameCount() - guest.guestFrameLimit();
-    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount());
+    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount(), guest.machine().frameCount());
   }
 
   @Override
@@ -584,9 +584,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
-    for (PooledShadow shadow : state.shadows()) {
-      if (!state.live(shadow) || !derivedFrom(shadow, mfn)) {
-        continue; // destroyed by an earlier revalidation, or derived from another frame
+    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
+      PooledShadow shadow = state.atSlot(slot);
+      if (shadow == null) {
+        continue; // destroyed by an earlier revalidation
       }
       int guestBytes = guestEntryBytes(shadow.type());
       for (int part = 0; part < shadow.parts(); part++) {
@@ -635,12 +639,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
-    for (PooledShadow shadow : state.shadows()) {
-      if (derivedFrom(shadow, mfn)) {
-        return true;
-      }
-    }
-    return false;
+    return mfn >= 0 && mfn < guest.machine().frameCount() && state.shadowsOfFrame().count((int) mfn) > 0;
   }
 
   /**
@@ -648,8 +647,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * the entries that point at it. A top-level shadow a vCPU runs on stays (its CR3 needs it).
    */
   public void unshadow(@Mfn long mfn) {
-    for (PooledShadow victim : state.shadows()) {
-      if (!state.live(victim) || !derivedFrom(victim, mfn)) {
+    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
+      PooledShadow victim = state.atSlot(slot);
+      if (victim == null || !derivedFrom(victim, mfn)) {
         continue;
       }
       for (PooledShadow parent : state.shadows()) {
@@ -686,19 +689,25 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * shadowed page table (its mappings lose write access) and when it stops being one.
    */
   private void revalidateMappingsOf(@Mfn long mfn) {
-    for (PooledShadow shadow : state.shadows()) {
-      if (shadow.type().holdsPointers() || !state.live(shadow)) {
-        continue;
+    for (long address : ShadowPool.snapshot(state.leafMappings(), (int) mfn)) {
+      @Maddr long maddr = Addr.maddr(address);
+      PooledShadow shadow = state.owner(Addr.mfnOf(maddr));
+      if (shadow == null) {
+        throw new IllegalStateException("reverse map names " + Addr.hex(address) + ", which is in no shadow");
       }
-      for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          long entry = readEntry(shadow, part, index);
-          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.live(shadow)) {
-            setEntry(shadow, part, index, derive(shadow, part, index));
-          }
-        }
+      int offset = (int) Addr.pageOffset(maddr);
+      int part = partOf(shadow, Addr.mfnOf(maddr));
+      setEntry(shadow, part, offset / shadow.type().entryBytes(), derive(shadow, part, offset / shadow.type().entryBytes()));
+    }
+  }
+
+  private static int partOf(PooledShadow shadow, @Mfn long mfn) {
+    for (int part = 0; part < shadow.parts(); part++) {
+      if (shadow.mfn(part) == mfn) {
+        return part;
       }
     }
+    throw new IllegalStateException(Addr.hex(mfn) + " is no frame of " + shadow);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -847,6 +856,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     for (int part = 0; part < shadow.parts(); part++) {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
+    if (key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()) {
+      state.shadowsOfFrame().add((int) guest.p2m().mfn(key.gfn()), shadow.id());
+    }
     if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()) {
       // INV-WRITE-PROTECT: the frame just became a shadowed page table.
       revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
@@ -865,6 +877,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
           setEntry(shadow, part, index, 0);
         }
       }
+    } else {
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          forgetLeaf(readEntry(shadow, part, index), entryAddress(shadow, part, index));
+        }
+      }
+    }
+    if (shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()) {
+      state.shadowsOfFrame().remove((int) guest.p2m().mfn(shadow.key().gfn()), shadow.id());
     }
     state.remove(shadow);
     for (int part = 0; part < shadow.parts(); part++) {
@@ -888,13 +909,38 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (type.holdsPointers() && isPresent(value)) {
       ownerOf(type, value).addRef();
     }
-    guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
+    @Maddr long address = entryAddress(shadow, part, index);
+    guest.machine().write(address, type.entryBytes(), value);
+    if (!type.holdsPointers()) {
+      forgetLeaf(old, address);
+      if (isPresent(value) && frameOf(type, value) < guest.machine().frameCount()) {
+        state.leafMappings().add((int) frameOf(type, value), address);
+      }
+    }
     if (type.holdsPointers() && isPresent(old)) {
       PooledShadow child = ownerOf(type, old);
       if (child.dropRef()) {
         destroy(child);
       }
     }
+  }
+
+  /** Drops the reverse-map record of the leaf {@code entry} at {@code address}, if it was present. */
+  private void forgetLeaf(long entry, @Maddr long address) {
+    if (isPresent(entry)) {
+      @Mfn long mapped = frameOf(leafTypeOf(address), entry);
+      if (mapped < guest.machine().frameCount()) {
+        state.leafMappings().remove((int) mapped, address);
+      }
+    }
+  }
+
+  private ShadowType leafTypeOf(@Maddr long address) {
+    PooledShadow shadow = state.owner(Addr.mfnOf(address));
+    if (shadow == null) {
+      throw new IllegalStateException(Addr.hex(address) + " is in no shadow");
+    }
+    return shadow.type();
   }
 
   private PooledShadow ownerOf(ShadowType type, long entry) {

@@ -36,8 +36,12 @@ public final class ShadowPool {
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
   private int lockOwner;
+  /** For every machine frame, the slots of the shadows derived from the guest table in it. */
+  private final ReverseMap shadowsOfFrame;
+  /** For every machine frame, the addresses of the present shadow leaves that map it. */
+  private final ReverseMap leafMappings;
 
-  ShadowPool(int firstFrame, int frameCount, int vcpuCount) {
+  ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames) {
     int capacity = Math.max(1, frameCount);
     this.index = new LongLongHashTable(capacity);
     this.slots = new PooledShadow[capacity];
@@ -56,6 +60,8 @@ public final class ShadowPool {
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
+    this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
+    this.leafMappings = new ReverseMap(machineFrames, 512);
   }
 
   private ShadowPool(ShadowPool other) {
@@ -73,6 +79,31 @@ public final class ShadowPool {
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
+    this.shadowsOfFrame = other.shadowsOfFrame.copy();
+    this.leafMappings = other.leafMappings.copy();
+  }
+
+  /** Shadows by the machine frame of the guest table they derive from (entries are slots). */
+  ReverseMap shadowsOfFrame() {
+    return shadowsOfFrame;
+  }
+
+  /** Present shadow leaves by the machine frame they map (entries are machine addresses). */
+  ReverseMap leafMappings() {
+    return leafMappings;
+  }
+
+  /** The shadow in slot {@code slot}, or null. */
+  @Nullable PooledShadow atSlot(long slot) {
+    return slots[(int) slot];
+  }
+
+  /** A copy of the entries {@code map} records for {@code frame}: scans change the map as they go. */
+  static long[] snapshot(ReverseMap map, int frame) {
+    long[] entries = new long[map.count(frame)];
+    int[] filled = {0};
+    map.forEachMapping(frame, entry -> entries[filled[0]++] = entry);
+    return entries;
   }
 
   ShadowPool copy() {
