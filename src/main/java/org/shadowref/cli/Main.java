@@ -17,6 +17,10 @@ import picocli.CommandLine.ParameterException;
       ProveCommand.class,
       ExploreCommand.class,
       CheckCommand.class,
+      RunCommand.class,
+      ReplayCommand.class,
+      DiffCommand.class,
+      MutantsCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

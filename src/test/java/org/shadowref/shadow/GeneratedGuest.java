@@ -9,6 +9,7 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.mmu.PageTableBuilder;
 
 /**

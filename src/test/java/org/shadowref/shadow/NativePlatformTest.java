@@ -1,5 +1,6 @@
 package org.shadowref.shadow;
 
+import org.shadowref.emulate.MovExecutor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -113,6 +113,18 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   private final MachineTables hardwareTables;
+  /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
+  private @Nullable ResolutionListener resolutionListener;
+
+  /** Hears the resolution of every fault the handler takes (for coverage reports). */
+  public interface ResolutionListener {
+    void resolved(FaultResolution.Kind kind);
+  }
+
+  /** Installs (or with null, removes) the listener told about every fault resolution. */
+  public void setResolutionListener(@Nullable ResolutionListener listener) {
+    resolutionListener = listener;
+  }
 
   /**
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
@@ -342,7 +354,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
     acquireLock(vcpu);
     try {
       Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
-      return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+      FaultResolution resolution = handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+      ResolutionListener listener = resolutionListener;
+      if (listener != null) {
+        listener.resolved(resolution.kind());
+      }
+      return resolution;
     } finally {
       releaseLock(vcpu);
     }

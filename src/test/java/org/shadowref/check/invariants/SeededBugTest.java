@@ -11,7 +11,7 @@ import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.MovExecutor;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.shadow.World;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.reference.ReferenceEngine;

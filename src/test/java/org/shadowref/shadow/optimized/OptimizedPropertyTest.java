@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.shadow.GeneratedGuest;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.MovExecutor;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.reference.ReferenceEngine;

@@ -11,7 +11,7 @@ import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.shadow.MovExecutor;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;

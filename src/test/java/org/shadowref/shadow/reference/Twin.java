@@ -10,7 +10,7 @@ import org.shadowref.arch.Addr;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.MovExecutor;
+import org.shadowref.emulate.MovExecutor;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;

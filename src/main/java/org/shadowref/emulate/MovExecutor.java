@@ -1,16 +1,12 @@
-package org.shadowref.shadow;
+package org.shadowref.emulate;
 
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.emulate.CpuState;
-import org.shadowref.emulate.EmulationResult;
-import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.LinearMemory;
 import org.shadowref.mmu.AccessOutcome;
 
 /**
- * A test-only executor for the two instructions the platform tests need: {@code mov [rdi], rax}
+ * The interim executor (until the full emulator lands) for the two instructions tests and scenarios use: {@code mov [rdi], rax}
  * ({@code 48 89 07}, or {@code 89 07} for the 32-bit {@code mov [edi], eax}) and {@code mov rax,
  * [rdi]} ({@code 48 8b 07} / {@code 8b 07}). Everything else is unhandleable.
  */

@@ -1,0 +1,130 @@
+package org.shadowref.check.diff;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.gen.GeneratedCase;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.check.shrink.Shrinker;
+import org.shadowref.check.trace.TraceFile;
+import org.shadowref.check.trace.TraceWriter;
+import org.shadowref.check.trace.World;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * The differential properties, checked step by step over one guest and its operations: every
+ * platform returns what native returns and leaves the guest in the same state, and every engine
+ * that exposes its shadows satisfies every invariant after every step. A failure is shrunk with
+ * the domain {@link Shrinker} and written as a replayable trace.
+ */
+public final class Differential {
+  /** The property that agreement with native checks. */
+  public static final String AGREES_WITH_NATIVE = "agrees-with-native";
+  /** The property that the invariant predicates check. */
+  public static final String INVARIANTS = "invariants";
+
+  /** Where and how a case failed. */
+  public record Failure(String property, int step, String detail) {
+    @Override
+    public String toString() {
+      return property + " broken at step " + step + ": " + detail;
+    }
+  }
+
+  /** A shrunk failure and the trace file that replays it. */
+  public record Shrunk(Failure failure, GeneratedCase minimal, int originalOps, int shrinkTests, Path trace) {}
+
+  private Differential() {}
+
+  /** The first failure of {@code ops} on {@code world}, or null when every step holds. */
+  public static @Nullable Failure check(PlatformSet set, World world, List<GuestOp> ops) {
+    Stepper stepper = new Stepper(set, world);
+    for (GuestOp op : ops) {
+      Failure failure = stepper.step(op);
+      if (failure != null) {
+        return failure;
+      }
+    }
+    return null;
+  }
+
+  /** Runs platforms one operation at a time, judging each step (for campaigns). */
+  public static final class Stepper {
+    private final List<String> names;
+    private final List<Platform> platforms;
+    private int index;
+    private @Nullable OpResult lastOracle;
+
+    public Stepper(PlatformSet set, World world) {
+      names = set.names();
+      platforms = set.build(world);
+    }
+
+    /** Applies {@code op} everywhere; the failure it shows, or null. */
+    public @Nullable Failure step(GuestOp op) {
+      int at = index++;
+      OpResult oracle = platforms.get(0).apply(op);
+      lastOracle = oracle;
+      for (int p = 1; p < platforms.size(); p++) {
+        Platform platform = platforms.get(p);
+        OpResult result = platform.apply(op);
+        if (!result.equals(oracle)) {
+          return new Failure(AGREES_WITH_NATIVE, at,
+              "'" + op + "': " + names.get(p) + " returned " + result + " where native returned " + oracle);
+        }
+        String state = platform.guest().firstGuestDifference(platforms.get(0).guest());
+        if (state != null) {
+          return new Failure(AGREES_WITH_NATIVE, at, "after '" + op + "', " + names.get(p) + " vs native: " + state);
+        }
+        if (platform instanceof ShadowView) {
+          List<String> violations = InvariantRegistry.violations((ShadowView) platform);
+          if (!violations.isEmpty()) {
+            return new Failure(INVARIANTS, at, "after '" + op + "', " + names.get(p) + ": " + violations.get(0));
+          }
+        }
+      }
+      return null;
+    }
+
+    /** What native returned for the last operation, or null before the first. */
+    public @Nullable OpResult lastOracleResult() {
+      return lastOracle;
+    }
+
+    /** The platforms, native first (for coverage and inspection). */
+    public List<Platform> platforms() {
+      return platforms;
+    }
+  }
+
+  /**
+   * Shrinks a failing case to a 1-minimal one that still breaks the same property, and writes it
+   * as a trace into {@code directory}.
+   */
+  public static Shrunk shrinkAndWrite(PlatformSet set, GeneratedCase failing, Failure failure, Path directory,
+      String name, String origin) throws IOException {
+    World world = failing.world();
+    Shrinker<GuestOp> shrinker = new Shrinker<>(
+        candidate -> {
+          Failure again = check(set, world, candidate);
+          return again != null && again.property().equals(failure.property());
+        },
+        new GuestOpSimplifier(world.vcpus().size()),
+        2000);
+    List<GuestOp> minimal = shrinker.shrink(failing.ops());
+    Failure shrunkFailure = check(set, world, minimal);
+    Failure reported = shrunkFailure == null ? failure : shrunkFailure;
+    GeneratedCase small = failing.withOps(minimal);
+    Files.createDirectories(directory);
+    Path file = directory.resolve(name + ".json");
+    TraceWriter.write(small.toTrace(new TraceFile.Origin(origin, "", reported.property(), reported.detail(),
+        new ArrayList<>())), file);
+    return new Shrunk(reported, small, failing.ops().size(), shrinker.testsRun(), file);
+  }
+}

@@ -1,0 +1,40 @@
+package org.shadowref.check.diff;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/**
+ * The one place that builds the platforms the CLI and the properties compare: native ({@code
+ * NativePlatform}, the oracle) first, then the reference engine (and the optimized engine once it exists), all
+ * running guest instructions with the same executors.
+ */
+public final class StandardPlatforms {
+  /**
+   * Plays the CPU for {@code Execute} operations on every platform. Until the independent SDM
+   * executor lands this is the emulator itself, so emulation is judged by the guest-visible
+   * agreement of the platforms rather than against a second implementation.
+   */
+  private static final InstructionExecutor CPU = new X86Emulator();
+  /** The hypervisor's emulator for stores to shadowed page tables. */
+  private static final InstructionExecutor EMULATOR = new X86Emulator();
+
+  private StandardPlatforms() {}
+
+  /** Native, then the reference engine with its default configuration. */
+  public static PlatformSet all() {
+    return withReference(ReferenceEngine.Config.DEFAULT);
+  }
+
+  /** Native, then the reference engine configured by {@code config} (seeded bugs included). */
+  public static PlatformSet withReference(ReferenceEngine.Config config) {
+    return PlatformSet.nativeOnly(CPU)
+        .with("reference", world -> new ReferenceEngine(world.build(), config, CPU, EMULATOR));
+  }
+
+  /** The reference engine with one seeded bug, or clean when {@code bug} is null. */
+  public static PlatformSet withReferenceBug(ReferenceEngine.@Nullable Bug bug) {
+    return withReference(bug == null ? ReferenceEngine.Config.DEFAULT : ReferenceEngine.Config.DEFAULT.withBug(bug));
+  }
+}

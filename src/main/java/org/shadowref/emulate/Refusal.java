@@ -1,0 +1,21 @@
+package org.shadowref.emulate;
+
+/**
+ * Raised inside the emulator when an instruction is outside what it handles or would raise an
+ * exception other than #PF (#UD, #GP): the emulator turns it into an UNHANDLEABLE result before
+ * anything is written, so it never escapes.
+ */
+final class Refusal extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  private final String reason;
+
+  Refusal(String reason) {
+    super(reason, null, false, false);
+    this.reason = reason;
+  }
+
+  String reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,106 @@
+package org.shadowref.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.shadowref.check.diff.Differential;
+import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.StandardPlatforms;
+import org.shadowref.check.gen.GeneratedCase;
+import org.shadowref.check.gen.Guests;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/** run, replay and diff: good input, corrupt input, missing input. */
+class DiffCommandsTest {
+  @TempDir Path dir;
+
+  private record Outcome(int code, String out, String err) {
+    String summary() {
+      String[] lines = out.trim().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  private static Outcome run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Outcome(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void runPrintsAScenarioStepByStepOnEveryPlatform() {
+    Outcome outcome = run("run", "examples/09-page-table-write.yaml");
+    assertEquals(0, outcome.code(), outcome.out() + outcome.err());
+    assertTrue(outcome.out().contains("native") && outcome.out().contains("reference"), outcome.out());
+    assertTrue(outcome.summary().startsWith("run: ") && outcome.summary().contains("diverged=none"), outcome.summary());
+  }
+
+  @Test
+  void runAndReplayNameTheLineAndFieldOfACorruptFile() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "format: shadowref-scenario\nversion: 1\nname: x\nguest:\n  mode: 5level\nsteps: []\n");
+    for (String command : new String[] {"run", "replay"}) {
+      Outcome outcome = run(command, bad.toString());
+      assertEquals(2, outcome.code(), command + ": " + outcome.out());
+      assertTrue(outcome.err().contains("bad.yaml:"), command + ": " + outcome.err());
+      assertTrue(outcome.summary().startsWith(command + ": error="), outcome.summary());
+    }
+    Path trace = dir.resolve("bad.json");
+    Files.writeString(trace, "{\n  \"format\": \"shadowref-trace\",\n  \"version\": 99\n}\n");
+    Outcome outcome = run("replay", trace.toString());
+    assertEquals(2, outcome.code(), outcome.out());
+    assertTrue(outcome.err().contains("bad.json:"), outcome.err());
+  }
+
+  @Test
+  void runAndReplayRejectAMissingFile() {
+    for (String command : new String[] {"run", "replay"}) {
+      Outcome outcome = run(command, dir.resolve("missing.json").toString());
+      assertEquals(2, outcome.code());
+      assertTrue(outcome.err().contains("missing.json"), outcome.err());
+    }
+  }
+
+  @Test
+  void replayOfACleanTraceAgreesAndOfABuggyKillShowsTheFailureAgainOnlyWithTheBug() throws Exception {
+    PlatformSet buggy = StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.IGNORE_DIRTY);
+    for (int seed = 1; seed < 100; seed++) {
+      GeneratedCase generated = Guests.generate(new Random(seed), 30, null);
+      Differential.Failure failure = Differential.check(buggy, generated.world(), generated.ops());
+      if (failure != null) {
+        Differential.Shrunk shrunk = Differential.shrinkAndWrite(buggy, generated, failure, dir, "kill", "test");
+        // Replay runs the standard (clean) platforms: the kill of a seeded bug passes there.
+        Outcome outcome = run("replay", shrunk.trace().toString());
+        assertEquals(0, outcome.code(), outcome.out());
+        assertTrue(outcome.out().contains("found by test: invariants"), outcome.out());
+        assertTrue(outcome.summary().contains("diverged=none failure=none"), outcome.summary());
+        return;
+      }
+    }
+    throw new AssertionError("IGNORE_DIRTY never caught");
+  }
+
+  @Test
+  void aShortCampaignFindsNoDivergenceAndReportsThroughputAndCoverage() {
+    Outcome outcome = run("diff", "--seed", "3", "--ops", "300", "--out", dir.toString());
+    assertEquals(0, outcome.code(), outcome.out());
+    assertTrue(outcome.summary().matches("diff: ops=300 ops_per_s=\\d+ divergences=0 .*"), outcome.summary());
+    assertTrue(outcome.out().contains("handler FIXED"), outcome.out());
+    assertTrue(outcome.out().contains("result exec"), outcome.out());
+  }
+
+  @Test
+  void diffRejectsAnUnknownMode() {
+    Outcome outcome = run("diff", "--mode", "5level", "--ops", "10");
+    assertEquals(2, outcome.code());
+    assertTrue(outcome.err().contains("unknown --mode '5level'"), outcome.err());
+  }
+}
