@@ -16,7 +16,10 @@ public final class InvariantIds {
   /** Shadows are indexed by (guest frame, type), point at shadows of the right type, refcounts exact. */
   public static final String SHADOW_STRUCTURE = "INV-SHADOW-STRUCTURE";
 
-  private static final String[] ALL = {NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE};
+  /** A magic shadow entry can never equal an entry propagated from a guest entry, and says what the guest has. */
+  public static final String MAGIC = "INV-MAGIC";
+
+  private static final String[] ALL = {NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC};
 
   private InvariantIds() {}
 

@@ -24,6 +24,7 @@ import org.shadowref.emulate.LinearMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.FaultKind;
 import org.shadowref.mmu.MachineTables;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.mmu.PageTableMemory;
@@ -35,6 +36,7 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -63,19 +65,73 @@ public final class OptimizedEngine implements Platform, ShadowView {
   public static final int MAX_FAULTS_PER_OP = 12;
   /** Frames a fault may need for new shadows: a 2-on-3 l2 (4) and l1 (2), or three 64-bit levels. */
   private static final int CHAIN_FRAMES = 8;
-  /** The hardware's CPU model: its MAXPHYADDR covers every machine frame. */
-  private static final CpuModel HOST_CPU = new CpuModel(52);
+  /**
+   * The hardware's CPU model: MAXPHYADDR 48 covers every machine frame and keeps bits 51:48
+   * reserved, so magic entries fault with RSVD ({@link MagicEntries#usable}).
+   */
+  private static final CpuModel HOST_CPU = new CpuModel(MagicEntries.HOST_MAXPHYADDR_LIMIT);
 
   /**
-   * Engine configuration.
+   * Engine configuration: every technique can be switched off on its own (proofs/optimized-engine.md).
    *
    * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
+   * @param hashIndex find shadows through the hash index keyed by (type, guest frame, slot,
+   *     flavour); off: by scanning the pool's slots
+   * @param magicEntries the reserved-bit fast path: magic guest-not-present and MMIO l1 entries in
+   *     PAE and 4-level shadows, answered without a guest walk
+   * @param prefetch on a demand fault, also propagate up to this many following l1 entries (0: off)
+   * @param reverseMaps write-access removal, revalidation and unshadowing through reverse maps and
+   *     back pointers; off: by scanning every shadow
+   * @param poolFrames the most hypervisor frames the shadow pool may use (0: all there are); under
+   *     pressure shadows below the tops are torn down and rebuilt on demand
+   * @param mutant a seeded bug, for tests only; null in every real configuration
    */
-  public record Config(boolean twoOnTwo) {
-    public static final Config DEFAULT = new Config(false);
+  public record Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch,
+      boolean reverseMaps, int poolFrames, @Nullable Mutant mutant) {
+    /** Every technique on; the pool as large as the machine allows. */
+    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, null);
+    /** Every technique off: the reference engine's algorithm on the pool. */
+    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, null);
+
+    public Config {
+      if (prefetch < 0 || prefetch > 511) {
+        throw new IllegalArgumentException("prefetch distance must be within 0..511, got " + prefetch);
+      }
+      if (poolFrames < 0) {
+        throw new IllegalArgumentException("pool size must not be negative, got " + poolFrames);
+      }
+    }
 
     public Config withTwoOnTwo(boolean on) {
-      return new Config(on);
+      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, mutant);
+    }
+
+    public Config withHashIndex(boolean on) {
+      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, mutant);
+    }
+
+    public Config withMagicEntries(boolean on) {
+      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, mutant);
+    }
+
+    public Config withPrefetch(int distance) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, mutant);
+    }
+
+    public Config withReverseMaps(boolean on) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, mutant);
+    }
+
+    public Config withPoolFrames(int frames) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, mutant);
+    }
+
+    public Config withMutant(@Nullable Mutant seeded) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, seeded);
+    }
+
+    public boolean has(Mutant seeded) {
+      return mutant == seeded;
     }
   }
 
@@ -85,6 +141,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   private final MachineTables hardwareTables;
+  /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
+  private final WalkResult fastWalk = new WalkResult();
 
   /**
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
@@ -92,7 +150,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
    */
   public OptimizedEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
-    this(guest, newState(guest), config, cpu, emulator);
+    this(guest, newState(guest, config), config, cpu, emulator);
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       installTop(guest.vcpu(vcpu));
     }
@@ -108,9 +166,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
     this.hardwareTables = new MachineTables(guest.machine());
   }
 
-  private static ShadowPool newState(GuestMachine guest) {
+  private static ShadowPool newState(GuestMachine guest, Config config) {
     int frames = guest.machine().frameCount() - guest.guestFrameLimit();
-    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount(), guest.machine().frameCount());
+    if (config.poolFrames() > 0) {
+      frames = Math.min(frames, config.poolFrames());
+    }
+    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount(), guest.machine().frameCount(),
+        config.hashIndex(), config.mutant());
   }
 
   @Override
@@ -136,7 +198,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.ISOLATION,
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
-    InvariantIds.SHADOW_STRUCTURE
+    InvariantIds.SHADOW_STRUCTURE,
+    InvariantIds.MAGIC
   })
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
@@ -302,7 +365,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.ISOLATION,
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
-    InvariantIds.SHADOW_STRUCTURE
+    InvariantIds.SHADOW_STRUCTURE,
+    InvariantIds.MAGIC
   })
   public FaultResolution pageFault(
       int vcpu, @Gva long va, int errorCode, GuestOp faultingOp, boolean duringEventInjection) {
@@ -314,10 +378,52 @@ public final class OptimizedEngine implements Platform, ShadowView {
     acquireLock(vcpu);
     try {
       Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      if (config.magicEntries() && (errorCode & PfErrorCode.RSVD) != 0) {
+        FaultResolution fast = reservedBitFault(guest.vcpu(vcpu), va, errorCode, access);
+        if (fast != null) {
+          return fast;
+        }
+      }
       return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
     } finally {
       releaseLock(vcpu);
     }
+  }
+
+  /**
+   * The reserved-bit fast path: a fault with RSVD set can only come from a magic l1 entry (no
+   * propagated entry has a reserved bit: INV-NO-AMPLIFY and INV-MAGIC). A guest-not-present
+   * marker means the guest's own l1e is not present, so the guest gets its not-present fault; an
+   * MMIO marker names the guest frame, so the access exits to the device model, provided the
+   * upper levels grant it (the marker is made only for l1es that grant everything and need no A/D
+   * update). No guest walk. A marker that is gone (fixed since the hardware faulted) is a false
+   * alarm: retry. Null: leave it to the full handler.
+   */
+  private @Nullable FaultResolution reservedBitFault(Vcpu vcpu, @Gva long va, int errorCode, Access access) {
+    Walker.walk(hardwareTables, hardwareRegs(vcpu.id()), HOST_CPU, va, access, false, fastWalk);
+    if (fastWalk.fault() != FaultKind.RESERVED_BIT) {
+      return FaultResolution.FIXED; // a false alarm: the entry changed since the hardware's walk
+    }
+    long entry = fastWalk.entry(1);
+    if (fastWalk.stopLevel() != 1 || !MagicEntries.isMagic(entry)) {
+      return null;
+    }
+    if (MagicEntries.isGuestNotPresent(entry)) {
+      int code = MagicEntries.guestNotPresentErrorCode(errorCode, vcpu.regs());
+      if (config.has(Mutant.GNP_KEEPS_PRESENT)) {
+        code |= PfErrorCode.P;
+      } else if (config.has(Mutant.GNP_KEEPS_RSVD)) {
+        code |= PfErrorCode.RSVD;
+      }
+      return FaultResolution.ending(OpResult.of(AccessOutcome.guestFault(code, va), 0), false);
+    }
+    if (!config.has(Mutant.MMIO_IGNORES_RIGHTS)
+        && !Walker.permitted(fastWalk.user(), fastWalk.writable(), fastWalk.noExecute(), access, vcpu.regs())) {
+      return null; // the guest's own protection fault: the full handler finds its error code
+    }
+    long gfn = MagicEntries.mmioGfn(entry) + (config.has(Mutant.MMIO_WRONG_GFN) ? 1 : 0);
+    @Gpa long gpa = Addr.gpaOf(Addr.gfn(gfn), Addr.pageOffset(va));
+    return FaultResolution.ending(OpResult.of(NativeMmu.physicalOutcome(guest.physical(), gpa, access), 0), false);
   }
 
   private FaultResolution handle(
@@ -432,6 +538,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       }
       if (level == 1) {
         propagateL1e(shadow, part, index);
+        prefetch(shadow, part, index);
         return;
       }
       ChildRef child = childOf(shadow, part, index);
@@ -455,6 +562,41 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
   private void propagateL1e(PooledShadow l1, int part, int index) {
     setEntry(l1, part, index, derive(l1, part, index));
+  }
+
+  /**
+   * Prefetch ({@code sh_prefetch}): the next entries of the l1 shadow that are still empty become
+   * the propagation of their guest entries, exactly what a demand fault on each would make. The
+   * guest's A/D bits are not touched: a guest entry without A propagates to an empty entry.
+   */
+  private void prefetch(PooledShadow l1, int part, int index) {
+    int last = Math.min(l1.type().entriesPerFrame() - 1, index + config.prefetch());
+    for (int next = index + 1; next <= last && state.live(l1); next++) {
+      if (readEntry(l1, part, next) != 0) {
+        continue;
+      }
+      long value = config.has(Mutant.PREFETCH_SETS_ACCESSED) ? deriveAccessed(l1, part, next) : derive(l1, part, next);
+      if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
+        setEntry(l1, part, next + 1, value);
+      } else {
+        setEntry(l1, part, next, value);
+      }
+    }
+  }
+
+  /** The seeded prefetch bug: propagates a guest l1e as though its A bit were set. */
+  private long deriveAccessed(PooledShadow l1, int part, int index) {
+    ShadowType type = l1.type();
+    if (type.role() != ShadowType.Role.TABLE) {
+      return derive(l1, part, index);
+    }
+    PagingMode mode = type.mode().guestMode();
+    long entry = guestEntry(l1.key().gfn(), type.guestIndex(part, index), mode) | EntryBits.A;
+    if (!usable(entry, mode, 1, l1.key())) {
+      return derive(l1, part, index);
+    }
+    long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
+    return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), l1.key().nxe(), type.mode().format());
   }
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
@@ -580,29 +722,44 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
+    if (config.has(dataWrite ? Mutant.SKIP_REVALIDATE : Mutant.SKIP_AD_REVALIDATE)) {
+      return;
+    }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
   }
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
-    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
+    if (!config.reverseMaps()) {
+      for (PooledShadow shadow : state.shadows()) {
+        if (state.live(shadow) && derivedFrom(shadow, mfn)) {
+          revalidateBytes(shadow, offset, size);
+        }
+      }
+      return;
+    }
+    if (mfn < 0 || mfn >= guest.machine().frameCount() || state.shadowsOfFrame().isEmpty((int) mfn)) {
       return;
     }
     for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
       PooledShadow shadow = state.atSlot(slot);
-      if (shadow == null) {
-        continue; // destroyed by an earlier revalidation
+      if (shadow != null) { // else destroyed by an earlier revalidation
+        revalidateBytes(shadow, offset, size);
       }
-      int guestBytes = guestEntryBytes(shadow.type());
-      for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          int guestIndex = guestEntryIndex(shadow, part, index);
-          if (guestIndex < 0) {
-            continue;
-          }
-          int start = guestIndex * guestBytes;
-          if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
-            setEntry(shadow, part, index, derive(shadow, part, index));
-          }
+    }
+  }
+
+  /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
+  private void revalidateBytes(PooledShadow shadow, int offset, int size) {
+    int guestBytes = guestEntryBytes(shadow.type());
+    for (int part = 0; part < shadow.parts(); part++) {
+      for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+        int guestIndex = guestEntryIndex(shadow, part, index);
+        if (guestIndex < 0) {
+          continue;
+        }
+        int start = guestIndex * guestBytes;
+        if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
+          setEntry(shadow, part, index, derive(shadow, part, index));
         }
       }
     }
@@ -639,7 +796,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
-    return mfn >= 0 && mfn < guest.machine().frameCount() && state.shadowsOfFrame().count((int) mfn) > 0;
+    if (config.reverseMaps()) {
+      return mfn >= 0 && mfn < guest.machine().frameCount() && !state.shadowsOfFrame().isEmpty((int) mfn);
+    }
+    for (PooledShadow shadow : state.shadows()) {
+      if (derivedFrom(shadow, mfn)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -647,12 +812,38 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * the entries that point at it. A top-level shadow a vCPU runs on stays (its CR3 needs it).
    */
   public void unshadow(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      unshadowByScan(mfn);
+      return;
+    }
     if (mfn < 0 || mfn >= guest.machine().frameCount()) {
       return;
     }
     for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
       PooledShadow victim = state.atSlot(slot);
-      if (victim == null || !derivedFrom(victim, mfn)) {
+      if (victim == null) {
+        continue;
+      }
+      // Back pointers: exactly the directory entries that point at the victim.
+      for (long address : ShadowPool.snapshot(state.parentEntries(), victim.id())) {
+        if (!state.live(victim)) {
+          break;
+        }
+        @Maddr long maddr = Addr.maddr(address);
+        PooledShadow parent = state.owner(Addr.mfnOf(maddr));
+        if (parent == null) {
+          throw new IllegalStateException("back pointer " + Addr.hex(address) + " is in no shadow");
+        }
+        int part = partOf(parent, Addr.mfnOf(maddr));
+        setEntry(parent, part, (int) Addr.pageOffset(maddr) / parent.type().entryBytes(), 0);
+      }
+    }
+  }
+
+  /** {@link #unshadow} without back pointers: every directory of every shadow is searched. */
+  private void unshadowByScan(@Mfn long mfn) {
+    for (PooledShadow victim : state.shadows()) {
+      if (!state.live(victim) || !derivedFrom(victim, mfn)) {
         continue;
       }
       for (PooledShadow parent : state.shadows()) {
@@ -689,6 +880,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * shadowed page table (its mappings lose write access) and when it stops being one.
    */
   private void revalidateMappingsOf(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      revalidateMappingsByScan(mfn);
+      return;
+    }
     for (long address : ShadowPool.snapshot(state.leafMappings(), (int) mfn)) {
       @Maddr long maddr = Addr.maddr(address);
       PooledShadow shadow = state.owner(Addr.mfnOf(maddr));
@@ -698,6 +893,23 @@ public final class OptimizedEngine implements Platform, ShadowView {
       int offset = (int) Addr.pageOffset(maddr);
       int part = partOf(shadow, Addr.mfnOf(maddr));
       setEntry(shadow, part, offset / shadow.type().entryBytes(), derive(shadow, part, offset / shadow.type().entryBytes()));
+    }
+  }
+
+  /** {@link #revalidateMappingsOf} without the reverse map: every leaf of every l1 shadow is read. */
+  private void revalidateMappingsByScan(@Mfn long mfn) {
+    for (PooledShadow shadow : state.shadows()) {
+      if (shadow.type().holdsPointers() || !state.live(shadow)) {
+        continue;
+      }
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          long entry = readEntry(shadow, part, index);
+          if (mapsMemory(shadow.type(), entry) && frameOf(shadow.type(), entry) == mfn && state.live(shadow)) {
+            setEntry(shadow, part, index, derive(shadow, part, index));
+          }
+        }
+      }
     }
   }
 
@@ -856,10 +1068,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     for (int part = 0; part < shadow.parts(); part++) {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
-    if (key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()) {
+    if (config.reverseMaps() && key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()) {
       state.shadowsOfFrame().add((int) guest.p2m().mfn(key.gfn()), shadow.id());
     }
-    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()) {
+    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()
+        && !config.has(Mutant.NO_PROTECT_NEW_TABLE)) {
       // INV-WRITE-PROTECT: the frame just became a shadowed page table.
       revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
     }
@@ -877,14 +1090,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
           setEntry(shadow, part, index, 0);
         }
       }
-    } else {
+    } else if (config.reverseMaps()) {
       for (int part = 0; part < shadow.parts(); part++) {
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          forgetLeaf(readEntry(shadow, part, index), entryAddress(shadow, part, index));
+          forgetLeaf(shadow.type(), readEntry(shadow, part, index), entryAddress(shadow, part, index));
         }
       }
     }
-    if (shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()) {
+    if (config.reverseMaps() && shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()) {
       state.shadowsOfFrame().remove((int) guest.p2m().mfn(shadow.key().gfn()), shadow.id());
     }
     state.remove(shadow);
@@ -906,41 +1119,43 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return;
     }
     ShadowType type = shadow.type();
-    if (type.holdsPointers() && isPresent(value)) {
-      ownerOf(type, value).addRef();
-    }
     @Maddr long address = entryAddress(shadow, part, index);
+    if (type.holdsPointers() && isPresent(value)) {
+      PooledShadow child = ownerOf(type, value);
+      child.addRef();
+      if (config.reverseMaps()) {
+        state.parentEntries().add(child.id(), address);
+      }
+    }
     guest.machine().write(address, type.entryBytes(), value);
-    if (!type.holdsPointers()) {
-      forgetLeaf(old, address);
-      if (isPresent(value) && frameOf(type, value) < guest.machine().frameCount()) {
+    if (!type.holdsPointers() && config.reverseMaps()) {
+      forgetLeaf(type, old, address);
+      if (mapsMemory(type, value) && !config.has(Mutant.RMAP_NOT_UPDATED)) {
         state.leafMappings().add((int) frameOf(type, value), address);
       }
     }
     if (type.holdsPointers() && isPresent(old)) {
       PooledShadow child = ownerOf(type, old);
-      if (child.dropRef()) {
+      if (config.reverseMaps()) {
+        state.parentEntries().remove(child.id(), address);
+      }
+      if (!config.has(Mutant.LEAK_REFCOUNT) && child.dropRef()) {
         destroy(child);
       }
     }
   }
 
-  /** Drops the reverse-map record of the leaf {@code entry} at {@code address}, if it was present. */
-  private void forgetLeaf(long entry, @Maddr long address) {
-    if (isPresent(entry)) {
-      @Mfn long mapped = frameOf(leafTypeOf(address), entry);
-      if (mapped < guest.machine().frameCount()) {
-        state.leafMappings().remove((int) mapped, address);
-      }
+  /** Drops the reverse-map record of the leaf {@code entry} at {@code address}, if it maps memory. */
+  private void forgetLeaf(ShadowType type, long entry, @Maddr long address) {
+    if (mapsMemory(type, entry)) {
+      state.leafMappings().remove((int) frameOf(type, entry), address);
     }
   }
 
-  private ShadowType leafTypeOf(@Maddr long address) {
-    PooledShadow shadow = state.owner(Addr.mfnOf(address));
-    if (shadow == null) {
-      throw new IllegalStateException(Addr.hex(address) + " is in no shadow");
-    }
-    return shadow.type();
+  /** Whether a leaf of {@code type} maps a machine frame: present, not magic, inside the machine. */
+  private boolean mapsMemory(ShadowType type, long entry) {
+    return isPresent(entry) && !(type.entryBytes() == 8 && MagicEntries.isMagic(entry))
+        && frameOf(type, entry) < guest.machine().frameCount();
   }
 
   private PooledShadow ownerOf(ShadowType type, long entry) {
@@ -1063,12 +1278,37 @@ public final class OptimizedEngine implements Platform, ShadowView {
       default:
         PagingMode mode = type.mode().guestMode();
         long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
+        boolean magic = config.magicEntries() && type.mode().format() == ShadowFormat.LONG_64
+            && MagicEntries.usable(HOST_CPU);
         if (!usable(entry, mode, 1, key)) {
-          return 0;
+          boolean notPresent = !isPresent(entry) || config.has(Mutant.MAGIC_FOR_RESERVED);
+          return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
         }
         long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-        return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), key.nxe(), type.mode().format());
+        @Gfn long mapped = Addr.gfnOf(Addr.gpa(frame));
+        if (magic && isMmioMarkable(entry, mapped, key.nxe())) {
+          return MagicEntries.encodeMmio(mapped);
+        }
+        return leafFor(entry, mapped, key.nxe(), type.mode().format());
     }
+  }
+
+  /**
+   * Whether the guest l1e may become an MMIO marker: it maps a device frame the marker can encode,
+   * and it grants every access and has A and D set, so the fast path need not check its rights
+   * or set its bits (the upper levels' rights are checked on the hardware's walk of the shadows).
+   */
+  private boolean isMmioMarkable(long guestL1e, @Gfn long gfn, boolean nxe) {
+    P2mType type = guest.p2m().type(gfn);
+    boolean device = type == P2mType.MMIO || (config.has(Mutant.MMIO_MAGIC_FOR_RAM) && type == P2mType.RAM_RO);
+    if (!device || Long.compareUnsigned(gfn, MagicEntries.GFN_LIMIT) >= 0) {
+      return false;
+    }
+    long needed = EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
+    if (config.has(Mutant.MMIO_MAGIC_IGNORES_DIRTY)) {
+      needed = EntryBits.P | EntryBits.RW | EntryBits.US;
+    }
+    return (guestL1e & needed) == needed && !(nxe && (guestL1e & EntryBits.NX) != 0);
   }
 
   /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
@@ -1076,10 +1316,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
     P2m p2m = guest.p2m();
     P2mType type = p2m.type(gfn);
     @Mfn long mfn = p2m.mfn(gfn);
-    boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
+    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT);
     long leaf = Propagation.leaf(
-        guestLeaf,
-        type, mfn, pageTable, nxe, format);
+        config.has(Mutant.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable, config.has(Mutant.DROP_NX) ? false : nxe, format);
     return leaf;
   }
 

@@ -40,8 +40,18 @@ public final class ShadowPool {
   private final ReverseMap shadowsOfFrame;
   /** For every machine frame, the addresses of the present shadow leaves that map it. */
   private final ReverseMap leafMappings;
+  /** For every slot, the addresses of the present directory entries that point at its shadow. */
+  private final ReverseMap parentEntries;
+  /** Find by the hash index (else by scanning the slots, the switched-off technique). */
+  private final boolean hashIndex;
+  private final @Nullable Mutant mutant;
 
-  ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames) {
+  /**
+   * @param frameCount the hypervisor frames the pool may use for shadows (its bound)
+   * @param machineFrames every machine frame, for the reverse maps keyed by frame
+   */
+  ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames, boolean hashIndex,
+      @Nullable Mutant mutant) {
     int capacity = Math.max(1, frameCount);
     this.index = new LongLongHashTable(capacity);
     this.slots = new PooledShadow[capacity];
@@ -62,6 +72,9 @@ public final class ShadowPool {
     this.lockOwner = NO_OWNER;
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
     this.leafMappings = new ReverseMap(machineFrames, 512);
+    this.parentEntries = new ReverseMap(capacity, capacity);
+    this.hashIndex = hashIndex;
+    this.mutant = mutant;
   }
 
   private ShadowPool(ShadowPool other) {
@@ -81,6 +94,9 @@ public final class ShadowPool {
     this.lockOwner = other.lockOwner;
     this.shadowsOfFrame = other.shadowsOfFrame.copy();
     this.leafMappings = other.leafMappings.copy();
+    this.parentEntries = other.parentEntries.copy();
+    this.hashIndex = other.hashIndex;
+    this.mutant = other.mutant;
   }
 
   /** Shadows by the machine frame of the guest table they derive from (entries are slots). */
@@ -93,6 +109,11 @@ public final class ShadowPool {
     return leafMappings;
   }
 
+  /** Present directory entries by the slot of the shadow they point at (entries are machine addresses). */
+  ReverseMap parentEntries() {
+    return parentEntries;
+  }
+
   /** The shadow in slot {@code slot}, or null. */
   @Nullable PooledShadow atSlot(long slot) {
     return slots[(int) slot];
@@ -100,14 +121,17 @@ public final class ShadowPool {
 
   /** A copy of the entries {@code map} records for {@code frame}: scans change the map as they go. */
   static long[] snapshot(ReverseMap map, int frame) {
-    long[] entries = new long[map.count(frame)];
-    int[] filled = {0};
-    map.forEachMapping(frame, entry -> entries[filled[0]++] = entry);
-    return entries;
+    return map.entries(frame);
   }
 
   ShadowPool copy() {
     return new ShadowPool(this);
+  }
+
+  /** {@link #encode}, or the seeded bug that forgets the flavour. */
+  private long indexKey(ShadowKey key) {
+    long packed = encode(key);
+    return mutant == Mutant.HASH_IGNORES_FLAVOUR ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
   }
 
   /** The index key of {@code key}: every field packed, so equal keys and only they collide. */
@@ -120,7 +144,15 @@ public final class ShadowPool {
   }
 
   public @Nullable PooledShadow find(ShadowKey key) {
-    long slot = index.get(encode(key), NONE);
+    if (!hashIndex) {
+      for (PooledShadow shadow : slots) {
+        if (shadow != null && indexKey(shadow.key()) == indexKey(key)) {
+          return shadow;
+        }
+      }
+      return null;
+    }
+    long slot = index.get(indexKey(key), NONE);
     return slot == NONE ? null : slots[(int) slot];
   }
 
@@ -189,14 +221,17 @@ public final class ShadowPool {
     }
     PooledShadow shadow = new PooledShadow(key, slot, mfns, 0);
     slots[slot] = shadow;
-    index.put(encode(key), slot);
+    index.put(indexKey(key), slot);
     return shadow;
   }
 
   void remove(PooledShadow shadow) {
-    index.remove(encode(shadow.key()));
+    index.remove(indexKey(shadow.key()));
     slots[shadow.id()] = null;
     freeSlots[freeSlotCount++] = shadow.id();
+    if (mutant == Mutant.POOL_LEAK) {
+      return;
+    }
     for (int part = shadow.parts() - 1; part >= 0; part--) {
       int frame = (int) (shadow.mfn(part) - firstFrame);
       frameOwner[frame] = NONE;
