@@ -17,14 +17,14 @@ public enum Mutant {
   IGNORE_DIRTY,
   /** Emulated stores to page tables are not revalidated: INV-COHERENT. */
   SKIP_REVALIDATE,
-  /** The A/D bits the guest walk sets are not revalidated: a clean read-only shadow stays (INV-COHERENT). */
-  SKIP_AD_REVALIDATE,
   /** A directory entry that stops pointing at a shadow keeps its reference: INV-SHADOW-STRUCTURE. */
   LEAK_REFCOUNT,
   /** The not-present fast path leaves P set in the error code: the guest sees a protection fault. */
   GNP_KEEPS_PRESENT,
   /** The not-present fast path leaves RSVD set in the error code. */
   GNP_KEEPS_RSVD,
+  /** The not-present fast path keeps I/D where the guest's paging does not report it (2-on-3). */
+  GNP_KEEPS_FETCH,
   /** Guest entries with reserved bits get the not-present marker: the guest sees P=0 instead of RSVD. */
   MAGIC_FOR_RESERVED,
   /** The MMIO fast path decodes the next guest frame: the device model sees the wrong address. */
@@ -37,6 +37,8 @@ public enum Mutant {
   MMIO_MAGIC_FOR_RAM,
   /** Prefetch propagates guest entries as if their A bit were set: INV-NO-AMPLIFY. */
   PREFETCH_SETS_ACCESSED,
+  /** Prefetched leaves that map a shadowed page table are left writable: INV-WRITE-PROTECT. */
+  PREFETCH_WRITABLE_PAGE_TABLE,
   /** Prefetch writes each neighbour's entry one slot further on: INV-COHERENT. */
   PREFETCH_OFF_BY_ONE,
   /** New shadow leaves are not entered in the reverse map: their write access survives (INV-WRITE-PROTECT). */

@@ -143,6 +143,52 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final MachineTables hardwareTables;
   /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
   private final WalkResult fastWalk = new WalkResult();
+  private final Counters counters = new Counters();
+  /** Whether a derivation is for prefetch (only the seeded bugs care). */
+  private boolean prefetching;
+
+  /**
+   * What the techniques did, for tests and benchmarks. Plain counters: not engine state (copies
+   * start from zero, the fingerprint leaves them out).
+   */
+  public static final class Counters {
+    long handlerRuns;
+    long fastNotPresent;
+    long fastMmio;
+    long falseAlarms;
+    long prefetched;
+    long poolReclaims;
+
+    /** Page-fault handler runs, fast path included. */
+    public long handlerRuns() {
+      return handlerRuns;
+    }
+
+    /** Not-present faults the fast path sent to the guest. */
+    public long fastNotPresent() {
+      return fastNotPresent;
+    }
+
+    /** MMIO accesses the fast path sent to the device model. */
+    public long fastMmio() {
+      return fastMmio;
+    }
+
+    /** Reserved-bit faults whose magic entry was gone: retried. */
+    public long falseAlarms() {
+      return falseAlarms;
+    }
+
+    /** Shadow l1 entries filled by prefetch with something present (a mapping or a marker). */
+    public long prefetched() {
+      return prefetched;
+    }
+
+    /** Times the pool ran short and tore down the shadows below the tops. */
+    public long poolReclaims() {
+      return poolReclaims;
+    }
+  }
 
   /**
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
@@ -187,6 +233,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** The shadow index, frames, roots and lock, read-only to callers outside this package. */
   public ShadowPool state() {
     return state;
+  }
+
+  public Counters counters() {
+    return counters;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -376,6 +426,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return FaultResolution.NOT_SHADOW_FAULT;
     }
     acquireLock(vcpu);
+    counters.handlerRuns++;
     try {
       Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
       if (config.magicEntries() && (errorCode & PfErrorCode.RSVD) != 0) {
@@ -402,6 +453,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private @Nullable FaultResolution reservedBitFault(Vcpu vcpu, @Gva long va, int errorCode, Access access) {
     Walker.walk(hardwareTables, hardwareRegs(vcpu.id()), HOST_CPU, va, access, false, fastWalk);
     if (fastWalk.fault() != FaultKind.RESERVED_BIT) {
+      counters.falseAlarms++;
       return FaultResolution.FIXED; // a false alarm: the entry changed since the hardware's walk
     }
     long entry = fastWalk.entry(1);
@@ -414,7 +466,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
         code |= PfErrorCode.P;
       } else if (config.has(Mutant.GNP_KEEPS_RSVD)) {
         code |= PfErrorCode.RSVD;
+      } else if (config.has(Mutant.GNP_KEEPS_FETCH)) {
+        code |= errorCode & PfErrorCode.ID;
       }
+      counters.fastNotPresent++;
       return FaultResolution.ending(OpResult.of(AccessOutcome.guestFault(code, va), 0), false);
     }
     if (!config.has(Mutant.MMIO_IGNORES_RIGHTS)
@@ -423,6 +478,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     long gfn = MagicEntries.mmioGfn(entry) + (config.has(Mutant.MMIO_WRONG_GFN) ? 1 : 0);
     @Gpa long gpa = Addr.gpaOf(Addr.gfn(gfn), Addr.pageOffset(va));
+    counters.fastMmio++;
     return FaultResolution.ending(OpResult.of(NativeMmu.physicalOutcome(guest.physical(), gpa, access), 0), false);
   }
 
@@ -575,11 +631,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (readEntry(l1, part, next) != 0) {
         continue;
       }
+      prefetching = true;
       long value = config.has(Mutant.PREFETCH_SETS_ACCESSED) ? deriveAccessed(l1, part, next) : derive(l1, part, next);
+      prefetching = false;
       if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
         setEntry(l1, part, next + 1, value);
       } else {
         setEntry(l1, part, next, value);
+      }
+      if (isPresent(value)) {
+        counters.prefetched++;
       }
     }
   }
@@ -722,7 +783,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (config.has(dataWrite ? Mutant.SKIP_REVALIDATE : Mutant.SKIP_AD_REVALIDATE)) {
+    if (dataWrite && config.has(Mutant.SKIP_REVALIDATE)) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
@@ -1034,6 +1095,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (state.freeFrames() >= frames) {
       return;
     }
+    counters.poolReclaims++;
     for (PooledShadow shadow : state.shadows()) {
       if (!state.live(shadow) || !isDroppable(shadow)) {
         continue;
@@ -1316,7 +1378,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     P2m p2m = guest.p2m();
     P2mType type = p2m.type(gfn);
     @Mfn long mfn = p2m.mfn(gfn);
-    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT);
+    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT)
+        && !(prefetching && config.has(Mutant.PREFETCH_WRITABLE_PAGE_TABLE));
     long leaf = Propagation.leaf(
         config.has(Mutant.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
         type, mfn, pageTable, config.has(Mutant.DROP_NX) ? false : nxe, format);
