@@ -146,6 +146,17 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final Counters counters = new Counters();
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
   private boolean prefetching;
+  /** Scratch for the hardware's walk of an access and for the guest walk (never nested). */
+  private final WalkResult hardwareWalk = new WalkResult();
+  private final WalkResult guestWalk = new WalkResult();
+  private final RevalidatingGuestTables guestTables = new RevalidatingGuestTables();
+  /**
+   * The last hardware registers made per vCPU, with the guest registers and root shadow they were
+   * made from: {@link #hardwareRegs} is on every fault's path and allocates only when they change.
+   */
+  private final @Nullable ControlRegisters[] hardwareCache;
+  private final @Nullable ControlRegisters[] hardwareCacheGuest;
+  private final @Nullable PooledShadow[] hardwareCacheRoot;
 
   /**
    * What the techniques did, for tests and benchmarks. Plain counters: not engine state (copies
@@ -210,6 +221,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     this.cpu = cpu;
     this.emulator = emulator;
     this.hardwareTables = new MachineTables(guest.machine());
+    this.hardwareCache = new ControlRegisters[guest.vcpuCount()];
+    this.hardwareCacheGuest = new ControlRegisters[guest.vcpuCount()];
+    this.hardwareCacheRoot = new PooledShadow[guest.vcpuCount()];
   }
 
   private static ShadowPool newState(GuestMachine guest, Config config) {
@@ -279,13 +293,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
   private OpResult access(GuestOp.MemoryAccess op) {
+    Access access = accessFor(op.kind(), op.user());
     for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      HardwareStep step = hardwareStep(op);
-      OpResult completed = step.completed();
-      if (completed != null) {
-        return completed;
+      // The hardware step, as hardwareStep does it, on a reused walk result.
+      Walker.walk(hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true, hardwareWalk);
+      if (hardwareWalk.ok()) {
+        return completeAccess(op, Addr.maddr(hardwareWalk.translated()));
       }
-      FaultResolution resolution = pageFault(op.vcpu(), op.va(), step.errorCode(), op);
+      FaultResolution resolution = pageFault(op.vcpu(), op.va(), hardwareWalk.errorCode(), op);
       if (resolution.kind() != FaultResolution.Kind.FIXED) {
         return finish(resolution, op);
       }
@@ -305,12 +320,28 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!walk.ok()) {
       return HardwareStep.fault(walk.errorCode());
     }
-    @Maddr long maddr = Addr.maddr(walk.translated());
+    return HardwareStep.done(completeAccess(op, Addr.maddr(walk.translated())));
+  }
+
+  /** The data access the hardware performs once the walk has translated it. */
+  private OpResult completeAccess(GuestOp.MemoryAccess op, @Maddr long maddr) {
     if (op.kind() == AccessKind.WRITE) {
       guest.machine().write(maddr, op.size(), op.value());
-      return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), 0));
+      return OpResult.of(AccessOutcome.ok(maddr), 0);
     }
-    return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size())));
+    return OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size()));
+  }
+
+  /** The shared constant for an access, so the fault path does not allocate one. */
+  private static Access accessFor(AccessKind kind, boolean user) {
+    switch (kind) {
+      case WRITE:
+        return user ? Access.USER_WRITE : Access.SUPERVISOR_WRITE;
+      case FETCH:
+        return user ? Access.USER_FETCH : Access.SUPERVISOR_FETCH;
+      default:
+        return user ? Access.USER_READ : Access.SUPERVISOR_READ;
+    }
   }
 
   private static OpResult finish(FaultResolution resolution, GuestOp op) {
@@ -493,6 +524,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     // 4. MMIO, writes to read-only RAM and frames with nothing behind them leave to the device model.
     if (!target.isOk()) {
+      if (config.magicEntries() && target.kind() == AccessOutcome.Kind.MMIO) {
+        shadowL1eFor(vcpu, va); // as Xen does: the l1e becomes the MMIO marker the fast path serves
+      }
       return FaultResolution.ending(OpResult.of(target, 0), false);
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
@@ -533,7 +567,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
         && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
       kind = AccessKind.FETCH;
     }
-    return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
+    return accessFor(kind, (errorCode & PfErrorCode.U) != 0);
   }
 
   /** Takes the shadow lock for {@code vcpu}; models call it to stage a recursive fault. */
@@ -562,11 +596,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!regs.pagingEnabled()) {
       return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
     }
-    WalkResult walk = Walker.walk(new RevalidatingGuestTables(), regs, guest.cpu(), va, access, true);
-    if (!walk.ok()) {
-      return AccessOutcome.guestFault(walk.errorCode(), va);
+    Walker.walk(guestTables, regs, guest.cpu(), va, access, true, guestWalk);
+    if (!guestWalk.ok()) {
+      return AccessOutcome.guestFault(guestWalk.errorCode(), va);
     }
-    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(guestWalk.translated()), access);
   }
 
   private static boolean isGuestOwnFault(AccessOutcome target) {
@@ -1068,6 +1102,20 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public ControlRegisters hardwareRegs(int vcpu) {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
+    ShadowKey rootKey = state.root(vcpu);
+    PooledShadow root = rootKey == null ? null : state.find(rootKey);
+    ControlRegisters cached = hardwareCache[vcpu];
+    if (cached != null && hardwareCacheGuest[vcpu] == regs && hardwareCacheRoot[vcpu] == root) {
+      return cached;
+    }
+    ControlRegisters made = makeHardwareRegs(regs, root);
+    hardwareCache[vcpu] = made;
+    hardwareCacheGuest[vcpu] = regs;
+    hardwareCacheRoot[vcpu] = root;
+    return made;
+  }
+
+  private ControlRegisters makeHardwareRegs(ControlRegisters regs, @Nullable PooledShadow root) {
     ShadowMode mode = shadowModeFor(regs);
     long cr0 = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG | ControlRegisters.CR0_WP;
     long cr4 = mode.hostMode() == PagingMode.TWO_LEVEL ? 0 : ControlRegisters.CR4_PAE;
@@ -1078,8 +1126,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (mode.hostMode() == PagingMode.FOUR_LEVEL) {
       efer |= ControlRegisters.EFER_LME | ControlRegisters.EFER_LMA;
     }
-    ShadowKey rootKey = state.root(vcpu);
-    PooledShadow root = rootKey == null ? null : state.find(rootKey);
     long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset(root, regs) << 3);
     return new ControlRegisters(cr0, cr3, cr4, efer, regs.rflags());
   }
