@@ -45,6 +45,14 @@ public enum Mutant {
   RMAP_NOT_UPDATED,
   /** Destroyed shadows do not return their frames to the pool: it runs dry. */
   POOL_LEAK,
+  /** Out-of-sync l1s are not resynchronised at CR3 loads: staleness outlives the flush. */
+  NO_RESYNC_ON_CR3,
+  /** Out-of-sync l1s are not resynchronised at INVLPG. */
+  NO_RESYNC_ON_INVLPG,
+  /** A fault in an out-of-sync l1 leaves its stale entry: staleness outlives the #PF. */
+  NO_REFRESH_ON_FAULT,
+  /** Tables shadowed at a higher level go out of sync too: INV-OOS. */
+  UNSYNC_ANY_LEVEL,
   /** The shadow index ignores the NXE/PSE flavour: shadows made under one EFER.NXE serve the other. */
   HASH_IGNORES_FLAVOUR
 }

@@ -84,14 +84,29 @@ public final class OptimizedEngine implements Platform, ShadowView {
    *     back pointers; off: by scanning every shadow
    * @param poolFrames the most hypervisor frames the shadow pool may use (0: all there are); under
    *     pressure shadows below the tops are torn down and rebuilt on demand
+   * @param outOfSync let guest l1 tables the guest keeps writing go out of sync (unprotected),
+   *     resynchronised at CR3 loads, INVLPG, flushes and control changes: the guest may then see
+   *     what a TLB may show, so outcomes are native-with-a-TLB rather than the reference's
    * @param mutant a seeded bug, for tests only; null in every real configuration
    */
   public record Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch,
-      boolean reverseMaps, int poolFrames, @Nullable Mutant mutant) {
-    /** Every technique on; the pool as large as the machine allows. */
-    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, null);
+      boolean reverseMaps, int poolFrames, boolean outOfSync, @Nullable Mutant mutant) {
+    /**
+     * Every technique on except out-of-sync shadows (with those the guest may see TLB-like
+     * staleness, so the engine no longer equals the reference exactly); the pool as large as the
+     * machine allows.
+     */
+    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, null);
     /** Every technique off: the reference engine's algorithm on the pool. */
-    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, null);
+    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, null);
+    /** Every technique on, out-of-sync shadows included, as a production hypervisor runs. */
+    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true);
+
+    /** The configuration before out-of-sync shadows were a switch (off). */
+    public Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch, boolean reverseMaps,
+        int poolFrames, @Nullable Mutant mutant) {
+      this(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, false, mutant);
+    }
 
     public Config {
       if (prefetch < 0 || prefetch > 511) {
@@ -103,31 +118,35 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
 
     public Config withTwoOnTwo(boolean on) {
-      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, mutant);
+      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
     }
 
     public Config withHashIndex(boolean on) {
-      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, mutant);
+      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
     }
 
     public Config withMagicEntries(boolean on) {
-      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, mutant);
+      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
     }
 
     public Config withPrefetch(int distance) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, outOfSync, mutant);
     }
 
     public Config withReverseMaps(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, outOfSync, mutant);
     }
 
     public Config withPoolFrames(int frames) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, outOfSync, mutant);
     }
 
     public Config withMutant(@Nullable Mutant seeded) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, seeded);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, seeded);
+    }
+
+    public Config withOutOfSync(boolean on) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, on, mutant);
     }
 
     public boolean has(Mutant seeded) {
@@ -263,7 +282,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
     InvariantIds.SHADOW_STRUCTURE,
-    InvariantIds.MAGIC
+    InvariantIds.MAGIC,
+    InvariantIds.OUT_OF_SYNC
   })
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
@@ -274,11 +294,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return execute((GuestOp.Execute) op, vcpu);
     }
     if (op instanceof GuestOp.LoadCr3) {
+      if (!config.has(Mutant.NO_RESYNC_ON_CR3)) {
+        resyncAll();
+      }
       GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
       installTop(vcpu);
       return OpResult.DONE;
     }
     if (op instanceof GuestOp.SetControl) {
+      resyncAll();
       String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
       if (refusal != null) {
         return OpResult.invalid(refusal);
@@ -286,8 +310,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
       installTop(vcpu);
       return OpResult.DONE;
     }
-    // INVLPG and flushes: every guest table write is revalidated as it happens, so the shadows
-    // never hold a translation the guest has withdrawn and there is nothing to resync.
+    // INVLPG and flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in
+    // sync; every other guest table write was revalidated as it happened.
+    if (!(op instanceof GuestOp.Invlpg && config.has(Mutant.NO_RESYNC_ON_INVLPG))) {
+      resyncAll();
+    }
     return OpResult.DONE;
   }
 
@@ -447,7 +474,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
     InvariantIds.SHADOW_STRUCTURE,
-    InvariantIds.MAGIC
+    InvariantIds.MAGIC,
+    InvariantIds.OUT_OF_SYNC
   })
   public FaultResolution pageFault(
       int vcpu, @Gva long va, int errorCode, GuestOp faultingOp, boolean duringEventInjection) {
@@ -491,6 +519,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (fastWalk.stopLevel() != 1 || !MagicEntries.isMagic(entry)) {
       return null;
     }
+    if (state.outOfSyncCount() > 0 && inOutOfSyncTable(fastWalk.entryAddress(1))) {
+      return null; // the guest may have changed the entry since: a TLB never caches not-present
+    }
     if (MagicEntries.isGuestNotPresent(entry)) {
       int code = MagicEntries.guestNotPresentErrorCode(errorCode, vcpu.regs());
       if (config.has(Mutant.GNP_KEEPS_PRESENT)) {
@@ -518,6 +549,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
     preallocate(CHAIN_FRAMES);
     // 2. Walk the guest's tables as the CPU would, setting their A and D bits.
     AccessOutcome target = walkGuest(vcpu, va, access);
+    if (state.outOfSyncCount() > 0 && !config.has(Mutant.NO_REFRESH_ON_FAULT)) {
+      // A fault invalidates the page's translation: an out-of-sync l1e for it must be fresh now.
+      shadowL1eFor(vcpu, va);
+    }
     // 3. A fault of the guest's own making goes to the guest with the native error code.
     if (isGuestOwnFault(target)) {
       return FaultResolution.ending(OpResult.of(target, 0), false);
@@ -537,7 +572,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (access.user() || duringEventInjection) {
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
-      } else {
+      } else if (!unsyncAfterWrite(targetMfn)) {
         return emulateTableWrite(vcpu, va, access, faultingOp, target);
       }
     }
@@ -891,6 +926,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
+    return hasShadows(mfn) && !isOutOfSync(mfn);
+  }
+
+  /** Whether any shadow is derived from the guest table in {@code mfn}, in sync or not. */
+  private boolean hasShadows(@Mfn long mfn) {
     if (config.reverseMaps()) {
       return mfn >= 0 && mfn < guest.machine().frameCount() && !state.shadowsOfFrame().isEmpty((int) mfn);
     }
@@ -900,6 +940,95 @@ public final class OptimizedEngine implements Platform, ShadowView {
       }
     }
     return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Out-of-sync l1 shadows
+
+  /** Emulated stores to a guest l1 table before it is let out of sync. */
+  private static final int OUT_OF_SYNC_AFTER_WRITES = 2;
+
+  /** Whether the guest table in {@code mfn} is out of sync (its mappings writable, its shadows stale). */
+  public boolean isOutOfSync(@Mfn long mfn) {
+    return config.outOfSync() && state.outOfSyncSlot(mfn) >= 0;
+  }
+
+  /** Whether the shadow entry at {@code address} is in an l1 shadow of an out-of-sync table. */
+  private boolean inOutOfSyncTable(long address) {
+    PooledShadow shadow = state.owner(Addr.mfnOf(Addr.maddr(address)));
+    return shadow != null && shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()
+        && isOutOfSync(guest.p2m().mfn(shadow.key().gfn()));
+  }
+
+  /**
+   * {@code sh_unsync}: counts an emulated store to the page table in {@code mfn} and, once the
+   * guest has written it often enough and it is shadowed only as an l1 table, lets it go out of
+   * sync: its mappings become writable, so the guest's next stores need no emulation. Returns
+   * whether it did (the faulting store then runs on the hardware).
+   */
+  private boolean unsyncAfterWrite(@Mfn long mfn) {
+    if (!config.outOfSync() || mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return false;
+    }
+    if (state.countTableWrite((int) mfn) < OUT_OF_SYNC_AFTER_WRITES
+        || (!onlyL1Shadows(mfn) && !config.has(Mutant.UNSYNC_ANY_LEVEL))) {
+      return false;
+    }
+    int slot = state.outOfSyncSlot(-1);
+    if (slot < 0) {
+      slot = 0; // every slot taken: bring the first back in sync to make room
+      resync(slot);
+    }
+    state.setOutOfSync(slot, mfn);
+    revalidateMappingsOf(mfn); // its mappings may be writable now
+    return true;
+  }
+
+  /** Whether every shadow of the guest table in {@code mfn} is an l1 table shadow (and one exists). */
+  private boolean onlyL1Shadows(@Mfn long mfn) {
+    boolean any = false;
+    for (PooledShadow shadow : state.shadows()) {
+      if (derivedFrom(shadow, mfn)) {
+        if (shadow.type().holdsPointers() || shadow.type().role() != ShadowType.Role.TABLE) {
+          return false;
+        }
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Brings every out-of-sync table back in sync ({@code sh_resync_all}). */
+  private void resyncAll() {
+    if (!config.outOfSync()) {
+      return;
+    }
+    for (int slot = 0; slot < ShadowPool.OUT_OF_SYNC_SLOTS; slot++) {
+      if (state.outOfSyncFrame(slot) >= 0) {
+        resync(slot);
+      }
+    }
+  }
+
+  /**
+   * {@code sh_resync}: write-protects the table in slot {@code slot} again and recomputes every
+   * entry of its shadows from the guest's entries as they are now.
+   */
+  private void resync(int slot) {
+    @Mfn long mfn = Addr.mfn(state.outOfSyncFrame(slot));
+    state.setOutOfSync(slot, -1);
+    state.resetTableWrites((int) mfn);
+    revalidateMappingsOf(mfn);
+    revalidateGuestWrite(mfn, 0, (int) Addr.PAGE_SIZE);
+  }
+
+  /** Forgets that {@code mfn} is out of sync once no shadow is left to be stale. */
+  private void dropOutOfSyncIfUnshadowed(@Mfn long mfn) {
+    int slot = state.outOfSyncSlot(mfn);
+    if (slot >= 0 && !hasShadows(mfn)) {
+      state.setOutOfSync(slot, -1);
+      state.resetTableWrites((int) mfn);
+    }
   }
 
   /**
@@ -1171,6 +1300,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private PooledShadow createShadow(ShadowKey key) {
+    if (config.outOfSync() && key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()
+        && (key.type().holdsPointers() || key.type().role() != ShadowType.Role.TABLE)) {
+      // Only l1 tables may be out of sync: a table the guest now uses at a higher level comes back first.
+      int slot = state.outOfSyncSlot(guest.p2m().mfn(key.gfn()));
+      if (slot >= 0 && !config.has(Mutant.UNSYNC_ANY_LEVEL)) {
+        resync(slot);
+      }
+    }
     boolean wasPageTable = key.type().shadowsGuestFrame() && guestFrameIsShadowed(key.gfn());
     PooledShadow shadow = state.insert(key);
     for (int part = 0; part < shadow.parts(); part++) {
@@ -1213,6 +1350,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
     @Gfn long gfn = shadow.key().gfn();
+    if (config.outOfSync() && shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()) {
+      dropOutOfSyncIfUnshadowed(guest.p2m().mfn(gfn));
+    }
     if (shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()
         && !guestFrameIsShadowed(gfn)) {
       // The frame stopped being a page table: its mappings may be writable again.
@@ -1518,6 +1658,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public boolean isShadowedFrame(long mfn) {
     return isShadowedPageTable(Addr.mfn(mfn));
+  }
+
+  @Override
+  public boolean isOutOfSync(ShadowTable table) {
+    PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    return shadow != null && inOutOfSyncTable(Addr.maddrOf(shadow.mfn(0), 0));
   }
 
   @Override

@@ -16,6 +16,8 @@ import org.shadowref.shadow.reference.ShadowType;
  */
 public final class ShadowPool {
   public static final int NO_OWNER = -1;
+  /** Guest l1 tables that may be out of sync at once (Xen keeps a handful per vCPU). */
+  public static final int OUT_OF_SYNC_SLOTS = 4;
   private static final int NONE = -1;
   /** Key layout: flavour in bits 0-1, type in 2-6, slot in 7-26, guest frame from bit 27. */
   private static final int TYPE_SHIFT = 2;
@@ -42,6 +44,10 @@ public final class ShadowPool {
   private final ReverseMap leafMappings;
   /** For every slot, the addresses of the present directory entries that point at its shadow. */
   private final ReverseMap parentEntries;
+  /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
+  private final long[] outOfSync;
+  /** Emulated stores per machine frame since it was last in sync, toward letting it go. */
+  private final int[] tableWrites;
   /** Find by the hash index (else by scanning the slots, the switched-off technique). */
   private final boolean hashIndex;
   private final @Nullable Mutant mutant;
@@ -73,6 +79,9 @@ public final class ShadowPool {
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
     this.leafMappings = new ReverseMap(machineFrames, 512);
     this.parentEntries = new ReverseMap(capacity, capacity);
+    this.outOfSync = new long[OUT_OF_SYNC_SLOTS];
+    java.util.Arrays.fill(outOfSync, NONE);
+    this.tableWrites = new int[machineFrames];
     this.hashIndex = hashIndex;
     this.mutant = mutant;
   }
@@ -95,6 +104,8 @@ public final class ShadowPool {
     this.shadowsOfFrame = other.shadowsOfFrame.copy();
     this.leafMappings = other.leafMappings.copy();
     this.parentEntries = other.parentEntries.copy();
+    this.outOfSync = other.outOfSync.clone();
+    this.tableWrites = other.tableWrites.clone();
     this.hashIndex = other.hashIndex;
     this.mutant = other.mutant;
   }
@@ -107,6 +118,45 @@ public final class ShadowPool {
   /** Present shadow leaves by the machine frame they map (entries are machine addresses). */
   ReverseMap leafMappings() {
     return leafMappings;
+  }
+
+  /** The out-of-sync slot holding machine frame {@code mfn}, or -1. */
+  int outOfSyncSlot(long mfn) {
+    for (int slot = 0; slot < outOfSync.length; slot++) {
+      if (outOfSync[slot] == mfn) {
+        return slot;
+      }
+    }
+    return NONE;
+  }
+
+  /** The frame in out-of-sync slot {@code slot}, or -1 when the slot is empty. */
+  long outOfSyncFrame(int slot) {
+    return outOfSync[slot];
+  }
+
+  void setOutOfSync(int slot, long mfn) {
+    outOfSync[slot] = mfn;
+  }
+
+  /** How many frames are out of sync. */
+  public int outOfSyncCount() {
+    int count = 0;
+    for (long mfn : outOfSync) {
+      if (mfn != NONE) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Counts an emulated store to the page table in {@code mfn}; returns the count so far. */
+  int countTableWrite(int mfn) {
+    return ++tableWrites[mfn];
+  }
+
+  void resetTableWrites(int mfn) {
+    tableWrites[mfn] = 0;
   }
 
   /** Present directory entries by the slot of the shadow they point at (entries are machine addresses). */
@@ -254,6 +304,12 @@ public final class ShadowPool {
     }
     for (ShadowKey root : roots) {
       h = h * 31 + (root == null ? 0 : root.stableHash());
+    }
+    for (long mfn : outOfSync) {
+      h = h * 31 + mfn;
+    }
+    for (int writes : tableWrites) {
+      h = h * 31 + writes;
     }
     return h * 31 + lockOwner;
   }
