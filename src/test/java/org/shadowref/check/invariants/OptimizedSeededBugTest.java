@@ -57,4 +57,43 @@ class OptimizedSeededBugTest {
     assertNotNull(violation, "MMIO_MAGIC_FOR_RAM must break INV-MAGIC");
     assertTrue(violation.contains("RAM_RO"), violation);
   }
+
+  @Test
+  void unsyncingATableAlsoShadowedAtAHigherLevelBreaksOutOfSync() {
+    World world = new World(1, 32, 32);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    tables.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
+    long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+    long window = 0x00C0_0000L;
+    tables.map(Addr.gva(window), Addr.gpa(l1), 1, RWU, RWU);
+    // The same table serves as an l2 for the second GiB: its entry 100 points at an l1 table
+    // (for DATA_VA's region it maps that table's frame as data) whose entry 0 maps the data page.
+    long alias = 0x4000_0000L;
+    long l1ForAlias = world.allocateFrame();
+    world.machine().physical().write(Addr.gpaOf(Addr.gfn(l1ForAlias), 0), 8,
+        Addr.gpaOf(Addr.gfn(data), 0) | RWU | EntryBits.A);
+    world.machine().physical().write(Addr.gpa(l1 + 8 * 100), 8, Addr.gpaOf(Addr.gfn(l1ForAlias), 0) | RWU | EntryBits.A);
+    tables.setEntry(Addr.gva(alias), 3, l1 | RWU | EntryBits.A);
+    world.startPaging(tables);
+    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
+    assertNotNull(predicate);
+    GuestOp[] ops = {
+      new GuestOp.MemoryAccess(0, Addr.gva(alias + 100 * 0x20_0000L), AccessKind.READ, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x800), AccessKind.WRITE, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x808), AccessKind.WRITE, false, 8, 0),
+    };
+    MovExecutor executor = new MovExecutor();
+    OptimizedEngine correct = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.PRODUCTION,
+        executor, executor);
+    OptimizedEngine buggy = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(Mutant.UNSYNC_ANY_LEVEL), executor, executor);
+    for (GuestOp op : ops) {
+      correct.apply(op);
+      buggy.apply(op);
+    }
+    assertNull(predicate.violation(correct), "without the bug");
+    assertNotNull(predicate.violation(buggy), "UNSYNC_ANY_LEVEL must break INV-OOS");
+  }
 }
