@@ -102,6 +102,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     /** Every technique on, out-of-sync shadows included, as a production hypervisor runs. */
     public static final Config PRODUCTION = DEFAULT.withOutOfSync(true);
 
+    /** The configuration from before the techniques were switches: all on but out-of-sync shadows. */
+    public Config(boolean twoOnTwo) {
+      this(twoOnTwo, true, true, 8, true, 0, false, null);
+    }
+
     /** The configuration before out-of-sync shadows were a switch (off). */
     public Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch, boolean reverseMaps,
         int poolFrames, @Nullable Mutant mutant) {
