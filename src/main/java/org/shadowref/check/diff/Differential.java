@@ -73,7 +73,13 @@ public final class Differential {
       lastOracle = oracle;
       for (int p = 1; p < platforms.size(); p++) {
         Platform platform = platforms.get(p);
-        OpResult result = platform.apply(op);
+        OpResult result;
+        try {
+          result = platform.apply(op);
+        } catch (RuntimeException crash) {
+          // An engine that throws has not given the guest what native gave it.
+          return new Failure(AGREES_WITH_NATIVE, at, "'" + op + "': " + names.get(p) + " threw " + crash);
+        }
         if (!result.equals(oracle)) {
           return new Failure(AGREES_WITH_NATIVE, at,
               "'" + op + "': " + names.get(p) + " returned " + result + " where native returned " + oracle);

@@ -9,13 +9,15 @@ import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.shadow.optimized.Mutant;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * The power of the differential properties, measured: each seeded bug is switched on in turn and
  * generated cases are tried until a property fails (the mutant is killed) or the budget runs out
  * (it survives). Each kill is shrunk and written as a trace. The seeded bugs are the reference
- * engine's {@link ReferenceEngine.Bug}s until the optimized engine's catalogue joins them.
+ * engine's {@link ReferenceEngine.Bug}s (run beside native) and the optimized engine's {@link
+ * Mutant}s (run beside native with every technique on).
  */
 public final class MutationScore {
   /** One mutant's fate. */
@@ -26,6 +28,9 @@ public final class MutationScore {
   public static final long DEFAULT_SEED = 6;
   public static final int DEFAULT_TRIES = 300;
   public static final int DEFAULT_OPS = 40;
+
+  /** One seeded bug: its name in the table, native beside the engine that carries it, its trace's name. */
+  private record Seeded(String name, PlatformSet platforms, String traceName) {}
 
   /** Hears which mutant runs now. */
   public interface Listener {
@@ -43,18 +48,28 @@ public final class MutationScore {
   public static List<Row> run(long seed, int maxTries, int maxOps, Path traceDirectory, Listener listener)
       throws IOException {
     List<Row> rows = new ArrayList<>();
-    ReferenceEngine.Bug[] bugs = ReferenceEngine.Bug.values();
-    for (int i = 0; i < bugs.length; i++) {
-      listener.running("reference:" + bugs[i].name(), i, bugs.length);
-      rows.add(runOne(bugs[i], seed, maxTries, maxOps, traceDirectory));
+    List<Seeded> mutants = new ArrayList<>();
+    for (ReferenceEngine.Bug bug : ReferenceEngine.Bug.values()) {
+      mutants.add(new Seeded("reference:" + bug.name(), StandardPlatforms.withReferenceBug(bug), "mutant-" + bug.name()));
+    }
+    for (Mutant mutant : Mutant.values()) {
+      if (mutant.needsOutOfSync()) {
+        continue; // judged against native with a TLB, not exactly: OutOfSyncPropertyTest
+      }
+      mutants.add(new Seeded("optimized:" + mutant.name(), StandardPlatforms.withOptimizedMutant(mutant),
+          "mutant-optimized-" + mutant.name()));
+    }
+    for (int i = 0; i < mutants.size(); i++) {
+      Seeded mutant = mutants.get(i);
+      listener.running(mutant.name(), i, mutants.size());
+      rows.add(runOne(mutant.name(), mutant.platforms(), mutant.traceName(), seed, maxTries, maxOps, traceDirectory));
     }
     return rows;
   }
 
-  private static Row runOne(ReferenceEngine.Bug bug, long seed, int maxTries, int maxOps, Path traceDirectory)
-      throws IOException {
-    PlatformSet platforms = StandardPlatforms.withReferenceBug(bug);
-    String name = "reference:" + bug.name();
+  /** Runs one mutant, {@code platforms} being native beside the engine that carries it. */
+  public static Row runOne(String name, PlatformSet platforms, String traceName, long seed, int maxTries, int maxOps,
+      Path traceDirectory) throws IOException {
     long start = System.nanoTime();
     for (int tries = 1; tries <= maxTries; tries++) {
       Random random = new Random(seed + tries);
@@ -63,7 +78,7 @@ public final class MutationScore {
       if (failure != null) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Differential.Shrunk shrunk = Differential.shrinkAndWrite(platforms, generated, failure, traceDirectory,
-            "mutant-" + bug.name(), "mutants --seed " + seed);
+            traceName, "mutants --seed " + seed);
         return new Row(name, true, failure.property(), tries, seconds, shrunk.minimal().ops().size(), shrunk.trace());
       }
     }

@@ -35,6 +35,8 @@ public final class Guests {
   private static final long[] SLOTS = {0x0040_0000L, 0x0040_1000L, 0x0060_0000L, 0x0060_3000L};
   /** Where an address space maps windows onto its own page-table frames. */
   private static final long WINDOWS = 0x0100_0000L;
+  /** Where a device page may be mapped, in the l1 table of the first two slots. */
+  private static final long DEVICE_VA = 0x0040_2000L;
   /** Where a superpage may be mapped. */
   private static final long SUPERPAGE_VA = 0x0080_0000L;
 
@@ -143,6 +145,16 @@ public final class Guests {
         tables.map(Addr.gva(slot), Addr.gpaOf(Addr.gfn(target), 0), 1, leafFlags(), directoryFlags());
         vas.add(slot);
         mapped.add(slot);
+      }
+      if (random.nextBoolean()) {
+        // A device page mapped with every right and A and D set (what a shadow engine's MMIO
+        // fast path serves), and beside it one whose A and D are still clear.
+        long device = Addr.gpaOf(Addr.gfn(world.ramFrames()), 0);
+        long all = EntryBits.P | EntryBits.RW | EntryBits.US;
+        tables.map(Addr.gva(DEVICE_VA), Addr.gpa(device), 1, all | EntryBits.A | EntryBits.D, directoryFlags());
+        tables.map(Addr.gva(DEVICE_VA + 0x1000), Addr.gpa(device), 1, all, directoryFlags());
+        vas.add(DEVICE_VA);
+        vas.add(DEVICE_VA + 0x1000);
       }
       // The last entry of the table and the top of the address space.
       long top = mode == PagingMode.FOUR_LEVEL ? 0xFFFF_FFFF_FFFF_F000L : 0xFFFF_F000L;

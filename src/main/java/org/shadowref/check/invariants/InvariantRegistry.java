@@ -8,7 +8,8 @@ import org.shadowref.shadow.invariant.ShadowView;
 /** The one map from invariant id to predicate. */
 public final class InvariantRegistry {
   private static final InvariantPredicate[] PREDICATES = {
-    new NoAmplify(), new Isolation(), new WriteProtect(), new Coherent(), new ShadowStructure()
+    new NoAmplify(), new Isolation(), new WriteProtect(), new Coherent(), new ShadowStructure(),
+    new Magic(), new OutOfSync()
   };
 
   private InvariantRegistry() {}

@@ -27,8 +27,8 @@ public final class Isolation implements InvariantPredicate {
       for (int part = 0; part < table.mfns().length; part++) {
         for (int index = 0; index < table.entriesPerFrame(); index++) {
           long entry = ShadowEntries.read(view, table, part, index);
-          if (!ShadowEntries.present(entry)) {
-            continue;
+          if (!ShadowEntries.present(entry) || ShadowEntries.magic(table, entry)) {
+            continue; // a magic marker maps nothing: INV-MAGIC judges it
           }
           long mfn = ShadowEntries.frame(table, entry);
           if (!guest.isGuestFrame(Addr.mfn(mfn)) || view.tableAt(mfn) != null) {

@@ -14,6 +14,7 @@ import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
 
 /**
@@ -53,6 +54,12 @@ public final class NoAmplify implements InvariantPredicate {
   private @Nullable String visit(
       ShadowView view, int vcpu, ControlRegisters hardware, PagingMode mode, long table, int level, long base) {
     int entries = mode.entriesPerTable(level);
+    if (level == 1) {
+      ShadowTable shadow = view.tableAt(table >>> 12);
+      if (shadow != null && view.isOutOfSync(shadow)) {
+        return null; // its leaves may be stale as a TLB's may: INV-OOS judges them
+      }
+    }
     MachineTables machine = new MachineTables(view.guest().machine());
     for (int i = 0; i < entries; i++) {
       long entry = machine.readEntry(table + (long) i * mode.entryBytes(), mode.entryBytes());

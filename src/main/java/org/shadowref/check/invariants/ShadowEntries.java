@@ -2,6 +2,7 @@ package org.shadowref.check.invariants;
 
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
+import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
 
@@ -16,6 +17,11 @@ final class ShadowEntries {
 
   static boolean present(long entry) {
     return (entry & EntryBits.P) != 0;
+  }
+
+  /** Whether a present entry of {@code table} is a magic marker, which maps no memory. */
+  static boolean magic(ShadowTable table, long entry) {
+    return table.entryBytes() == 8 && MagicEntries.isMagic(entry);
   }
 
   /** The machine frame an entry of {@code table} points at. */

@@ -16,7 +16,15 @@ public final class InvariantIds {
   /** Shadows are indexed by (guest frame, type), point at shadows of the right type, refcounts exact. */
   public static final String SHADOW_STRUCTURE = "INV-SHADOW-STRUCTURE";
 
-  private static final String[] ALL = {NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE};
+  /** A magic shadow entry can never equal an entry propagated from a guest entry, and says what the guest has. */
+  public static final String MAGIC = "INV-MAGIC";
+
+  /** Only l1 shadows of tables shadowed at no other level are ever out of sync, and no more than a few. */
+  public static final String OUT_OF_SYNC = "INV-OOS";
+
+  private static final String[] ALL = {
+    NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC, OUT_OF_SYNC
+  };
 
   private InvariantIds() {}
 

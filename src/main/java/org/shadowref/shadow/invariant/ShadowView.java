@@ -38,4 +38,13 @@ public interface ShadowView {
    * {@code table}: what the entry must be if present.
    */
   long derivedEntry(ShadowTable table, int part, int index);
+
+  /**
+   * Whether {@code table} shadows a guest l1 table that is out of sync: the guest may write it
+   * directly, so its entries may lag the guest's by what a TLB may hold (INV-OOS). Engines
+   * without out-of-sync shadows keep every table in sync.
+   */
+  default boolean isOutOfSync(ShadowTable table) {
+    return false;
+  }
 }

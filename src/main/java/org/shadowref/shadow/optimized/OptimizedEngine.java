@@ -24,6 +24,7 @@ import org.shadowref.emulate.LinearMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.FaultKind;
 import org.shadowref.mmu.MachineTables;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.mmu.PageTableMemory;
@@ -35,6 +36,7 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -63,19 +65,97 @@ public final class OptimizedEngine implements Platform, ShadowView {
   public static final int MAX_FAULTS_PER_OP = 12;
   /** Frames a fault may need for new shadows: a 2-on-3 l2 (4) and l1 (2), or three 64-bit levels. */
   private static final int CHAIN_FRAMES = 8;
-  /** The hardware's CPU model: its MAXPHYADDR covers every machine frame. */
-  private static final CpuModel HOST_CPU = new CpuModel(52);
+  /**
+   * The hardware's CPU model: MAXPHYADDR 48 covers every machine frame and keeps bits 51:48
+   * reserved, so magic entries fault with RSVD ({@link MagicEntries#usable}).
+   */
+  private static final CpuModel HOST_CPU = new CpuModel(MagicEntries.HOST_MAXPHYADDR_LIMIT);
 
   /**
-   * Engine configuration.
+   * Engine configuration: every technique can be switched off on its own (proofs/optimized-engine.md).
    *
    * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
+   * @param hashIndex find shadows through the hash index keyed by (type, guest frame, slot,
+   *     flavour); off: by scanning the pool's slots
+   * @param magicEntries the reserved-bit fast path: magic guest-not-present and MMIO l1 entries in
+   *     PAE and 4-level shadows, answered without a guest walk
+   * @param prefetch on a demand fault, also propagate up to this many following l1 entries (0: off)
+   * @param reverseMaps write-access removal, revalidation and unshadowing through reverse maps and
+   *     back pointers; off: by scanning every shadow
+   * @param poolFrames the most hypervisor frames the shadow pool may use (0: all there are); under
+   *     pressure shadows below the tops are torn down and rebuilt on demand
+   * @param outOfSync let guest l1 tables the guest keeps writing go out of sync (unprotected),
+   *     resynchronised at CR3 loads, INVLPG, flushes and control changes: the guest may then see
+   *     what a TLB may show, so outcomes are native-with-a-TLB rather than the reference's
+   * @param mutant a seeded bug, for tests only; null in every real configuration
    */
-  public record Config(boolean twoOnTwo) {
-    public static final Config DEFAULT = new Config(false);
+  public record Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch,
+      boolean reverseMaps, int poolFrames, boolean outOfSync, @Nullable Mutant mutant) {
+    /**
+     * Every technique on except out-of-sync shadows (with those the guest may see TLB-like
+     * staleness, so the engine no longer equals the reference exactly); the pool as large as the
+     * machine allows.
+     */
+    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, null);
+    /** Every technique off: the reference engine's algorithm on the pool. */
+    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, null);
+    /** Every technique on, out-of-sync shadows included, as a production hypervisor runs. */
+    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true);
+
+    /** The configuration from before the techniques were switches: all on but out-of-sync shadows. */
+    public Config(boolean twoOnTwo) {
+      this(twoOnTwo, true, true, 8, true, 0, false, null);
+    }
+
+    /** The configuration before out-of-sync shadows were a switch (off). */
+    public Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch, boolean reverseMaps,
+        int poolFrames, @Nullable Mutant mutant) {
+      this(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, false, mutant);
+    }
+
+    public Config {
+      if (prefetch < 0 || prefetch > 511) {
+        throw new IllegalArgumentException("prefetch distance must be within 0..511, got " + prefetch);
+      }
+      if (poolFrames < 0) {
+        throw new IllegalArgumentException("pool size must not be negative, got " + poolFrames);
+      }
+    }
 
     public Config withTwoOnTwo(boolean on) {
-      return new Config(on);
+      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+    }
+
+    public Config withHashIndex(boolean on) {
+      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+    }
+
+    public Config withMagicEntries(boolean on) {
+      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+    }
+
+    public Config withPrefetch(int distance) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, outOfSync, mutant);
+    }
+
+    public Config withReverseMaps(boolean on) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, outOfSync, mutant);
+    }
+
+    public Config withPoolFrames(int frames) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, outOfSync, mutant);
+    }
+
+    public Config withMutant(@Nullable Mutant seeded) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, seeded);
+    }
+
+    public Config withOutOfSync(boolean on) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, on, mutant);
+    }
+
+    public boolean has(Mutant seeded) {
+      return mutant == seeded;
     }
   }
 
@@ -85,6 +165,65 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   private final MachineTables hardwareTables;
+  /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
+  private final WalkResult fastWalk = new WalkResult();
+  private final Counters counters = new Counters();
+  /** Whether a derivation is for prefetch (only the seeded bugs care). */
+  private boolean prefetching;
+  /** Scratch for the hardware's walk of an access and for the guest walk (never nested). */
+  private final WalkResult hardwareWalk = new WalkResult();
+  private final WalkResult guestWalk = new WalkResult();
+  private final RevalidatingGuestTables guestTables = new RevalidatingGuestTables();
+  /**
+   * The last hardware registers made per vCPU, with the guest registers and root shadow they were
+   * made from: {@link #hardwareRegs} is on every fault's path and allocates only when they change.
+   */
+  private final @Nullable ControlRegisters[] hardwareCache;
+  private final @Nullable ControlRegisters[] hardwareCacheGuest;
+  private final @Nullable PooledShadow[] hardwareCacheRoot;
+
+  /**
+   * What the techniques did, for tests and benchmarks. Plain counters: not engine state (copies
+   * start from zero, the fingerprint leaves them out).
+   */
+  public static final class Counters {
+    long handlerRuns;
+    long fastNotPresent;
+    long fastMmio;
+    long falseAlarms;
+    long prefetched;
+    long poolReclaims;
+
+    /** Page-fault handler runs, fast path included. */
+    public long handlerRuns() {
+      return handlerRuns;
+    }
+
+    /** Not-present faults the fast path sent to the guest. */
+    public long fastNotPresent() {
+      return fastNotPresent;
+    }
+
+    /** MMIO accesses the fast path sent to the device model. */
+    public long fastMmio() {
+      return fastMmio;
+    }
+
+    /** Reserved-bit faults whose magic entry was gone: retried. */
+    public long falseAlarms() {
+      return falseAlarms;
+    }
+
+    /** Shadow l1 entries filled by prefetch with something present (a mapping or a marker). */
+    public long prefetched() {
+      return prefetched;
+    }
+
+    /** Times the pool ran short and tore down the shadows below the tops. */
+    public long poolReclaims() {
+      return poolReclaims;
+    }
+  }
 
   /**
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
@@ -92,7 +231,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
    */
   public OptimizedEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
-    this(guest, newState(guest), config, cpu, emulator);
+    this(guest, newState(guest, config), config, cpu, emulator);
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       installTop(guest.vcpu(vcpu));
     }
@@ -106,11 +245,18 @@ public final class OptimizedEngine implements Platform, ShadowView {
     this.cpu = cpu;
     this.emulator = emulator;
     this.hardwareTables = new MachineTables(guest.machine());
+    this.hardwareCache = new ControlRegisters[guest.vcpuCount()];
+    this.hardwareCacheGuest = new ControlRegisters[guest.vcpuCount()];
+    this.hardwareCacheRoot = new PooledShadow[guest.vcpuCount()];
   }
 
-  private static ShadowPool newState(GuestMachine guest) {
+  private static ShadowPool newState(GuestMachine guest, Config config) {
     int frames = guest.machine().frameCount() - guest.guestFrameLimit();
-    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount());
+    if (config.poolFrames() > 0) {
+      frames = Math.min(frames, config.poolFrames());
+    }
+    return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount(), guest.machine().frameCount(),
+        config.hashIndex(), config.mutant());
   }
 
   @Override
@@ -127,6 +273,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
     return state;
   }
 
+  public Counters counters() {
+    return counters;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Operations
 
@@ -136,7 +286,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.ISOLATION,
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
-    InvariantIds.SHADOW_STRUCTURE
+    InvariantIds.SHADOW_STRUCTURE,
+    InvariantIds.MAGIC,
+    InvariantIds.OUT_OF_SYNC
   })
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
@@ -147,11 +299,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return execute((GuestOp.Execute) op, vcpu);
     }
     if (op instanceof GuestOp.LoadCr3) {
+      if (!config.has(Mutant.NO_RESYNC_ON_CR3)) {
+        resyncAll();
+      }
       GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
       installTop(vcpu);
       return OpResult.DONE;
     }
     if (op instanceof GuestOp.SetControl) {
+      resyncAll();
       String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
       if (refusal != null) {
         return OpResult.invalid(refusal);
@@ -159,20 +315,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
       installTop(vcpu);
       return OpResult.DONE;
     }
-    // INVLPG and flushes: every guest table write is revalidated as it happens, so the shadows
-    // never hold a translation the guest has withdrawn and there is nothing to resync.
+    // INVLPG and flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in
+    // sync; every other guest table write was revalidated as it happened.
+    if (!(op instanceof GuestOp.Invlpg && config.has(Mutant.NO_RESYNC_ON_INVLPG))) {
+      resyncAll();
+    }
     return OpResult.DONE;
   }
 
   /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
   private OpResult access(GuestOp.MemoryAccess op) {
+    Access access = accessFor(op.kind(), op.user());
     for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      HardwareStep step = hardwareStep(op);
-      OpResult completed = step.completed();
-      if (completed != null) {
-        return completed;
+      // The hardware step, as hardwareStep does it, on a reused walk result.
+      Walker.walk(hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true, hardwareWalk);
+      if (hardwareWalk.ok()) {
+        return completeAccess(op, Addr.maddr(hardwareWalk.translated()));
       }
-      FaultResolution resolution = pageFault(op.vcpu(), op.va(), step.errorCode(), op);
+      FaultResolution resolution = pageFault(op.vcpu(), op.va(), hardwareWalk.errorCode(), op);
       if (resolution.kind() != FaultResolution.Kind.FIXED) {
         return finish(resolution, op);
       }
@@ -192,12 +352,28 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!walk.ok()) {
       return HardwareStep.fault(walk.errorCode());
     }
-    @Maddr long maddr = Addr.maddr(walk.translated());
+    return HardwareStep.done(completeAccess(op, Addr.maddr(walk.translated())));
+  }
+
+  /** The data access the hardware performs once the walk has translated it. */
+  private OpResult completeAccess(GuestOp.MemoryAccess op, @Maddr long maddr) {
     if (op.kind() == AccessKind.WRITE) {
       guest.machine().write(maddr, op.size(), op.value());
-      return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), 0));
+      return OpResult.of(AccessOutcome.ok(maddr), 0);
     }
-    return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size())));
+    return OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size()));
+  }
+
+  /** The shared constant for an access, so the fault path does not allocate one. */
+  private static Access accessFor(AccessKind kind, boolean user) {
+    switch (kind) {
+      case WRITE:
+        return user ? Access.USER_WRITE : Access.SUPERVISOR_WRITE;
+      case FETCH:
+        return user ? Access.USER_FETCH : Access.SUPERVISOR_FETCH;
+      default:
+        return user ? Access.USER_READ : Access.SUPERVISOR_READ;
+    }
   }
 
   private static OpResult finish(FaultResolution resolution, GuestOp op) {
@@ -302,7 +478,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.ISOLATION,
     InvariantIds.WRITE_PROTECT,
     InvariantIds.COHERENT,
-    InvariantIds.SHADOW_STRUCTURE
+    InvariantIds.SHADOW_STRUCTURE,
+    InvariantIds.MAGIC,
+    InvariantIds.OUT_OF_SYNC
   })
   public FaultResolution pageFault(
       int vcpu, @Gva long va, int errorCode, GuestOp faultingOp, boolean duringEventInjection) {
@@ -312,12 +490,63 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return FaultResolution.NOT_SHADOW_FAULT;
     }
     acquireLock(vcpu);
+    counters.handlerRuns++;
     try {
       Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      if (config.magicEntries() && (errorCode & PfErrorCode.RSVD) != 0) {
+        FaultResolution fast = reservedBitFault(guest.vcpu(vcpu), va, errorCode, access);
+        if (fast != null) {
+          return fast;
+        }
+      }
       return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
     } finally {
       releaseLock(vcpu);
     }
+  }
+
+  /**
+   * The reserved-bit fast path: a fault with RSVD set can only come from a magic l1 entry (no
+   * propagated entry has a reserved bit: INV-NO-AMPLIFY and INV-MAGIC). A guest-not-present
+   * marker means the guest's own l1e is not present, so the guest gets its not-present fault; an
+   * MMIO marker names the guest frame, so the access exits to the device model, provided the
+   * upper levels grant it (the marker is made only for l1es that grant everything and need no A/D
+   * update). No guest walk. A marker that is gone (fixed since the hardware faulted) is a false
+   * alarm: retry. Null: leave it to the full handler.
+   */
+  private @Nullable FaultResolution reservedBitFault(Vcpu vcpu, @Gva long va, int errorCode, Access access) {
+    Walker.walk(hardwareTables, hardwareRegs(vcpu.id()), HOST_CPU, va, access, false, fastWalk);
+    if (fastWalk.fault() != FaultKind.RESERVED_BIT) {
+      counters.falseAlarms++;
+      return FaultResolution.FIXED; // a false alarm: the entry changed since the hardware's walk
+    }
+    long entry = fastWalk.entry(1);
+    if (fastWalk.stopLevel() != 1 || !MagicEntries.isMagic(entry)) {
+      return null;
+    }
+    if (state.outOfSyncCount() > 0 && inOutOfSyncTable(fastWalk.entryAddress(1))) {
+      return null; // the guest may have changed the entry since: a TLB never caches not-present
+    }
+    if (MagicEntries.isGuestNotPresent(entry)) {
+      int code = MagicEntries.guestNotPresentErrorCode(errorCode, vcpu.regs());
+      if (config.has(Mutant.GNP_KEEPS_PRESENT)) {
+        code |= PfErrorCode.P;
+      } else if (config.has(Mutant.GNP_KEEPS_RSVD)) {
+        code |= PfErrorCode.RSVD;
+      } else if (config.has(Mutant.GNP_KEEPS_FETCH)) {
+        code |= errorCode & PfErrorCode.ID;
+      }
+      counters.fastNotPresent++;
+      return FaultResolution.ending(OpResult.of(AccessOutcome.guestFault(code, va), 0), false);
+    }
+    if (!config.has(Mutant.MMIO_IGNORES_RIGHTS)
+        && !Walker.permitted(fastWalk.user(), fastWalk.writable(), fastWalk.noExecute(), access, vcpu.regs())) {
+      return null; // the guest's own protection fault: the full handler finds its error code
+    }
+    long gfn = MagicEntries.mmioGfn(entry) + (config.has(Mutant.MMIO_WRONG_GFN) ? 1 : 0);
+    @Gpa long gpa = Addr.gpaOf(Addr.gfn(gfn), Addr.pageOffset(va));
+    counters.fastMmio++;
+    return FaultResolution.ending(OpResult.of(NativeMmu.physicalOutcome(guest.physical(), gpa, access), 0), false);
   }
 
   private FaultResolution handle(
@@ -325,12 +554,19 @@ public final class OptimizedEngine implements Platform, ShadowView {
     preallocate(CHAIN_FRAMES);
     // 2. Walk the guest's tables as the CPU would, setting their A and D bits.
     AccessOutcome target = walkGuest(vcpu, va, access);
+    if (state.outOfSyncCount() > 0 && !config.has(Mutant.NO_REFRESH_ON_FAULT)) {
+      // A fault invalidates the page's translation: an out-of-sync l1e for it must be fresh now.
+      shadowL1eFor(vcpu, va);
+    }
     // 3. A fault of the guest's own making goes to the guest with the native error code.
     if (isGuestOwnFault(target)) {
       return FaultResolution.ending(OpResult.of(target, 0), false);
     }
     // 4. MMIO, writes to read-only RAM and frames with nothing behind them leave to the device model.
     if (!target.isOk()) {
+      if (config.magicEntries() && target.kind() == AccessOutcome.Kind.MMIO) {
+        shadowL1eFor(vcpu, va); // as Xen does: the l1e becomes the MMIO marker the fast path serves
+      }
       return FaultResolution.ending(OpResult.of(target, 0), false);
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
@@ -341,7 +577,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (access.user() || duringEventInjection) {
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
-      } else {
+      } else if (!unsyncAfterWrite(targetMfn)) {
         return emulateTableWrite(vcpu, va, access, faultingOp, target);
       }
     }
@@ -371,7 +607,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
         && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
       kind = AccessKind.FETCH;
     }
-    return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
+    return accessFor(kind, (errorCode & PfErrorCode.U) != 0);
   }
 
   /** Takes the shadow lock for {@code vcpu}; models call it to stage a recursive fault. */
@@ -400,11 +636,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!regs.pagingEnabled()) {
       return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
     }
-    WalkResult walk = Walker.walk(new RevalidatingGuestTables(), regs, guest.cpu(), va, access, true);
-    if (!walk.ok()) {
-      return AccessOutcome.guestFault(walk.errorCode(), va);
+    Walker.walk(guestTables, regs, guest.cpu(), va, access, true, guestWalk);
+    if (!guestWalk.ok()) {
+      return AccessOutcome.guestFault(guestWalk.errorCode(), va);
     }
-    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(guestWalk.translated()), access);
   }
 
   private static boolean isGuestOwnFault(AccessOutcome target) {
@@ -432,6 +668,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       }
       if (level == 1) {
         propagateL1e(shadow, part, index);
+        prefetch(shadow, part, index);
         return;
       }
       ChildRef child = childOf(shadow, part, index);
@@ -455,6 +692,46 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
   private void propagateL1e(PooledShadow l1, int part, int index) {
     setEntry(l1, part, index, derive(l1, part, index));
+  }
+
+  /**
+   * Prefetch ({@code sh_prefetch}): the next entries of the l1 shadow that are still empty become
+   * the propagation of their guest entries, exactly what a demand fault on each would make. The
+   * guest's A/D bits are not touched: a guest entry without A propagates to an empty entry.
+   */
+  private void prefetch(PooledShadow l1, int part, int index) {
+    int last = Math.min(l1.type().entriesPerFrame() - 1, index + config.prefetch());
+    for (int next = index + 1; next <= last && state.live(l1); next++) {
+      if (readEntry(l1, part, next) != 0) {
+        continue;
+      }
+      prefetching = true;
+      long value = config.has(Mutant.PREFETCH_SETS_ACCESSED) ? deriveAccessed(l1, part, next) : derive(l1, part, next);
+      prefetching = false;
+      if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
+        setEntry(l1, part, next + 1, value);
+      } else {
+        setEntry(l1, part, next, value);
+      }
+      if (isPresent(value)) {
+        counters.prefetched++;
+      }
+    }
+  }
+
+  /** The seeded prefetch bug: propagates a guest l1e as though its A bit were set. */
+  private long deriveAccessed(PooledShadow l1, int part, int index) {
+    ShadowType type = l1.type();
+    if (type.role() != ShadowType.Role.TABLE) {
+      return derive(l1, part, index);
+    }
+    PagingMode mode = type.mode().guestMode();
+    long entry = guestEntry(l1.key().gfn(), type.guestIndex(part, index), mode) | EntryBits.A;
+    if (!usable(entry, mode, 1, l1.key())) {
+      return derive(l1, part, index);
+    }
+    long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
+    return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), l1.key().nxe(), type.mode().format());
   }
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
@@ -580,25 +857,44 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
+    if (dataWrite && config.has(Mutant.SKIP_REVALIDATE)) {
+      return;
+    }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
   }
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
-    for (PooledShadow shadow : state.shadows()) {
-      if (!state.live(shadow) || !derivedFrom(shadow, mfn)) {
-        continue; // destroyed by an earlier revalidation, or derived from another frame
+    if (!config.reverseMaps()) {
+      for (PooledShadow shadow : state.shadows()) {
+        if (state.live(shadow) && derivedFrom(shadow, mfn)) {
+          revalidateBytes(shadow, offset, size);
+        }
       }
-      int guestBytes = guestEntryBytes(shadow.type());
-      for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          int guestIndex = guestEntryIndex(shadow, part, index);
-          if (guestIndex < 0) {
-            continue;
-          }
-          int start = guestIndex * guestBytes;
-          if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
-            setEntry(shadow, part, index, derive(shadow, part, index));
-          }
+      return;
+    }
+    if (mfn < 0 || mfn >= guest.machine().frameCount() || state.shadowsOfFrame().isEmpty((int) mfn)) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
+      PooledShadow shadow = state.atSlot(slot);
+      if (shadow != null) { // else destroyed by an earlier revalidation
+        revalidateBytes(shadow, offset, size);
+      }
+    }
+  }
+
+  /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
+  private void revalidateBytes(PooledShadow shadow, int offset, int size) {
+    int guestBytes = guestEntryBytes(shadow.type());
+    for (int part = 0; part < shadow.parts(); part++) {
+      for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+        int guestIndex = guestEntryIndex(shadow, part, index);
+        if (guestIndex < 0) {
+          continue;
+        }
+        int start = guestIndex * guestBytes;
+        if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
+          setEntry(shadow, part, index, derive(shadow, part, index));
         }
       }
     }
@@ -635,6 +931,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
+    return hasShadows(mfn) && !isOutOfSync(mfn);
+  }
+
+  /** Whether any shadow is derived from the guest table in {@code mfn}, in sync or not. */
+  private boolean hasShadows(@Mfn long mfn) {
+    if (config.reverseMaps()) {
+      return mfn >= 0 && mfn < guest.machine().frameCount() && !state.shadowsOfFrame().isEmpty((int) mfn);
+    }
     for (PooledShadow shadow : state.shadows()) {
       if (derivedFrom(shadow, mfn)) {
         return true;
@@ -643,11 +947,130 @@ public final class OptimizedEngine implements Platform, ShadowView {
     return false;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Out-of-sync l1 shadows
+
+  /** Emulated stores to a guest l1 table before it is let out of sync. */
+  private static final int OUT_OF_SYNC_AFTER_WRITES = 2;
+
+  /** Whether the guest table in {@code mfn} is out of sync (its mappings writable, its shadows stale). */
+  public boolean isOutOfSync(@Mfn long mfn) {
+    return config.outOfSync() && state.outOfSyncSlot(mfn) >= 0;
+  }
+
+  /** Whether the shadow entry at {@code address} is in an l1 shadow of an out-of-sync table. */
+  private boolean inOutOfSyncTable(long address) {
+    PooledShadow shadow = state.owner(Addr.mfnOf(Addr.maddr(address)));
+    return shadow != null && shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()
+        && isOutOfSync(guest.p2m().mfn(shadow.key().gfn()));
+  }
+
+  /**
+   * {@code sh_unsync}: counts an emulated store to the page table in {@code mfn} and, once the
+   * guest has written it often enough and it is shadowed only as an l1 table, lets it go out of
+   * sync: its mappings become writable, so the guest's next stores need no emulation. Returns
+   * whether it did (the faulting store then runs on the hardware).
+   */
+  private boolean unsyncAfterWrite(@Mfn long mfn) {
+    if (!config.outOfSync() || mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return false;
+    }
+    if (state.countTableWrite((int) mfn) < OUT_OF_SYNC_AFTER_WRITES
+        || (!onlyL1Shadows(mfn) && !config.has(Mutant.UNSYNC_ANY_LEVEL))) {
+      return false;
+    }
+    int slot = state.outOfSyncSlot(-1);
+    if (slot < 0) {
+      slot = 0; // every slot taken: bring the first back in sync to make room
+      resync(slot);
+    }
+    state.setOutOfSync(slot, mfn);
+    revalidateMappingsOf(mfn); // its mappings may be writable now
+    return true;
+  }
+
+  /** Whether every shadow of the guest table in {@code mfn} is an l1 table shadow (and one exists). */
+  private boolean onlyL1Shadows(@Mfn long mfn) {
+    boolean any = false;
+    for (PooledShadow shadow : state.shadows()) {
+      if (derivedFrom(shadow, mfn)) {
+        if (shadow.type().holdsPointers() || shadow.type().role() != ShadowType.Role.TABLE) {
+          return false;
+        }
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Brings every out-of-sync table back in sync ({@code sh_resync_all}). */
+  private void resyncAll() {
+    if (!config.outOfSync()) {
+      return;
+    }
+    for (int slot = 0; slot < ShadowPool.OUT_OF_SYNC_SLOTS; slot++) {
+      if (state.outOfSyncFrame(slot) >= 0) {
+        resync(slot);
+      }
+    }
+  }
+
+  /**
+   * {@code sh_resync}: write-protects the table in slot {@code slot} again and recomputes every
+   * entry of its shadows from the guest's entries as they are now.
+   */
+  private void resync(int slot) {
+    @Mfn long mfn = Addr.mfn(state.outOfSyncFrame(slot));
+    state.setOutOfSync(slot, -1);
+    state.resetTableWrites((int) mfn);
+    revalidateMappingsOf(mfn);
+    revalidateGuestWrite(mfn, 0, (int) Addr.PAGE_SIZE);
+  }
+
+  /** Forgets that {@code mfn} is out of sync once no shadow is left to be stale. */
+  private void dropOutOfSyncIfUnshadowed(@Mfn long mfn) {
+    int slot = state.outOfSyncSlot(mfn);
+    if (slot >= 0 && !hasShadows(mfn)) {
+      state.setOutOfSync(slot, -1);
+      state.resetTableWrites((int) mfn);
+    }
+  }
+
   /**
    * {@code sh_remove_shadows}: drops every shadow of the guest frame at {@code mfn} by clearing
    * the entries that point at it. A top-level shadow a vCPU runs on stays (its CR3 needs it).
    */
   public void unshadow(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      unshadowByScan(mfn);
+      return;
+    }
+    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(state.shadowsOfFrame(), (int) mfn)) {
+      PooledShadow victim = state.atSlot(slot);
+      if (victim == null) {
+        continue;
+      }
+      // Back pointers: exactly the directory entries that point at the victim.
+      for (long address : ShadowPool.snapshot(state.parentEntries(), victim.id())) {
+        if (!state.live(victim)) {
+          break;
+        }
+        @Maddr long maddr = Addr.maddr(address);
+        PooledShadow parent = state.owner(Addr.mfnOf(maddr));
+        if (parent == null) {
+          throw new IllegalStateException("back pointer " + Addr.hex(address) + " is in no shadow");
+        }
+        int part = partOf(parent, Addr.mfnOf(maddr));
+        setEntry(parent, part, (int) Addr.pageOffset(maddr) / parent.type().entryBytes(), 0);
+      }
+    }
+  }
+
+  /** {@link #unshadow} without back pointers: every directory of every shadow is searched. */
+  private void unshadowByScan(@Mfn long mfn) {
     for (PooledShadow victim : state.shadows()) {
       if (!state.live(victim) || !derivedFrom(victim, mfn)) {
         continue;
@@ -686,6 +1109,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * shadowed page table (its mappings lose write access) and when it stops being one.
    */
   private void revalidateMappingsOf(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      revalidateMappingsByScan(mfn);
+      return;
+    }
+    for (long address : ShadowPool.snapshot(state.leafMappings(), (int) mfn)) {
+      @Maddr long maddr = Addr.maddr(address);
+      PooledShadow shadow = state.owner(Addr.mfnOf(maddr));
+      if (shadow == null) {
+        throw new IllegalStateException("reverse map names " + Addr.hex(address) + ", which is in no shadow");
+      }
+      int offset = (int) Addr.pageOffset(maddr);
+      int part = partOf(shadow, Addr.mfnOf(maddr));
+      setEntry(shadow, part, offset / shadow.type().entryBytes(), derive(shadow, part, offset / shadow.type().entryBytes()));
+    }
+  }
+
+  /** {@link #revalidateMappingsOf} without the reverse map: every leaf of every l1 shadow is read. */
+  private void revalidateMappingsByScan(@Mfn long mfn) {
     for (PooledShadow shadow : state.shadows()) {
       if (shadow.type().holdsPointers() || !state.live(shadow)) {
         continue;
@@ -693,12 +1134,21 @@ public final class OptimizedEngine implements Platform, ShadowView {
       for (int part = 0; part < shadow.parts(); part++) {
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
           long entry = readEntry(shadow, part, index);
-          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.live(shadow)) {
+          if (mapsMemory(shadow.type(), entry) && frameOf(shadow.type(), entry) == mfn && state.live(shadow)) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
       }
     }
+  }
+
+  private static int partOf(PooledShadow shadow, @Mfn long mfn) {
+    for (int part = 0; part < shadow.parts(); part++) {
+      if (shadow.mfn(part) == mfn) {
+        return part;
+      }
+    }
+    throw new IllegalStateException(Addr.hex(mfn) + " is no frame of " + shadow);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -786,6 +1236,20 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public ControlRegisters hardwareRegs(int vcpu) {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
+    ShadowKey rootKey = state.root(vcpu);
+    PooledShadow root = rootKey == null ? null : state.find(rootKey);
+    ControlRegisters cached = hardwareCache[vcpu];
+    if (cached != null && hardwareCacheGuest[vcpu] == regs && hardwareCacheRoot[vcpu] == root) {
+      return cached;
+    }
+    ControlRegisters made = makeHardwareRegs(regs, root);
+    hardwareCache[vcpu] = made;
+    hardwareCacheGuest[vcpu] = regs;
+    hardwareCacheRoot[vcpu] = root;
+    return made;
+  }
+
+  private ControlRegisters makeHardwareRegs(ControlRegisters regs, @Nullable PooledShadow root) {
     ShadowMode mode = shadowModeFor(regs);
     long cr0 = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG | ControlRegisters.CR0_WP;
     long cr4 = mode.hostMode() == PagingMode.TWO_LEVEL ? 0 : ControlRegisters.CR4_PAE;
@@ -796,8 +1260,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (mode.hostMode() == PagingMode.FOUR_LEVEL) {
       efer |= ControlRegisters.EFER_LME | ControlRegisters.EFER_LMA;
     }
-    ShadowKey rootKey = state.root(vcpu);
-    PooledShadow root = rootKey == null ? null : state.find(rootKey);
     long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset(root, regs) << 3);
     return new ControlRegisters(cr0, cr3, cr4, efer, regs.rflags());
   }
@@ -813,6 +1275,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (state.freeFrames() >= frames) {
       return;
     }
+    counters.poolReclaims++;
     for (PooledShadow shadow : state.shadows()) {
       if (!state.live(shadow) || !isDroppable(shadow)) {
         continue;
@@ -842,12 +1305,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private PooledShadow createShadow(ShadowKey key) {
+    if (config.outOfSync() && key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()
+        && (key.type().holdsPointers() || key.type().role() != ShadowType.Role.TABLE)) {
+      // Only l1 tables may be out of sync: a table the guest now uses at a higher level comes back first.
+      int slot = state.outOfSyncSlot(guest.p2m().mfn(key.gfn()));
+      if (slot >= 0 && !config.has(Mutant.UNSYNC_ANY_LEVEL)) {
+        resync(slot);
+      }
+    }
     boolean wasPageTable = key.type().shadowsGuestFrame() && guestFrameIsShadowed(key.gfn());
     PooledShadow shadow = state.insert(key);
     for (int part = 0; part < shadow.parts(); part++) {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
-    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()) {
+    if (config.reverseMaps() && key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()) {
+      state.shadowsOfFrame().add((int) guest.p2m().mfn(key.gfn()), shadow.id());
+    }
+    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()
+        && !config.has(Mutant.NO_PROTECT_NEW_TABLE)) {
       // INV-WRITE-PROTECT: the frame just became a shadowed page table.
       revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
     }
@@ -865,12 +1340,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
           setEntry(shadow, part, index, 0);
         }
       }
+    } else if (config.reverseMaps()) {
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+          forgetLeaf(shadow.type(), readEntry(shadow, part, index), entryAddress(shadow, part, index));
+        }
+      }
+    }
+    if (config.reverseMaps() && shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()) {
+      state.shadowsOfFrame().remove((int) guest.p2m().mfn(shadow.key().gfn()), shadow.id());
     }
     state.remove(shadow);
     for (int part = 0; part < shadow.parts(); part++) {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
     @Gfn long gfn = shadow.key().gfn();
+    if (config.outOfSync() && shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()) {
+      dropOutOfSyncIfUnshadowed(guest.p2m().mfn(gfn));
+    }
     if (shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()
         && !guestFrameIsShadowed(gfn)) {
       // The frame stopped being a page table: its mappings may be writable again.
@@ -885,16 +1372,43 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return;
     }
     ShadowType type = shadow.type();
+    @Maddr long address = entryAddress(shadow, part, index);
     if (type.holdsPointers() && isPresent(value)) {
-      ownerOf(type, value).addRef();
+      PooledShadow child = ownerOf(type, value);
+      child.addRef();
+      if (config.reverseMaps()) {
+        state.parentEntries().add(child.id(), address);
+      }
     }
-    guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
+    guest.machine().write(address, type.entryBytes(), value);
+    if (!type.holdsPointers() && config.reverseMaps()) {
+      forgetLeaf(type, old, address);
+      if (mapsMemory(type, value) && !config.has(Mutant.RMAP_NOT_UPDATED)) {
+        state.leafMappings().add((int) frameOf(type, value), address);
+      }
+    }
     if (type.holdsPointers() && isPresent(old)) {
       PooledShadow child = ownerOf(type, old);
-      if (child.dropRef()) {
+      if (config.reverseMaps()) {
+        state.parentEntries().remove(child.id(), address);
+      }
+      if (!config.has(Mutant.LEAK_REFCOUNT) && child.dropRef()) {
         destroy(child);
       }
     }
+  }
+
+  /** Drops the reverse-map record of the leaf {@code entry} at {@code address}, if it maps memory. */
+  private void forgetLeaf(ShadowType type, long entry, @Maddr long address) {
+    if (mapsMemory(type, entry)) {
+      state.leafMappings().remove((int) frameOf(type, entry), address);
+    }
+  }
+
+  /** Whether a leaf of {@code type} maps a machine frame: present, not magic, inside the machine. */
+  private boolean mapsMemory(ShadowType type, long entry) {
+    return isPresent(entry) && !(type.entryBytes() == 8 && MagicEntries.isMagic(entry))
+        && frameOf(type, entry) < guest.machine().frameCount();
   }
 
   private PooledShadow ownerOf(ShadowType type, long entry) {
@@ -1017,12 +1531,37 @@ public final class OptimizedEngine implements Platform, ShadowView {
       default:
         PagingMode mode = type.mode().guestMode();
         long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
+        boolean magic = config.magicEntries() && type.mode().format() == ShadowFormat.LONG_64
+            && MagicEntries.usable(HOST_CPU);
         if (!usable(entry, mode, 1, key)) {
-          return 0;
+          boolean notPresent = !isPresent(entry) || config.has(Mutant.MAGIC_FOR_RESERVED);
+          return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
         }
         long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-        return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), key.nxe(), type.mode().format());
+        @Gfn long mapped = Addr.gfnOf(Addr.gpa(frame));
+        if (magic && isMmioMarkable(entry, mapped, key.nxe())) {
+          return MagicEntries.encodeMmio(mapped);
+        }
+        return leafFor(entry, mapped, key.nxe(), type.mode().format());
     }
+  }
+
+  /**
+   * Whether the guest l1e may become an MMIO marker: it maps a device frame the marker can encode,
+   * and it grants every access and has A and D set, so the fast path need not check its rights
+   * or set its bits (the upper levels' rights are checked on the hardware's walk of the shadows).
+   */
+  private boolean isMmioMarkable(long guestL1e, @Gfn long gfn, boolean nxe) {
+    P2mType type = guest.p2m().type(gfn);
+    boolean device = type == P2mType.MMIO || (config.has(Mutant.MMIO_MAGIC_FOR_RAM) && type == P2mType.RAM_RO);
+    if (!device || Long.compareUnsigned(gfn, MagicEntries.GFN_LIMIT) >= 0) {
+      return false;
+    }
+    long needed = EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
+    if (config.has(Mutant.MMIO_MAGIC_IGNORES_DIRTY)) {
+      needed = EntryBits.P | EntryBits.RW | EntryBits.US;
+    }
+    return (guestL1e & needed) == needed && !(nxe && (guestL1e & EntryBits.NX) != 0);
   }
 
   /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
@@ -1030,10 +1569,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     P2m p2m = guest.p2m();
     P2mType type = p2m.type(gfn);
     @Mfn long mfn = p2m.mfn(gfn);
-    boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
+    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT)
+        && !(prefetching && config.has(Mutant.PREFETCH_WRITABLE_PAGE_TABLE));
     long leaf = Propagation.leaf(
-        guestLeaf,
-        type, mfn, pageTable, nxe, format);
+        config.has(Mutant.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable, config.has(Mutant.DROP_NX) ? false : nxe, format);
     return leaf;
   }
 
@@ -1123,6 +1663,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public boolean isShadowedFrame(long mfn) {
     return isShadowedPageTable(Addr.mfn(mfn));
+  }
+
+  @Override
+  public boolean isOutOfSync(ShadowTable table) {
+    PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    return shadow != null && inOutOfSyncTable(Addr.maddrOf(shadow.mfn(0), 0));
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.Arrays;
  */
 public final class ReverseMap {
   private static final int NONE = -1;
+  private static final long[] NO_ENTRIES = new long[0];
 
   private final int[] head;
   private long[] entryAddress;
@@ -85,6 +86,28 @@ public final class ReverseMap {
       visitor.visit(entryAddress[node]);
       node = following;
     }
+  }
+
+  /**
+   * The entries recorded for {@code frame}, as a copy: callers that change the map while they
+   * visit (revalidation may destroy shadows) iterate over this. No entries: a shared empty array.
+   */
+  public long[] entries(int frame) {
+    int count = count(frame);
+    if (count == 0) {
+      return NO_ENTRIES;
+    }
+    long[] out = new long[count];
+    int filled = 0;
+    for (int node = head[frame]; node != NONE; node = next[node]) {
+      out[filled++] = entryAddress[node];
+    }
+    return out;
+  }
+
+  /** Whether anything is recorded for {@code frame}. */
+  public boolean isEmpty(int frame) {
+    return head[frame] == NONE;
   }
 
   /** How many shadow entries map {@code frame}. */

@@ -16,6 +16,8 @@ import org.shadowref.shadow.reference.ShadowType;
  */
 public final class ShadowPool {
   public static final int NO_OWNER = -1;
+  /** Guest l1 tables that may be out of sync at once (Xen keeps a handful per vCPU). */
+  public static final int OUT_OF_SYNC_SLOTS = 4;
   private static final int NONE = -1;
   /** Key layout: flavour in bits 0-1, type in 2-6, slot in 7-26, guest frame from bit 27. */
   private static final int TYPE_SHIFT = 2;
@@ -36,8 +38,26 @@ public final class ShadowPool {
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
   private int lockOwner;
+  /** For every machine frame, the slots of the shadows derived from the guest table in it. */
+  private final ReverseMap shadowsOfFrame;
+  /** For every machine frame, the addresses of the present shadow leaves that map it. */
+  private final ReverseMap leafMappings;
+  /** For every slot, the addresses of the present directory entries that point at its shadow. */
+  private final ReverseMap parentEntries;
+  /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
+  private final long[] outOfSync;
+  /** Emulated stores per machine frame since it was last in sync, toward letting it go. */
+  private final int[] tableWrites;
+  /** Find by the hash index (else by scanning the slots, the switched-off technique). */
+  private final boolean hashIndex;
+  private final @Nullable Mutant mutant;
 
-  ShadowPool(int firstFrame, int frameCount, int vcpuCount) {
+  /**
+   * @param frameCount the hypervisor frames the pool may use for shadows (its bound)
+   * @param machineFrames every machine frame, for the reverse maps keyed by frame
+   */
+  ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames, boolean hashIndex,
+      @Nullable Mutant mutant) {
     int capacity = Math.max(1, frameCount);
     this.index = new LongLongHashTable(capacity);
     this.slots = new PooledShadow[capacity];
@@ -56,6 +76,14 @@ public final class ShadowPool {
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
+    this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
+    this.leafMappings = new ReverseMap(machineFrames, 512);
+    this.parentEntries = new ReverseMap(capacity, capacity);
+    this.outOfSync = new long[OUT_OF_SYNC_SLOTS];
+    java.util.Arrays.fill(outOfSync, NONE);
+    this.tableWrites = new int[machineFrames];
+    this.hashIndex = hashIndex;
+    this.mutant = mutant;
   }
 
   private ShadowPool(ShadowPool other) {
@@ -73,10 +101,87 @@ public final class ShadowPool {
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
+    this.shadowsOfFrame = other.shadowsOfFrame.copy();
+    this.leafMappings = other.leafMappings.copy();
+    this.parentEntries = other.parentEntries.copy();
+    this.outOfSync = other.outOfSync.clone();
+    this.tableWrites = other.tableWrites.clone();
+    this.hashIndex = other.hashIndex;
+    this.mutant = other.mutant;
+  }
+
+  /** Shadows by the machine frame of the guest table they derive from (entries are slots). */
+  ReverseMap shadowsOfFrame() {
+    return shadowsOfFrame;
+  }
+
+  /** Present shadow leaves by the machine frame they map (entries are machine addresses). */
+  ReverseMap leafMappings() {
+    return leafMappings;
+  }
+
+  /** The out-of-sync slot holding machine frame {@code mfn}, or -1. */
+  int outOfSyncSlot(long mfn) {
+    for (int slot = 0; slot < outOfSync.length; slot++) {
+      if (outOfSync[slot] == mfn) {
+        return slot;
+      }
+    }
+    return NONE;
+  }
+
+  /** The frame in out-of-sync slot {@code slot}, or -1 when the slot is empty. */
+  long outOfSyncFrame(int slot) {
+    return outOfSync[slot];
+  }
+
+  void setOutOfSync(int slot, long mfn) {
+    outOfSync[slot] = mfn;
+  }
+
+  /** How many frames are out of sync. */
+  public int outOfSyncCount() {
+    int count = 0;
+    for (long mfn : outOfSync) {
+      if (mfn != NONE) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Counts an emulated store to the page table in {@code mfn}; returns the count so far. */
+  int countTableWrite(int mfn) {
+    return ++tableWrites[mfn];
+  }
+
+  void resetTableWrites(int mfn) {
+    tableWrites[mfn] = 0;
+  }
+
+  /** Present directory entries by the slot of the shadow they point at (entries are machine addresses). */
+  ReverseMap parentEntries() {
+    return parentEntries;
+  }
+
+  /** The shadow in slot {@code slot}, or null. */
+  @Nullable PooledShadow atSlot(long slot) {
+    return slots[(int) slot];
+  }
+
+  /** A copy of the entries {@code map} records for {@code frame}: scans change the map as they go. */
+  static long[] snapshot(ReverseMap map, int frame) {
+    return map.entries(frame);
   }
 
   ShadowPool copy() {
     return new ShadowPool(this);
+  }
+
+  /** {@link #encode}, or the seeded bug that forgets the flavour. */
+  private long indexKey(ShadowKey key) {
+    long packed = encode(key);
+    return mutant == Mutant.HASH_IGNORES_FLAVOUR ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
   }
 
   /** The index key of {@code key}: every field packed, so equal keys and only they collide. */
@@ -89,7 +194,15 @@ public final class ShadowPool {
   }
 
   public @Nullable PooledShadow find(ShadowKey key) {
-    long slot = index.get(encode(key), NONE);
+    if (!hashIndex) {
+      for (PooledShadow shadow : slots) {
+        if (shadow != null && indexKey(shadow.key()) == indexKey(key)) {
+          return shadow;
+        }
+      }
+      return null;
+    }
+    long slot = index.get(indexKey(key), NONE);
     return slot == NONE ? null : slots[(int) slot];
   }
 
@@ -158,14 +271,17 @@ public final class ShadowPool {
     }
     PooledShadow shadow = new PooledShadow(key, slot, mfns, 0);
     slots[slot] = shadow;
-    index.put(encode(key), slot);
+    index.put(indexKey(key), slot);
     return shadow;
   }
 
   void remove(PooledShadow shadow) {
-    index.remove(encode(shadow.key()));
+    index.remove(indexKey(shadow.key()));
     slots[shadow.id()] = null;
     freeSlots[freeSlotCount++] = shadow.id();
+    if (mutant == Mutant.POOL_LEAK) {
+      return;
+    }
     for (int part = shadow.parts() - 1; part >= 0; part--) {
       int frame = (int) (shadow.mfn(part) - firstFrame);
       frameOwner[frame] = NONE;
@@ -188,6 +304,12 @@ public final class ShadowPool {
     }
     for (ShadowKey root : roots) {
       h = h * 31 + (root == null ? 0 : root.stableHash());
+    }
+    for (long mfn : outOfSync) {
+      h = h * 31 + mfn;
+    }
+    for (int writes : tableWrites) {
+      h = h * 31 + writes;
     }
     return h * 31 + lockOwner;
   }

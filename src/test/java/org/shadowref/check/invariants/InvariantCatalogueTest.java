@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Maintains;
 import org.shadowref.shadow.invariant.Preserves;
+import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 import org.shadowref.shadow.reference.ShadowState;
 
@@ -41,6 +42,12 @@ class InvariantCatalogueTest {
       Preserves preserves = method.getAnnotation(Preserves.class);
       if (preserves != null) {
         operations++;
+        ids.addAll(Arrays.asList(preserves.value()));
+      }
+    }
+    for (Method method : OptimizedEngine.class.getMethods()) {
+      Preserves preserves = method.getAnnotation(Preserves.class);
+      if (preserves != null) {
         ids.addAll(Arrays.asList(preserves.value()));
       }
     }

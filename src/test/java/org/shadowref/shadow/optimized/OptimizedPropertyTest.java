@@ -53,6 +53,64 @@ class OptimizedPropertyTest {
         });
   }
 
+  /** Frames for two vCPUs' largest tops (2-on-3: five each) and one fault's chain of new shadows. */
+  private static final int SMALLEST_POOL = 18;
+
+  /**
+   * Every technique on or off, prefetch near or far, the pool roomy or at its smallest, drawn per
+   * case: each combination equals native and the reference and keeps every invariant.
+   */
+  @Test
+  void everyCombinationOfTechniquesEqualsNativeAndReference() {
+    long[] reclaims = {0};
+    qt().withExamples(Integer.getInteger("shadowref.examples", 150))
+        .forAll(integers().all(), integers().all(), lists().of(integers().all()).ofSizeBetween(1, 40))
+        .checkAssert((seed, switches, codes) -> {
+          GeneratedGuest guest = new GeneratedGuest(seed);
+          int[] distances = {0, 1, 8, 511};
+          OptimizedEngine.Config config = new OptimizedEngine.Config(guest.twoOnTwo, (switches & 1) != 0,
+              (switches & 2) != 0, distances[(switches >>> 2) & 3], (switches & 16) != 0,
+              (switches & 32) != 0 ? SMALLEST_POOL : 0, null);
+          reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
+        });
+    assertTrue(reclaims[0] > 0, "some cases ran the pool short");
+  }
+
+  /** At its smallest the pool is torn down and rebuilt all the time, invisibly to the guest. */
+  @Test
+  void aTinyPoolTearsDownAndRebuildsShadowsWithNoGuestVisibleChange() {
+    long[] reclaims = {0};
+    qt().withExamples(Integer.getInteger("shadowref.examples", 80))
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(20, 60))
+        .checkAssert((seed, codes) -> {
+          GeneratedGuest guest = new GeneratedGuest(seed);
+          OptimizedEngine.Config config =
+              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo).withPoolFrames(SMALLEST_POOL);
+          OptimizedEngine engine = runAgainstNativeAndReference(guest, config, codes);
+          assertTrue(engine.state().totalFrames() <= SMALLEST_POOL);
+          reclaims[0] += engine.counters().poolReclaims();
+        });
+    assertTrue(reclaims[0] > 0, "the pool never ran short: " + reclaims[0] + " times");
+  }
+
+  private static OptimizedEngine runAgainstNativeAndReference(
+      GeneratedGuest guest, OptimizedEngine.Config config, List<Integer> codes) {
+    NativePlatform oracle = new NativePlatform(guest.world.machine().copy(), CPU);
+    ReferenceEngine reference = new ReferenceEngine(guest.world.machine().copy(),
+        ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+    OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(), config, CPU, EMULATOR);
+    assertNoViolations(engine, "start");
+    for (int code : codes) {
+      GuestOp op = guest.op(code, oracle.guest());
+      OpResult expected = oracle.apply(op);
+      assertEquals(expected, engine.apply(op), config + ": result of " + op);
+      assertEquals(expected, reference.apply(op), "reference result of " + op);
+      assertNull(oracle.guest().firstGuestDifference(engine.guest()), config + ": guest state after " + op);
+      assertNoViolations(engine, config + " after " + op);
+    }
+    return engine;
+  }
+
   @Test
   void aCopyTakenMidwayBehavesExactlyLikeTheOriginal() {
     qt().withExamples(60)

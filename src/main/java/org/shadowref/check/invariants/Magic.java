@@ -1,0 +1,69 @@
+package org.shadowref.check.invariants;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.memory.P2mType;
+import org.shadowref.shadow.entry.MagicEntries;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * INV-MAGIC: a magic shadow entry can never be mistaken for, or stand in for, an entry propagated
+ * from a guest entry. Magic entries sit only in 64-bit shadow l1s on a host whose MAXPHYADDR
+ * keeps their tag reserved; each is exactly the guest-not-present marker or a well-formed MMIO
+ * marker for a guest frame the P2M holds as MMIO; and no other present shadow entry carries any
+ * tag bit, so nothing propagated looks magic.
+ */
+public final class Magic implements InvariantPredicate {
+  @Override
+  public String id() {
+    return InvariantIds.MAGIC;
+  }
+
+  @Override
+  public @Nullable String violation(ShadowView view) {
+    for (ShadowTable table : view.shadowTables()) {
+      for (int part = 0; part < table.mfns().length; part++) {
+        for (int index = 0; index < table.entriesPerFrame(); index++) {
+          long entry = ShadowEntries.read(view, table, part, index);
+          if (!ShadowEntries.present(entry)) {
+            continue;
+          }
+          String found = judge(view, table, part, index, entry);
+          if (found != null) {
+            return found;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable String judge(ShadowView view, ShadowTable table, int part, int index, long entry) {
+    String where = ShadowEntries.where(table, part, index, entry);
+    if (!ShadowEntries.magic(table, entry)) {
+      return (entry & MagicEntries.TAG) != 0 && table.entryBytes() == 8
+          ? where + " carries magic tag bits without being magic"
+          : null;
+    }
+    if (table.level() != 1) {
+      return where + " is magic in a level-" + table.level() + " table";
+    }
+    if (!MagicEntries.usable(view.hostCpu())) {
+      return where + " is magic on a host with MAXPHYADDR " + view.hostCpu().maxPhysAddr()
+          + ", where its tag is not reserved";
+    }
+    if (MagicEntries.isGuestNotPresent(entry)) {
+      return null;
+    }
+    if (!MagicEntries.isMmio(entry) || MagicEntries.encodeMmio(MagicEntries.mmioGfn(entry)) != entry) {
+      return where + " is neither the guest-not-present marker nor a well-formed MMIO marker";
+    }
+    P2mType type = view.guest().p2m().type(MagicEntries.mmioGfn(entry));
+    if (type != P2mType.MMIO) {
+      return where + " marks guest frame " + Addr.hex(MagicEntries.mmioGfn(entry)) + " as MMIO, the P2M has " + type;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,51 @@
+package org.shadowref.check.invariants;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.invariant.ShadowTable;
+import org.shadowref.shadow.invariant.ShadowView;
+
+/**
+ * INV-OOS (its state half): only l1 shadows of guest tables are ever out
+ * of sync; a guest table out of sync is shadowed at no other level (else a stale directory entry
+ * could send the hardware into a table the guest no longer uses); and at most {@link #MAX_FRAMES}
+ * guest tables are out of sync at once. Stale entries exist only there: INV-COHERENT and
+ * INV-NO-AMPLIFY hold on every other table. That every out-of-sync table is resynchronised before
+ * the guest could see more than TLB staleness is the temporal half, checked against native with
+ * a TLB model (OutOfSyncPropertyTest).
+ */
+public final class OutOfSync implements InvariantPredicate {
+  /** The most guest tables an engine lets go out of sync at once. */
+  public static final int MAX_FRAMES = 4;
+
+  @Override
+  public String id() {
+    return InvariantIds.OUT_OF_SYNC;
+  }
+
+  @Override
+  public @Nullable String violation(ShadowView view) {
+    java.util.List<ShadowTable> tables = view.shadowTables();
+    java.util.List<Long> frames = new java.util.ArrayList<>();
+    for (ShadowTable table : tables) {
+      if (!view.isOutOfSync(table)) {
+        continue;
+      }
+      if (table.level() != 1 || !table.shadowsGuestFrame()) {
+        return table.key() + " is out of sync but is no l1 shadow of a guest table";
+      }
+      if (!frames.contains(table.guestGfn())) {
+        frames.add(table.guestGfn());
+      }
+      for (ShadowTable other : tables) {
+        if (other.shadowsGuestFrame() && other.guestGfn() == table.guestGfn() && other.level() != 1) {
+          return table.key() + " is out of sync while its guest table is also shadowed as " + other.key();
+        }
+      }
+    }
+    if (frames.size() > MAX_FRAMES) {
+      return frames.size() + " guest tables are out of sync, more than " + MAX_FRAMES;
+    }
+    return null;
+  }
+}

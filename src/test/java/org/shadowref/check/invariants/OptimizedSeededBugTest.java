@@ -1,0 +1,103 @@
+package org.shadowref.check.invariants;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.emulate.X86Emulator;
+import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.World;
+import org.shadowref.shadow.invariant.InvariantIds;
+import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.optimized.OptimizedEngine;
+
+/** The optimized engine's own invariants, each broken by a seeded bug and kept without it. */
+class OptimizedSeededBugTest {
+  private static final long RWU = EntryBits.P | EntryBits.RW | EntryBits.US;
+  private static final long DATA_VA = 0x0040_2000L;
+  private static final long DEVICE_VA = DATA_VA + 0x1000;
+
+  /** A 4-level guest with a data page and, beside it, a page of read-only RAM mapped with every right. */
+  private static World world() {
+    World world = new World(1, 32, 32);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    long readOnly = world.allocateFrame();
+    world.makeReadOnly(Addr.gfn(readOnly));
+    tables.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
+    tables.map(Addr.gva(DEVICE_VA), Addr.gpaOf(Addr.gfn(readOnly), 0), 1, RWU | EntryBits.A | EntryBits.D, RWU);
+    world.startPaging(tables);
+    return world;
+  }
+
+  private static OptimizedEngine run(World world, Mutant mutant) {
+    InstructionExecutor cpu = new SdmExecutor();
+    InstructionExecutor emulator = new X86Emulator();
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.DEFAULT.withMutant(mutant), cpu, emulator);
+    engine.apply(new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0));
+    return engine;
+  }
+
+  @Test
+  void anMmioMarkerForReadOnlyRamBreaksMagic() {
+    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.MAGIC);
+    assertNotNull(predicate);
+    World world = world();
+    OptimizedEngine correct = run(world, null);
+    OptimizedEngine buggy = run(world, Mutant.MMIO_MAGIC_FOR_RAM);
+    assertTrue(correct.counters().prefetched() > 0, "the neighbour was prefetched");
+    assertNull(predicate.violation(correct), "without the bug");
+    String violation = predicate.violation(buggy);
+    assertNotNull(violation, "MMIO_MAGIC_FOR_RAM must break INV-MAGIC");
+    assertTrue(violation.contains("RAM_RO"), violation);
+  }
+
+  @Test
+  void unsyncingATableAlsoShadowedAtAHigherLevelBreaksOutOfSync() {
+    World world = new World(1, 32, 32);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    tables.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
+    long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+    long window = 0x00C0_0000L;
+    tables.map(Addr.gva(window), Addr.gpa(l1), 1, RWU, RWU);
+    // The same table serves as an l2 for the second GiB: its entry 100 points at an l1 table
+    // (for DATA_VA's region it maps that table's frame as data) whose entry 0 maps the data page.
+    long alias = 0x4000_0000L;
+    long l1ForAlias = world.allocateFrame();
+    world.machine().physical().write(Addr.gpaOf(Addr.gfn(l1ForAlias), 0), 8,
+        Addr.gpaOf(Addr.gfn(data), 0) | RWU | EntryBits.A);
+    world.machine().physical().write(Addr.gpa(l1 + 8 * 100), 8, Addr.gpaOf(Addr.gfn(l1ForAlias), 0) | RWU | EntryBits.A);
+    tables.setEntry(Addr.gva(alias), 3, l1 | RWU | EntryBits.A);
+    world.startPaging(tables);
+    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
+    assertNotNull(predicate);
+    GuestOp[] ops = {
+      new GuestOp.MemoryAccess(0, Addr.gva(alias + 100 * 0x20_0000L), AccessKind.READ, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x800), AccessKind.WRITE, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x808), AccessKind.WRITE, false, 8, 0),
+    };
+    InstructionExecutor cpu = new SdmExecutor();
+    InstructionExecutor emulator = new X86Emulator();
+    OptimizedEngine correct = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.PRODUCTION,
+        cpu, emulator);
+    OptimizedEngine buggy = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(Mutant.UNSYNC_ANY_LEVEL), cpu, emulator);
+    for (GuestOp op : ops) {
+      correct.apply(op);
+      buggy.apply(op);
+    }
+    assertNull(predicate.violation(correct), "without the bug");
+    assertNotNull(predicate.violation(buggy), "UNSYNC_ANY_LEVEL must break INV-OOS");
+  }
+}

@@ -1,0 +1,369 @@
+package org.shadowref.shadow.optimized;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.junit.jupiter.api.Test;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.emulate.X86Emulator;
+import org.shadowref.memory.MachineMemory;
+import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.TlbModel;
+import org.shadowref.shadow.GeneratedGuest;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.NativePlatform;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.World;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.mmu.PageTableBuilder;
+
+/**
+ * Out-of-sync l1 shadows, judged against native paging with an architectural TLB ({@link
+ * TlbModel}): every result the engine gives is the fresh native result or one a TLB may produce
+ * (a translation cached since the last invalidation, or a spurious protection fault), and once
+ * the engine has used a stale translation native is made to use the same one, so the two stay in
+ * step. Instructions are left out: a stale translation inside an instruction cannot be replayed
+ * on native here. Invalidations are made rarer than in the other properties so that tables stay
+ * out of sync long enough to matter.
+ */
+class OutOfSyncPropertyTest {
+  private static final InstructionExecutor CPU = new SdmExecutor();
+  private static final InstructionExecutor EMULATOR = new X86Emulator();
+
+  /** Native paging plus a TLB model fed with every guest write and invalidation. */
+  private static final class NativeWithTlb {
+    private NativePlatform machine;
+    private final TlbModel tlb;
+    /** Accesses the engine served from a stale translation (a TLB's). */
+    int staleUses;
+
+    NativeWithTlb(GuestMachine guest) {
+      machine = new NativePlatform(guest, CPU);
+      tlb = new TlbModel(guest.vcpuCount());
+    }
+
+    GuestMachine guest() {
+      return machine.guest();
+    }
+
+    /**
+     * Follows {@code op}, whose result on the engine was {@code engine}: null when native with a
+     * TLB could give that result (native then ends in the state that choice leaves), else why not.
+     * A stale translation to the frame a fresh walk reaches gives the same result but sets no
+     * A/D bit: {@code engineGuest} tells which of the two the engine did.
+     */
+    @Nullable String follow(GuestOp op, OpResult engine, GuestMachine engineGuest) {
+      GuestMachine guest = machine.guest();
+      MachineMemory before = guest.machine().copy();
+      String complaint = null;
+      ControlRegisters regs = guest.vcpu(op.vcpu()).regs();
+      if (op instanceof GuestOp.MemoryAccess) {
+        GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+        NativePlatform fresh = (NativePlatform) machine.copy();
+        OpResult freshResult = fresh.apply(op);
+        if (freshResult.equals(engine) && fresh.guest().firstGuestDifference(engineGuest) == null) {
+          machine = fresh;
+        } else if (staleAllowed(access, regs, engine)) {
+          staleUses++;
+        } else {
+          complaint = "'" + op + "': engine gave " + engine + ", native " + freshResult
+              + ", and no translation a TLB may hold gives that";
+        }
+        if (engine.status() == OpResult.Status.GUEST_FAULT) {
+          recordWrites(guest, before);
+          tlb.invalidatePage(op.vcpu(), access.va()); // a delivered #PF flushes the page
+          return complaint;
+        }
+      } else {
+        assertEquals(machine.apply(op), engine, op.toString());
+      }
+      recordWrites(machine.guest(), before);
+      if (op instanceof GuestOp.LoadCr3) {
+        tlb.loadCr3(op.vcpu(), regs.cr3());
+      } else if (op instanceof GuestOp.Invlpg) {
+        tlb.invalidatePage(op.vcpu(), ((GuestOp.Invlpg) op).va());
+      } else if (op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl) {
+        tlb.flushAll(op.vcpu());
+      }
+      return complaint;
+    }
+
+    /** Whether a stale translation gives {@code engine}; if so native performs that access too. */
+    private boolean staleAllowed(GuestOp.MemoryAccess op, ControlRegisters regs, OpResult engine) {
+      if (!regs.pagingEnabled()) {
+        return false;
+      }
+      GuestMachine guest = machine.guest();
+      List<AccessOutcome> stale = tlb.staleOutcomes(op.vcpu(), guest.physical(), regs, guest.cpu(), op.va(),
+          Access.of(op.kind(), op.user()));
+      for (AccessOutcome outcome : stale) {
+        if (outcome.kind() == AccessOutcome.Kind.OK && engine.status() == OpResult.Status.OK
+            && outcome.address() == engine.address()) {
+          if (op.kind() == AccessKind.WRITE) {
+            guest.machine().write(Addr.maddr(outcome.address()), op.size(), op.value());
+            return true;
+          }
+          return guest.machine().read(Addr.maddr(outcome.address()), op.size()) == engine.value();
+        }
+        if (outcome.kind() != AccessOutcome.Kind.OK && OpResult.of(outcome, 0).equals(engine)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Tells the TLB model about every guest word the operation changed. */
+    private void recordWrites(GuestMachine guest, MachineMemory before) {
+      for (int mfn = 0; mfn < guest.guestFrameLimit(); mfn++) {
+        long gfn = guest.p2m().gfnOfMfn(Addr.mfn(mfn));
+        if (gfn < 0 || guest.machine().frameEquals(Addr.mfn(mfn), before, Addr.mfn(mfn))) {
+          continue;
+        }
+        for (int i = 0; i < 512; i++) {
+          long old = before.read(Addr.maddrOf(Addr.mfn(mfn), i * 8L), 8);
+          if (guest.machine().read(Addr.maddrOf(Addr.mfn(mfn), i * 8L), 8) != old) {
+            tlb.recordWrite(Addr.gpaOf(Addr.gfn(gfn), i * 8L), 8, old);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The operations of one case: no instructions, seven in eight invalidations dropped, and one in
+   * three operations replaced by a supervisor store of a whole entry into a page table in use, so
+   * tables go out of sync and then change under their shadows.
+   */
+  private static List<GuestOp> ops(GeneratedGuest guest, List<Integer> codes, GuestMachine oracle) {
+    List<GuestOp> ops = new ArrayList<>();
+    for (int code : codes) {
+      GuestOp op = guest.op(code, oracle);
+      if (Math.floorMod(code >> 20, 3) == 0 && !guest.liveEntries.isEmpty()) {
+        long va = guest.liveEntries.get(Math.floorMod(code >> 8, guest.liveEntries.size()));
+        long frame = guest.frames.get(Math.floorMod(code >> 12, guest.frames.size()));
+        long flags = EntryBits.P | (code & (EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D));
+        op = new GuestOp.MemoryAccess(0, Addr.gva(va), AccessKind.WRITE, false, guest.mode.entryBytes(),
+            Addr.gpaOf(Addr.gfn(frame), 0) | flags);
+      }
+      boolean invalidates = op instanceof GuestOp.LoadCr3 || op instanceof GuestOp.Invlpg
+          || op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl;
+      if (!(op instanceof GuestOp.Execute) && !(invalidates && (code & 0x7000) != 0)) {
+        ops.add(op);
+      }
+    }
+    return ops;
+  }
+
+  /** Runs one case; the first complaint, or null. Counts the steps with a table out of sync. */
+  static @Nullable String run(int seed, List<Integer> codes, OptimizedEngine.Config config, int[] unsynced) {
+    GeneratedGuest guest = new GeneratedGuest(seed);
+    NativeWithTlb oracle = new NativeWithTlb(guest.world.machine().copy());
+    OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(), config.withTwoOnTwo(guest.twoOnTwo),
+        CPU, EMULATOR);
+    for (GuestOp op : ops(guest, codes, oracle.guest())) {
+      String complaint = oracle.follow(op, engine.apply(op), engine.guest());
+      if (complaint != null) {
+        return complaint;
+      }
+      String state = oracle.guest().firstGuestDifference(engine.guest());
+      if (state != null) {
+        return "after '" + op + "': " + state;
+      }
+      List<String> violations = InvariantRegistry.violations(engine);
+      if (!violations.isEmpty()) {
+        return "after '" + op + "': " + violations;
+      }
+      if (engine.state().outOfSyncCount() > 0) {
+        unsynced[0]++;
+      }
+    }
+    unsynced[1] += oracle.staleUses;
+    return null;
+  }
+
+  @Test
+  void withOutOfSyncShadowsEveryOutcomeIsOneNativeWithATlbCouldGive() {
+    int[] unsynced = {0, 0};
+    qt().withExamples(Integer.getInteger("shadowref.examples", 150))
+        .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(10, 60))
+        .checkAssert((seed, codes) -> assertNull(run(seed, codes, OptimizedEngine.Config.PRODUCTION, unsynced)));
+    System.out.println("out-of-sync property: " + unsynced[0] + " steps ran with a table out of sync, "
+        + unsynced[1] + " accesses used a stale translation");
+    assertTrue(unsynced[0] > 0, "no table ever went out of sync");
+  }
+
+  /**
+   * A guest built to keep one l1 table busy: four data pages in it, a window onto it, and two
+   * vCPUs that read, write and fetch the pages while vCPU 0 keeps rewriting the table's entries
+   * (supervisor stores, so the table goes out of sync) and now and then invalidates.
+   */
+  private static @Nullable String busyTable(long seed, @Nullable Mutant mutant, int[] counts) {
+    java.util.Random random = new java.util.Random(seed);
+    PagingMode mode = PagingMode.values()[random.nextInt(3)];
+    World world = new World(2, 32, 32);
+    PageTableBuilder tables = world.pageTables(mode);
+    long[] frames = new long[4];
+    for (int i = 0; i < frames.length; i++) {
+      frames[i] = world.allocateFrame();
+      tables.map(Addr.gva(DATA_VA + i * 0x1000L), Addr.gpaOf(Addr.gfn(frames[i]), 0), 1, RWU | EntryBits.A, RWU);
+    }
+    long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+    tables.map(Addr.gva(WINDOW), Addr.gpa(l1), 1, RWU | EntryBits.A | EntryBits.D, RWU);
+    world.startPaging(tables);
+    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy());
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
+    for (int step = 0; step < 60; step++) {
+      int vcpu = random.nextInt(3) == 0 ? 1 : 0;
+      long va = DATA_VA + random.nextInt(4) * 0x1000L;
+      int roll = random.nextInt(20);
+      GuestOp op;
+      if (roll < 8) {
+        op = new GuestOp.MemoryAccess(vcpu, Addr.gva(va + 8L * random.nextInt(512)),
+            AccessKind.values()[random.nextInt(3)], random.nextInt(4) == 0, 4, random.nextInt());
+      } else if (roll < 17) {
+        long entry = Addr.gpaOf(Addr.gfn(frames[random.nextInt(4)]), 0) | EntryBits.P
+            | (random.nextInt(16) << 1); // RW, US, PWT, PCD at random
+        entry |= random.nextBoolean() ? EntryBits.A : 0;
+        entry |= random.nextBoolean() ? EntryBits.D : 0;
+        entry = random.nextInt(6) == 0 ? 0 : entry;
+        long at = WINDOW + (long) mode.entryBytes() * (((va >>> 12) & (mode == PagingMode.TWO_LEVEL ? 1023 : 511)));
+        op = new GuestOp.MemoryAccess(0, Addr.gva(at), AccessKind.WRITE, false, mode.entryBytes(), entry);
+      } else if (roll == 17) {
+        op = new GuestOp.Invlpg(vcpu, Addr.gva(va));
+      } else if (roll == 18) {
+        op = new GuestOp.LoadCr3(vcpu, world.machine().vcpu(vcpu).regs().cr3());
+      } else {
+        op = new GuestOp.FlushTlb(vcpu);
+      }
+      String complaint = oracle.follow(op, engine.apply(op), engine.guest());
+      if (complaint == null) {
+        String state = oracle.guest().firstGuestDifference(engine.guest());
+        List<String> violations = InvariantRegistry.violations(engine);
+        complaint = state != null ? "after '" + op + "': " + state
+            : violations.isEmpty() ? null : "after '" + op + "': " + violations;
+      }
+      if (complaint != null) {
+        return mode + ": " + complaint;
+      }
+      counts[0] += engine.state().outOfSyncCount() > 0 ? 1 : 0;
+    }
+    counts[1] += oracle.staleUses;
+    return null;
+  }
+
+  @Test
+  void aBusyTableOutOfSyncShowsOnlyWhatATlbMayShow() {
+    int[] counts = {0, 0};
+    for (long seed = 0; seed < 150; seed++) {
+      assertNull(busyTable(seed, null, counts), "seed " + seed);
+    }
+    System.out.println("busy table: " + counts[0] + " steps with the table out of sync, " + counts[1]
+        + " accesses served from a stale translation");
+    assertTrue(counts[1] > 0, "no access ever used a stale translation");
+    for (Mutant mutant : new Mutant[] {Mutant.NO_RESYNC_ON_CR3, Mutant.NO_RESYNC_ON_INVLPG, Mutant.NO_REFRESH_ON_FAULT}) {
+      String found = null;
+      for (long seed = 0; seed < 150 && found == null; seed++) {
+        found = busyTable(seed, mutant, new int[2]);
+      }
+      assertNotNull(found, mutant + " survived the busy table");
+    }
+  }
+
+  private static final long RWU = EntryBits.P | EntryBits.RW | EntryBits.US;
+  private static final long DATA_VA = 0x0040_2000L;
+  private static final long WINDOW = 0x00C0_0000L;
+
+  /**
+   * A 4-level guest with a data page mapped read-write with A set (D clear), a second frame, and a
+   * window onto the l1 table that maps the data page. {@code ops} start with the guest reading
+   * the page (its translation becomes cacheable) and writing twice into unused entries of its l1
+   * (which lets the l1 go out of sync), then the scenario's own operations.
+   */
+  private static @Nullable String scenario(Mutant mutant, GuestOp... tail) {
+    World world = new World(1, 32, 32);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    long other = world.allocateFrame();
+    tables.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU | EntryBits.A, RWU);
+    long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+    tables.map(Addr.gva(WINDOW), Addr.gpa(l1), 1, RWU | EntryBits.A | EntryBits.D, RWU);
+    world.startPaging(tables);
+    long otherLeaf = Addr.gpaOf(Addr.gfn(other), 0) | RWU | EntryBits.A | EntryBits.D;
+    List<GuestOp> ops = new ArrayList<>();
+    ops.add(read(DATA_VA));
+    ops.add(write(WINDOW + 0x800, otherLeaf));
+    ops.add(write(WINDOW + 0x808, otherLeaf));
+    ops.add(write(WINDOW + 0x810, otherLeaf)); // by now the l1 is out of sync: this one is direct
+    for (GuestOp op : tail) {
+      // Placeholders: OTHER is a read-only leaf for the second frame, ROOT the guest's CR3.
+      if (op instanceof GuestOp.MemoryAccess && ((GuestOp.MemoryAccess) op).value() == OTHER) {
+        GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+        op = new GuestOp.MemoryAccess(0, access.va(), access.kind(), access.user(), access.size(),
+            Addr.gpaOf(Addr.gfn(other), 0) | EntryBits.P | EntryBits.US | EntryBits.A);
+      } else if (op instanceof GuestOp.LoadCr3) {
+        op = new GuestOp.LoadCr3(0, tables.root());
+      }
+      ops.add(op);
+    }
+    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy());
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
+    for (GuestOp op : ops) {
+      String complaint = oracle.follow(op, engine.apply(op), engine.guest());
+      if (complaint != null) {
+        return complaint;
+      }
+      assertTrue(op != ops.get(3) || engine.state().outOfSyncCount() == 1, "the l1 went out of sync");
+    }
+    return null;
+  }
+
+  /** A placeholder value: the second frame's leaf, read-only. */
+  private static final long OTHER = -1;
+
+  private static GuestOp read(long va) {
+    return new GuestOp.MemoryAccess(0, Addr.gva(va), AccessKind.READ, false, 8, 0);
+  }
+
+  private static GuestOp write(long va, long value) {
+    return new GuestOp.MemoryAccess(0, Addr.gva(va), AccessKind.WRITE, false, 8, value);
+  }
+
+  /** The data page's l1e in the window. */
+  private static final long DATA_ENTRY = WINDOW + 8 * ((DATA_VA >>> 12) & 511);
+
+  @Test
+  void staleTranslationsEndAtCr3LoadsInvlpgAndFaults() {
+    // The guest remaps the page directly (its l1 is out of sync), then invalidates and reads.
+    GuestOp remap = write(DATA_ENTRY, OTHER);
+    GuestOp reload = new GuestOp.LoadCr3(0, 0); // reloads the guest's own root
+    assertNull(scenario(null, remap, read(DATA_VA)), "a stale read before any invalidation is a TLB's");
+    assertNull(scenario(null, remap, new GuestOp.Invlpg(0, Addr.gva(DATA_VA)), read(DATA_VA)));
+    assertNull(scenario(null, remap, new GuestOp.FlushTlb(0), read(DATA_VA)));
+    assertNull(scenario(null, remap, reload, read(DATA_VA)));
+    // A write the fresh (read-only) entry forbids: the #PF is delivered and ends the staleness.
+    assertNull(scenario(null, remap, write(DATA_VA, 1), read(DATA_VA)));
+    assertNotNull(scenario(Mutant.NO_RESYNC_ON_INVLPG, remap, new GuestOp.Invlpg(0, Addr.gva(DATA_VA)), read(DATA_VA)),
+        "NO_RESYNC_ON_INVLPG survived");
+    assertNotNull(scenario(Mutant.NO_REFRESH_ON_FAULT, remap, write(DATA_VA, 1), read(DATA_VA)),
+        "NO_REFRESH_ON_FAULT survived");
+    assertNotNull(scenario(Mutant.NO_RESYNC_ON_CR3, remap, reload, read(DATA_VA)), "NO_RESYNC_ON_CR3 survived");
+  }
+}
