@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "diff",
     mixinStandardHelpOptions = true,
-    description = "Runs a differential campaign (native vs reference) over generated guests and operations.")
+    description = "Runs a differential campaign (native, reference, optimized) over generated guests and operations.")
 public final class DiffCommand extends SummaryCommand {
   @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed = 1;
