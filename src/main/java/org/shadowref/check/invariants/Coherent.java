@@ -19,7 +19,7 @@ public final class Coherent implements InvariantPredicate {
   @Override
   public @Nullable String violation(ShadowView view) {
     for (ShadowTable table : view.shadowTables()) {
-      for (int part = 0; part < table.mfns().length; part++) {
+      for (int part = 0; part < table.parts(); part++) {
         for (int index = 0; index < table.entriesPerFrame(); index++) {
           long entry = ShadowEntries.read(view, table, part, index);
           if (!ShadowEntries.present(entry)) {

@@ -24,7 +24,7 @@ public final class Isolation implements InvariantPredicate {
       if (table.level() != 1) {
         continue;
       }
-      for (int part = 0; part < table.mfns().length; part++) {
+      for (int part = 0; part < table.parts(); part++) {
         for (int index = 0; index < table.entriesPerFrame(); index++) {
           long entry = ShadowEntries.read(view, table, part, index);
           if (!ShadowEntries.present(entry)) {

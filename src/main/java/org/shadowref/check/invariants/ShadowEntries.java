@@ -10,7 +10,7 @@ final class ShadowEntries {
   private ShadowEntries() {}
 
   static long read(ShadowView view, ShadowTable table, int part, int index) {
-    long maddr = (table.mfns()[part] << Addr.PAGE_SHIFT) + (long) index * table.entryBytes();
+    long maddr = (table.mfn(part) << Addr.PAGE_SHIFT) + (long) index * table.entryBytes();
     return view.guest().machine().read(Addr.maddr(maddr), table.entryBytes());
   }
 

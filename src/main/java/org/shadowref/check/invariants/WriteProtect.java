@@ -34,7 +34,7 @@ public final class WriteProtect implements InvariantPredicate {
       if (table.level() != 1) {
         continue;
       }
-      for (int part = 0; part < table.mfns().length; part++) {
+      for (int part = 0; part < table.parts(); part++) {
         for (int index = 0; index < table.entriesPerFrame(); index++) {
           long entry = ShadowEntries.read(view, table, part, index);
           if (ShadowEntries.present(entry) && (entry & EntryBits.RW) != 0

@@ -1196,7 +1196,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private static ShadowTable describe(Shadow shadow) {
     ShadowType type = shadow.type();
     return new ShadowTable(
-        shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
+        shadow.name(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
         shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
   }
 
