@@ -12,23 +12,29 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.World;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * The small guest the engine models share: one 4-level chain of tables whose page table maps
- * itself, a data page, an MMIO page and a page with nothing behind it, and a second top-level
- * table (address space B) over the same lower tables with a read-only top entry.
+ * itself, a data page, an MMIO page and a page with nothing behind it, a second top-level table
+ * (address space B) over the same lower tables with a read-only top entry, and a second page
+ * table that maps the data page again at 2 MiB and is itself mapped user-writable. That last
+ * table is on no path to its own alias, so a user write there is the one way the handler's
+ * unshadowing takes effect (the first L1 table maps itself: unshadowed, it is shadowed again at
+ * once to translate the very write).
  *
  * <pre>
- *   gfn 0  L1 table   L1[0] = gfn 0 (the alias of the L1 table), L1[4] = data, L1[6] = MMIO, L1[7] = absent
- *   gfn 1  L2 table   L2[0] = gfn 0
+ *   gfn 0  L1 table   L1[0] = gfn 0 (its own alias), L1[4] = data, L1[6] = gfn 6, L1[7] = MMIO, L1[8] = absent
+ *   gfn 1  L2 table   L2[0] = gfn 0, L2[1] = gfn 6
  *   gfn 2  L3 table   L3[0] = gfn 1
  *   gfn 3  L4 table   L4[0] = gfn 2           (address space A: the initial CR3)
  *   gfn 4  data
  *   gfn 5  L4 table   L4[0] = gfn 2, not RW   (address space B)
- *   gfn 6  MMIO, gfn 7 absent
+ *   gfn 6  L1 table   [0] = data              (the second page table: VA 2 MiB)
+ *   gfn 7  MMIO, gfn 8 absent
  * </pre>
  *
  * Every table of level L sits at gfn L-1, so a large page (PS) in an L2 or L3 entry maps guest
@@ -38,7 +44,7 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  */
 final class EngineUniverse {
   static final PagingMode MODE = PagingMode.FOUR_LEVEL;
-  static final int RAM_FRAMES = 6;
+  static final int RAM_FRAMES = 7;
   /** Machine frames for shadows: both address spaces' chains, with room for the handler's reserve. */
   static final int SHADOW_FRAMES = 14;
 
@@ -46,8 +52,9 @@ final class EngineUniverse {
   static final long L4_GFN = 3;
   static final long DATA_GFN = 4;
   static final long ROOT_B_GFN = 5;
-  static final long MMIO_GFN = 6;
-  static final long ABSENT_GFN = 7;
+  static final long SECOND_L1_GFN = 6;
+  static final long MMIO_GFN = 7;
+  static final long ABSENT_GFN = 8;
 
   static final long ROOT_A = L4_GFN << 12;
   static final long ROOT_B = ROOT_B_GFN << 12;
@@ -60,6 +67,10 @@ final class EngineUniverse {
   static final long VA_L1_ALIAS = L1_GFN << 12;
   /** The guest's entry mapping {@code VA_DATA}, seen through the alias. */
   static final long VA_DATA_L1E = VA_L1_ALIAS + 8 * DATA_GFN;
+  /** The data page through the second page table. */
+  static final long VA_SECOND = 1L << 21;
+  /** The second page table through its alias (user-writable): entry 0 maps {@link #VA_SECOND}. */
+  static final long VA_SECOND_L1 = SECOND_L1_GFN << 12;
   /** An unused L1 entry, seen through the alias: writes there change no translation. */
   static final long VA_SPARE_L1E = VA_L1_ALIAS + 8 * 5;
 
@@ -74,13 +85,17 @@ final class EngineUniverse {
     EntryBits.P, EntryBits.RW, EntryBits.US, EntryBits.A, EntryBits.D, EntryBits.NX, EntryBits.PS, RESERVED
   };
 
-  /** The models only issue plain accesses; instructions would be a harness bug. */
+  /** Models that issue only plain accesses use this; an instruction would be a harness bug. */
   static final InstructionExecutor NO_INSTRUCTIONS = new InstructionExecutor() {
     @Override
     public EmulationResult execute(CpuState state, byte[] code, LinearMemory memory, boolean user) {
-      throw new IllegalStateException("the engine models issue no instructions");
+      throw new IllegalStateException("this engine model issues no instructions");
     }
   };
+
+  /** The CPU for instructions (on both platforms) and, separately, the engine's emulator. */
+  static final InstructionExecutor CPU = new X86Emulator();
+  static final InstructionExecutor EMULATOR = new X86Emulator();
 
   private EngineUniverse() {}
 
@@ -101,7 +116,9 @@ final class EngineUniverse {
       write(guest, tableAddress(level), tableAddress(level - 1) | DIRECTORY);
     }
     write(guest, ROOT_B, tableAddress(3) | EntryBits.P | EntryBits.US);
-    long[] mapped = {L1_GFN, DATA_GFN, MMIO_GFN, ABSENT_GFN};
+    write(guest, tableAddress(2) + 8, (SECOND_L1_GFN << 12) | DIRECTORY);
+    write(guest, SECOND_L1_GFN << 12, (DATA_GFN << 12) | LEAF);
+    long[] mapped = {L1_GFN, DATA_GFN, SECOND_L1_GFN, MMIO_GFN, ABSENT_GFN};
     for (long gfn : mapped) {
       write(guest, l1eAddress(gfn), (gfn << 12) | LEAF);
     }

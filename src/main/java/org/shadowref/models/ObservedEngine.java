@@ -2,8 +2,13 @@ package org.shadowref.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.PfErrorCode;
+import org.shadowref.mmu.GuestTables;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
@@ -32,6 +37,9 @@ final class ObservedEngine implements Platform {
   static final String EMULATED_TABLE_WRITE = "handler EMULATED: write to a shadowed page table";
   static final String EMULATED_ACCESS = "handler EMULATED: rights the shadows cannot express";
   static final String NOT_SHADOW_FAULT = "handler NOT_SHADOW_FAULT: recursive fault under the lock";
+  static final String INSTRUCTION_FIXED = "instruction: handler FIXED, restarted";
+  static final String INSTRUCTION_EMULATED = "instruction: handler EMULATED it";
+  static final String INSTRUCTION_OTHER = "instruction: handler ended it otherwise";
 
   /** Every label {@link #label} can give, in a readable order. */
   static final String[] LABELS = {
@@ -63,6 +71,9 @@ final class ObservedEngine implements Platform {
   @Override
   public OpResult apply(GuestOp op) {
     lastCases.clear();
+    if (op instanceof GuestOp.Execute) {
+      return executeObserved(op);
+    }
     if (!(op instanceof GuestOp.MemoryAccess)) {
       return engine.apply(op);
     }
@@ -82,27 +93,59 @@ final class ObservedEngine implements Platform {
     throw new IllegalStateException(op + " still faults after " + ReferenceEngine.MAX_FAULTS_PER_OP + " handler runs");
   }
 
+  /**
+   * An instruction runs inside the engine (its faults are taken mid-instruction), so the cases
+   * are heard through the engine's resolution listener, by kind, for the length of the call.
+   */
+  private OpResult executeObserved(GuestOp op) {
+    engine.setResolutionListener(new ReferenceEngine.ResolutionListener() {
+      @Override
+      public void resolved(FaultResolution.Kind kind) {
+        lastCases.add(kind == FaultResolution.Kind.FIXED ? INSTRUCTION_FIXED
+            : kind == FaultResolution.Kind.EMULATED ? INSTRUCTION_EMULATED : INSTRUCTION_OTHER);
+      }
+    });
+    try {
+      return engine.apply(op);
+    } finally {
+      engine.setResolutionListener(null);
+    }
+  }
+
   /** Runs the handler for {@code op}'s fault and adds the case it reached to {@code cases}. */
   static FaultResolution handle(ReferenceEngine engine, GuestOp.MemoryAccess op, int errorCode, List<String> cases) {
     long before = engine.fingerprint();
     int shadowsBefore = engine.state().shadows().size();
+    boolean userTableWrite = op.user() && op.kind() == AccessKind.WRITE && landsOnShadowedTable(engine, op);
     FaultResolution resolution = engine.pageFault(op.vcpu(), op.va(), errorCode, op);
-    cases.add(label(engine, op, resolution, before, shadowsBefore));
+    cases.add(label(engine, op, resolution, before, shadowsBefore, userTableWrite));
     return resolution;
   }
 
+  /** Whether the guest's own translation of {@code op} reaches a page table that has shadows. */
+  private static boolean landsOnShadowedTable(ReferenceEngine engine, GuestOp.MemoryAccess op) {
+    GuestMachine guest = engine.guest();
+    WalkResult walk = Walker.walk(new GuestTables(guest.physical()), guest.vcpu(op.vcpu()).regs(), guest.cpu(),
+        op.va(), Access.of(op.kind(), op.user()), false);
+    if (!walk.ok()) {
+      return false;
+    }
+    long maddr = guest.physical().machineAddress(Addr.gpa(walk.translated()));
+    return maddr >= 0 && engine.isShadowedPageTable(Addr.mfnOf(Addr.maddr(maddr)));
+  }
+
   /** The handler case {@code resolution} stands for, told apart by what changed. */
-  static String label(
-      ReferenceEngine engine, GuestOp.MemoryAccess op, FaultResolution resolution, long fingerprintBefore, int shadowsBefore) {
+  static String label(ReferenceEngine engine, GuestOp.MemoryAccess op, FaultResolution resolution,
+      long fingerprintBefore, int shadowsBefore, boolean userTableWrite) {
     switch (resolution.kind()) {
       case FIXED:
         {
+          if (userTableWrite) {
+            return FIXED_UNSHADOWED; // a user write is the hint that the frame is no page table now
+          }
           int shadows = engine.state().shadows().size();
           if (shadows > shadowsBefore) {
             return FIXED_BUILT;
-          }
-          if (shadows < shadowsBefore) {
-            return FIXED_UNSHADOWED;
           }
           return engine.fingerprint() == fingerprintBefore ? FIXED_NOTHING : FIXED_PROPAGATED;
         }
@@ -121,7 +164,7 @@ final class ObservedEngine implements Platform {
       case EMULATED:
         {
           long maddr = resolution.outcome().address();
-          boolean table = op.kind() == org.shadowref.arch.AccessKind.WRITE
+          boolean table = op.kind() == AccessKind.WRITE
               && engine.isShadowedPageTable(Addr.mfnOf(Addr.maddr(maddr)));
           return table ? EMULATED_TABLE_WRITE : EMULATED_ACCESS;
         }

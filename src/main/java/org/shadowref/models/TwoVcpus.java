@@ -32,8 +32,9 @@ import org.shadowref.shadow.reference.ShadowState;
  * for its whole run). A vCPU with a fault pending keeps it in the state (the operation and its
  * error code) while the other vCPU runs; after the handler answers FIXED its next step is the
  * retry. Each idle vCPU may start: a load or a store of the data page, a store that unmaps or
- * maps the data page (a page-table write, emulated), a user store into the L1 table through its
- * alias (the handler unshadows the table), or a CR3 load switching address spaces A and B. So the
+ * maps the data page (a page-table write, emulated), a load of the data page through the second
+ * page table, a user store that clears that table's entry through its alias (the handler
+ * unshadows the table), or a CR3 load switching address spaces A and B. So the
  * explored interleavings include one vCPU faulting while the other rewrites the entry, loads CR3
  * or unshadows, and the "false alarm" (the handler finds the fault already fixed by the other).
  *
@@ -75,7 +76,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   static final String CR3_LOAD = "CR3 load";
 
   /** What an idle vCPU may start; index = the operation's number in the state. */
-  private static final int OPERATIONS = 6;
+  private static final int OPERATIONS = 7;
 
   private final ReferenceEngine.Config config;
 
@@ -153,7 +154,9 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
       case 3:
         return access(vcpu, EngineUniverse.VA_DATA_L1E, AccessKind.WRITE, false, EngineUniverse.VA_DATA | EngineUniverse.LEAF);
       case 4:
-        return access(vcpu, EngineUniverse.VA_SPARE_L1E, AccessKind.WRITE, true, 0);
+        return access(vcpu, EngineUniverse.VA_SECOND_L1, AccessKind.WRITE, true, 0);
+      case 5:
+        return access(vcpu, EngineUniverse.VA_SECOND, AccessKind.READ, false, 0);
       default:
         {
           long cr3 = guest.vcpu(vcpu).regs().cr3() == EngineUniverse.ROOT_A ? EngineUniverse.ROOT_B : EngineUniverse.ROOT_A;
@@ -298,7 +301,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   public String[] coverageLabels() {
     return new String[] {
       START, CR3_LOAD, ObservedEngine.HARDWARE_DONE, ObservedEngine.NOT_SHADOW_FAULT, ObservedEngine.FIXED_BUILT,
-      ObservedEngine.FIXED_PROPAGATED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
+      ObservedEngine.FIXED_PROPAGATED, ObservedEngine.FIXED_UNSHADOWED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
       ObservedEngine.EMULATED_TABLE_WRITE
     };
   }
