@@ -115,7 +115,7 @@ final class ObservedEngine implements Platform {
   /** Runs the handler for {@code op}'s fault and adds the case it reached to {@code cases}. */
   static FaultResolution handle(ReferenceEngine engine, GuestOp.MemoryAccess op, int errorCode, List<String> cases) {
     long before = engine.fingerprint();
-    int shadowsBefore = engine.state().shadows().size();
+    int shadowsBefore = engine.state().shadowsView().size();
     boolean userTableWrite = op.user() && op.kind() == AccessKind.WRITE && landsOnShadowedTable(engine, op);
     FaultResolution resolution = engine.pageFault(op.vcpu(), op.va(), errorCode, op);
     cases.add(label(engine, op, resolution, before, shadowsBefore, userTableWrite));
@@ -143,7 +143,7 @@ final class ObservedEngine implements Platform {
           if (userTableWrite) {
             return FIXED_UNSHADOWED; // a user write is the hint that the frame is no page table now
           }
-          int shadows = engine.state().shadows().size();
+          int shadows = engine.state().shadowsView().size();
           if (shadows > shadowsBefore) {
             return FIXED_BUILT;
           }
