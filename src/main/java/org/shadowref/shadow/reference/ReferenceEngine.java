@@ -1186,7 +1186,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   @Override
   public long derivedEntry(ShadowTable table, int part, int index) {
-    Shadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    Shadow shadow = state.owner(Addr.mfn(table.mfn(0)));
     if (shadow == null) {
       throw new IllegalArgumentException("no shadow at " + table);
     }
