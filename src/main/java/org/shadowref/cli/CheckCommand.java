@@ -1,6 +1,8 @@
 package org.shadowref.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,8 @@ import org.shadowref.check.suite.ClaimResult;
 import org.shadowref.check.suite.InvariantCatalogue;
 import org.shadowref.check.suite.Preset;
 import org.shadowref.check.suite.Suite;
+import org.shadowref.cli.report.BenchmarkFigures;
+import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.HtmlReport;
 import org.shadowref.cli.report.Report;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -28,6 +32,9 @@ import picocli.CommandLine.Option;
       "Ends with a table claim -> evidence -> result -> time; exits 1 if any claim fails."
     })
 public final class CheckCommand extends SummaryCommand {
+  /** The figures recorded with the sources; the report charts them unless told otherwise. */
+  static final Path BENCHMARKS = Path.of("proofs", "benchmarks.json");
+
   static final class Bounds {
     @Option(names = "--quick", description = "smaller bounds: a minute or two") boolean quick;
     @Option(names = "--thorough", description = "larger bounds: deeper models, longer campaigns") boolean thorough;
@@ -41,6 +48,13 @@ public final class CheckCommand extends SummaryCommand {
   @Option(names = "--examples", paramLabel = "DIR", description = "the scenarios to run on every platform (default: ${DEFAULT-VALUE})")
   Path examples = Path.of("examples");
 
+  @Option(names = "--traces", paramLabel = "DIR", description = "where traces of divergences go (default: ${DEFAULT-VALUE})")
+  Path traces = Path.of("target", "check");
+
+  @Option(names = "--benchmarks", paramLabel = "FILE",
+      description = "benchmark figures the report charts, as ./shadowref bench --json writes them (default: ${DEFAULT-VALUE})")
+  Path benchmarks = BENCHMARKS;
+
   @Option(names = "--report", paramLabel = "DIR", description = "also write a self-contained HTML report to DIR/index.html")
   @Nullable Path reportDir;
 
@@ -52,11 +66,12 @@ public final class CheckCommand extends SummaryCommand {
     long start = System.nanoTime();
     List<ClaimResult> results = new ArrayList<>();
     for (Path directory : List.of(models, examples)) {
-      if (!java.nio.file.Files.isDirectory(directory)) {
+      if (!Files.isDirectory(directory)) {
         throw new UserInputException("no such directory: " + directory + " (run from the repository root, or pass --models/--examples)");
       }
     }
-    List<ClaimCheck> claims = Suite.standard(models, examples);
+    List<Report.Benchmark> figures = benchmarkFigures();
+    List<ClaimCheck> claims = Suite.standard(models, examples, traces);
     for (int i = 0; i < claims.size(); i++) {
       ClaimCheck claim = claims.get(i);
       ProgressBar bar = new ProgressBar(out, (i + 1) + "/" + claims.size() + " " + shortName(claim.claim()), terminal);
@@ -73,11 +88,34 @@ public final class CheckCommand extends SummaryCommand {
     }
     Path directory = reportDir;
     if (directory != null) {
-      Path index = HtmlReport.write(report(results, preset), directory);
+      Report report = report(results, preset);
+      for (Report.Benchmark figure : figures) {
+        report.add(figure);
+      }
+      if (!figures.isEmpty()) {
+        report.benchmarkSource("Recorded in " + benchmarks + " by ./shadowref bench --json " + benchmarks
+            + " (faults per second: runs of the page-fault handler per second of thread CPU time).");
+      }
+      Path index = HtmlReport.write(report, directory);
       out.println("report written to " + index);
     }
     summary.put("claims", results.size()).put("failed", failed).put("seconds", String.format(Locale.ROOT, "%.0f", seconds))
         .failIf(failed > 0);
+  }
+
+  /** The figures to chart: none when the default file is absent; a named file must exist and parse. */
+  private List<Report.Benchmark> benchmarkFigures() throws IOException {
+    if (!Files.isRegularFile(benchmarks)) {
+      if (benchmarks.equals(BENCHMARKS)) {
+        return List.of();
+      }
+      throw new UserInputException("no such benchmark file: " + benchmarks);
+    }
+    try {
+      return BenchmarkFigures.read(benchmarks);
+    } catch (BenchmarkFigures.BadFileException e) {
+      throw new UserInputException(String.valueOf(e.getMessage()));
+    }
   }
 
   private static String shortName(String claim) {
@@ -98,6 +136,11 @@ public final class CheckCommand extends SummaryCommand {
     Report report = new Report("shadowref check (" + preset.name().toLowerCase(Locale.ROOT) + ")");
     for (ClaimResult r : results) {
       report.add(new Report.Claim(r.claim(), r.evidence(), r.held(), r.seconds(), r.detail()));
+    }
+    for (ClaimResult r : results) {
+      for (ClaimResult.FailurePoint point : r.failures()) {
+        report.add(FailurePictures.draw(point));
+      }
     }
     for (String id : InvariantIds.all()) {
       report.add(new Report.Invariant(id, InvariantCatalogue.statement(Path.of("proofs"), id),

@@ -17,10 +17,12 @@ import picocli.CommandLine.ParameterException;
       ProveCommand.class,
       ExploreCommand.class,
       CheckCommand.class,
+      RenderCommand.class,
       RunCommand.class,
       ReplayCommand.class,
       DiffCommand.class,
       MutantsCommand.class,
+      EmulateCheckCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();

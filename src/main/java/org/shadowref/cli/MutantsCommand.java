@@ -17,19 +17,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs the differential properties against every seeded bug and prints which kill it.")
 public final class MutantsCommand extends SummaryCommand {
-  /** The settings proofs/mutants.md is generated with (a test regenerates it with these). */
-  public static final long DEFAULT_SEED = 6;
-  public static final int DEFAULT_TRIES = 300;
-  public static final int DEFAULT_OPS = 40;
-
   @Option(names = "--seed", description = "Seed of the generated cases (default ${DEFAULT-VALUE}).")
-  long seed = DEFAULT_SEED;
+  long seed = MutationScore.DEFAULT_SEED;
 
   @Option(names = "--tries", description = "Cases tried per mutant before it survives (default ${DEFAULT-VALUE}).")
-  int tries = DEFAULT_TRIES;
+  int tries = MutationScore.DEFAULT_TRIES;
 
   @Option(names = "--ops", description = "Most operations per case (default ${DEFAULT-VALUE}).")
-  int ops = DEFAULT_OPS;
+  int ops = MutationScore.DEFAULT_OPS;
 
   @Option(names = "--write", description = "Also write the table as a Markdown page (e.g. proofs/mutants.md).")
   @Nullable Path page;
@@ -42,7 +37,10 @@ public final class MutantsCommand extends SummaryCommand {
     if (tries < 1 || ops < 1) {
       throw new UserInputException("--tries and --ops must be at least 1");
     }
-    List<MutationScore.Row> rows = MutationScore.run(seed, tries, ops, outDir);
+    ProgressBar bar = new ProgressBar(out, "mutants", System.console() != null);
+    List<MutationScore.Row> rows = MutationScore.run(seed, tries, ops, outDir,
+        (mutant, index, count) -> bar.update(mutant, index / (double) count));
+    bar.finish();
     out.print(MutationScore.markdown(rows, true));
     int killed = 0;
     for (MutationScore.Row row : rows) {

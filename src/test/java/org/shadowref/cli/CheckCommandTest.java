@@ -36,19 +36,32 @@ class CheckCommandTest {
     String html = Files.readString(dir.resolve("report/index.html"));
     assertTrue(html.contains("INV-WRITE-PROTECT") && html.contains("id=\"claims\""));
     assertTrue(!html.contains("(no page"), "every invariant's statement comes from its proofs page");
+    for (String claim : new String[] {"native MMU oracle", "models/", "example scenario", "differential campaign",
+        "seeded bug"}) {
+      assertTrue(run.out().contains(claim), "check runs the claim about " + claim + ":\n" + run.out());
+    }
   }
 
   @Test
-  void aBrokenModelFailsTheCheck() throws Exception {
+  void aBrokenModelAndAWrongExampleFailTheCheckAndTheReportDrawsTheFailingStep() throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
     Files.writeString(models.resolve("BrokenWalk.jpf"), String.join("\n",
         "target = org.shadowref.models.NativeWalk",
         "target.args = mode=pae,others=permissive,bug=drop-dirty",
         ""));
-    Run run = run("check", "--quick", "--models", models.toString());
+    Path examples = Files.createDirectories(dir.resolve("examples"));
+    // A scenario whose expectation native does not meet: the first step is a read that succeeds.
+    String scenario = Files.readString(Path.of("examples", "01-demand-fault.yaml"));
+    assertTrue(scenario.contains("expect: {status: ok"), "the example this test edits still reads as it expects");
+    Files.writeString(examples.resolve("wrong.yaml"), scenario.replaceFirst("expect: \\{status: ok", "expect: {status: guest-fault"));
+    Run run = run("check", "--quick", "--models", models.toString(), "--examples", examples.toString(),
+        "--report", dir.resolve("report").toString());
     assertEquals(1, run.exit(), run.out());
-    assertTrue(run.summary().matches("check: claims=\\d+ failed=1 seconds=\\d+"), run.summary());
+    assertTrue(run.summary().matches("check: claims=\\d+ failed=2 seconds=\\d+"), run.summary());
     assertTrue(run.out().contains("FAILED every model in models/ explores without a violation"), run.out());
+    assertTrue(run.out().contains("FAILED every engine equals native on every example scenario"), run.out());
+    String html = Files.readString(dir.resolve("report/index.html"));
+    assertTrue(html.contains("class=\"failure\"") && html.contains("table-tree"), "the failing step is drawn");
   }
 
   @Test

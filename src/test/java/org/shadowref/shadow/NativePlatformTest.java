@@ -1,6 +1,6 @@
 package org.shadowref.shadow;
 
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.Stores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,6 +13,7 @@ import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
 import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.mmu.PageTableBuilder;
 
 class NativePlatformTest {
@@ -32,7 +33,7 @@ class NativePlatformTest {
     long data = world.allocateFrame();
     tables.map(Addr.gva(0x40_0000), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
     world.startPaging(tables);
-    NativePlatform platform = new NativePlatform(world.machine(), new MovExecutor());
+    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
 
     OpResult store = platform.apply(new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.WRITE, false, 8, 0x1234));
     assertEquals(OpResult.Status.OK, store.status());
@@ -47,7 +48,7 @@ class NativePlatformTest {
     World world = new World(1, 32, 16);
     PageTableBuilder tables = world.pageTables(PagingMode.PAE);
     world.startPaging(tables);
-    NativePlatform platform = new NativePlatform(world.machine(), new MovExecutor());
+    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
     OpResult result = platform.apply(new GuestOp.MemoryAccess(0, Addr.gva(0x1234), AccessKind.WRITE, true, 4, 1));
     assertEquals(OpResult.Status.GUEST_FAULT, result.status());
     assertEquals(PfErrorCode.W | PfErrorCode.U, result.errorCode());
@@ -58,7 +59,7 @@ class NativePlatformTest {
   void pagingOffReachesGuestPhysicalMemoryAndMmioExits() {
     World world = new World(1, 8, 4);
     world.mapMmio(Addr.gfn(9));
-    NativePlatform platform = new NativePlatform(world.machine(), new MovExecutor());
+    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
     assertEquals(OpResult.Status.MMIO,
         platform.apply(new GuestOp.MemoryAccess(0, Addr.gva(0x9008), AccessKind.READ, false, 4, 0)).status());
     assertEquals(OpResult.Status.UNMAPPED_GFN,
@@ -74,8 +75,8 @@ class NativePlatformTest {
     tables.map(Addr.gva(0x5000), Addr.gpa(0x5000), 1, RWU, RWU);
     world.reserve(Addr.gfn(5));
     world.startPaging(tables);
-    NativePlatform platform = new NativePlatform(world.machine(), new MovExecutor());
-    assertEquals(OpResult.DONE, platform.apply(new GuestOp.Execute(0, MovExecutor.STORE_64, false, regs(0xAB, 0x5008))));
+    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
+    assertEquals(OpResult.DONE, platform.apply(new GuestOp.Execute(0, Stores.STORE_64, false, regs(0xAB, 0x5008))));
     assertEquals(0xAB, world.machine().machine().read(Addr.maddr((5 + World.MFN_OFFSET) * 4096L + 8), 8));
     assertEquals(3, world.machine().vcpu(0).cpu().rip());
     assertEquals(OpResult.Status.INVALID,

@@ -22,16 +22,31 @@ public final class MutationScore {
   public record Row(String mutant, boolean killed, String property, int tries, double seconds, int shrunkOps,
       @Nullable Path trace) {}
 
+  /** The settings proofs/mutants.md is generated with (MutantsTest regenerates it with these). */
+  public static final long DEFAULT_SEED = 6;
+  public static final int DEFAULT_TRIES = 300;
+  public static final int DEFAULT_OPS = 40;
+
+  /** Hears which mutant runs now. */
+  public interface Listener {
+    Listener NONE = (mutant, index, count) -> {};
+
+    void running(String mutant, int index, int count);
+  }
+
   private MutationScore() {}
 
   /**
    * Runs every mutant with at most {@code maxTries} cases of up to {@code maxOps} operations,
    * case {@code i} drawn from seed {@code seed + i}, so each row is reproducible.
    */
-  public static List<Row> run(long seed, int maxTries, int maxOps, Path traceDirectory) throws IOException {
+  public static List<Row> run(long seed, int maxTries, int maxOps, Path traceDirectory, Listener listener)
+      throws IOException {
     List<Row> rows = new ArrayList<>();
-    for (ReferenceEngine.Bug bug : ReferenceEngine.Bug.values()) {
-      rows.add(runOne(bug, seed, maxTries, maxOps, traceDirectory));
+    ReferenceEngine.Bug[] bugs = ReferenceEngine.Bug.values();
+    for (int i = 0; i < bugs.length; i++) {
+      listener.running("reference:" + bugs[i].name(), i, bugs.length);
+      rows.add(runOne(bugs[i], seed, maxTries, maxOps, traceDirectory));
     }
     return rows;
   }

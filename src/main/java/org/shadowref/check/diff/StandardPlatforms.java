@@ -2,6 +2,7 @@ package org.shadowref.check.diff;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -12,11 +13,10 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  */
 public final class StandardPlatforms {
   /**
-   * Plays the CPU for {@code Execute} operations on every platform. Until the independent SDM
-   * executor lands this is the emulator itself, so emulation is judged by the guest-visible
-   * agreement of the platforms rather than against a second implementation.
+   * Plays the CPU for {@code Execute} operations on every platform: the SDM executor, which shares
+   * no code with the emulator, so every emulated store is judged against an independent reading.
    */
-  private static final InstructionExecutor CPU = new X86Emulator();
+  private static final InstructionExecutor CPU = new SdmExecutor();
   /** The hypervisor's emulator for stores to shadowed page tables. */
   private static final InstructionExecutor EMULATOR = new X86Emulator();
 

@@ -1,6 +1,9 @@
 package org.shadowref.check.suite;
 
+import java.util.Collections;
 import java.util.List;
+import org.shadowref.check.diff.Differential;
+import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.trace.Scenario;
 
 /**
@@ -10,8 +13,17 @@ import org.shadowref.check.trace.Scenario;
 public record ClaimResult(
     String claim, String evidence, boolean held, double seconds, String detail, List<FailurePoint> failures) {
 
-  /** A scenario and the step after which the platforms parted. */
-  public record FailurePoint(Scenario scenario, int step) {}
+  /** A scenario, the step after which the platforms parted, and the platforms that parted. */
+  public record FailurePoint(Scenario scenario, int step, PlatformSet platforms) {
+    /** The point where a shrunk generated case fails, as a scenario that expects nothing in particular. */
+    public static FailurePoint of(Differential.Shrunk shrunk, PlatformSet platforms) {
+      Scenario scenario = new Scenario(String.valueOf(shrunk.trace().getFileName()), shrunk.failure().toString(),
+          "generated", shrunk.minimal().world(), shrunk.minimal().ops(),
+          Collections.nCopies(shrunk.minimal().ops().size(), Scenario.Expectation.ANYTHING));
+      return new FailurePoint(scenario, Math.max(0, Math.min(shrunk.failure().step(), shrunk.minimal().ops().size() - 1)),
+          platforms);
+    }
+  }
 
   public ClaimResult {
     failures = List.copyOf(failures);

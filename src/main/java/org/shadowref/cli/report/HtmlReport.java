@@ -69,8 +69,11 @@ public final class HtmlReport {
   private static void benchmarks(StringBuilder html, Report report) {
     html.append("<h2>Benchmarks</h2>\n");
     if (report.benchmarks().isEmpty()) {
-      html.append("<p>No benchmarks in this run.</p>\n");
+      html.append("<p>No benchmark figures: run <code>./shadowref bench --json proofs/benchmarks.json</code>.</p>\n");
       return;
+    }
+    if (!report.benchmarkSource().isEmpty()) {
+      html.append("<p id=\"benchmark-source\">").append(esc(report.benchmarkSource())).append("</p>\n");
     }
     html.append("<table id=\"benchmarks\"><tr><th>workload</th><th>mode</th><th>reference/s</th>"
         + "<th>optimized/s</th><th>speedup</th></tr>\n");
@@ -117,11 +120,24 @@ public final class HtmlReport {
       return;
     }
     for (Report.Failure failure : report.failures()) {
-      html.append("<section class=\"failure\"><h3>").append(esc(failure.title())).append("</h3><p>")
-          .append(esc(failure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
-          .append(failure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(failure.shadowSvg())
-          .append("</div></div></section>\n");
+      figure(html, failure);
     }
+  }
+
+  /** A page with one figure: guest tree beside shadow tree (what {@code shadowref render} writes). */
+  public static String figurePage(Report.Failure figure) {
+    StringBuilder html = new StringBuilder();
+    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(figure.title())).append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    figure(html, figure);
+    return html.append("</body></html>\n").toString();
+  }
+
+  private static void figure(StringBuilder html, Report.Failure figure) {
+    html.append("<section class=\"failure\"><h3>").append(esc(figure.title())).append("</h3><p>")
+        .append(esc(figure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
+        .append(figure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(figure.shadowSvg())
+        .append("</div></div></section>\n");
   }
 
   private static String esc(String raw) {

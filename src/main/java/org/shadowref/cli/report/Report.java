@@ -29,6 +29,7 @@ public final class Report {
   private final List<Invariant> invariants = new ArrayList<>();
   private final List<Benchmark> benchmarks = new ArrayList<>();
   private final List<Failure> failures = new ArrayList<>();
+  private String benchmarkSource = "";
 
   public Report(String title) {
     this.title = title;
@@ -51,6 +52,16 @@ public final class Report {
   public Report add(Benchmark benchmark) {
     benchmarks.add(benchmark);
     return this;
+  }
+
+  /** Where the benchmark figures come from (a file and the command that made it). */
+  public Report benchmarkSource(String source) {
+    benchmarkSource = source;
+    return this;
+  }
+
+  public String benchmarkSource() {
+    return benchmarkSource;
   }
 
   public Report add(Failure failure) {

@@ -13,13 +13,13 @@ import org.shadowref.cli.MutantsCommand;
 class MutantsTest {
   @Test
   void everyMutantIsKilledAndProofsMutantsMdIsWhatTheCommandGenerates() throws Exception {
-    List<MutationScore.Row> rows = MutationScore.run(MutantsCommand.DEFAULT_SEED, MutantsCommand.DEFAULT_TRIES,
-        MutantsCommand.DEFAULT_OPS, Path.of("target", "mutants"));
+    List<MutationScore.Row> rows = MutationScore.run(MutationScore.DEFAULT_SEED, MutationScore.DEFAULT_TRIES,
+        MutationScore.DEFAULT_OPS, Path.of("target", "mutants"), MutationScore.Listener.NONE);
     for (MutationScore.Row row : rows) {
       assertTrue(row.killed(), row.mutant() + " survived");
     }
-    String page = MutantsCommand.page(rows, MutantsCommand.DEFAULT_SEED, MutantsCommand.DEFAULT_TRIES,
-        MutantsCommand.DEFAULT_OPS);
+    String page = MutantsCommand.page(rows, MutationScore.DEFAULT_SEED, MutationScore.DEFAULT_TRIES,
+        MutationScore.DEFAULT_OPS);
     assertEquals(page, Files.readString(Path.of("proofs", "mutants.md"), StandardCharsets.UTF_8),
         "proofs/mutants.md drifted: regenerate it with ./shadowref mutants --write proofs/mutants.md");
   }

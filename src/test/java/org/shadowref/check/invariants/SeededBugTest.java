@@ -11,7 +11,8 @@ import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.World;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.reference.ReferenceEngine;
@@ -49,8 +50,7 @@ class SeededBugTest {
     if (bug != null) {
       config = config.withBug(bug);
     }
-    MovExecutor executor = new MovExecutor();
-    return new ReferenceEngine(world.machine().copy(), config, executor, executor);
+    return new ReferenceEngine(world.machine().copy(), config, new SdmExecutor(), new X86Emulator());
   }
 
   private static GuestOp read(long va) {

@@ -7,37 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.Report;
-import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 class ExamplesClaimTest {
-  private static final InstructionExecutor NONE = (state, code, memory, user) -> {
-    throw new AssertionError("no instructions in these examples");
-  };
-
-  private static PlatformSet with(ReferenceEngine.Config config) {
-    return PlatformSet.nativeOnly(NONE).with("reference", world -> new ReferenceEngine(world.build(), config, NONE, NONE));
-  }
 
   @Test
   void holdsForTheReferenceEngine() {
-    ClaimResult result = new ExamplesClaim(Path.of("examples"), with(ReferenceEngine.Config.DEFAULT)).run(Preset.QUICK, Progress.NONE);
+    ClaimResult result = new ExamplesClaim(Path.of("examples"), StandardPlatforms.all()).run(Preset.QUICK, Progress.NONE);
     assertTrue(result.held(), result.detail());
     assertTrue(result.failures().isEmpty());
   }
 
   @Test
   void failsWithAPointToDrawWhenTheEngineForgetsToRevalidate() {
-    PlatformSet buggy = with(ReferenceEngine.Config.DEFAULT.withBug(ReferenceEngine.Bug.SKIP_REVALIDATE));
+    PlatformSet buggy = StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.SKIP_REVALIDATE);
     ClaimResult result = new ExamplesClaim(Path.of("examples"), buggy).run(Preset.QUICK, Progress.NONE);
     assertFalse(result.held());
     assertTrue(result.detail().contains("09-page-table-write.yaml step 2"), result.detail());
     ClaimResult.FailurePoint point = result.failures().stream()
         .filter(p -> p.scenario().name().equals("page-table-write")).findFirst().orElseThrow();
     assertEquals(2, point.step());
-    Report.Failure figure = FailurePictures.draw(point, buggy);
+    Report.Failure figure = FailurePictures.draw(point);
     assertTrue(figure.shadowSvg().contains("class=\"diff\""), "the stale shadow entry is highlighted");
     assertTrue(figure.guestSvg().contains("table-tree"));
   }

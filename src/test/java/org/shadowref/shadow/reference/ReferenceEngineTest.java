@@ -11,7 +11,7 @@ import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.Stores;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -350,15 +350,15 @@ class ReferenceEngineTest {
     long l1Entry = setup.tables.entryAddressFor(Addr.gva(DATA_VA), 1);
     long l1Table = l1Entry & ~0xFFFL;
     setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(l1Table), 1, RWU, RWU);
-    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.CPU);
     InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
     ReferenceEngine engine =
-        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.CPU, refusing);
     long[] gprs = new long[16];
     gprs[CpuState.RAX] = 0x1234;
     gprs[CpuState.RDI] = 0x00C0_0800L;
     GuestOp read = new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0);
-    GuestOp store = new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs);
+    GuestOp store = new GuestOp.Execute(0, Stores.STORE_64, false, gprs);
     long mfn = World.MFN_OFFSET + (l1Table >>> 12);
     boolean[] shadowedAfter = new boolean[3];
     GuestOp[] ops = {read, store, read};
@@ -395,16 +395,16 @@ class ReferenceEngineTest {
   void storesToAVcpusLiveTopAreEmulatedSinceItCannotBeUnshadowed() {
     Setup setup = new Setup(PagingMode.FOUR_LEVEL, RWU);
     setup.tables.map(Addr.gva(0x00C0_0000L), Addr.gpa(setup.tables.root()), 1, RWU, RWU);
-    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.EXECUTOR);
+    NativePlatform oracle = new NativePlatform(setup.world.machine().copy(), Twin.CPU);
     InstructionExecutor refusing = (cpuState, code, memory, user) -> EmulationResult.unhandleable(0, "refuses");
     ReferenceEngine engine =
-        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.EXECUTOR, refusing);
+        new ReferenceEngine(setup.world.machine().copy(), ReferenceEngine.Config.DEFAULT, Twin.CPU, refusing);
     long[] gprs = new long[16];
     gprs[CpuState.RAX] = 0;
     gprs[CpuState.RDI] = 0x00C0_0FF8L;
     GuestOp[] ops = {
       new GuestOp.MemoryAccess(0, Addr.gva(0x00C0_0FF0L), AccessKind.WRITE, true, 8, 0),
-      new GuestOp.Execute(0, MovExecutor.STORE_64, false, gprs),
+      new GuestOp.Execute(0, Stores.STORE_64, false, gprs),
       new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, true, 8, 0)
     };
     for (GuestOp op : ops) {

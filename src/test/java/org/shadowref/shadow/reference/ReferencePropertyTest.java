@@ -17,7 +17,7 @@ import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.Stores;
 import org.shadowref.shadow.World;
 
 /**
@@ -157,7 +157,7 @@ class ReferencePropertyTest {
               ? pick(liveEntries, random)
               : pick(random.nextBoolean() ? windows : vas, random) + 8L * random.nextInt(512);
           gprs[CpuState.RAX] = entry(random);
-          byte[] instruction = mode == PagingMode.FOUR_LEVEL ? MovExecutor.STORE_64 : MovExecutor.STORE_32;
+          byte[] instruction = mode == PagingMode.FOUR_LEVEL ? Stores.STORE_64 : Stores.STORE_32;
           return new GuestOp.Execute(vcpu, instruction, user, gprs);
         }
         case 5:
@@ -234,7 +234,7 @@ class ReferencePropertyTest {
           }
           // Replay: a fresh engine, copied halfway; both halves of the fork must stay equal.
           ReferenceEngine engine = new ReferenceEngine(guest.world.machine().copy(),
-              ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), Twin.EXECUTOR, Twin.EXECUTOR);
+              ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), Twin.CPU, Twin.EMULATOR);
           for (int i = 0; i < half; i++) {
             engine.apply(ops.get(i));
           }

@@ -9,15 +9,20 @@ import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.emulate.MovExecutor;
+import org.shadowref.emulate.Stores;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
 
 /** The native machine and the reference engine forked from one world, driven in lockstep. */
 final class Twin {
-  static final MovExecutor EXECUTOR = new MovExecutor();
+  /** The CPU is the independent SDM oracle; the engine emulates with the hypervisor's emulator. */
+  static final InstructionExecutor CPU = new SdmExecutor();
+  static final InstructionExecutor EMULATOR = new X86Emulator();
 
   final NativePlatform oracle;
   final ReferenceEngine engine;
@@ -27,8 +32,8 @@ final class Twin {
   }
 
   Twin(World world, ReferenceEngine.Config config) {
-    oracle = new NativePlatform(world.machine().copy(), EXECUTOR);
-    engine = new ReferenceEngine(world.machine().copy(), config, EXECUTOR, EXECUTOR);
+    oracle = new NativePlatform(world.machine().copy(), CPU);
+    engine = new ReferenceEngine(world.machine().copy(), config, CPU, EMULATOR);
     assertInvariants("start");
   }
 
@@ -63,6 +68,6 @@ final class Twin {
     long[] gprs = new long[16];
     gprs[CpuState.RAX] = value;
     gprs[CpuState.RDI] = va;
-    return apply(new GuestOp.Execute(0, MovExecutor.STORE_64, user, gprs));
+    return apply(new GuestOp.Execute(0, Stores.STORE_64, user, gprs));
   }
 }

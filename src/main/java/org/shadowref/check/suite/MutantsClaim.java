@@ -1,0 +1,53 @@
+package org.shadowref.check.suite;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.shadowref.check.diff.MutationScore;
+
+/**
+ * The differential properties have teeth: every seeded shadow-paging bug is killed by them within
+ * the preset's budget of generated cases.
+ */
+public final class MutantsClaim implements ClaimCheck {
+  private final Path traces;
+
+  public MutantsClaim(Path traces) {
+    this.traces = traces;
+  }
+
+  @Override
+  public String claim() {
+    return "the differential properties kill every seeded bug";
+  }
+
+  @Override
+  public ClaimResult run(Preset preset, Progress progress) {
+    long start = System.nanoTime();
+    // Never below the budget the mutation table is published with: a quick check must not let a mutant survive.
+    int tries = (int) Math.max(MutationScore.DEFAULT_TRIES, preset.scaled(MutationScore.DEFAULT_TRIES));
+    List<MutationScore.Row> rows;
+    try {
+      rows = MutationScore.run(MutationScore.DEFAULT_SEED, tries, MutationScore.DEFAULT_OPS, traces,
+          (mutant, index, count) -> progress.update(mutant, index / (double) count));
+    } catch (IOException e) {
+      return new ClaimResult(claim(), "mutation table", false, NativeOracleClaim.seconds(start),
+          "cannot write a killing trace: " + e.getMessage(), List.of());
+    }
+    List<String> survivors = new ArrayList<>();
+    int mostTries = 0;
+    for (MutationScore.Row row : rows) {
+      if (!row.killed()) {
+        survivors.add(row.mutant());
+      }
+      mostTries = Math.max(mostTries, row.killed() ? row.tries() : 0);
+    }
+    String evidence = String.format(Locale.ROOT, "%d of %d mutants killed (budget %d cases each; the slowest kill took %d)",
+        rows.size() - survivors.size(), rows.size(), tries, mostTries);
+    String detail = survivors.isEmpty() ? "table: proofs/mutants.md" : "survivors: " + String.join(", ", survivors);
+    return new ClaimResult(claim(), evidence, survivors.isEmpty() && !rows.isEmpty(), NativeOracleClaim.seconds(start),
+        detail, List.of());
+  }
+}

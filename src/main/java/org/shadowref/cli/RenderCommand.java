@@ -1,0 +1,90 @@
+package org.shadowref.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.diff.StandardPlatforms;
+import org.shadowref.check.trace.Scenario;
+import org.shadowref.check.trace.ScenarioReader;
+import org.shadowref.check.trace.TraceFormatException;
+import org.shadowref.cli.report.FailurePictures;
+import org.shadowref.cli.report.HtmlReport;
+import org.shadowref.cli.report.Report;
+import org.shadowref.cli.report.TreePicture;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.invariant.ShadowView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code shadowref render FILE --step N}: the guest page-table tree beside the reference engine's
+ * shadow tree after step N of a scenario, drawn as the report draws a failure.
+ */
+@Command(
+    name = "render",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Draws the guest page-table tree beside the reference engine's shadow tree after one step of a scenario.",
+      "Writes an HTML page, or one SVG when --out ends in .svg."
+    })
+public final class RenderCommand extends SummaryCommand {
+  @Parameters(paramLabel = "FILE", description = "A scenario (.yaml, .yml or .json); see examples/.")
+  Path file = Path.of("");
+
+  @Option(names = "--step", required = true, paramLabel = "N", description = "The step to draw after (0 is the first).")
+  int step;
+
+  @Option(names = "--out", paramLabel = "PATH", description = "Where to write (default: target/render/NAME-stepN.html).")
+  @Nullable Path out;
+
+  @Override
+  protected void run(PrintWriter console, Summary summary) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new UserInputException("no such scenario file: " + file);
+    }
+    Scenario scenario;
+    try {
+      scenario = ScenarioReader.read(file);
+    } catch (TraceFormatException e) {
+      throw new UserInputException(String.valueOf(e.getMessage()));
+    }
+    int steps = scenario.ops().size();
+    if (step < 0 || step >= steps) {
+      throw new UserInputException(String.format(Locale.ROOT, "--step %d is outside %s, which has steps 0 to %d",
+          step, file, steps - 1));
+    }
+    Platform engine = FailurePictures.engineAfter(scenario, step, StandardPlatforms.all());
+    if (engine == null) {
+      throw new IllegalStateException("the standard platforms include no shadowing engine");
+    }
+    GuestOp op = scenario.ops().get(step);
+    String title = scenario.name() + ", after step " + step + ": " + op;
+    Path target = out != null ? out : Path.of("target", "render", scenario.name() + "-step" + step + ".html");
+    String page;
+    try {
+      if (target.toString().endsWith(".svg")) {
+        page = TreePicture.draw((ShadowView) engine, op.vcpu(), FailurePictures.focus(op), title);
+      } else {
+        TreePicture.Pair pair = TreePicture.pair((ShadowView) engine, op.vcpu(), FailurePictures.focus(op));
+        page = HtmlReport.figurePage(new Report.Failure(title, "on " + engine.name()
+            + "; red: the walk of the address the step accesses, and shadow entries that are not the propagation"
+            + " of their guest entries", pair.guest(), pair.shadow()));
+      }
+    } catch (IllegalStateException e) {
+      throw new UserInputException("nothing to draw after step " + step + ": " + e.getMessage());
+    }
+    Path parent = target.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(target, page, StandardCharsets.UTF_8);
+    console.println("wrote " + target);
+    summary.put("file", file).put("step", step).put("out", target);
+  }
+}
