@@ -12,6 +12,7 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
+import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.World;
@@ -93,8 +94,11 @@ final class EngineUniverse {
     }
   };
 
-  /** The CPU for instructions (on both platforms) and, separately, the engine's emulator. */
-  static final InstructionExecutor CPU = new X86Emulator();
+  /**
+   * The CPU for instructions on both platforms (the independent SDM executor) and the engine's
+   * own emulator for the writes it must emulate, as {@code check.diff.StandardPlatforms} pairs them.
+   */
+  static final InstructionExecutor CPU = new SdmExecutor();
   static final InstructionExecutor EMULATOR = new X86Emulator();
 
   private EngineUniverse() {}

@@ -24,8 +24,8 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * (either privilege) of the data page through either page table, and of the second page table
  * through its alias (a store there is a write to a shadowed page table once the second mapping is
  * shadowed: emulated for the kernel, unshadowed for a user); page-table writes as real instruction
- * bytes run by the x86 emulator (the CPU on both platforms, and the engine's emulator for writes
- * to shadowed tables): {@code mov [rdi], rax} that unmaps the data page or maps it writable, and
+ * bytes, run by the independent SDM executor as the CPU on both platforms and by the engine's x86
+ * emulator when it emulates a write to a shadowed table: {@code mov [rdi], rax} that unmaps the data page or maps it writable, and
  * {@code lock btr qword [rdi], 1} that makes its mapping read-only; CR3 loads of address space A
  * or B (B shares A's lower tables under a read-only top entry); INVLPG of the data page. In every
  * state: the engine's invariants hold, every operation gave native's result, and the guest sees
