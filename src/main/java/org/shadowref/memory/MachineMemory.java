@@ -139,6 +139,12 @@ public final class MachineMemory {
     return hashes[(int) mfn];
   }
 
+  /** A copy of one frame's 512 little-endian words, for scanning a whole table at once. */
+  public long[] frameWords(@Mfn long mfn) {
+    checkFrame(mfn);
+    return frames[(int) mfn].clone();
+  }
+
   public boolean isZeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     for (long word : frames[(int) mfn]) {

@@ -20,8 +20,9 @@ public final class Coherent implements InvariantPredicate {
   public @Nullable String violation(ShadowView view) {
     for (ShadowTable table : view.shadowTables()) {
       for (int part = 0; part < table.parts(); part++) {
-        for (int index = 0; index < table.entriesPerFrame(); index++) {
-          long entry = ShadowEntries.read(view, table, part, index);
+        long[] entries = ShadowEntries.all(view, table, part);
+        for (int index = 0; index < entries.length; index++) {
+          long entry = entries[index];
           if (!ShadowEntries.present(entry)) {
             continue;
           }

@@ -25,8 +25,9 @@ public final class Isolation implements InvariantPredicate {
         continue;
       }
       for (int part = 0; part < table.parts(); part++) {
-        for (int index = 0; index < table.entriesPerFrame(); index++) {
-          long entry = ShadowEntries.read(view, table, part, index);
+        long[] entries = ShadowEntries.all(view, table, part);
+        for (int index = 0; index < entries.length; index++) {
+          long entry = entries[index];
           if (!ShadowEntries.present(entry)) {
             continue;
           }
