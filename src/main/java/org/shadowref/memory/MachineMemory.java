@@ -10,21 +10,40 @@ import org.shadowref.arch.qual.Mfn;
  * Guest RAM and shadow tables both live here; which frame is which is decided by the P2M and the
  * engines. Frames are stored as 512 {@code long} words, so 8-byte aligned entry accesses (the
  * common case) touch one array element.
+ *
+ * <p>Model checkers copy and hash whole machines millions of times, so copies share frames until
+ * one side writes (copy-on-write, per frame), and each frame's hash is kept up to date by every
+ * write: it is the sum over the frame's non-zero words of a mix of the word and its position, so
+ * a write changes it by the difference of two terms. Neither is visible through the methods: a
+ * copy behaves as a deep copy, and {@link #frameHash} is a function of the frame's contents.
  */
 public final class MachineMemory {
   private static final int WORDS_PER_FRAME = (int) (Addr.PAGE_SIZE / 8);
+  /** The words of every zero frame: shared, so never written (a write clones it first). */
+  private static final long[] ZERO_FRAME = new long[WORDS_PER_FRAME];
 
   private final long[][] frames;
+  /** Per frame: the array may also belong to another memory, so it is cloned before a write. */
+  private final boolean[] shared;
+  /** Per frame: the sum of {@link #term} over its words (0 for a zero frame). */
+  private final long[] hashes;
 
   public MachineMemory(int frameCount) {
     if (frameCount <= 0) {
       throw new IllegalArgumentException("machine memory needs at least one frame");
     }
-    frames = new long[frameCount][WORDS_PER_FRAME];
+    frames = new long[frameCount][];
+    Arrays.fill(frames, ZERO_FRAME);
+    shared = new boolean[frameCount];
+    Arrays.fill(shared, true);
+    hashes = new long[frameCount];
   }
 
-  private MachineMemory(long[][] frames) {
+  private MachineMemory(long[][] frames, long[] hashes) {
     this.frames = frames;
+    this.shared = new boolean[frames.length];
+    Arrays.fill(shared, true);
+    this.hashes = hashes;
   }
 
   public int frameCount() {
@@ -56,50 +75,74 @@ public final class MachineMemory {
   /** Writes the low {@code size} bytes of {@code value}; may span 8-byte words of a frame. */
   public void write(@Maddr long address, int size, long value) {
     checkAccess(address, size);
-    long[] frame = frames[(int) (address >>> Addr.PAGE_SHIFT)];
+    int index = (int) (address >>> Addr.PAGE_SHIFT);
+    long[] frame = writable(index);
     int offset = (int) Addr.pageOffset(address);
     int word = offset >>> 3;
     int shift = (offset & 7) * 8;
     if (size == 8 && shift == 0) {
-      frame[word] = value;
+      store(index, frame, word, value);
       return;
     }
     long sizeMask = size == 8 ? -1L : (1L << (size * 8)) - 1;
     long data = value & sizeMask;
-    frame[word] = (frame[word] & ~(sizeMask << shift)) | (data << shift);
+    store(index, frame, word, (frame[word] & ~(sizeMask << shift)) | (data << shift));
     int bitsFromFirst = 64 - shift;
     if (bitsFromFirst < size * 8) {
       long highMask = sizeMask >>> bitsFromFirst;
-      frame[word + 1] = (frame[word + 1] & ~highMask) | (data >>> bitsFromFirst);
+      store(index, frame, word + 1, (frame[word + 1] & ~highMask) | (data >>> bitsFromFirst));
     }
+  }
+
+  /** Sets one word of frame {@code index} (already writable) and updates the frame's hash. */
+  private void store(int index, long[] frame, int word, long value) {
+    hashes[index] += term(word, value) - term(word, frame[word]);
+    frame[word] = value;
+  }
+
+  /** A word's share of its frame's hash: 0 for a zero word, else a mix of word and position. */
+  private static long term(int position, long word) {
+    if (word == 0) {
+      return 0;
+    }
+    long h = word + (position + 1) * 0x9E37_79B9_7F4A_7C15L;
+    h = (h ^ (h >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+    h = (h ^ (h >>> 27)) * 0x94D0_49BB_1331_11EBL;
+    return h ^ (h >>> 31);
   }
 
   public void zeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
-    Arrays.fill(frames[(int) mfn], 0L);
+    frames[(int) mfn] = ZERO_FRAME;
+    shared[(int) mfn] = true;
+    hashes[(int) mfn] = 0;
   }
 
   public void copyFrame(@Mfn long from, @Mfn long to) {
     checkFrame(from);
     checkFrame(to);
-    System.arraycopy(frames[(int) from], 0, frames[(int) to], 0, WORDS_PER_FRAME);
+    System.arraycopy(frames[(int) from], 0, writable((int) to), 0, WORDS_PER_FRAME);
+    hashes[(int) to] = hashes[(int) from];
   }
 
   public boolean frameEquals(@Mfn long mfn, MachineMemory other, @Mfn long otherMfn) {
     checkFrame(mfn);
     other.checkFrame(otherMfn);
-    return Arrays.equals(frames[(int) mfn], other.frames[(int) otherMfn]);
+    long[] mine = frames[(int) mfn];
+    long[] theirs = other.frames[(int) otherMfn];
+    return mine == theirs || Arrays.equals(mine, theirs);
   }
 
-  /** A content hash of one frame, for state fingerprints. */
+  /** A content hash of one frame, for state fingerprints; kept up to date by every write. */
   public long frameHash(@Mfn long mfn) {
     checkFrame(mfn);
-    long h = 0x9E37_79B9_7F4A_7C15L;
-    for (long word : frames[(int) mfn]) {
-      h = (h ^ word) * 0x100_0000_01B3L;
-      h ^= h >>> 29;
-    }
-    return h;
+    return hashes[(int) mfn];
+  }
+
+  /** A copy of one frame's 512 little-endian words, for scanning a whole table at once. */
+  public long[] frameWords(@Mfn long mfn) {
+    checkFrame(mfn);
+    return frames[(int) mfn].clone();
   }
 
   public boolean isZeroFrame(@Mfn long mfn) {
@@ -112,23 +155,30 @@ public final class MachineMemory {
     return true;
   }
 
-  /** A deep copy: the copy and this memory share nothing. */
+  /** A copy that behaves as a deep one: frames are shared until either side writes them. */
   public MachineMemory copy() {
-    long[][] copied = new long[frames.length][];
-    for (int i = 0; i < frames.length; i++) {
-      copied[i] = frames[i].clone();
-    }
-    return new MachineMemory(copied);
+    Arrays.fill(shared, true);
+    return new MachineMemory(frames.clone(), hashes.clone());
   }
 
-  /** Copies every frame of {@code source} (of the same size) into this memory. */
+  /** Makes every frame of this memory equal to {@code source}'s (of the same size). */
   public void restoreFrom(MachineMemory source) {
     if (source.frames.length != frames.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
-    for (int i = 0; i < frames.length; i++) {
-      System.arraycopy(source.frames[i], 0, frames[i], 0, WORDS_PER_FRAME);
+    Arrays.fill(source.shared, true);
+    System.arraycopy(source.frames, 0, frames, 0, frames.length);
+    Arrays.fill(shared, true);
+    System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
+  }
+
+  /** Frame {@code i}'s words, owned by this memory alone, about to change. */
+  private long[] writable(int i) {
+    if (shared[i]) {
+      frames[i] = frames[i].clone();
+      shared[i] = false;
     }
+    return frames[i];
   }
 
   private void checkFrame(@Mfn long mfn) {

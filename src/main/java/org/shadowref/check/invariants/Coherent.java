@@ -23,9 +23,10 @@ public final class Coherent implements InvariantPredicate {
       if (view.isOutOfSync(table)) {
         continue; // may lag the guest as a TLB may: INV-OOS judges it
       }
-      for (int part = 0; part < table.mfns().length; part++) {
-        for (int index = 0; index < table.entriesPerFrame(); index++) {
-          long entry = ShadowEntries.read(view, table, part, index);
+      for (int part = 0; part < table.parts(); part++) {
+        long[] entries = ShadowEntries.all(view, table, part);
+        for (int index = 0; index < entries.length; index++) {
+          long entry = entries[index];
           if (!ShadowEntries.present(entry)) {
             continue;
           }

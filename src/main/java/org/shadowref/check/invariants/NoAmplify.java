@@ -85,6 +85,11 @@ public final class NoAmplify implements InvariantPredicate {
     return null;
   }
 
+  /** Where a violation is, built only when one is found (this predicate runs in every model state). */
+  private static String at(int vcpu, Access access, long va) {
+    return "vcpu" + vcpu + " " + access + " at " + Addr.hex(va);
+  }
+
   private @Nullable String checkAccess(
       ShadowView view, int vcpu, ControlRegisters hardware, long va, Access access) {
     GuestMachine guest = view.guest();
@@ -95,28 +100,27 @@ public final class NoAmplify implements InvariantPredicate {
     }
     ControlRegisters regs = guest.vcpu(vcpu).regs();
     long gpa;
-    String at = "vcpu" + vcpu + " " + access + " at " + Addr.hex(va);
     if (!regs.pagingEnabled()) {
       gpa = va & 0xFFFF_FFFFL;
     } else {
       WalkResult guestWalk = Walker.walk(
           new GuestTables(guest.physical()), regs, guest.cpu(), Addr.gva(va), access, false);
       if (!guestWalk.ok()) {
-        return at + ": the shadows allow it, the guest's tables fault (" + guestWalk.describe() + ")";
+        return at(vcpu, access, va) + ": the shadows allow it, the guest's tables fault (" + guestWalk.describe() + ")";
       }
       String leftover = bitLeftToSet(guestWalk, access);
       if (leftover != null) {
-        return at + ": the shadows allow it while the guest " + leftover;
+        return at(vcpu, access, va) + ": the shadows allow it while the guest " + leftover;
       }
       gpa = guestWalk.translated();
     }
     P2mType type = guest.p2m().type(Addr.gfnOf(Addr.gpa(gpa)));
     if (type != P2mType.RAM && !(type == P2mType.RAM_RO && access.kind() != AccessKind.WRITE)) {
-      return at + ": the shadows allow it, guest frame " + Addr.hex(gpa >>> 12) + " is " + type;
+      return at(vcpu, access, va) + ": the shadows allow it, guest frame " + Addr.hex(gpa >>> 12) + " is " + type;
     }
     long expected = guest.physical().machineAddress(Addr.gpa(gpa));
     if (expected != shadow.translated()) {
-      return at + ": the shadows reach " + Addr.hex(shadow.translated()) + ", the guest " + Addr.hex(expected);
+      return at(vcpu, access, va) + ": the shadows reach " + Addr.hex(shadow.translated()) + ", the guest " + Addr.hex(expected);
     }
     return null;
   }

@@ -55,9 +55,10 @@ public final class ShadowStructure implements InvariantPredicate {
       if (table.level() == 1) {
         continue;
       }
-      for (int part = 0; part < table.mfns().length; part++) {
-        for (int index = 0; index < table.entriesPerFrame(); index++) {
-          long entry = ShadowEntries.read(view, table, part, index);
+      for (int part = 0; part < table.parts(); part++) {
+        long[] entries = ShadowEntries.all(view, table, part);
+        for (int index = 0; index < entries.length; index++) {
+          long entry = entries[index];
           if (!ShadowEntries.present(entry)) {
             continue;
           }

@@ -42,6 +42,16 @@ public record ShadowTable(
     return childTypes.clone();
   }
 
+  /** How many frames the table spans. */
+  public int parts() {
+    return mfns.length;
+  }
+
+  /** The machine frame holding part {@code part} (no copy: the predicates read every entry). */
+  public long mfn(int part) {
+    return mfns[part];
+  }
+
   public int entriesPerFrame() {
     return 4096 / entryBytes;
   }

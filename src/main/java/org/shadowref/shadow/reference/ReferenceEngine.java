@@ -683,7 +683,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
-    for (Shadow shadow : state.shadows()) {
+    for (Shadow shadow : state.shadowsView()) {
       if (derivedFrom(shadow, mfn)) {
         return true;
       }
@@ -1086,7 +1086,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
       leaf &= ~EntryBits.NX;
     }
     if (config.has(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
-      for (Shadow shadow : state.shadows()) {
+      for (Shadow shadow : state.shadowsView()) {
         if (derivedFrom(shadow, mfn)) {
           leaf = (leaf & ~EntryBits.ADDR_MASK_64) | Addr.maddrOf(shadow.mfn(0), 0);
           break;
@@ -1141,7 +1141,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   @Override
   public long fingerprint() {
     long h = guest.guestFingerprint() * 31 + state.hash();
-    for (Shadow shadow : state.shadows()) {
+    for (Shadow shadow : state.shadowsView()) {
       for (int part = 0; part < shadow.parts(); part++) {
         h = h * 0x100_0000_01B3L + guest.machine().frameHash(shadow.mfn(part));
       }
@@ -1160,7 +1160,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   @Override
   public List<ShadowTable> shadowTables() {
     List<ShadowTable> tables = new ArrayList<>();
-    for (Shadow shadow : state.shadows()) {
+    for (Shadow shadow : state.shadowsView()) {
       tables.add(describe(shadow));
     }
     return tables;
@@ -1186,7 +1186,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   @Override
   public long derivedEntry(ShadowTable table, int part, int index) {
-    Shadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    Shadow shadow = state.owner(Addr.mfn(table.mfn(0)));
     if (shadow == null) {
       throw new IllegalArgumentException("no shadow at " + table);
     }
@@ -1196,7 +1196,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private static ShadowTable describe(Shadow shadow) {
     ShadowType type = shadow.type();
     return new ShadowTable(
-        shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
+        shadow.name(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
         shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
   }
 

@@ -1,5 +1,6 @@
 package org.shadowref.shadow.reference;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
 
@@ -11,6 +12,8 @@ public final class Shadow {
   private final ShadowKey key;
   private final long[] mfns;
   private int refs;
+  /** {@code key.toString()}, made once: invariant checks name every shadow in every model state. */
+  private @Nullable String name;
 
   Shadow(ShadowKey key, long[] mfns, int refs) {
     this.key = key;
@@ -20,6 +23,16 @@ public final class Shadow {
 
   public ShadowKey key() {
     return key;
+  }
+
+  /** The key's readable name. */
+  public String name() {
+    String made = name;
+    if (made == null) {
+      made = key.toString();
+      name = made;
+    }
+    return made;
   }
 
   public ShadowType type() {
@@ -52,7 +65,9 @@ public final class Shadow {
   }
 
   Shadow copy() {
-    return new Shadow(key, mfns.clone(), refs);
+    Shadow copy = new Shadow(key, mfns.clone(), refs);
+    copy.name = name;
+    return copy;
   }
 
   long[] mfnArray() {

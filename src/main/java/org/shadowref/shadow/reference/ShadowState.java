@@ -1,6 +1,8 @@
 package org.shadowref.shadow.reference;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -30,6 +32,7 @@ public final class ShadowState {
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
   private int lockOwner;
+  private final Collection<Shadow> view;
 
   ShadowState(int firstFrame, int frameCount, int vcpuCount) {
     this.index = new TreeMap<>();
@@ -37,6 +40,7 @@ public final class ShadowState {
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
+    this.view = Collections.unmodifiableCollection(index.values());
   }
 
   private ShadowState(ShadowState other) {
@@ -48,6 +52,7 @@ public final class ShadowState {
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
+    this.view = Collections.unmodifiableCollection(index.values());
   }
 
   ShadowState copy() {
@@ -61,6 +66,14 @@ public final class ShadowState {
   /** Every shadow, in key order. */
   public List<Shadow> shadows() {
     return new ArrayList<>(index.values());
+  }
+
+  /**
+   * Every shadow, in key order, as a read-only live view: for loops that change nothing (a
+   * lookup in every derivation, fingerprints), which would otherwise copy the list each time.
+   */
+  public Collection<Shadow> shadowsView() {
+    return view;
   }
 
   /** The shadow that owns machine frame {@code mfn}, or null (a guest frame, or a free one). */

@@ -1,0 +1,313 @@
+package org.shadowref.models;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.check.explore.Choices;
+import org.shadowref.check.explore.Events;
+import org.shadowref.check.explore.Explorer;
+import org.shadowref.check.explore.ExplorerOptions;
+import org.shadowref.check.explore.Fingerprint;
+import org.shadowref.check.explore.Harness;
+import org.shadowref.check.explore.JpfDriver;
+import org.shadowref.check.explore.ModelArgs;
+import org.shadowref.check.trace.World;
+import org.shadowref.mmu.NativeMmu;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.NativePlatform;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.reference.FaultResolution;
+import org.shadowref.shadow.reference.HardwareStep;
+import org.shadowref.shadow.reference.ReferenceEngine;
+import org.shadowref.shadow.reference.ShadowState;
+
+/**
+ * Two vCPUs sharing shadows, interleaved at the engine's real atomicity. An access is not one
+ * step: the hardware walk of the shadows is one step (lock-free: it runs between any two handler
+ * runs), and each run of the page-fault handler is one step (atomic: it holds the shadow lock
+ * for its whole run). A vCPU with a fault pending keeps it in the state (the operation and its
+ * error code) while the other vCPU runs; after the handler answers FIXED its next step is the
+ * retry. Each idle vCPU may start: a load or a store of the data page, a store that unmaps or
+ * maps the data page (a page-table write, emulated), a load of the data page through the second
+ * page table, a user store that clears that table's entry through its alias (the handler
+ * unshadows the table), or a CR3 load switching address spaces A and B. So the
+ * explored interleavings include one vCPU faulting while the other rewrites the entry, loads CR3
+ * or unshadows, and the "false alarm" (the handler finds the fault already fixed by the other).
+ *
+ * <p>The oracle is the native machine, to which each operation is applied at its linearization
+ * point: the step that completes it, which is the hardware walk that succeeds or the handler run
+ * that ends it (inject, MMIO, emulated). Properties, checked in every state or step:
+ *
+ * <ul>
+ *   <li>the engine's invariants hold;
+ *   <li>linearizability: every completed operation's result equals native's for the same
+ *       operation applied at its linearization point; operations that complete in one step (CR3
+ *       loads) are their own linearization point;
+ *   <li>the guest sees the same memory and registers as native, where native has also performed
+ *       the guest page walks of handler runs that answered FIXED. That is the one legitimate
+ *       difference: a handler sets the guest's A/D bits when it fixes the shadows, before the
+ *       retry completes the access (and the retry may then fault, if the other vCPU unmapped the
+ *       page meanwhile); a CPU's own walk sets them at the same point, so native does too;
+ *   <li>the recursive-fault rule: a fault taken while the same vCPU holds the shadow lock is
+ *       NOT_SHADOW_FAULT and changes nothing (tried before every handler run);
+ *   <li>progress: after the handler answers FIXED, a retry with no step of the other vCPU in
+ *       between completes in hardware. So a vCPU can only be made to retry by the other vCPU's
+ *       steps, the handler never livelocks on its own, and since no step ends with the lock held,
+ *       no interleaving deadlocks.
+ * </ul>
+ *
+ * <p>Not modelled: a hardware walk that runs during a handler run (seeing a half-updated chain);
+ * the engine's API makes the handler one step.
+ */
+public final class TwoVcpus implements Harness<TwoVcpus.State> {
+  static final int VCPUS = 2;
+  static final String LINEARIZABLE = "every completed operation gives native's result at its linearization point";
+  static final String SAME_GUEST = "the guest sees native's memory and registers";
+  static final String RECURSIVE = "a fault under the vCPU's own lock is NOT_SHADOW_FAULT and changes nothing";
+  static final String PROGRESS = "a retry right after FIXED completes in hardware";
+
+  static final String START = "an idle vCPU starts an operation";
+  static final String FALSE_ALARM = ObservedEngine.FIXED_NOTHING;
+  static final String RETRY_FAULTED = "a retry faults again after the other vCPU ran";
+  static final String CR3_LOAD = "CR3 load";
+
+  /** What an idle vCPU may start; index = the operation's number in the state. */
+  private static final int OPERATIONS = 7;
+
+  private final ReferenceEngine.Config config;
+
+  public TwoVcpus(ModelArgs args) {
+    config = EngineUniverse.config(args);
+  }
+
+  /** Under JPF: JPF explores the choices. Directly: the project's explorer does. */
+  public static void main(String[] argv) {
+    ModelArgs args = ModelArgs.parse(argv);
+    int depth = args.intValue("depth", 6, -1, 1000);
+    TwoVcpus harness = new TwoVcpus(args);
+    args.checkAllUsed("TwoVcpus");
+    if (JpfDriver.runningInJpf()) {
+      JpfDriver.run(harness, depth);
+    } else {
+      System.out.println(Explorer.explore(harness, ExplorerOptions.defaults().withDepthBound(depth)).describe());
+    }
+  }
+
+  /** The engine, the oracle, and each vCPU's operation in progress. */
+  public static final class State {
+    final ReferenceEngine engine;
+    final NativePlatform oracle;
+    /** Per vCPU: the operation in progress (its number), or -1 when idle. */
+    final int[] pending = new int[VCPUS];
+    /** Per vCPU: the error code of a fault awaiting the handler, or -1 when the hardware walk is next. */
+    final int[] errorCode = new int[VCPUS];
+    /** Per vCPU: the handler answered FIXED and the other vCPU has not run since. */
+    final boolean[] justFixed = new boolean[VCPUS];
+
+    State(ReferenceEngine engine, NativePlatform oracle) {
+      this.engine = engine;
+      this.oracle = oracle;
+      for (int v = 0; v < VCPUS; v++) {
+        pending[v] = -1;
+        errorCode[v] = -1;
+      }
+    }
+
+    State copy() {
+      State copy = new State(engine.copy(), (NativePlatform) oracle.copy());
+      System.arraycopy(pending, 0, copy.pending, 0, VCPUS);
+      System.arraycopy(errorCode, 0, copy.errorCode, 0, VCPUS);
+      System.arraycopy(justFixed, 0, copy.justFixed, 0, VCPUS);
+      return copy;
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder out = new StringBuilder();
+      for (int v = 0; v < VCPUS; v++) {
+        out.append("vcpu").append(v).append(": ");
+        if (pending[v] < 0) {
+          out.append("idle");
+        } else {
+          out.append(operation(v, pending[v], engine.guest()))
+              .append(errorCode[v] < 0 ? ", walk next" : ", #PF " + Addr.hex(errorCode[v]) + " awaits the handler");
+        }
+        out.append("; ");
+      }
+      return out.toString();
+    }
+  }
+
+  /** Operation {@code index} of vCPU {@code vcpu}; the CR3 load switches to the other address space. */
+  static GuestOp operation(int vcpu, int index, GuestMachine guest) {
+    switch (index) {
+      case 0:
+        return access(vcpu, EngineUniverse.VA_DATA, AccessKind.READ, false, 0);
+      case 1:
+        return access(vcpu, EngineUniverse.VA_DATA, AccessKind.WRITE, false, 0x100 + vcpu);
+      case 2:
+        return access(vcpu, EngineUniverse.VA_DATA_L1E, AccessKind.WRITE, false, 0);
+      case 3:
+        return access(vcpu, EngineUniverse.VA_DATA_L1E, AccessKind.WRITE, false, EngineUniverse.VA_DATA | EngineUniverse.LEAF);
+      case 4:
+        return access(vcpu, EngineUniverse.VA_SECOND_L1, AccessKind.WRITE, true, 0);
+      case 5:
+        return access(vcpu, EngineUniverse.VA_SECOND, AccessKind.READ, false, 0);
+      default:
+        {
+          long cr3 = guest.vcpu(vcpu).regs().cr3() == EngineUniverse.ROOT_A ? EngineUniverse.ROOT_B : EngineUniverse.ROOT_A;
+          return new GuestOp.LoadCr3(vcpu, cr3);
+        }
+    }
+  }
+
+  private static GuestOp.MemoryAccess access(int vcpu, long va, AccessKind kind, boolean user, long value) {
+    return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, 8, value);
+  }
+
+  @Override
+  public State initial(Choices choices, Events events) {
+    GuestMachine guest = EngineUniverse.build(VCPUS).machine();
+    ReferenceEngine engine = new ReferenceEngine(
+        guest.copy(), config, EngineUniverse.NO_INSTRUCTIONS, EngineUniverse.NO_INSTRUCTIONS);
+    return new State(engine, new NativePlatform(guest, EngineUniverse.NO_INSTRUCTIONS));
+  }
+
+  @Override
+  public void step(State state, Choices choices, Events events) {
+    int vcpu = choices.chooseInt(0, VCPUS - 1);
+    for (int other = 0; other < VCPUS; other++) {
+      if (other != vcpu) {
+        state.justFixed[other] = false;
+      }
+    }
+    if (state.pending[vcpu] < 0) {
+      int index = choices.chooseInt(0, OPERATIONS - 1);
+      events.cover(START);
+      GuestOp op = operation(vcpu, index, state.engine.guest());
+      if (op instanceof GuestOp.LoadCr3) {
+        events.cover(CR3_LOAD);
+        complete(state, op, state.engine.apply(op), events);
+        return;
+      }
+      state.pending[vcpu] = index;
+      hardwareWalk(state, vcpu, (GuestOp.MemoryAccess) op, true, events);
+      return;
+    }
+    GuestOp.MemoryAccess op = (GuestOp.MemoryAccess) operation(vcpu, state.pending[vcpu], state.engine.guest());
+    if (state.errorCode[vcpu] < 0) {
+      hardwareWalk(state, vcpu, op, false, events);
+    } else {
+      handler(state, vcpu, op, events);
+    }
+  }
+
+  private void hardwareWalk(State state, int vcpu, GuestOp.MemoryAccess op, boolean first, Events events) {
+    boolean retryAfterFixed = state.justFixed[vcpu];
+    state.justFixed[vcpu] = false;
+    HardwareStep walk = state.engine.hardwareStep(op);
+    OpResult completed = walk.completed();
+    if (events.tracing()) {
+      events.note("vcpu" + vcpu + " hardware walk for " + op + ": " + walk);
+    }
+    if (completed != null) {
+      events.cover(ObservedEngine.HARDWARE_DONE);
+      complete(state, op, completed, events);
+      return;
+    }
+    if (retryAfterFixed) {
+      events.violation(PROGRESS, "vcpu" + vcpu + " " + op + " faults again (" + walk + ") right after the handler fixed it");
+      return;
+    }
+    if (!first) {
+      events.cover(RETRY_FAULTED);
+    }
+    state.errorCode[vcpu] = walk.errorCode();
+  }
+
+  private void handler(State state, int vcpu, GuestOp.MemoryAccess op, Events events) {
+    ReferenceEngine engine = state.engine;
+    int errorCode = state.errorCode[vcpu];
+    long before = engine.fingerprint();
+    engine.acquireLock(vcpu);
+    FaultResolution recursive = engine.pageFault(vcpu, op.va(), errorCode, op);
+    engine.releaseLock(vcpu);
+    if (recursive.kind() != FaultResolution.Kind.NOT_SHADOW_FAULT || engine.fingerprint() != before) {
+      events.violation(RECURSIVE, "vcpu" + vcpu + " under its own lock: the handler answered " + recursive);
+      return;
+    }
+    events.cover(ObservedEngine.NOT_SHADOW_FAULT);
+    List<String> cases = new ArrayList<>(1);
+    FaultResolution resolution = ObservedEngine.handle(engine, op, errorCode, cases);
+    for (String label : cases) {
+      events.cover(label);
+    }
+    if (events.tracing()) {
+      events.note("vcpu" + vcpu + " handler for " + op + ": " + resolution + " (" + cases + ")");
+    }
+    if (resolution.kind() == FaultResolution.Kind.FIXED) {
+      // The handler's guest walk set the guest's A/D bits: so does a native walk at this point.
+      GuestMachine oracle = state.oracle.guest();
+      new NativeMmu(oracle.physical(), oracle.cpu())
+          .translate(oracle.vcpu(vcpu).regs(), op.va(), Access.of(op.kind(), op.user()));
+      state.errorCode[vcpu] = -1;
+      state.justFixed[vcpu] = true;
+      return;
+    }
+    complete(state, op, resolution.outcome(), events);
+  }
+
+  /** The operation completes with {@code actual}: native performs it now and must agree. */
+  private void complete(State state, GuestOp op, OpResult actual, Events events) {
+    OpResult expected = state.oracle.apply(op);
+    events.op(op, expected);
+    state.pending[op.vcpu()] = -1;
+    state.errorCode[op.vcpu()] = -1;
+    if (!actual.equals(expected)) {
+      events.violation(LINEARIZABLE, op + ": the engine gave " + actual + ", native gives " + expected);
+    }
+  }
+
+  @Override
+  public void check(State state, Events events) {
+    EngineUniverse.checkInvariants(state.engine, events);
+    String difference = state.engine.guest().firstGuestDifference(state.oracle.guest());
+    if (difference != null) {
+      events.violation(SAME_GUEST, difference);
+    }
+    if (state.engine.state().lockOwner() != ShadowState.NO_OWNER) {
+      events.violation(RECURSIVE, "the shadow lock is held between steps by vcpu" + state.engine.state().lockOwner());
+    }
+  }
+
+  @Override
+  public State copy(State state) {
+    return state.copy();
+  }
+
+  @Override
+  public void fingerprint(State state, Fingerprint into) {
+    into.add(state.engine.fingerprint()).add(state.oracle.fingerprint());
+    for (int v = 0; v < VCPUS; v++) {
+      into.add(state.pending[v]).add(state.errorCode[v]).add(state.justFixed[v] ? 1 : 0);
+    }
+  }
+
+  @Override
+  public String[] coverageLabels() {
+    return new String[] {
+      START, CR3_LOAD, ObservedEngine.HARDWARE_DONE, ObservedEngine.NOT_SHADOW_FAULT, ObservedEngine.FIXED_BUILT,
+      ObservedEngine.FIXED_PROPAGATED, ObservedEngine.FIXED_UNSHADOWED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
+      ObservedEngine.EMULATED_TABLE_WRITE
+    };
+  }
+
+  @Override
+  public @Nullable World world(State initial) {
+    return World.of(initial.oracle.guest());
+  }
+}

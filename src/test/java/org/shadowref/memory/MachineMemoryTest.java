@@ -1,0 +1,87 @@
+package org.shadowref.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.shadowref.arch.Addr;
+
+/** Copies behave as deep copies although they share frames, and frame hashes follow contents. */
+class MachineMemoryTest {
+  private static final int FRAMES = 3;
+
+  @Test
+  void copiesAreIndependentInBothDirections() {
+    MachineMemory original = new MachineMemory(FRAMES);
+    original.write(Addr.maddr(0x1008), 8, 0x1111);
+    MachineMemory copy = original.copy();
+    copy.write(Addr.maddr(0x1008), 8, 0x2222);
+    original.write(Addr.maddr(0x2010), 4, 0x3333);
+    assertEquals(0x1111, original.read(Addr.maddr(0x1008), 8));
+    assertEquals(0x2222, copy.read(Addr.maddr(0x1008), 8));
+    assertEquals(0, copy.read(Addr.maddr(0x2010), 4));
+    MachineMemory restored = new MachineMemory(FRAMES);
+    restored.restoreFrom(copy);
+    restored.zeroFrame(Addr.mfn(1));
+    assertEquals(0x2222, copy.read(Addr.maddr(0x1008), 8));
+    assertEquals(0, restored.frameHash(Addr.mfn(1)));
+  }
+
+  /** Random writes of every size and alignment, on a memory and its copies: hashes track contents. */
+  @Test
+  void frameHashesAreFunctionsOfContents() {
+    Random random = new Random(7);
+    MachineMemory memory = new MachineMemory(FRAMES);
+    MachineMemory shadow = memory.copy();
+    int[] sizes = {1, 2, 4, 8};
+    for (int i = 0; i < 20_000; i++) {
+      int size = sizes[random.nextInt(4)];
+      long offset = random.nextInt(64) * (random.nextBoolean() ? 1 : 8) % (4096 - 8);
+      long address = (long) random.nextInt(FRAMES) * 4096 + offset;
+      long value = random.nextInt(4) == 0 ? 0 : random.nextLong();
+      MachineMemory target = random.nextBoolean() ? memory : shadow;
+      target.write(Addr.maddr(address), size, value);
+      if (random.nextInt(500) == 0) {
+        shadow = memory.copy();
+      }
+      if (random.nextInt(700) == 0) {
+        memory.copyFrame(Addr.mfn(random.nextInt(FRAMES)), Addr.mfn(random.nextInt(FRAMES)));
+      }
+    }
+    for (int frame = 0; frame < FRAMES; frame++) {
+      assertEquals(rehashed(memory, frame), memory.frameHash(Addr.mfn(frame)));
+      assertEquals(rehashed(shadow, frame), shadow.frameHash(Addr.mfn(frame)));
+      boolean same = memory.frameEquals(Addr.mfn(frame), shadow, Addr.mfn(frame));
+      assertEquals(same, memory.frameHash(Addr.mfn(frame)) == shadow.frameHash(Addr.mfn(frame)));
+    }
+  }
+
+  @Test
+  void equalContentsWrittenInDifferentOrdersHashAlike() {
+    MachineMemory a = new MachineMemory(1);
+    MachineMemory b = new MachineMemory(1);
+    a.write(Addr.maddr(0x10), 8, 5);
+    a.write(Addr.maddr(0x18), 8, 6);
+    b.write(Addr.maddr(0x18), 2, 6);
+    b.write(Addr.maddr(0x10), 8, 5);
+    assertEquals(a.frameHash(Addr.mfn(0)), b.frameHash(Addr.mfn(0)));
+    b.write(Addr.maddr(0x10), 8, 6);
+    b.write(Addr.maddr(0x18), 8, 5);
+    assertNotEquals(a.frameHash(Addr.mfn(0)), b.frameHash(Addr.mfn(0)), "swapped words must hash apart");
+    b.write(Addr.maddr(0x10), 8, 0);
+    b.write(Addr.maddr(0x18), 8, 0);
+    assertTrue(b.isZeroFrame(Addr.mfn(0)));
+    assertEquals(0, b.frameHash(Addr.mfn(0)));
+  }
+
+  /** The hash recomputed from the words: a fresh memory written word by word. */
+  private static long rehashed(MachineMemory memory, int frame) {
+    MachineMemory fresh = new MachineMemory(1);
+    for (int offset = 0; offset < 4096; offset += 8) {
+      fresh.write(Addr.maddr(offset), 8, memory.read(Addr.maddr((long) frame * 4096 + offset), 8));
+    }
+    return fresh.frameHash(Addr.mfn(0));
+  }
+}
