@@ -24,9 +24,10 @@ public final class Magic implements InvariantPredicate {
   @Override
   public @Nullable String violation(ShadowView view) {
     for (ShadowTable table : view.shadowTables()) {
-      for (int part = 0; part < table.mfns().length; part++) {
-        for (int index = 0; index < table.entriesPerFrame(); index++) {
-          long entry = ShadowEntries.read(view, table, part, index);
+      for (int part = 0; part < table.parts(); part++) {
+        long[] entries = ShadowEntries.all(view, table, part);
+        for (int index = 0; index < entries.length; index++) {
+          long entry = entries[index];
           if (!ShadowEntries.present(entry)) {
             continue;
           }
