@@ -99,8 +99,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
     public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, null);
     /** Every technique off: the reference engine's algorithm on the pool. */
     public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, null);
-    /** Every technique on, out-of-sync shadows included, as a production hypervisor runs. */
-    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true);
+    /**
+     * Xen's prefetch distance ({@code PREFETCH_DISTANCE} in its shadow code): a demand fault also
+     * fills up to this many following l1 entries.
+     */
+    public static final int XEN_PREFETCH_DISTANCE = 32;
+    /**
+     * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
+     * production hypervisor runs.
+     */
+    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true).withPrefetch(XEN_PREFETCH_DISTANCE);
 
     /** The configuration from before the techniques were switches: all on but out-of-sync shadows. */
     public Config(boolean twoOnTwo) {
@@ -315,12 +323,56 @@ public final class OptimizedEngine implements Platform, ShadowView {
       installTop(vcpu);
       return OpResult.DONE;
     }
-    // INVLPG and flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in
-    // sync; every other guest table write was revalidated as it happened.
-    if (!(op instanceof GuestOp.Invlpg && config.has(Mutant.NO_RESYNC_ON_INVLPG))) {
-      resyncAll();
+    if (op instanceof GuestOp.Invlpg) {
+      // INVLPG ends staleness for one page only, as on a CPU, whose TLB may keep every other
+      // translation: refresh that page's l1e if it lies in an out-of-sync table, and let the
+      // table stay out of sync (as Xen's sh_invlpg does), so the guest's next PTE stores still
+      // need no emulation.
+      if (!config.has(Mutant.NO_RESYNC_ON_INVLPG)) {
+        refreshOutOfSyncL1e(vcpu, ((GuestOp.Invlpg) op).va());
+      }
+      return OpResult.DONE;
     }
+    // Flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in sync; every
+    // other guest table write was revalidated as it happened.
+    resyncAll();
     return OpResult.DONE;
+  }
+
+  /**
+   * Re-derives the shadow l1e the hardware would use for {@code va}, if the shadows reach one and
+   * it lies in an l1 shadow of an out-of-sync table. Follows the present shadow entries only:
+   * where the chain stops, the hardware has no translation to be stale, and a fault refreshes it.
+   */
+  private void refreshOutOfSyncL1e(Vcpu vcpu, @Gva long va) {
+    if (state.outOfSyncCount() == 0) {
+      return;
+    }
+    ShadowKey rootKey = state.root(vcpu.id());
+    PooledShadow shadow = rootKey == null ? null : state.find(rootKey);
+    if (shadow == null) {
+      return;
+    }
+    PagingMode hostMode = shadow.type().mode().hostMode();
+    long linear = hostMode.truncate(va);
+    int part = 0;
+    for (int level = hostMode.levels(); level >= 2; level--) {
+      int index = hostMode.index(linear, level) + (level == hostMode.levels() ? topOffset(shadow, vcpu.regs()) : 0);
+      long entry = readEntry(shadow, part, index);
+      if (!isPresent(entry)) {
+        return;
+      }
+      @Mfn long child = frameOf(shadow.type(), entry);
+      shadow = state.owner(child);
+      if (shadow == null) {
+        throw new IllegalStateException("shadow entry " + Addr.hex(entry) + " points at no shadow");
+      }
+      part = partOf(shadow, child);
+    }
+    int index = hostMode.index(linear, 1);
+    if (inOutOfSyncTable(entryAddress(shadow, part, index))) {
+      setEntry(shadow, part, index, derive(shadow, part, index));
+    }
   }
 
   /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
@@ -1027,6 +1079,18 @@ public final class OptimizedEngine implements Platform, ShadowView {
     revalidateGuestWrite(mfn, 0, (int) Addr.PAGE_SIZE);
   }
 
+  /** Brings the guest table {@code shadow} derives from back in sync, if it is out of sync. */
+  private void resyncTableOf(PooledShadow shadow) {
+    @Gfn long gfn = shadow.key().gfn();
+    if (!shadow.type().shadowsGuestFrame() || !guest.p2m().type(gfn).isRam()) {
+      return;
+    }
+    int slot = state.outOfSyncSlot(guest.p2m().mfn(gfn));
+    if (slot >= 0) {
+      resync(slot);
+    }
+  }
+
   /** Forgets that {@code mfn} is out of sync once no shadow is left to be stale. */
   private void dropOutOfSyncIfUnshadowed(@Mfn long mfn) {
     int slot = state.outOfSyncSlot(mfn);
@@ -1373,6 +1437,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     ShadowType type = shadow.type();
     @Maddr long address = entryAddress(shadow, part, index);
+    if (type.holdsPointers() && isPresent(value) && !isPresent(old) && state.outOfSyncCount() > 0) {
+      // A new path to an out-of-sync l1: its entries may predate an INVLPG of a page this path
+      // reaches, which a TLB could not show, so it comes back in sync first (as Xen's
+      // shadow_set_l2e does).
+      resyncTableOf(ownerOf(type, value));
+    }
     if (type.holdsPointers() && isPresent(value)) {
       PooledShadow child = ownerOf(type, value);
       child.addRef();
