@@ -20,8 +20,16 @@ public record Access(AccessKind kind, boolean user) {
     return kind == AccessKind.FETCH;
   }
 
+  /** The shared constant for {@code kind} and {@code user}: accesses are on every walk's path. */
   public static Access of(AccessKind kind, boolean user) {
-    return new Access(kind, user);
+    switch (kind) {
+      case WRITE:
+        return user ? USER_WRITE : SUPERVISOR_WRITE;
+      case FETCH:
+        return user ? USER_FETCH : SUPERVISOR_FETCH;
+      default:
+        return user ? USER_READ : SUPERVISOR_READ;
+    }
   }
 
   @Override

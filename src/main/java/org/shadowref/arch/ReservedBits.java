@@ -14,6 +14,15 @@ import org.shadowref.arch.bits.ConcreteBits;
 public final class ReservedBits {
   private ReservedBits() {}
 
+  private static final int MAX_LEVEL = 4;
+  private static final int MIN_PHYS_ADDR = 32;
+  private static final int MAX_PHYS_ADDR = 52;
+  /**
+   * Every concrete mask a CPU model can ask for, computed once over the algebra: the MMU looks a
+   * mask up on every level of every walk, and evaluating the algebra each time dominated a walk.
+   */
+  private static final long[] CONCRETE = concreteTable();
+
   /**
    * The reserved-bit mask of an entry.
    *
@@ -22,6 +31,36 @@ public final class ReservedBits {
    */
   public static long mask(
       PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
+    if (level >= 1 && level <= MAX_LEVEL && maxPhysAddr >= MIN_PHYS_ADDR && maxPhysAddr <= MAX_PHYS_ADDR) {
+      return CONCRETE[concreteIndex(mode, level, large, nxe, maxPhysAddr)];
+    }
+    return computeConcrete(mode, level, large, nxe, maxPhysAddr);
+  }
+
+  private static int concreteIndex(PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
+    int index = mode.ordinal() * MAX_LEVEL + (level - 1);
+    index = index * 4 + (large ? 2 : 0) + (nxe ? 1 : 0);
+    return index * (MAX_PHYS_ADDR - MIN_PHYS_ADDR + 1) + (maxPhysAddr - MIN_PHYS_ADDR);
+  }
+
+  private static long[] concreteTable() {
+    PagingMode[] modes = PagingMode.values();
+    long[] table = new long[modes.length * MAX_LEVEL * 4 * (MAX_PHYS_ADDR - MIN_PHYS_ADDR + 1)];
+    for (PagingMode mode : modes) {
+      for (int level = 1; level <= MAX_LEVEL; level++) {
+        for (int flags = 0; flags < 4; flags++) {
+          boolean large = (flags & 2) != 0;
+          boolean nxe = (flags & 1) != 0;
+          for (int phys = MIN_PHYS_ADDR; phys <= MAX_PHYS_ADDR; phys++) {
+            table[concreteIndex(mode, level, large, nxe, phys)] = computeConcrete(mode, level, large, nxe, phys);
+          }
+        }
+      }
+    }
+    return table;
+  }
+
+  private static long computeConcrete(PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
     BitAlgebra b = ConcreteBits.INSTANCE;
     return mask(b, mode, level, large, b.condition(nxe), b.constant(maxPhysAddr));
   }

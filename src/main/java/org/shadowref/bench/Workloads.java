@@ -42,6 +42,13 @@ public final class Workloads {
   static final int MIXED_SPACES = 8;
 
   private static final long USER_PAGE = EntryBits.P | EntryBits.RW | EntryBits.US;
+  /**
+   * A writable anonymous page as Linux x86 maps it: its protections (PAGE_SHARED, PAGE_COPY and
+   * the rest) include _PAGE_ACCESSED, and do_anonymous_page marks the PTE dirty when the VMA is
+   * writable, so a PTE Linux makes already has A and D set. (A guest PTE with A clear can never
+   * be prefetched: its shadow must stay not present until the guest's first touch sets A.)
+   */
+  private static final long LINUX_ANON_PAGE = USER_PAGE | EntryBits.A | EntryBits.D;
   private static final long DIRECTORY = EntryBits.P | EntryBits.RW | EntryBits.US;
   private static final long KERNEL_PAGE = EntryBits.P | EntryBits.RW | EntryBits.A | EntryBits.D;
 
@@ -75,10 +82,12 @@ public final class Workloads {
   }
 
   /**
-   * Demand-fault storm: {@code pages} pages mapped present and writable but never used (A and D
-   * clear), then one user write to each in address order, as a process zeroing fresh memory. On a
-   * fresh engine no page has a shadow entry, so each write takes exactly one shadow fault, in
-   * which the handler sets the guest's A and D bits and builds whatever shadow levels are missing.
+   * Demand-fault storm: {@code pages} pages the guest kernel has mapped as Linux x86 maps
+   * writable anonymous memory (present, writable, A and D set: {@link #LINUX_ANON_PAGE}), then one
+   * user write to each in address order, as a process writing freshly populated memory. On a
+   * fresh engine no page has a shadow entry, so on the reference engine each write takes exactly
+   * one shadow fault, which builds whatever shadow levels are missing; an engine that prefetches
+   * fills the following shadow entries in the same fault.
    */
   public static Workload demandStorm(PagingMode mode, int pages, long seed) {
     Random random = new Random(seed);
@@ -86,7 +95,8 @@ public final class Workloads {
     PageTableBuilder tables = world.pageTables(mode);
     long[] frames = dataFrames(world, pages, random);
     for (int page = 0; page < pages; page++) {
-      tables.map(Addr.gva(REGION + page * Addr.PAGE_SIZE), Addr.gpaOf(Addr.gfn(frames[page]), 0), 1, USER_PAGE, DIRECTORY);
+      tables.map(Addr.gva(REGION + page * Addr.PAGE_SIZE), Addr.gpaOf(Addr.gfn(frames[page]), 0), 1, LINUX_ANON_PAGE,
+          DIRECTORY);
     }
     world.startPaging(tables);
     List<GuestOp> ops = new ArrayList<>();
@@ -117,7 +127,7 @@ public final class Workloads {
     PageTableBuilder tables = world.pageTables(mode);
     long[] frames = dataFrames(world, pages, random);
     long[] copies = dataFrames(world, pages, random);
-    long touched = USER_PAGE | EntryBits.A | EntryBits.D;
+    long touched = LINUX_ANON_PAGE;
     for (int page = 0; page < pages; page++) {
       tables.map(Addr.gva(REGION + page * Addr.PAGE_SIZE), Addr.gpaOf(Addr.gfn(frames[page]), 0), 1, touched, DIRECTORY);
     }

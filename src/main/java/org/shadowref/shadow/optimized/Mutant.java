@@ -48,7 +48,7 @@ public enum Mutant {
   POOL_LEAK,
   /** Out-of-sync l1s are not resynchronised at CR3 loads: staleness outlives the flush. */
   NO_RESYNC_ON_CR3,
-  /** Out-of-sync l1s are not resynchronised at INVLPG. */
+  /** INVLPG leaves the page's out-of-sync l1e stale. */
   NO_RESYNC_ON_INVLPG,
   /** A fault in an out-of-sync l1 leaves its stale entry: staleness outlives the #PF. */
   NO_REFRESH_ON_FAULT,

@@ -99,8 +99,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
     public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, null);
     /** Every technique off: the reference engine's algorithm on the pool. */
     public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, null);
-    /** Every technique on, out-of-sync shadows included, as a production hypervisor runs. */
-    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true);
+    /**
+     * Xen's prefetch distance ({@code PREFETCH_DISTANCE} in its shadow code): a demand fault also
+     * fills up to this many following l1 entries.
+     */
+    public static final int XEN_PREFETCH_DISTANCE = 32;
+    /**
+     * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
+     * production hypervisor runs.
+     */
+    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true).withPrefetch(XEN_PREFETCH_DISTANCE);
 
     /** The configuration from before the techniques were switches: all on but out-of-sync shadows. */
     public Config(boolean twoOnTwo) {
@@ -173,6 +181,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Scratch for the hardware's walk of an access and for the guest walk (never nested). */
   private final WalkResult hardwareWalk = new WalkResult();
   private final WalkResult guestWalk = new WalkResult();
+  /** Scratch for the handler's check that the hardware now allows the access. */
+  private final WalkResult checkWalk = new WalkResult();
+  /** Scratch for the CPU's walks while it runs an instruction (the handler never runs meanwhile). */
+  private final WalkResult cpuWalk = new WalkResult();
   private final RevalidatingGuestTables guestTables = new RevalidatingGuestTables();
   /**
    * The last hardware registers made per vCPU, with the guest registers and root shadow they were
@@ -315,12 +327,56 @@ public final class OptimizedEngine implements Platform, ShadowView {
       installTop(vcpu);
       return OpResult.DONE;
     }
-    // INVLPG and flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in
-    // sync; every other guest table write was revalidated as it happened.
-    if (!(op instanceof GuestOp.Invlpg && config.has(Mutant.NO_RESYNC_ON_INVLPG))) {
-      resyncAll();
+    if (op instanceof GuestOp.Invlpg) {
+      // INVLPG ends staleness for one page only, as on a CPU, whose TLB may keep every other
+      // translation: refresh that page's l1e if it lies in an out-of-sync table, and let the
+      // table stay out of sync (as Xen's sh_invlpg does), so the guest's next PTE stores still
+      // need no emulation.
+      if (!config.has(Mutant.NO_RESYNC_ON_INVLPG)) {
+        refreshOutOfSyncL1e(vcpu, ((GuestOp.Invlpg) op).va());
+      }
+      return OpResult.DONE;
     }
+    // Flushes: the guest stops tolerating staleness, so out-of-sync l1s come back in sync; every
+    // other guest table write was revalidated as it happened.
+    resyncAll();
     return OpResult.DONE;
+  }
+
+  /**
+   * Re-derives the shadow l1e the hardware would use for {@code va}, if the shadows reach one and
+   * it lies in an l1 shadow of an out-of-sync table. Follows the present shadow entries only:
+   * where the chain stops, the hardware has no translation to be stale, and a fault refreshes it.
+   */
+  private void refreshOutOfSyncL1e(Vcpu vcpu, @Gva long va) {
+    if (state.outOfSyncCount() == 0) {
+      return;
+    }
+    ShadowKey rootKey = state.root(vcpu.id());
+    PooledShadow shadow = rootKey == null ? null : state.find(rootKey);
+    if (shadow == null) {
+      return;
+    }
+    PagingMode hostMode = shadow.type().mode().hostMode();
+    long linear = hostMode.truncate(va);
+    int part = 0;
+    for (int level = hostMode.levels(); level >= 2; level--) {
+      int index = hostMode.index(linear, level) + (level == hostMode.levels() ? topOffset(shadow, vcpu.regs()) : 0);
+      long entry = readEntry(shadow, part, index);
+      if (!isPresent(entry)) {
+        return;
+      }
+      @Mfn long child = frameOf(shadow.type(), entry);
+      shadow = state.owner(child);
+      if (shadow == null) {
+        throw new IllegalStateException("shadow entry " + Addr.hex(entry) + " points at no shadow");
+      }
+      part = partOf(shadow, child);
+    }
+    int index = hostMode.index(linear, 1);
+    if (inOutOfSyncTable(entryAddress(shadow, part, index))) {
+      setEntry(shadow, part, index, derive(shadow, part, index));
+    }
   }
 
   /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
@@ -435,14 +491,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
     @Override
     public AccessOutcome translate(@Gva long va, Access access) {
-      WalkResult walk = Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, true);
-      if (walk.ok()) {
-        return AccessOutcome.ok(walk.translated());
+      Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, true, cpuWalk);
+      if (cpuWalk.ok()) {
+        return AccessOutcome.ok(cpuWalk.translated());
       }
       faulted = true;
       faultVa = va;
-      faultErrorCode = walk.errorCode();
-      return AccessOutcome.guestFault(walk.errorCode(), va);
+      faultErrorCode = cpuWalk.errorCode();
+      return AccessOutcome.guestFault(cpuWalk.errorCode(), va);
     }
 
     @Override
@@ -671,11 +727,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
         prefetch(shadow, part, index);
         return;
       }
-      ChildRef child = childOf(shadow, part, index);
-      if (child == null) {
+      if (!childOf(shadow, part, index, child)) {
         return;
       }
-      PooledShadow next = state.find(child.key());
+      int childPart = child.part; // read before anything below reuses the scratch
+      PooledShadow next = state.find(child.type, child.gfn, child.slot, child.flavour);
       if (next == null) {
         next = createShadow(child.key());
       }
@@ -685,7 +741,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
         return;
       }
       shadow = next;
-      part = child.part();
+      part = childPart;
     }
   }
 
@@ -736,7 +792,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
   private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
-    return Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, false).ok();
+    Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, false, checkWalk);
+    return checkWalk.ok();
   }
 
   /**
@@ -1025,6 +1082,18 @@ public final class OptimizedEngine implements Platform, ShadowView {
     state.resetTableWrites((int) mfn);
     revalidateMappingsOf(mfn);
     revalidateGuestWrite(mfn, 0, (int) Addr.PAGE_SIZE);
+  }
+
+  /** Brings the guest table {@code shadow} derives from back in sync, if it is out of sync. */
+  private void resyncTableOf(PooledShadow shadow) {
+    @Gfn long gfn = shadow.key().gfn();
+    if (!shadow.type().shadowsGuestFrame() || !guest.p2m().type(gfn).isRam()) {
+      return;
+    }
+    int slot = state.outOfSyncSlot(guest.p2m().mfn(gfn));
+    if (slot >= 0) {
+      resync(slot);
+    }
   }
 
   /** Forgets that {@code mfn} is out of sync once no shadow is left to be stale. */
@@ -1373,6 +1442,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     ShadowType type = shadow.type();
     @Maddr long address = entryAddress(shadow, part, index);
+    if (type.holdsPointers() && isPresent(value) && !isPresent(old) && state.outOfSyncCount() > 0) {
+      // A new path to an out-of-sync l1: its entries may predate an INVLPG of a page this path
+      // reaches, which a TLB could not show, so it comes back in sync first (as Xen's
+      // shadow_set_l2e does).
+      resyncTableOf(ownerOf(type, value));
+    }
     if (type.holdsPointers() && isPresent(value)) {
       PooledShadow child = ownerOf(type, value);
       child.addRef();
@@ -1439,8 +1514,41 @@ public final class OptimizedEngine implements Platform, ShadowView {
   // ---------------------------------------------------------------------------------------------
   // Derivation: what every shadow entry must be, given the guest's current entries
 
-  /** Where a directory entry points: the child's key and part, and the guest entry it propagates. */
-  private record ChildRef(ShadowKey key, int part, long guestEntry, PagingMode guestMode, int guestLevel) {}
+  /**
+   * Where a directory entry points: the child's key (type, guest frame, slot, flavour) and part,
+   * and the guest entry it propagates. One scratch instance, filled by {@link #childOf} and read
+   * at once: the fault path allocates no key to look a shadow up.
+   */
+  private static final class ChildRef {
+    ShadowType type = ShadowType.UNPAGED_L1;
+    @Gfn long gfn;
+    long slot;
+    int flavour;
+    int part;
+    long guestEntry;
+    PagingMode guestMode = PagingMode.FOUR_LEVEL;
+    int guestLevel;
+
+    boolean set(ShadowType type, @Gfn long gfn, long slot, int flavour, int part, long guestEntry,
+        PagingMode guestMode, int guestLevel) {
+      this.type = type;
+      this.gfn = gfn;
+      this.slot = slot;
+      this.flavour = flavour;
+      this.part = part;
+      this.guestEntry = guestEntry;
+      this.guestMode = guestMode;
+      this.guestLevel = guestLevel;
+      return true;
+    }
+
+    ShadowKey key() {
+      return new ShadowKey(type, gfn, slot, flavour);
+    }
+  }
+
+  /** The engine's one {@link ChildRef}. */
+  private final ChildRef child = new ChildRef();
 
   /**
    * The value entry {@code index} of frame {@code part} of {@code shadow} must have: the
@@ -1451,42 +1559,37 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!shadow.type().holdsPointers()) {
       return deriveLeaf(shadow, part, index);
     }
-    ChildRef child = childOf(shadow, part, index);
-    if (child == null) {
+    if (!childOf(shadow, part, index, child)) {
       return 0;
     }
-    PooledShadow target = state.find(child.key());
+    PooledShadow target = state.find(child.type, child.gfn, child.slot, child.flavour);
     if (target == null) {
       return 0;
     }
     return Propagation.directory(
-        child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
+        child.guestEntry, child.guestMode, child.guestLevel, target.mfn(child.part),
         shadow.key().nxe(), shadow.type().mode().format());
   }
 
-  private @Nullable ChildRef childOf(PooledShadow shadow, int part, int index) {
+  /** Fills {@code out} with where the entry points; false when it points nowhere yet. */
+  private boolean childOf(PooledShadow shadow, int part, int index, ChildRef out) {
     ShadowKey key = shadow.key();
     ShadowType type = key.type();
     switch (type) {
       case L3_32_PAE:
         return index < 4
-            ? new ChildRef(new ShadowKey(ShadowType.L2_32_PAE, key.gfn(), 0, key.flavour()), index,
-                EntryBits.P, PagingMode.PAE, 3)
-            : null;
+            && out.set(ShadowType.L2_32_PAE, key.gfn(), 0, key.flavour(), index, EntryBits.P, PagingMode.PAE, 3);
       case UNPAGED_L3:
         return index < 4
-            ? new ChildRef(new ShadowKey(ShadowType.UNPAGED_L2, Addr.gfn((long) index << 18), 0, 0), 0,
-                EntryBits.P, PagingMode.PAE, 3)
-            : null;
+            && out.set(ShadowType.UNPAGED_L2, Addr.gfn((long) index << 18), 0, 0, 0, EntryBits.P, PagingMode.PAE, 3);
       case UNPAGED_L2:
-        return new ChildRef(new ShadowKey(ShadowType.UNPAGED_L1, Addr.gfn(key.gfn() + index * 512L), 0, 0), 0,
+        return out.set(ShadowType.UNPAGED_L1, Addr.gfn(key.gfn() + index * 512L), 0, 0, 0,
             EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A, PagingMode.PAE, 2);
       case FL2_64:
         long large = largeLeafOf(shadow);
-        return large == 0
-            ? null
-            : new ChildRef(new ShadowKey(ShadowType.FL1G_64, key.gfn(), key.slot() * 512 + index, key.flavour()), 0,
-                large, PagingMode.FOUR_LEVEL, 3);
+        return large != 0
+            && out.set(ShadowType.FL1G_64, key.gfn(), key.slot() * 512 + index, key.flavour(), 0, large,
+                PagingMode.FOUR_LEVEL, 3);
       default:
         break;
     }
@@ -1496,16 +1599,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
     int guestIndex = type.guestIndex(part, index);
     long entry = guestEntry(key.gfn(), guestIndex, guestMode);
     if (!usable(entry, guestMode, level, key)) {
-      return null;
+      return false;
     }
     int childPart = type.childPart(index);
     if (isLarge(entry, guestMode, level, key)) {
-      ShadowKey splinter = new ShadowKey(mode.splinterType(level), key.gfn(), guestIndex, key.flavour());
-      return new ChildRef(splinter, childPart, entry, guestMode, level);
+      return out.set(mode.splinterType(level), key.gfn(), guestIndex, key.flavour(), childPart, entry, guestMode, level);
     }
     long table = Walker.tableFrame(guestMode, entry, guest.cpu().maxPhysAddr());
-    ShadowKey next = new ShadowKey(mode.tableType(level - 1), Addr.gfnOf(Addr.gpa(table)), 0, key.flavour());
-    return new ChildRef(next, childPart, entry, guestMode, level);
+    return out.set(mode.tableType(level - 1), Addr.gfnOf(Addr.gpa(table)), 0, key.flavour(), childPart, entry,
+        guestMode, level);
   }
 
   private long deriveLeaf(PooledShadow shadow, int part, int index) {

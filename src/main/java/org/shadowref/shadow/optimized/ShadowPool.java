@@ -193,6 +193,17 @@ public final class ShadowPool {
         | ((long) key.type().ordinal() << TYPE_SHIFT) | key.flavour();
   }
 
+  /** {@link #find(ShadowKey)} by the key's fields, so a lookup need not make a key. */
+  @Nullable PooledShadow find(ShadowType type, long gfn, long slot, int flavour) {
+    if (!hashIndex || mutant == Mutant.HASH_IGNORES_FLAVOUR || slot < 0 || slot >= MAX_SLOT || gfn < 0
+        || gfn >= MAX_GFN) {
+      return find(new ShadowKey(type, Addr.gfn(gfn), slot, flavour)); // the rare and the checked cases
+    }
+    long found = index.get((gfn << GFN_SHIFT) | (slot << SLOT_SHIFT) | ((long) type.ordinal() << TYPE_SHIFT) | flavour,
+        NONE);
+    return found == NONE ? null : slots[(int) found];
+  }
+
   public @Nullable PooledShadow find(ShadowKey key) {
     if (!hashIndex) {
       for (PooledShadow shadow : slots) {

@@ -42,7 +42,7 @@ public enum ShadowMode {
 
   /** The shadow type of a guest table at {@code guestLevel}. */
   public ShadowType tableType(int guestLevel) {
-    for (ShadowType type : ShadowType.values()) {
+    for (ShadowType type : Types.ALL) {
       if (type.mode() == this && type.role() == ShadowType.Role.TABLE && type.level() == guestLevel) {
         return type;
       }
@@ -55,7 +55,7 @@ public enum ShadowMode {
     if (this == FOUR_ON_FOUR && guestLevel == 3) {
       return ShadowType.FL2_64;
     }
-    for (ShadowType type : ShadowType.values()) {
+    for (ShadowType type : Types.ALL) {
       if (type.mode() == this && type.role() == ShadowType.Role.SPLINTER && type.level() == 1) {
         return type;
       }
@@ -65,11 +65,19 @@ public enum ShadowMode {
 
   /** The type a vCPU's CR3 points at. */
   public ShadowType topType() {
-    for (ShadowType type : ShadowType.values()) {
+    for (ShadowType type : Types.ALL) {
       if (type.mode() == this && type.isTop()) {
         return type;
       }
     }
     throw new IllegalStateException(this + " has no top-level type");
+  }
+
+  /**
+   * Every shadow type, read once: {@code values()} copies its array on every call, and these
+   * lookups are on every fault's path. A holder, so it is read after both enums are initialised.
+   */
+  private static final class Types {
+    static final ShadowType[] ALL = ShadowType.values();
   }
 }
