@@ -16,7 +16,7 @@ import org.shadowref.check.diff.PlatformSet;
  */
 public final class CampaignClaim implements ClaimCheck {
   /** Operations at the standard preset (scaled by the preset). */
-  private static final int BASE_OPS = 2_000;
+  private static final int BASE_OPS = 10_000;
 
   private final PlatformSet platforms;
   private final long seed;

@@ -19,7 +19,7 @@ class CampaignClaimTest {
   void holdsForTheStandardPlatforms() {
     ClaimResult result = new CampaignClaim(StandardPlatforms.all(), 1, traces).run(Preset.QUICK, Progress.NONE);
     assertTrue(result.held(), result.detail());
-    assertTrue(result.evidence().contains("500 ops"), result.evidence());
+    assertTrue(result.evidence().contains("2,500 ops"), result.evidence());
   }
 
   @Test
