@@ -3,6 +3,7 @@ package org.shadowref.bench;
 import java.util.ArrayList;
 import java.util.List;
 import org.shadowref.arch.PagingMode;
+import org.shadowref.memory.MachineMemory;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
@@ -59,12 +60,18 @@ public final class Workload {
 
   /** A fresh {@code engine} on its own copy of the starting guest: the state before every run. */
   public Platform fresh(EngineKind engine) {
-    return engine.build(start.copy());
+    return engine.build(unshared(start.copy()));
+  }
+
+  /** {@code guest} with every machine frame its own (see {@link MachineMemory#unshare}). */
+  private static GuestMachine unshared(GuestMachine guest) {
+    guest.machine().unshare();
+    return guest;
   }
 
   /** A fresh reference engine whose handler runs are added to {@code handlerRuns[0]}. */
   public ReferenceEngine countingReference(int[] handlerRuns) {
-    return EngineKind.countingReference(start.copy(), handlerRuns);
+    return EngineKind.countingReference(unshared(start.copy()), handlerRuns);
   }
 
   /**

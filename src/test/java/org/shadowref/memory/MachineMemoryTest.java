@@ -31,6 +31,21 @@ class MachineMemoryTest {
 
   /** Random writes of every size and alignment, on a memory and its copies: hashes track contents. */
   @Test
+  void unsharingKeepsContentsAndHashesAndIndependence() {
+    MachineMemory original = new MachineMemory(FRAMES);
+    original.write(Addr.maddr(0x2010), 4, 0xABCD);
+    MachineMemory copy = original.copy();
+    copy.unshare();
+    assertEquals(0xABCD, copy.read(Addr.maddr(0x2010), 4));
+    assertEquals(original.frameHash(Addr.mfn(2)), copy.frameHash(Addr.mfn(2)));
+    assertTrue(copy.frameEquals(Addr.mfn(2), original, Addr.mfn(2)));
+    copy.write(Addr.maddr(0x2010), 4, 0x1);
+    copy.write(Addr.maddr(0x1000), 8, 0x2);
+    assertEquals(0xABCD, original.read(Addr.maddr(0x2010), 4));
+    assertEquals(0, original.read(Addr.maddr(0x1000), 8));
+  }
+
+  @Test
   void frameHashesAreFunctionsOfContents() {
     Random random = new Random(7);
     MachineMemory memory = new MachineMemory(FRAMES);
