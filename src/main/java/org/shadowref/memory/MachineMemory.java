@@ -113,9 +113,14 @@ public final class MachineMemory {
 
   public void zeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
-    frames[(int) mfn] = ZERO_FRAME;
-    shared[(int) mfn] = true;
-    hashes[(int) mfn] = 0;
+    int index = (int) mfn;
+    if (shared[index]) {
+      frames[index] = ZERO_FRAME;
+    } else {
+      // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
+      Arrays.fill(frames[index], 0);
+    }
+    hashes[index] = 0;
   }
 
   public void copyFrame(@Mfn long from, @Mfn long to) {
