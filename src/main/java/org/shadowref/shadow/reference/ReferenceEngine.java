@@ -113,6 +113,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   private final MachineTables hardwareTables;
+  /** {@code config.has(bug)} by the bug's ordinal: asked for every shadow entry written. */
+  private final boolean[] seeded;
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
   private @Nullable ResolutionListener resolutionListener;
 
@@ -146,6 +148,14 @@ public final class ReferenceEngine implements Platform, ShadowView {
     this.cpu = cpu;
     this.emulator = emulator;
     this.hardwareTables = new MachineTables(guest.machine());
+    this.seeded = new boolean[Bug.values().length];
+    for (Bug bug : config.bugs()) {
+      seeded[bug.ordinal()] = true;
+    }
+  }
+
+  private boolean seeded(Bug bug) {
+    return seeded[bug.ordinal()];
   }
 
   private static ShadowState newState(GuestMachine guest) {
@@ -625,7 +635,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (dataWrite && config.has(Bug.SKIP_REVALIDATE)) {
+    if (dataWrite && seeded(Bug.SKIP_REVALIDATE)) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
@@ -637,14 +647,20 @@ public final class ReferenceEngine implements Platform, ShadowView {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
       int guestBytes = guestEntryBytes(shadow.type());
+      int firstGuest = offset / guestBytes;
+      int lastGuest = (offset + size - 1) / guestBytes;
+      boolean table = shadow.type().role() == ShadowType.Role.TABLE;
       for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+        // A table's entries derive from guest entries in increasing order, so the ones written
+        // are a run found by arithmetic; other shadows' entries share one guest entry.
+        int from = table ? shadow.type().firstEntryFrom(part, firstGuest) : 0;
+        int to = table ? shadow.type().firstEntryFrom(part, lastGuest + 1) : shadow.type().entriesPerFrame();
+        for (int index = from; index < to; index++) {
           int guestIndex = guestEntryIndex(shadow, part, index);
-          if (guestIndex < 0) {
+          if (guestIndex < firstGuest || guestIndex > lastGuest) {
             continue;
           }
-          int start = guestIndex * guestBytes;
-          if (start < offset + size && offset < start + guestBytes && state.find(shadow.key()) == shadow) {
+          if (state.find(shadow.key()) == shadow) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
@@ -937,7 +953,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
       ownerOf(type, value).addRef();
     }
     guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
-    if (type.holdsPointers() && isPresent(old) && !config.has(Bug.LEAK_REFCOUNT)) {
+    if (type.holdsPointers() && isPresent(old) && !seeded(Bug.LEAK_REFCOUNT)) {
       Shadow child = ownerOf(type, old);
       if (child.dropRef()) {
         destroy(child);
@@ -1080,12 +1096,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
     @Mfn long mfn = p2m.mfn(gfn);
     boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
     long leaf = Propagation.leaf(
-        config.has(Bug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable && !config.has(Bug.SKIP_WRITE_PROTECT), nxe, format);
-    if (config.has(Bug.DROP_NX)) {
+        seeded(Bug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable && !seeded(Bug.SKIP_WRITE_PROTECT), nxe, format);
+    if (seeded(Bug.DROP_NX)) {
       leaf &= ~EntryBits.NX;
     }
-    if (config.has(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
+    if (seeded(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
       for (Shadow shadow : state.shadowsView()) {
         if (derivedFrom(shadow, mfn)) {
           leaf = (leaf & ~EntryBits.ADDR_MASK_64) | Addr.maddrOf(shadow.mfn(0), 0);
