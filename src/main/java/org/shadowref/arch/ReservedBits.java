@@ -12,6 +12,16 @@ import org.shadowref.arch.bits.ConcreteBits;
  * (proofs/reserved-bits.md).
  */
 public final class ReservedBits {
+  private static final int MIN_MAXPHYADDR = 32;
+  private static final int MAX_MAXPHYADDR = 52;
+  private static final int MAX_LEVEL = 4;
+
+  /**
+   * Every concrete mask, worked out once by the algebra below: every page walk asks for one per
+   * level, and model checkers walk millions of times. Indexed by {@link #slot}.
+   */
+  private static final long[] TABLE = concreteTable();
+
   private ReservedBits() {}
 
   /**
@@ -22,8 +32,38 @@ public final class ReservedBits {
    */
   public static long mask(
       PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
+    if (level >= 1 && level <= MAX_LEVEL && maxPhysAddr >= MIN_MAXPHYADDR && maxPhysAddr <= MAX_MAXPHYADDR) {
+      return TABLE[slot(mode, level, large, nxe, maxPhysAddr)];
+    }
+    return computed(mode, level, large, nxe, maxPhysAddr);
+  }
+
+  private static long computed(PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
     BitAlgebra b = ConcreteBits.INSTANCE;
     return mask(b, mode, level, large, b.condition(nxe), b.constant(maxPhysAddr));
+  }
+
+  private static int slot(PagingMode mode, int level, boolean large, boolean nxe, int maxPhysAddr) {
+    int slot = (maxPhysAddr - MIN_MAXPHYADDR) * PagingMode.values().length + mode.ordinal();
+    slot = slot * MAX_LEVEL + level - 1;
+    return (slot * 2 + (large ? 1 : 0)) * 2 + (nxe ? 1 : 0);
+  }
+
+  private static long[] concreteTable() {
+    PagingMode[] modes = PagingMode.values();
+    long[] table = new long[(MAX_MAXPHYADDR - MIN_MAXPHYADDR + 1) * modes.length * MAX_LEVEL * 4];
+    for (int maxPhysAddr = MIN_MAXPHYADDR; maxPhysAddr <= MAX_MAXPHYADDR; maxPhysAddr++) {
+      for (PagingMode mode : modes) {
+        for (int level = 1; level <= MAX_LEVEL; level++) {
+          for (int variant = 0; variant < 4; variant++) {
+            boolean large = (variant & 2) != 0;
+            boolean nxe = (variant & 1) != 0;
+            table[slot(mode, level, large, nxe, maxPhysAddr)] = computed(mode, level, large, nxe, maxPhysAddr);
+          }
+        }
+      }
+    }
+    return table;
   }
 
   /**
