@@ -643,7 +643,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
     for (Shadow shadow : state.shadows()) {
-      if (state.find(shadow.key()) != shadow || !derivedFrom(shadow, mfn)) {
+      if (!state.holds(shadow) || !derivedFrom(shadow, mfn)) {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
       int guestBytes = guestEntryBytes(shadow.type());
@@ -660,7 +660,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
           if (guestIndex < firstGuest || guestIndex > lastGuest) {
             continue;
           }
-          if (state.find(shadow.key()) == shadow) {
+          if (state.holds(shadow)) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
@@ -713,15 +713,15 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   public void unshadow(@Mfn long mfn) {
     for (Shadow victim : state.shadows()) {
-      if (state.find(victim.key()) != victim || !derivedFrom(victim, mfn)) {
+      if (!state.holds(victim) || !derivedFrom(victim, mfn)) {
         continue;
       }
       for (Shadow parent : state.shadows()) {
-        if (state.find(parent.key()) != parent || !parent.type().holdsPointers()) {
+        if (!state.holds(parent) || !parent.type().holdsPointers()) {
           continue;
         }
         clearPointersTo(parent, victim);
-        if (state.find(victim.key()) != victim) {
+        if (!state.holds(victim)) {
           break;
         }
       }
@@ -731,7 +731,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private void clearPointersTo(Shadow parent, Shadow victim) {
     for (int part = 0; part < parent.parts(); part++) {
       for (int index = 0; index < parent.type().entriesPerFrame(); index++) {
-        if (state.find(parent.key()) != parent || state.find(victim.key()) != victim) {
+        if (!state.holds(parent) || !state.holds(victim)) {
           return;
         }
         long entry = readEntry(parent, part, index);
@@ -751,13 +751,13 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   private void revalidateMappingsOf(@Mfn long mfn) {
     for (Shadow shadow : state.shadows()) {
-      if (shadow.type().holdsPointers() || state.find(shadow.key()) != shadow) {
+      if (shadow.type().holdsPointers() || !state.holds(shadow)) {
         continue;
       }
       for (int part = 0; part < shadow.parts(); part++) {
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
           long entry = readEntry(shadow, part, index);
-          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.find(shadow.key()) == shadow) {
+          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.holds(shadow)) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
@@ -878,12 +878,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
       return;
     }
     for (Shadow shadow : state.shadows()) {
-      if (state.find(shadow.key()) != shadow || !isDroppable(shadow)) {
+      if (!state.holds(shadow) || !isDroppable(shadow)) {
         continue;
       }
       for (int part = 0; part < shadow.parts(); part++) {
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          if (state.find(shadow.key()) == shadow) {
+          if (state.holds(shadow)) {
             setEntry(shadow, part, index, 0);
           }
         }
@@ -1216,8 +1216,24 @@ public final class ReferenceEngine implements Platform, ShadowView {
         shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
   }
 
-  /** The types a table's entries may point at. */
+  /** {@link #childTypesOf} for every type, by ordinal: invariant checks describe every shadow in every state. */
+  private static final String[][] CHILD_TYPES = childTypesByOrdinal();
+
+  private static String[][] childTypesByOrdinal() {
+    ShadowType[] types = ShadowType.values();
+    String[][] out = new String[types.length][];
+    for (ShadowType type : types) {
+      out[type.ordinal()] = childTypesOf(type);
+    }
+    return out;
+  }
+
   private static String[] childTypes(ShadowType type) {
+    return CHILD_TYPES[type.ordinal()];
+  }
+
+  /** The types a table's entries may point at. */
+  private static String[] childTypesOf(ShadowType type) {
     switch (type) {
       case L3_32_PAE:
         return new String[] {ShadowType.L2_32_PAE.name()};

@@ -100,6 +100,14 @@ public final class ShadowState {
     return null;
   }
 
+  /**
+   * Whether {@code shadow} is still in the index: loops over a list of shadows taken before they
+   * changed anything ask this of each one, for every entry they touch.
+   */
+  public boolean holds(Shadow shadow) {
+    return !shadow.isRemoved();
+  }
+
   /** Every shadow, in key order. */
   public List<Shadow> shadows() {
     List<Shadow> out = new ArrayList<>(count);
@@ -193,7 +201,8 @@ public final class ShadowState {
 
   void remove(Shadow shadow) {
     for (int i = 0; i < count; i++) {
-      if (at(i).key().equals(shadow.key())) {
+      if (at(i) == shadow) {
+        shadow.markRemoved();
         System.arraycopy(index, i + 1, index, i, count - i - 1);
         count--;
         index[count] = null;
