@@ -147,6 +147,22 @@ public final class MachineMemory {
     return frames[(int) mfn].clone();
   }
 
+  /**
+   * The index of the first 8-byte word of frame {@code mfn}, at or after {@code fromWord}, whose
+   * bits under {@code mask} equal {@code value}; -1 when there is none. For scans of a table for
+   * entries with given bits (present entries mapping a frame) without a checked read per entry.
+   */
+  public int nextWordMatching(@Mfn long mfn, int fromWord, long mask, long value) {
+    checkFrame(mfn);
+    long[] frame = frames[(int) mfn];
+    for (int word = Math.max(fromWord, 0); word < frame.length; word++) {
+      if ((frame[word] & mask) == value) {
+        return word;
+      }
+    }
+    return -1;
+  }
+
   public boolean isZeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     for (long word : frames[(int) mfn]) {

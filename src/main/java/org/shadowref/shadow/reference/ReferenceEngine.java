@@ -24,6 +24,7 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
+import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
@@ -755,6 +756,18 @@ public final class ReferenceEngine implements Platform, ShadowView {
         continue;
       }
       for (int part = 0; part < shadow.parts(); part++) {
+        if (shadow.type().entryBytes() == 8) {
+          // One entry per word: the present entries mapping mfn are found without a read each.
+          long mask = EntryBits.P | EntryBits.ADDR_MASK_64;
+          long wanted = EntryBits.P | Addr.maddrOf(mfn, 0);
+          MachineMemory memory = guest.machine();
+          for (int index = memory.nextWordMatching(shadow.mfn(part), 0, mask, wanted);
+              index >= 0 && state.holds(shadow);
+              index = memory.nextWordMatching(shadow.mfn(part), index + 1, mask, wanted)) {
+            setEntry(shadow, part, index, derive(shadow, part, index));
+          }
+          continue;
+        }
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
           long entry = readEntry(shadow, part, index);
           if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.holds(shadow)) {
