@@ -23,8 +23,12 @@ public final class MachineMemory {
   private static final long[] ZERO_FRAME = new long[WORDS_PER_FRAME];
 
   private final long[][] frames;
-  /** Per frame: the array may also belong to another memory, so it is cloned before a write. */
-  private final boolean[] shared;
+  /**
+   * Per frame: the array belongs to this memory alone. Otherwise it may also belong to another
+   * memory (or be {@link #ZERO_FRAME}), so it is cloned before a write. False is the default, so
+   * a new copy needs no filling.
+   */
+  private final boolean[] owned;
   /** Per frame: the sum of {@link #term} over its words (0 for a zero frame). */
   private final long[] hashes;
 
@@ -34,15 +38,13 @@ public final class MachineMemory {
     }
     frames = new long[frameCount][];
     Arrays.fill(frames, ZERO_FRAME);
-    shared = new boolean[frameCount];
-    Arrays.fill(shared, true);
+    owned = new boolean[frameCount];
     hashes = new long[frameCount];
   }
 
   private MachineMemory(long[][] frames, long[] hashes) {
     this.frames = frames;
-    this.shared = new boolean[frames.length];
-    Arrays.fill(shared, true);
+    this.owned = new boolean[frames.length];
     this.hashes = hashes;
   }
 
@@ -114,7 +116,7 @@ public final class MachineMemory {
   public void zeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     int index = (int) mfn;
-    if (shared[index]) {
+    if (!owned[index]) {
       frames[index] = ZERO_FRAME;
     } else {
       // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
@@ -150,6 +152,22 @@ public final class MachineMemory {
     return frames[(int) mfn].clone();
   }
 
+  /**
+   * The index of the first 8-byte word of frame {@code mfn}, at or after {@code fromWord}, whose
+   * bits under {@code mask} equal {@code value}; -1 when there is none. For scans of a table for
+   * entries with given bits (present entries mapping a frame) without a checked read per entry.
+   */
+  public int nextWordMatching(@Mfn long mfn, int fromWord, long mask, long value) {
+    checkFrame(mfn);
+    long[] frame = frames[(int) mfn];
+    for (int word = Math.max(fromWord, 0); word < frame.length; word++) {
+      if ((frame[word] & mask) == value) {
+        return word;
+      }
+    }
+    return -1;
+  }
+
   public boolean isZeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     for (long word : frames[(int) mfn]) {
@@ -162,7 +180,7 @@ public final class MachineMemory {
 
   /** A copy that behaves as a deep one: frames are shared until either side writes them. */
   public MachineMemory copy() {
-    Arrays.fill(shared, true);
+    Arrays.fill(owned, false);
     return new MachineMemory(frames.clone(), hashes.clone());
   }
 
@@ -182,17 +200,17 @@ public final class MachineMemory {
     if (source.frames.length != frames.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
-    Arrays.fill(source.shared, true);
+    Arrays.fill(source.owned, false);
     System.arraycopy(source.frames, 0, frames, 0, frames.length);
-    Arrays.fill(shared, true);
+    Arrays.fill(owned, false);
     System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
   }
 
   /** Frame {@code i}'s words, owned by this memory alone, about to change. */
   private long[] writable(int i) {
-    if (shared[i]) {
+    if (!owned[i]) {
       frames[i] = frames[i].clone();
-      shared[i] = false;
+      owned[i] = true;
     }
     return frames[i];
   }

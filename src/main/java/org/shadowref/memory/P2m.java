@@ -14,8 +14,16 @@ public final class P2m {
   /** The mfn reported for frames that have none. */
   public static final long INVALID_MFN = -1;
 
-  private final long[] mfns;
-  private final P2mType[] types;
+  private long[] mfns;
+  private P2mType[] types;
+  /**
+   * Whether the arrays may also belong to a copy: models copy the P2M with every state and
+   * rarely change it, so copies share the arrays until one side writes (then it clones them).
+   */
+  private boolean shared;
+  /** {@link #hash()}, remembered until the next change (0 with {@code hashKnown} false). */
+  private long hash;
+  private boolean hashKnown;
 
   public P2m(int gfnCount) {
     mfns = new long[gfnCount];
@@ -24,9 +32,12 @@ public final class P2m {
     Arrays.fill(types, P2mType.ABSENT);
   }
 
-  private P2m(long[] mfns, P2mType[] types) {
-    this.mfns = mfns;
-    this.types = types;
+  private P2m(P2m source) {
+    this.mfns = source.mfns;
+    this.types = source.types;
+    this.shared = true;
+    this.hash = source.hash;
+    this.hashKnown = source.hashKnown;
   }
 
   public int gfnCount() {
@@ -63,6 +74,12 @@ public final class P2m {
     if (type.isRam() && mfn < 0) {
       throw new IllegalArgumentException("RAM at gfn " + Addr.hex(gfn) + " needs a machine frame");
     }
+    if (shared) {
+      mfns = mfns.clone();
+      types = types.clone();
+      shared = false;
+    }
+    hashKnown = false;
     types[(int) gfn] = type;
     mfns[(int) gfn] = type.isRam() ? mfn : INVALID_MFN;
   }
@@ -77,18 +94,29 @@ public final class P2m {
     return -1;
   }
 
+  /** A copy that behaves as a deep one: the arrays are shared until either side changes. */
   public P2m copy() {
-    return new P2m(mfns.clone(), types.clone());
+    shared = true;
+    return new P2m(this);
   }
 
+  /** A hash of every entry (types by ordinal, so it does not depend on the JVM run). */
   public long hash() {
-    return 31L * Arrays.hashCode(mfns) + Arrays.hashCode(types);
+    if (!hashKnown) {
+      long h = 17;
+      for (int gfn = 0; gfn < mfns.length; gfn++) {
+        h = (h * 31 + mfns[gfn]) * 31 + types[gfn].ordinal();
+      }
+      hash = h;
+      hashKnown = true;
+    }
+    return hash;
   }
 
   @Override
   public boolean equals(@Nullable Object other) {
     return other instanceof P2m
-        && Arrays.equals(mfns, ((P2m) other).mfns)
+        && (mfns == ((P2m) other).mfns || Arrays.equals(mfns, ((P2m) other).mfns))
         && Arrays.equals(types, ((P2m) other).types);
   }
 

@@ -42,12 +42,13 @@ public final class Magic implements InvariantPredicate {
   }
 
   private static @Nullable String judge(ShadowView view, ShadowTable table, int part, int index, long entry) {
-    String where = ShadowEntries.where(table, part, index, entry);
     if (!ShadowEntries.magic(table, entry)) {
       return (entry & MagicEntries.TAG) != 0 && table.entryBytes() == 8
-          ? where + " carries magic tag bits without being magic"
+          ? ShadowEntries.where(table, part, index, entry) + " carries magic tag bits without being magic"
           : null;
     }
+    // Built only past the common case: this predicate judges every present entry of every state.
+    String where = ShadowEntries.where(table, part, index, entry);
     if (table.level() != 1) {
       return where + " is magic in a level-" + table.level() + " table";
     }

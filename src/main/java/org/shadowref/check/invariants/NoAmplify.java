@@ -42,7 +42,7 @@ public final class NoAmplify implements InvariantPredicate {
         return "vcpu" + vcpu + " runs with hardware paging off";
       }
       long root = Walker.rootTable(mode, hardware.cr3(), view.hostCpu().maxPhysAddr());
-      String found = visit(view, vcpu, hardware, mode, root, mode.levels(), 0);
+      String found = visit(new Walks(view), vcpu, hardware, mode, root, mode.levels(), 0);
       if (found != null) {
         return found;
       }
@@ -50,9 +50,28 @@ public final class NoAmplify implements InvariantPredicate {
     return null;
   }
 
+  /**
+   * What one check walks with, made once per check rather than per walk (the predicate runs in
+   * every model state, with a dozen walks for every leaf).
+   */
+  private static final class Walks {
+    final ShadowView view;
+    final MachineTables machine;
+    final GuestTables guestTables;
+    final WalkResult shadow = new WalkResult();
+    final WalkResult guest = new WalkResult();
+
+    Walks(ShadowView view) {
+      this.view = view;
+      this.machine = new MachineTables(view.guest().machine());
+      this.guestTables = new GuestTables(view.guest().physical());
+    }
+  }
+
   /** Checks every leaf under the table at {@code table} (a machine address) at {@code level}. */
   private @Nullable String visit(
-      ShadowView view, int vcpu, ControlRegisters hardware, PagingMode mode, long table, int level, long base) {
+      Walks walks, int vcpu, ControlRegisters hardware, PagingMode mode, long table, int level, long base) {
+    ShadowView view = walks.view;
     int entries = mode.entriesPerTable(level);
     if (level == 1) {
       ShadowTable shadow = view.tableAt(table >>> 12);
@@ -60,7 +79,7 @@ public final class NoAmplify implements InvariantPredicate {
         return null; // its leaves may be stale as a TLB's may: INV-OOS judges them
       }
     }
-    MachineTables machine = new MachineTables(view.guest().machine());
+    MachineTables machine = walks.machine;
     for (int i = 0; i < entries; i++) {
       long entry = machine.readEntry(table + (long) i * mode.entryBytes(), mode.entryBytes());
       if ((entry & EntryBits.P) == 0) {
@@ -69,14 +88,14 @@ public final class NoAmplify implements InvariantPredicate {
       long va = base | ((long) i << mode.indexShift(level));
       if (level > 1) {
         long next = Walker.tableFrame(mode, entry, view.hostCpu().maxPhysAddr());
-        String found = visit(view, vcpu, hardware, mode, next, level - 1, va);
+        String found = visit(walks, vcpu, hardware, mode, next, level - 1, va);
         if (found != null) {
           return found;
         }
         continue;
       }
       for (Access access : ACCESSES) {
-        String found = checkAccess(view, vcpu, hardware, va, access);
+        String found = checkAccess(walks, vcpu, hardware, va, access);
         if (found != null) {
           return found;
         }
@@ -91,10 +110,11 @@ public final class NoAmplify implements InvariantPredicate {
   }
 
   private @Nullable String checkAccess(
-      ShadowView view, int vcpu, ControlRegisters hardware, long va, Access access) {
+      Walks walks, int vcpu, ControlRegisters hardware, long va, Access access) {
+    ShadowView view = walks.view;
     GuestMachine guest = view.guest();
-    WalkResult shadow = Walker.walk(
-        new MachineTables(guest.machine()), hardware, view.hostCpu(), Addr.gva(va), access, false);
+    WalkResult shadow = walks.shadow;
+    Walker.walk(walks.machine, hardware, view.hostCpu(), Addr.gva(va), access, false, shadow);
     if (!shadow.ok()) {
       return null;
     }
@@ -103,8 +123,8 @@ public final class NoAmplify implements InvariantPredicate {
     if (!regs.pagingEnabled()) {
       gpa = va & 0xFFFF_FFFFL;
     } else {
-      WalkResult guestWalk = Walker.walk(
-          new GuestTables(guest.physical()), regs, guest.cpu(), Addr.gva(va), access, false);
+      WalkResult guestWalk = walks.guest;
+      Walker.walk(walks.guestTables, regs, guest.cpu(), Addr.gva(va), access, false, guestWalk);
       if (!guestWalk.ok()) {
         return at(vcpu, access, va) + ": the shadows allow it, the guest's tables fault (" + guestWalk.describe() + ")";
       }

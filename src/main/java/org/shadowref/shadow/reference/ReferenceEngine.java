@@ -24,6 +24,7 @@ import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
+import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
@@ -113,6 +114,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   private final MachineTables hardwareTables;
+  /** {@code config.has(bug)} by the bug's ordinal: asked for every shadow entry written. */
+  private final boolean[] seeded;
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
   private @Nullable ResolutionListener resolutionListener;
 
@@ -146,6 +149,14 @@ public final class ReferenceEngine implements Platform, ShadowView {
     this.cpu = cpu;
     this.emulator = emulator;
     this.hardwareTables = new MachineTables(guest.machine());
+    this.seeded = new boolean[Bug.values().length];
+    for (Bug bug : config.bugs()) {
+      seeded[bug.ordinal()] = true;
+    }
+  }
+
+  private boolean seeded(Bug bug) {
+    return seeded[bug.ordinal()];
   }
 
   private static ShadowState newState(GuestMachine guest) {
@@ -625,7 +636,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (dataWrite && config.has(Bug.SKIP_REVALIDATE)) {
+    if (dataWrite && seeded(Bug.SKIP_REVALIDATE)) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
@@ -633,18 +644,24 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
     for (Shadow shadow : state.shadows()) {
-      if (state.find(shadow.key()) != shadow || !derivedFrom(shadow, mfn)) {
+      if (!state.holds(shadow) || !derivedFrom(shadow, mfn)) {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
       int guestBytes = guestEntryBytes(shadow.type());
+      int firstGuest = offset / guestBytes;
+      int lastGuest = (offset + size - 1) / guestBytes;
+      boolean table = shadow.type().role() == ShadowType.Role.TABLE;
       for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
+        // A table's entries derive from guest entries in increasing order, so the ones written
+        // are a run found by arithmetic; other shadows' entries share one guest entry.
+        int from = table ? shadow.type().firstEntryFrom(part, firstGuest) : 0;
+        int to = table ? shadow.type().firstEntryFrom(part, lastGuest + 1) : shadow.type().entriesPerFrame();
+        for (int index = from; index < to; index++) {
           int guestIndex = guestEntryIndex(shadow, part, index);
-          if (guestIndex < 0) {
+          if (guestIndex < firstGuest || guestIndex > lastGuest) {
             continue;
           }
-          int start = guestIndex * guestBytes;
-          if (start < offset + size && offset < start + guestBytes && state.find(shadow.key()) == shadow) {
+          if (state.holds(shadow)) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
@@ -697,15 +714,15 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   public void unshadow(@Mfn long mfn) {
     for (Shadow victim : state.shadows()) {
-      if (state.find(victim.key()) != victim || !derivedFrom(victim, mfn)) {
+      if (!state.holds(victim) || !derivedFrom(victim, mfn)) {
         continue;
       }
       for (Shadow parent : state.shadows()) {
-        if (state.find(parent.key()) != parent || !parent.type().holdsPointers()) {
+        if (!state.holds(parent) || !parent.type().holdsPointers()) {
           continue;
         }
         clearPointersTo(parent, victim);
-        if (state.find(victim.key()) != victim) {
+        if (!state.holds(victim)) {
           break;
         }
       }
@@ -715,7 +732,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private void clearPointersTo(Shadow parent, Shadow victim) {
     for (int part = 0; part < parent.parts(); part++) {
       for (int index = 0; index < parent.type().entriesPerFrame(); index++) {
-        if (state.find(parent.key()) != parent || state.find(victim.key()) != victim) {
+        if (!state.holds(parent) || !state.holds(victim)) {
           return;
         }
         long entry = readEntry(parent, part, index);
@@ -735,13 +752,25 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   private void revalidateMappingsOf(@Mfn long mfn) {
     for (Shadow shadow : state.shadows()) {
-      if (shadow.type().holdsPointers() || state.find(shadow.key()) != shadow) {
+      if (shadow.type().holdsPointers() || !state.holds(shadow)) {
         continue;
       }
       for (int part = 0; part < shadow.parts(); part++) {
+        if (shadow.type().entryBytes() == 8) {
+          // One entry per word: the present entries mapping mfn are found without a read each.
+          long mask = EntryBits.P | EntryBits.ADDR_MASK_64;
+          long wanted = EntryBits.P | Addr.maddrOf(mfn, 0);
+          MachineMemory memory = guest.machine();
+          for (int index = memory.nextWordMatching(shadow.mfn(part), 0, mask, wanted);
+              index >= 0 && state.holds(shadow);
+              index = memory.nextWordMatching(shadow.mfn(part), index + 1, mask, wanted)) {
+            setEntry(shadow, part, index, derive(shadow, part, index));
+          }
+          continue;
+        }
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
           long entry = readEntry(shadow, part, index);
-          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.find(shadow.key()) == shadow) {
+          if (isPresent(entry) && frameOf(shadow.type(), entry) == mfn && state.holds(shadow)) {
             setEntry(shadow, part, index, derive(shadow, part, index));
           }
         }
@@ -862,12 +891,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
       return;
     }
     for (Shadow shadow : state.shadows()) {
-      if (state.find(shadow.key()) != shadow || !isDroppable(shadow)) {
+      if (!state.holds(shadow) || !isDroppable(shadow)) {
         continue;
       }
       for (int part = 0; part < shadow.parts(); part++) {
         for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          if (state.find(shadow.key()) == shadow) {
+          if (state.holds(shadow)) {
             setEntry(shadow, part, index, 0);
           }
         }
@@ -937,7 +966,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
       ownerOf(type, value).addRef();
     }
     guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
-    if (type.holdsPointers() && isPresent(old) && !config.has(Bug.LEAK_REFCOUNT)) {
+    if (type.holdsPointers() && isPresent(old) && !seeded(Bug.LEAK_REFCOUNT)) {
       Shadow child = ownerOf(type, old);
       if (child.dropRef()) {
         destroy(child);
@@ -1080,12 +1109,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
     @Mfn long mfn = p2m.mfn(gfn);
     boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
     long leaf = Propagation.leaf(
-        config.has(Bug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable && !config.has(Bug.SKIP_WRITE_PROTECT), nxe, format);
-    if (config.has(Bug.DROP_NX)) {
+        seeded(Bug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable && !seeded(Bug.SKIP_WRITE_PROTECT), nxe, format);
+    if (seeded(Bug.DROP_NX)) {
       leaf &= ~EntryBits.NX;
     }
-    if (config.has(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
+    if (seeded(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
       for (Shadow shadow : state.shadowsView()) {
         if (derivedFrom(shadow, mfn)) {
           leaf = (leaf & ~EntryBits.ADDR_MASK_64) | Addr.maddrOf(shadow.mfn(0), 0);
@@ -1200,8 +1229,24 @@ public final class ReferenceEngine implements Platform, ShadowView {
         shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
   }
 
-  /** The types a table's entries may point at. */
+  /** {@link #childTypesOf} for every type, by ordinal: invariant checks describe every shadow in every state. */
+  private static final String[][] CHILD_TYPES = childTypesByOrdinal();
+
+  private static String[][] childTypesByOrdinal() {
+    ShadowType[] types = ShadowType.values();
+    String[][] out = new String[types.length][];
+    for (ShadowType type : types) {
+      out[type.ordinal()] = childTypesOf(type);
+    }
+    return out;
+  }
+
   private static String[] childTypes(ShadowType type) {
+    return CHILD_TYPES[type.ordinal()];
+  }
+
+  /** The types a table's entries may point at. */
+  private static String[] childTypesOf(ShadowType type) {
     switch (type) {
       case L3_32_PAE:
         return new String[] {ShadowType.L2_32_PAE.name()};

@@ -12,6 +12,8 @@ public final class Shadow {
   private final ShadowKey key;
   private final long[] mfns;
   private int refs;
+  /** Set when the shadow leaves its state's index; copies are made of indexed shadows only. */
+  private boolean removed;
   /** {@code key.toString()}, made once: invariant checks name every shadow in every model state. */
   private @Nullable String name;
 
@@ -62,6 +64,15 @@ public final class Shadow {
     }
     refs--;
     return refs == 0;
+  }
+
+  /** Whether the shadow left the index (a shadow never returns: a new key gets a new object). */
+  boolean isRemoved() {
+    return removed;
+  }
+
+  void markRemoved() {
+    removed = true;
   }
 
   Shadow copy() {

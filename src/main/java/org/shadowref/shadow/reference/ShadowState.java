@@ -1,10 +1,9 @@
 package org.shadowref.shadow.reference;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.List;
-import java.util.TreeMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
@@ -26,7 +25,13 @@ import org.shadowref.shadow.invariant.Maintains;
 public final class ShadowState {
   public static final int NO_OWNER = -1;
 
-  private final TreeMap<ShadowKey, Shadow> index;
+  /**
+   * The shadow index: the first {@code count} slots hold the shadows in key order. A model state
+   * has a dozen shadows at most, and copies and lookups happen for every transition, so a sorted
+   * array beats a tree map.
+   */
+  private @Nullable Shadow[] index;
+  private int count;
   /** Owner of hypervisor frame {@code firstFrame + i}, or null when free. */
   private final @Nullable ShadowKey[] frameOwner;
   private final int firstFrame;
@@ -35,24 +40,50 @@ public final class ShadowState {
   private final Collection<Shadow> view;
 
   ShadowState(int firstFrame, int frameCount, int vcpuCount) {
-    this.index = new TreeMap<>();
+    this.index = new Shadow[8];
     this.frameOwner = new ShadowKey[frameCount];
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
-    this.view = Collections.unmodifiableCollection(index.values());
+    this.view = new View();
   }
 
   private ShadowState(ShadowState other) {
-    this.index = new TreeMap<>();
-    for (Shadow shadow : other.index.values()) {
-      index.put(shadow.key(), shadow.copy());
+    this.index = new Shadow[other.index.length];
+    this.count = other.count;
+    for (int i = 0; i < count; i++) {
+      index[i] = other.at(i).copy();
     }
     this.frameOwner = other.frameOwner.clone();
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
-    this.view = Collections.unmodifiableCollection(index.values());
+    this.view = new View();
+  }
+
+  /** The shadow in slot {@code i < count}. */
+  private Shadow at(int i) {
+    Shadow shadow = index[i];
+    if (shadow == null) {
+      throw new IllegalStateException("shadow index slot " + i + " of " + count + " is empty");
+    }
+    return shadow;
+  }
+
+  /** The live, read-only list behind {@link #shadowsView()}. */
+  private final class View extends AbstractList<Shadow> {
+    @Override
+    public Shadow get(int i) {
+      if (i < 0 || i >= count) {
+        throw new IndexOutOfBoundsException("shadow " + i + " of " + count);
+      }
+      return at(i);
+    }
+
+    @Override
+    public int size() {
+      return count;
+    }
   }
 
   ShadowState copy() {
@@ -60,12 +91,30 @@ public final class ShadowState {
   }
 
   public @Nullable Shadow find(ShadowKey key) {
-    return index.get(key);
+    for (int i = 0; i < count; i++) {
+      Shadow shadow = at(i);
+      if (shadow.key().equals(key)) {
+        return shadow;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether {@code shadow} is still in the index: loops over a list of shadows taken before they
+   * changed anything ask this of each one, for every entry they touch.
+   */
+  public boolean holds(Shadow shadow) {
+    return !shadow.isRemoved();
   }
 
   /** Every shadow, in key order. */
   public List<Shadow> shadows() {
-    return new ArrayList<>(index.values());
+    List<Shadow> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(at(i));
+    }
+    return out;
   }
 
   /**
@@ -83,7 +132,7 @@ public final class ShadowState {
       return null;
     }
     ShadowKey key = frameOwner[(int) i];
-    return key == null ? null : index.get(key);
+    return key == null ? null : find(key);
   }
 
   public @Nullable ShadowKey root(int vcpu) {
@@ -132,12 +181,34 @@ public final class ShadowState {
       frameOwner[(int) (mfn - firstFrame)] = key;
     }
     Shadow shadow = new Shadow(key, mfns, 0);
-    index.put(key, shadow);
+    int at = 0;
+    while (at < count && at(at).key().compareTo(key) < 0) {
+      at++;
+    }
+    if (at < count && at(at).key().equals(key)) {
+      throw new IllegalStateException("a shadow under key " + key + " exists already");
+    }
+    if (count == index.length) {
+      @Nullable Shadow[] grown = new Shadow[count * 2];
+      System.arraycopy(index, 0, grown, 0, count);
+      index = grown;
+    }
+    System.arraycopy(index, at, index, at + 1, count - at);
+    index[at] = shadow;
+    count++;
     return shadow;
   }
 
   void remove(Shadow shadow) {
-    index.remove(shadow.key());
+    for (int i = 0; i < count; i++) {
+      if (at(i) == shadow) {
+        shadow.markRemoved();
+        System.arraycopy(index, i + 1, index, i, count - i - 1);
+        count--;
+        index[count] = null;
+        break;
+      }
+    }
     for (int part = 0; part < shadow.parts(); part++) {
       frameOwner[(int) (shadow.mfn(part) - firstFrame)] = null;
     }
@@ -146,7 +217,8 @@ public final class ShadowState {
   /** A hash over the index, frame ownership, roots and lock (shadow contents are hashed by the engine). */
   long hash() {
     long h = 17;
-    for (Shadow shadow : index.values()) {
+    for (int i = 0; i < count; i++) {
+      Shadow shadow = at(i);
       h = h * 0x100_0000_01B3L + shadow.key().stableHash();
       h = h * 31 + shadow.refs();
       for (int part = 0; part < shadow.parts(); part++) {
@@ -161,7 +233,7 @@ public final class ShadowState {
 
   @Override
   public String toString() {
-    return index.size() + " shadows, " + freeFrames() + "/" + frameOwner.length + " frames free, lock "
+    return count + " shadows, " + freeFrames() + "/" + frameOwner.length + " frames free, lock "
         + (lockOwner == NO_OWNER ? "free" : "held by vcpu" + lockOwner) + ", first frame " + Addr.hex(firstFrame);
   }
 }

@@ -131,6 +131,28 @@ public enum ShadowType {
     }
   }
 
+  /**
+   * For a TABLE: the first entry of frame {@code part} whose guest entry ({@link #guestIndex}) is
+   * {@code guestIndex} or later, or {@link #entriesPerFrame()} when there is none. Guest indices
+   * never decrease along a frame, so the entries deriving from guest entries {@code a..b} are
+   * those from {@code firstEntryFrom(part, a)} up to {@code firstEntryFrom(part, b + 1)}.
+   */
+  public int firstEntryFrom(int part, int guestIndex) {
+    int entry;
+    switch (this) {
+      case L1_32_PAE:
+        entry = guestIndex - part * 512;
+        break;
+      case L2_32_PAE:
+        entry = 2 * (guestIndex - part * 256);
+        break;
+      default:
+        entry = guestIndex;
+        break;
+    }
+    return Math.max(0, Math.min(entry, entriesPerFrame()));
+  }
+
   /** For a TABLE: which part of the child shadow a directory entry points at. */
   public int childPart(int index) {
     return this == L2_32_PAE ? index % 2 : 0;
