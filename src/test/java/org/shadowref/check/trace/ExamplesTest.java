@@ -105,4 +105,24 @@ class ExamplesTest {
         () -> ScenarioReader.read("format: [unclosed", "x.yaml", true));
     assertTrue(e.getMessage().startsWith("x.yaml:"), e.getMessage());
   }
+
+  /** The optimized engine's fast paths are really exercised by the examples that document them. */
+  @Test
+  void theFastPathAndPrefetchExamplesExerciseTheOptimizedEngine() throws Exception {
+    OptimizedEngine fast = runOptimized("20-magic-fast-path.yaml");
+    assertTrue(fast.counters().fastNotPresent() >= 2, "repeated not-present faults answered by magic entries");
+    assertTrue(fast.counters().fastMmio() >= 1, "a repeated device access answered by an MMIO magic entry");
+    OptimizedEngine prefetching = runOptimized("21-prefetch.yaml");
+    assertTrue(prefetching.counters().prefetched() >= 1, "neighbouring entries propagated on the first fault");
+    assertTrue(prefetching.counters().handlerRuns() < 4, "fewer handler runs than first touches: " + prefetching.counters().handlerRuns() + " runs, " + prefetching.counters().prefetched() + " prefetched");
+  }
+
+  private static OptimizedEngine runOptimized(String name) throws Exception {
+    Scenario scenario = ScenarioReader.read(EXAMPLES.resolve(name));
+    OptimizedEngine engine = new OptimizedEngine(scenario.world().build(), OptimizedEngine.Config.PRODUCTION, CPU, EMULATOR);
+    for (org.shadowref.shadow.GuestOp op : scenario.ops()) {
+      engine.apply(op);
+    }
+    return engine;
+  }
 }
