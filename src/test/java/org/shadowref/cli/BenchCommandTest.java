@@ -1,33 +1,19 @@
 package org.shadowref.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.shadowref.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.shadowref.cli.CliRun.Outcome;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code bench}: bad arguments are refused with exit 2; a smoke run prints the table and summary. */
 class BenchCommandTest {
   @TempDir Path dir;
-
-  private record Outcome(int code, String out, String err) {
-    String summary() {
-      String[] lines = out.trim().split("\n");
-      return lines[lines.length - 1];
-    }
-  }
-
-  private static Outcome run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Outcome(code, out.toString(), err.toString());
-  }
 
   @Test
   void badArgumentsExitTwoWithAClearMessageAndNoStackTrace() {

@@ -1,14 +1,14 @@
 package org.shadowref.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.shadowref.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.shadowref.cli.CliRun.Outcome;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowref.check.diff.Differential;
 import org.shadowref.check.diff.PlatformSet;
@@ -20,20 +20,6 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 /** run, replay and diff: good input, corrupt input, missing input. */
 class DiffCommandsTest {
   @TempDir Path dir;
-
-  private record Outcome(int code, String out, String err) {
-    String summary() {
-      String[] lines = out.trim().split("\n");
-      return lines[lines.length - 1];
-    }
-  }
-
-  private static Outcome run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Outcome(code, out.toString(), err.toString());
-  }
 
   @Test
   void runPrintsAScenarioStepByStepOnEveryPlatform() {
