@@ -9,8 +9,6 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.check.trace.Scenario;
-import org.shadowref.check.trace.ScenarioReader;
-import org.shadowref.check.trace.TraceFormatException;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.HtmlReport;
 import org.shadowref.cli.report.Report;
@@ -45,15 +43,7 @@ public final class RenderCommand extends SummaryCommand {
 
   @Override
   protected void run(PrintWriter console, Summary summary) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new UserInputException("no such scenario file: " + file);
-    }
-    Scenario scenario;
-    try {
-      scenario = ScenarioReader.read(file);
-    } catch (TraceFormatException e) {
-      throw new UserInputException(String.valueOf(e.getMessage()));
-    }
+    Scenario scenario = RunCommand.readScenario(file);
     int steps = scenario.ops().size();
     if (step < 0 || step >= steps) {
       throw new UserInputException(String.format(Locale.ROOT, "--step %d is outside %s, which has steps 0 to %d",

@@ -26,15 +26,7 @@ public final class RunCommand extends SummaryCommand {
 
   @Override
   protected void run(PrintWriter out, Summary summary) {
-    if (!Files.isRegularFile(file)) {
-      throw new UserInputException("no such scenario file: " + file);
-    }
-    Scenario scenario;
-    try {
-      scenario = ScenarioReader.read(file);
-    } catch (TraceFormatException e) {
-      throw new UserInputException(String.valueOf(e.getMessage()));
-    }
+    Scenario scenario = readScenario(file);
     PlatformSet platforms = StandardPlatforms.all();
     SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
     out.println(scenario.name() + " (" + scenario.handlerCase() + ")");
@@ -71,6 +63,18 @@ public final class RunCommand extends SummaryCommand {
           ? "DIVERGED: " + step.disagreement()
           : !step.expectationMet() ? "UNEXPECTED: expected " + step.expectation() : "ok";
       out.println(row.append(' ').append(verdict));
+    }
+  }
+
+  /** The scenario in {@code file}; a missing or malformed file is bad input, named with line and field. */
+  static Scenario readScenario(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new UserInputException("no such scenario file: " + file);
+    }
+    try {
+      return ScenarioReader.read(file);
+    } catch (TraceFormatException e) {
+      throw new UserInputException(String.valueOf(e.getMessage()));
     }
   }
 }
