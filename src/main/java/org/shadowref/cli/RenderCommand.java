@@ -11,7 +11,6 @@ import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.HtmlReport;
-import org.shadowref.cli.report.Report;
 import org.shadowref.cli.report.TreePicture;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.Platform;
@@ -61,10 +60,7 @@ public final class RenderCommand extends SummaryCommand {
       if (target.toString().endsWith(".svg")) {
         page = TreePicture.draw((ShadowView) engine, op.vcpu(), FailurePictures.focus(op), title);
       } else {
-        TreePicture.Pair pair = TreePicture.pair((ShadowView) engine, op.vcpu(), FailurePictures.focus(op));
-        page = HtmlReport.figurePage(new Report.Failure(title, "on " + engine.name()
-            + "; red: the walk of the address the step accesses, and shadow entries that are not the propagation"
-            + " of their guest entries", pair.guest(), pair.shadow()));
+        page = HtmlReport.figurePage(FailurePictures.figure(engine, op, title));
       }
     } catch (IllegalStateException e) {
       throw new UserInputException("nothing to draw after step " + step + ": " + e.getMessage());

@@ -22,6 +22,11 @@ public final class FailurePictures {
     if (engine == null) {
       return new Report.Failure(title, "no shadowing engine in this run to draw", "", "");
     }
+    return figure(engine, op, title);
+  }
+
+  /** Guest tree beside shadow tree of {@code engine} (a {@link ShadowView}) as it stands after {@code op}. */
+  public static Report.Failure figure(Platform engine, GuestOp op, String title) {
     TreePicture.Pair pair = TreePicture.pair((ShadowView) engine, op.vcpu(), focus(op));
     return new Report.Failure(title, "after the step on " + engine.name()
         + "; red: the walk of the address in question, and shadow entries that are not the propagation of their"
