@@ -14,6 +14,7 @@ import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.Forks;
 import org.shadowref.shadow.GeneratedGuest;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
@@ -126,16 +127,7 @@ class OptimizedPropertyTest {
             ops.add(op);
             oracle.apply(op);
           }
-          int half = ops.size() / 2;
-          for (int i = 0; i < half; i++) {
-            engine.apply(ops.get(i));
-          }
-          OptimizedEngine fork = engine.copy();
-          assertEquals(engine.fingerprint(), fork.fingerprint());
-          for (int i = half; i < ops.size(); i++) {
-            assertEquals(engine.apply(ops.get(i)), fork.apply(ops.get(i)), ops.get(i).toString());
-          }
-          assertEquals(engine.fingerprint(), fork.fingerprint());
+          Forks.assertCopyMidwayBehavesAlike(engine, ops);
           assertNull(oracle.guest().firstGuestDifference(engine.guest()), "guest state at the end");
         });
   }

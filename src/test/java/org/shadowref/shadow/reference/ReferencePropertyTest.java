@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.shadowref.shadow.Forks;
 import org.shadowref.shadow.GeneratedGuest;
 import org.shadowref.shadow.GuestOp;
 
@@ -37,7 +38,6 @@ class ReferencePropertyTest {
         .checkAssert((seed, codes) -> {
           GeneratedGuest guest = new GeneratedGuest(seed);
           Twin twin = new Twin(guest.world, ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo));
-          int half = codes.size() / 2;
           List<GuestOp> ops = new ArrayList<>();
           for (int i = 0; i < codes.size(); i++) {
             GuestOp op = guest.op(codes.get(i), twin.oracle.guest());
@@ -47,15 +47,7 @@ class ReferencePropertyTest {
           // Replay: a fresh engine, copied halfway; both halves of the fork must stay equal.
           ReferenceEngine engine = new ReferenceEngine(guest.world.machine().copy(),
               ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), Twin.CPU, Twin.EMULATOR);
-          for (int i = 0; i < half; i++) {
-            engine.apply(ops.get(i));
-          }
-          ReferenceEngine fork = engine.copy();
-          assertEquals(engine.fingerprint(), fork.fingerprint());
-          for (int i = half; i < ops.size(); i++) {
-            assertEquals(engine.apply(ops.get(i)), fork.apply(ops.get(i)), ops.get(i).toString());
-          }
-          assertEquals(engine.fingerprint(), fork.fingerprint());
+          Forks.assertCopyMidwayBehavesAlike(engine, ops);
           assertEquals(twin.engine.fingerprint(), engine.fingerprint(), "same ops from the same world");
         });
   }
