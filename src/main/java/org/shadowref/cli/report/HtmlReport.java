@@ -29,9 +29,7 @@ public final class HtmlReport {
   }
 
   public static String render(Report report) {
-    StringBuilder html = new StringBuilder();
-    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-        .append(esc(report.title())).append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    StringBuilder html = head(report.title());
     html.append("<h1>").append(esc(report.title())).append("</h1>\n");
     int failed = report.failedClaims();
     html.append("<p id=\"verdict\" class=\"").append(failed == 0 ? "held" : "failed").append("\">")
@@ -126,11 +124,15 @@ public final class HtmlReport {
 
   /** A page with one figure: guest tree beside shadow tree (what {@code shadowref render} writes). */
   public static String figurePage(Report.Failure figure) {
-    StringBuilder html = new StringBuilder();
-    html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-        .append(esc(figure.title())).append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    StringBuilder html = head(figure.title());
     figure(html, figure);
     return html.append("</body></html>\n").toString();
+  }
+
+  /** A self-contained page's opening, up to {@code <body>}: title and the one style sheet. */
+  private static StringBuilder head(String title) {
+    return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(title)).append("</title><style>").append(STYLE).append("</style></head><body>\n");
   }
 
   private static void figure(StringBuilder html, Report.Failure figure) {
