@@ -1,9 +1,8 @@
 package org.shadowref.emulate;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
@@ -25,8 +24,14 @@ final class Execution {
   private final LinearMemory memory;
   private final boolean user;
   private final boolean longMode;
-  /** Linear page to the machine address of its first byte, for pages translated so far. */
-  private final Map<Long, Long> translatedPages = new HashMap<>();
+  /**
+   * The pages translated so far and the machine address of each one's first byte, in the order
+   * translated: an instruction touches one or two pages (a REP STOS more), so a scan of a short
+   * array finds one faster than a map of boxed longs, and allocates nothing per lookup.
+   */
+  private long[] translatedPages = new long[4];
+  private long[] translatedBases = new long[4];
+  private int translatedCount;
   private final List<PendingWrite> writes = new ArrayList<>();
 
   /** One operand: a register (with its size) or a translated memory range, and its value. */
@@ -351,15 +356,22 @@ final class Execution {
 
   private long translatePage(long linear, AccessKind access) throws MemoryStop {
     long page = linear & ~Addr.OFFSET_MASK;
-    Long known = translatedPages.get(page);
-    if (known != null) {
-      return known + Addr.pageOffset(linear);
+    for (int i = 0; i < translatedCount; i++) {
+      if (translatedPages[i] == page) {
+        return translatedBases[i] + Addr.pageOffset(linear);
+      }
     }
     AccessOutcome outcome = memory.translate(Addr.gva(linear), Access.of(access, user));
     if (!outcome.isOk()) {
       throw new MemoryStop(outcome);
     }
-    translatedPages.put(page, outcome.address() - Addr.pageOffset(linear));
+    if (translatedCount == translatedPages.length) {
+      translatedPages = Arrays.copyOf(translatedPages, 2 * translatedCount);
+      translatedBases = Arrays.copyOf(translatedBases, 2 * translatedCount);
+    }
+    translatedPages[translatedCount] = page;
+    translatedBases[translatedCount] = outcome.address() - Addr.pageOffset(linear);
+    translatedCount++;
     return outcome.address();
   }
 

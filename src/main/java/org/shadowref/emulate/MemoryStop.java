@@ -9,7 +9,14 @@ final class MemoryStop extends Exception {
   final transient AccessOutcome outcome;
 
   MemoryStop(AccessOutcome outcome) {
-    super(outcome.toString(), null, false, false);
+    // No stack trace and no message text up front: every shadow fault inside an instruction
+    // raises one, and only a reader of the exception needs the words.
+    super(null, null, false, false);
     this.outcome = outcome;
+  }
+
+  @Override
+  public String getMessage() {
+    return outcome.toString();
   }
 }

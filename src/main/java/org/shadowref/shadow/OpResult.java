@@ -43,6 +43,23 @@ public record OpResult(Status status, long address, int errorCode, long value, S
     return new OpResult(Status.INVALID, 0, 0, 0, detail);
   }
 
+  /**
+   * A 64-bit summary of everything the guest observes here but the detail text: what {@link
+   * Platform#perform} returns, so that a timing loop keeps every result observable (and the JIT
+   * cannot drop a load whose value nobody reads) without building the record.
+   */
+  public long digest() {
+    return digest(status, address, errorCode, value);
+  }
+
+  /** {@link #digest()} of the result these fields would make, computed without making it. */
+  public static long digest(Status status, long address, int errorCode, long value) {
+    long h = status.ordinal() * 0x9E37_79B9_7F4A_7C15L + address;
+    h = (h ^ (h >>> 29)) * 0xBF58_476D_1CE4_E5B9L + errorCode;
+    h = (h ^ (h >>> 32)) * 0x94D0_49BB_1331_11EBL + value;
+    return h ^ (h >>> 29);
+  }
+
   @Override
   public String toString() {
     switch (status) {

@@ -12,6 +12,15 @@ public interface Platform {
   /** Performs one operation to completion, as the guest sees it. */
   OpResult apply(GuestOp op);
 
+  /**
+   * Performs one operation exactly as {@link #apply} does and returns {@link OpResult#digest()}
+   * of its result instead of the result. Timing loops use it, so that building the record an
+   * observer reads is not timed as part of the engine; an engine may serve it without allocating.
+   */
+  default long perform(GuestOp op) {
+    return apply(op).digest();
+  }
+
   /** The state the guest can observe: its RAM (through the P2M) and its vCPUs. */
   GuestMachine guest();
 

@@ -14,6 +14,7 @@ import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.optimized.OptimizedEngine;
@@ -83,6 +84,26 @@ class WorkloadsTest {
         Workload workload = Workloads.build(kind, mode, SIZE, 3);
         assertEquals(workload.results(workload.fresh(EngineKind.REFERENCE)),
             workload.results(workload.fresh(EngineKind.OPTIMIZED)), workload.toString());
+      }
+    }
+  }
+
+  @Test
+  void performGivesTheDigestOfWhatApplyReturnsOnEveryEngineAndWorkload() {
+    for (WorkloadKind kind : WorkloadKind.values()) {
+      for (PagingMode mode : PagingMode.values()) {
+        Workload workload = Workloads.build(kind, mode, SIZE, 5);
+        for (EngineKind engine : EngineKind.values()) {
+          Platform performed = workload.fresh(engine);
+          Platform applied = workload.fresh(engine);
+          List<GuestOp> ops = workload.ops();
+          for (int i = 0; i < ops.size(); i++) {
+            OpResult result = applied.apply(ops.get(i));
+            assertEquals(result.digest(), performed.perform(ops.get(i)),
+                workload + " on " + engine.cliName() + ", op " + i + " " + ops.get(i) + ": " + result);
+          }
+          assertEquals(applied.fingerprint(), performed.fingerprint(), workload + " on " + engine.cliName());
+        }
       }
     }
   }

@@ -381,12 +381,42 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
   private OpResult access(GuestOp.MemoryAccess op) {
+    OpResult ended = translate(op);
+    return ended != null ? ended : completeAccess(op, Addr.maddr(hardwareWalk.translated()));
+  }
+
+  /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
+  @Override
+  public long perform(GuestOp op) {
+    if (!(op instanceof GuestOp.MemoryAccess)) {
+      return apply(op).digest();
+    }
+    GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+    OpResult ended = translate(access);
+    if (ended != null) {
+      return ended.digest();
+    }
+    @Maddr long maddr = Addr.maddr(hardwareWalk.translated());
+    long value = 0;
+    if (access.kind() == AccessKind.WRITE) {
+      guest.machine().write(maddr, access.size(), access.value());
+    } else {
+      value = guest.machine().read(maddr, access.size());
+    }
+    return OpResult.digest(OpResult.Status.OK, maddr, 0, value);
+  }
+
+  /**
+   * The hardware walks the shadows and the handler fixes what it can, until the walk succeeds
+   * (null: {@link #hardwareWalk} holds the translation) or the handler ends the access (its
+   * result: a guest fault, an exit, an emulated access).
+   */
+  private @Nullable OpResult translate(GuestOp.MemoryAccess op) {
     Access access = accessFor(op.kind(), op.user());
     for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      // The hardware step, as hardwareStep does it, on a reused walk result.
       Walker.walk(hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true, hardwareWalk);
       if (hardwareWalk.ok()) {
-        return completeAccess(op, Addr.maddr(hardwareWalk.translated()));
+        return null;
       }
       FaultResolution resolution = pageFault(op.vcpu(), op.va(), hardwareWalk.errorCode(), op);
       if (resolution.kind() != FaultResolution.Kind.FIXED) {
