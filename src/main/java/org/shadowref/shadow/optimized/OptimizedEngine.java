@@ -4,30 +4,24 @@ import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
-import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
-import org.shadowref.arch.ReservedBits;
 import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gpa;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
-import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.LinearMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.FaultKind;
-import org.shadowref.mmu.MachineTables;
 import org.shadowref.mmu.NativeMmu;
-import org.shadowref.mmu.PageTableMemory;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestControl;
@@ -43,9 +37,12 @@ import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Preserves;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
+import org.shadowref.shadow.reference.Derivation;
 import org.shadowref.shadow.reference.FaultResolution;
+import org.shadowref.shadow.reference.GuestSide;
 import org.shadowref.shadow.reference.HardwareStep;
 import org.shadowref.shadow.reference.ShadowKey;
+import org.shadowref.shadow.reference.ShadowHardware;
 import org.shadowref.shadow.reference.ShadowMode;
 import org.shadowref.shadow.reference.ShadowType;
 
@@ -62,7 +59,7 @@ import org.shadowref.shadow.reference.ShadowType;
  */
 public final class OptimizedEngine implements Platform, ShadowView {
   /** Handler runs one operation may need before it completes; more is an engine bug. */
-  public static final int MAX_FAULTS_PER_OP = 12;
+  public static final int MAX_FAULTS_PER_OP = ShadowHardware.MAX_FAULTS_PER_OP;
   /** Frames a fault may need for new shadows: a 2-on-3 l2 (4) and l1 (2), or three 64-bit levels. */
   private static final int CHAIN_FRAMES = 8;
   /**
@@ -172,20 +169,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final Config config;
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
-  private final MachineTables hardwareTables;
+  /** The MMU and CPU the guest runs on, walking these shadows; a #PF enters {@link #pageFault}. */
+  private final ShadowHardware hardware;
+  /** The guest's own walk and the emulation of faulting accesses on its translation. */
+  private final GuestSide guestSide;
+  private final Derivation derivation;
   /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
   private final WalkResult fastWalk = new WalkResult();
   private final Counters counters = new Counters();
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
   private boolean prefetching;
-  /** Scratch for the hardware's walk of an access and for the guest walk (never nested). */
-  private final WalkResult hardwareWalk = new WalkResult();
-  private final WalkResult guestWalk = new WalkResult();
-  /** Scratch for the handler's check that the hardware now allows the access. */
-  private final WalkResult checkWalk = new WalkResult();
-  /** Scratch for the CPU's walks while it runs an instruction (the handler never runs meanwhile). */
-  private final WalkResult cpuWalk = new WalkResult();
-  private final RevalidatingGuestTables guestTables = new RevalidatingGuestTables();
   /**
    * The last hardware registers made per vCPU, with the guest registers and root shadow they were
    * made from: {@link #hardwareRegs} is on every fault's path and allocates only when they change.
@@ -256,10 +249,36 @@ public final class OptimizedEngine implements Platform, ShadowView {
     this.config = config;
     this.cpu = cpu;
     this.emulator = emulator;
-    this.hardwareTables = new MachineTables(guest.machine());
+    this.derivation = new Derivation(guest);
+    Hooks hooks = new Hooks();
+    this.hardware = new ShadowHardware(guest, HOST_CPU, cpu, hooks);
+    this.guestSide = new GuestSide(guest, hooks);
     this.hardwareCache = new ControlRegisters[guest.vcpuCount()];
     this.hardwareCacheGuest = new ControlRegisters[guest.vcpuCount()];
     this.hardwareCacheRoot = new PooledShadow[guest.vcpuCount()];
+  }
+
+  /** What the shared hardware and guest side call back into: the handler and the revalidating writes. */
+  private final class Hooks implements ShadowHardware.Engine, GuestSide.Writes {
+    @Override
+    public ControlRegisters hardwareRegs(int vcpu) {
+      return OptimizedEngine.this.hardwareRegs(vcpu);
+    }
+
+    @Override
+    public FaultResolution pageFault(int vcpu, @Gva long va, int errorCode, GuestOp faultingOp) {
+      return OptimizedEngine.this.pageFault(vcpu, va, errorCode, faultingOp);
+    }
+
+    @Override
+    public void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+      OptimizedEngine.this.writeGuestMachine(maddr, size, value, dataWrite);
+    }
+
+    @Override
+    public String toString() {
+      return OptimizedEngine.this.toString();
+    }
   }
 
   private static ShadowPool newState(GuestMachine guest, Config config) {
@@ -305,10 +324,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
-      return access((GuestOp.MemoryAccess) op);
+      return hardware.access((GuestOp.MemoryAccess) op);
     }
     if (op instanceof GuestOp.Execute) {
-      return execute((GuestOp.Execute) op, vcpu);
+      return hardware.execute((GuestOp.Execute) op);
     }
     if (op instanceof GuestOp.LoadCr3) {
       if (!config.has(Mutant.NO_RESYNC_ON_CR3)) {
@@ -361,7 +380,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     long linear = hostMode.truncate(va);
     int part = 0;
     for (int level = hostMode.levels(); level >= 2; level--) {
-      int index = hostMode.index(linear, level) + (level == hostMode.levels() ? topOffset(shadow, vcpu.regs()) : 0);
+      int index = hostMode.index(linear, level) + (level == hostMode.levels() ? shadow.type().topOffset(vcpu.regs()) : 0);
       long entry = readEntry(shadow, part, index);
       if (!isPresent(entry)) {
         return;
@@ -379,52 +398,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
   }
 
-  /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
-  private OpResult access(GuestOp.MemoryAccess op) {
-    OpResult ended = translate(op);
-    return ended != null ? ended : completeAccess(op, Addr.maddr(hardwareWalk.translated()));
-  }
-
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
   public long perform(GuestOp op) {
-    if (!(op instanceof GuestOp.MemoryAccess)) {
-      return apply(op).digest();
-    }
-    GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
-    OpResult ended = translate(access);
-    if (ended != null) {
-      return ended.digest();
-    }
-    @Maddr long maddr = Addr.maddr(hardwareWalk.translated());
-    long value = 0;
-    if (access.kind() == AccessKind.WRITE) {
-      guest.machine().write(maddr, access.size(), access.value());
-    } else {
-      value = guest.machine().read(maddr, access.size());
-    }
-    return OpResult.digest(OpResult.Status.OK, maddr, 0, value);
-  }
-
-  /**
-   * The hardware walks the shadows and the handler fixes what it can, until the walk succeeds
-   * (null: {@link #hardwareWalk} holds the translation) or the handler ends the access (its
-   * result: a guest fault, an exit, an emulated access).
-   */
-  private @Nullable OpResult translate(GuestOp.MemoryAccess op) {
-    Access access = accessFor(op.kind(), op.user());
-    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      Walker.walk(hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true, hardwareWalk);
-      if (hardwareWalk.ok()) {
-        return null;
-      }
-      FaultResolution resolution = pageFault(op.vcpu(), op.va(), hardwareWalk.errorCode(), op);
-      if (resolution.kind() != FaultResolution.Kind.FIXED) {
-        return finish(resolution, op);
-      }
-    }
-    throw new IllegalStateException(
-        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
+    return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
   /**
@@ -432,114 +409,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * and, if they allow it, read or write machine memory. No engine code runs here.
    */
   public HardwareStep hardwareStep(GuestOp.MemoryAccess op) {
-    Access access = Access.of(op.kind(), op.user());
-    WalkResult walk = Walker.walk(
-        hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true);
-    if (!walk.ok()) {
-      return HardwareStep.fault(walk.errorCode());
-    }
-    return HardwareStep.done(completeAccess(op, Addr.maddr(walk.translated())));
-  }
-
-  /** The data access the hardware performs once the walk has translated it. */
-  private OpResult completeAccess(GuestOp.MemoryAccess op, @Maddr long maddr) {
-    if (op.kind() == AccessKind.WRITE) {
-      guest.machine().write(maddr, op.size(), op.value());
-      return OpResult.of(AccessOutcome.ok(maddr), 0);
-    }
-    return OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size()));
-  }
-
-  /** The shared constant for an access, so the fault path does not allocate one. */
-  private static Access accessFor(AccessKind kind, boolean user) {
-    switch (kind) {
-      case WRITE:
-        return user ? Access.USER_WRITE : Access.SUPERVISOR_WRITE;
-      case FETCH:
-        return user ? Access.USER_FETCH : Access.SUPERVISOR_FETCH;
-      default:
-        return user ? Access.USER_READ : Access.SUPERVISOR_READ;
-    }
-  }
-
-  private static OpResult finish(FaultResolution resolution, GuestOp op) {
-    if (resolution.kind() == FaultResolution.Kind.NOT_SHADOW_FAULT) {
-      throw new IllegalStateException(
-          "recursive shadow fault on vcpu" + op.vcpu() + " during " + op + ": the shadow lock is held");
-    }
-    return resolution.outcome();
-  }
-
-  /**
-   * An instruction: the CPU executor runs it on the shadows. A #PF stops it with nothing changed;
-   * the handler runs, and the instruction restarts unless the handler finished it.
-   */
-  private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
-    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      CpuState cpuState = startState(vcpu, op);
-      HardwareMemory memory = new HardwareMemory(op.vcpu());
-      EmulationResult result = cpu.execute(cpuState, op.code(), memory, op.user());
-      if (result.kind() == EmulationResult.Kind.DONE) {
-        vcpu.cpu().copyFrom(cpuState);
-        return OpResult.DONE;
-      }
-      if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
-        return OpResult.invalid(result.reason());
-      }
-      if (!memory.faulted) {
-        AccessOutcome stop = result.stop();
-        return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
-      }
-      FaultResolution resolution = pageFault(op.vcpu(), memory.faultVa, memory.faultErrorCode, op);
-      if (resolution.kind() != FaultResolution.Kind.FIXED) {
-        return finish(resolution, op);
-      }
-    }
-    throw new IllegalStateException(
-        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
-  }
-
-  private static CpuState startState(Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = vcpu.cpu().copy();
-    long[] gprs = op.gprs();
-    for (int i = 0; i < gprs.length; i++) {
-      cpuState.setGpr(i, gprs[i]);
-    }
-    return cpuState;
-  }
-
-  /** Linear memory as the CPU reaches it: the hardware walk of the shadows; a #PF stops the instruction. */
-  private final class HardwareMemory implements LinearMemory {
-    private final int vcpu;
-    boolean faulted;
-    @Gva long faultVa;
-    int faultErrorCode;
-
-    HardwareMemory(int vcpu) {
-      this.vcpu = vcpu;
-    }
-
-    @Override
-    public AccessOutcome translate(@Gva long va, Access access) {
-      Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, true, cpuWalk);
-      if (cpuWalk.ok()) {
-        return AccessOutcome.ok(cpuWalk.translated());
-      }
-      faulted = true;
-      faultVa = va;
-      faultErrorCode = cpuWalk.errorCode();
-      return AccessOutcome.guestFault(cpuWalk.errorCode(), va);
-    }
-
-    @Override
-    public long read(@Maddr long maddr, int size) {
-      return guest.machine().read(maddr, size);
-    }
-
-    @Override
-    public void write(@Maddr long maddr, int size, long value) {
-      guest.machine().write(maddr, size, value);
-    }
+    return hardware.step(op);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -578,7 +448,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     acquireLock(vcpu);
     counters.handlerRuns++;
     try {
-      Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      Access access = ShadowHardware.faultingAccess(errorCode, hardwareRegs(vcpu), faultingOp);
       if (config.magicEntries() && (errorCode & PfErrorCode.RSVD) != 0) {
         FaultResolution fast = reservedBitFault(guest.vcpu(vcpu), va, errorCode, access);
         if (fast != null) {
@@ -601,7 +471,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * alarm: retry. Null: leave it to the full handler.
    */
   private @Nullable FaultResolution reservedBitFault(Vcpu vcpu, @Gva long va, int errorCode, Access access) {
-    Walker.walk(hardwareTables, hardwareRegs(vcpu.id()), HOST_CPU, va, access, false, fastWalk);
+    hardware.walk(vcpu.id(), va, access, false, fastWalk);
     if (fastWalk.fault() != FaultKind.RESERVED_BIT) {
       counters.falseAlarms++;
       return FaultResolution.FIXED; // a false alarm: the entry changed since the hardware's walk
@@ -676,26 +546,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
     return FaultResolution.FIXED;
   }
 
-  /**
-   * The access the hardware reported: W for writes, I/D for fetches, U for user mode. 32-bit
-   * hardware paging without SMEP does not report I/D; there, as Xen would by decoding the
-   * instruction, the faulting operation tells a fetch from a read (they differ under SMAP).
-   */
-  private static Access accessOf(int errorCode, ControlRegisters hardware, GuestOp faultingOp) {
-    AccessKind kind = AccessKind.READ;
-    boolean reportsFetches =
-        hardware.smep() || (hardware.nxe() && hardware.pagingMode() != PagingMode.TWO_LEVEL);
-    if ((errorCode & PfErrorCode.W) != 0) {
-      kind = AccessKind.WRITE;
-    } else if ((errorCode & PfErrorCode.ID) != 0) {
-      kind = AccessKind.FETCH;
-    } else if (!reportsFetches && faultingOp instanceof GuestOp.MemoryAccess
-        && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
-      kind = AccessKind.FETCH;
-    }
-    return accessFor(kind, (errorCode & PfErrorCode.U) != 0);
-  }
-
   /** Takes the shadow lock for {@code vcpu}; models call it to stage a recursive fault. */
   public void acquireLock(int vcpu) {
     if (state.lockOwner() != ShadowPool.NO_OWNER) {
@@ -718,15 +568,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * P2M decides where the access lands.
    */
   private AccessOutcome walkGuest(Vcpu vcpu, @Gva long va, Access access) {
-    ControlRegisters regs = vcpu.regs();
-    if (!regs.pagingEnabled()) {
-      return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
-    }
-    Walker.walk(guestTables, regs, guest.cpu(), va, access, true, guestWalk);
-    if (!guestWalk.ok()) {
-      return AccessOutcome.guestFault(guestWalk.errorCode(), va);
-    }
-    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(guestWalk.translated()), access);
+    return guestSide.walk(vcpu, va, access);
   }
 
   private static boolean isGuestOwnFault(AccessOutcome target) {
@@ -750,18 +592,18 @@ public final class OptimizedEngine implements Platform, ShadowView {
     for (int level = hostMode.levels(); level >= 1; level--) {
       int index = hostMode.index(linear, level);
       if (level == hostMode.levels()) {
-        index += topOffset(shadow, vcpu.regs());
+        index += shadow.type().topOffset(vcpu.regs());
       }
       if (level == 1) {
         propagateL1e(shadow, part, index);
         prefetch(shadow, part, index);
         return;
       }
-      if (!childOf(shadow, part, index, child)) {
+      if (!derivation.childOf(shadow.key(), part, index, child)) {
         return;
       }
-      int childPart = child.part; // read before anything below reuses the scratch
-      PooledShadow next = state.find(child.type, child.gfn, child.slot, child.flavour);
+      int childPart = child.part(); // read before anything below reuses the scratch
+      PooledShadow next = state.find(child.type(), child.gfn(), child.slot(), child.flavour());
       if (next == null) {
         next = createShadow(child.key());
       }
@@ -807,23 +649,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** The seeded prefetch bug: propagates a guest l1e as though its A bit were set. */
   private long deriveAccessed(PooledShadow l1, int part, int index) {
-    ShadowType type = l1.type();
-    if (type.role() != ShadowType.Role.TABLE) {
+    if (l1.type().role() != ShadowType.Role.TABLE
+        || derivation.leafOf(l1.key(), part, index, leaf) != Derivation.Source.MAPPED) {
       return derive(l1, part, index);
     }
-    PagingMode mode = type.mode().guestMode();
-    long entry = guestEntry(l1.key().gfn(), type.guestIndex(part, index), mode) | EntryBits.A;
-    if (!usable(entry, mode, 1, l1.key())) {
-      return derive(l1, part, index);
-    }
-    long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-    return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), l1.key().nxe(), type.mode().format());
+    return leafFor(leaf.guestLeaf() | EntryBits.A, leaf.gfn(), l1.key().nxe(), l1.type().mode().format());
   }
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
   private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
-    Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, false, checkWalk);
-    return checkWalk.ok();
+    return hardware.allows(vcpu, va, access);
   }
 
   /**
@@ -837,9 +672,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return emulateAccess(vcpu, op, target);
     }
     GuestOp.Execute execute = (GuestOp.Execute) op;
-    EmulationResult result = runInstruction(emulator, vcpu, execute);
+    EmulationResult result = guestSide.runInstruction(emulator, vcpu, execute);
     if (result.kind() != EmulationResult.Kind.UNHANDLEABLE) {
-      return instructionEnded(result);
+      return GuestSide.instructionEnded(result);
     }
     unshadow(Addr.mfnOf(Addr.maddr(target.address())));
     shadowL1eFor(vcpu, va);
@@ -848,7 +683,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     // Still protected (a vCPU's live top, or a table on its own translation path): let the CPU
     // perform this one instruction with the protection set aside, then revalidate.
-    return instructionEnded(runInstruction(cpu, vcpu, execute));
+    return GuestSide.instructionEnded(guestSide.runInstruction(cpu, vcpu, execute));
   }
 
   /**
@@ -857,85 +692,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * the CPU itself with the shadows' protection set aside for that one instruction).
    */
   private FaultResolution emulateAccess(Vcpu vcpu, GuestOp op, AccessOutcome target) {
-    if (op instanceof GuestOp.MemoryAccess) {
-      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
-      @Maddr long maddr = Addr.maddr(target.address());
-      if (access.kind() == AccessKind.WRITE) {
-        writeGuestMachine(maddr, access.size(), access.value(), true);
-        return FaultResolution.ending(OpResult.of(target, 0), true);
-      }
-      return FaultResolution.ending(OpResult.of(target, guest.machine().read(maddr, access.size())), true);
-    }
-    GuestOp.Execute execute = (GuestOp.Execute) op;
-    EmulationResult result = runInstruction(emulator, vcpu, execute);
-    if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
-      result = runInstruction(cpu, vcpu, execute);
-    }
-    return instructionEnded(result);
-  }
-
-  /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
-  private EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = startState(vcpu, op);
-    EmulationResult result = executor.execute(cpuState, op.code(), new GuestLinearMemory(vcpu), op.user());
-    if (result.kind() == EmulationResult.Kind.DONE) {
-      vcpu.cpu().copyFrom(cpuState);
-    }
-    return result;
-  }
-
-  private static FaultResolution instructionEnded(EmulationResult result) {
-    switch (result.kind()) {
-      case DONE:
-        return FaultResolution.ending(OpResult.DONE, true);
-      case MEMORY_STOP:
-        AccessOutcome stop = result.stop();
-        return FaultResolution.ending(
-            stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0), false);
-      default:
-        return FaultResolution.ending(OpResult.invalid(result.reason()), true);
-    }
-  }
-
-  /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
-  private final class GuestLinearMemory implements LinearMemory {
-    private final Vcpu vcpu;
-
-    GuestLinearMemory(Vcpu vcpu) {
-      this.vcpu = vcpu;
-    }
-
-    @Override
-    public AccessOutcome translate(@Gva long va, Access access) {
-      return walkGuest(vcpu, va, access);
-    }
-
-    @Override
-    public long read(@Maddr long maddr, int size) {
-      return guest.machine().read(maddr, size);
-    }
-
-    @Override
-    public void write(@Maddr long maddr, int size, long value) {
-      writeGuestMachine(maddr, size, value, true);
-    }
-  }
-
-  /** Guest tables whose A/D updates go through the engine, so their shadows are revalidated. */
-  private final class RevalidatingGuestTables implements PageTableMemory {
-    @Override
-    public long readEntry(long address, int size) {
-      return guest.physical().read(Addr.gpa(address), size);
-    }
-
-    @Override
-    public void writeEntry(long address, int size, long value) {
-      @Gpa long gpa = Addr.gpa(address);
-      long maddr = guest.physical().machineAddress(gpa);
-      if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
-        writeGuestMachine(Addr.maddr(maddr), size, value, false);
-      }
-    }
+    return guestSide.emulateAccess(vcpu, op, target, emulator, cpu);
   }
 
   /**
@@ -953,7 +710,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
     if (!config.reverseMaps()) {
       for (PooledShadow shadow : state.shadows()) {
-        if (state.live(shadow) && derivedFrom(shadow, mfn)) {
+        if (state.live(shadow) && derivation.derivedFrom(shadow.key(), mfn)) {
           revalidateBytes(shadow, offset, size);
         }
       }
@@ -972,10 +729,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
   private void revalidateBytes(PooledShadow shadow, int offset, int size) {
-    int guestBytes = guestEntryBytes(shadow.type());
+    int guestBytes = Derivation.guestEntryBytes(shadow.type());
     for (int part = 0; part < shadow.parts(); part++) {
       for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-        int guestIndex = guestEntryIndex(shadow, part, index);
+        int guestIndex = Derivation.guestEntryIndex(shadow.key(), part, index);
         if (guestIndex < 0) {
           continue;
         }
@@ -985,32 +742,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
         }
       }
     }
-  }
-
-  /** Whether {@code shadow} is derived from the guest frame whose machine frame is {@code mfn}. */
-  private boolean derivedFrom(PooledShadow shadow, @Mfn long mfn) {
-    if (!shadow.type().shadowsGuestFrame()) {
-      return false;
-    }
-    @Gfn long gfn = shadow.key().gfn();
-    return guest.p2m().type(gfn).isRam() && guest.p2m().mfn(gfn) == mfn;
-  }
-
-  /** The guest entry (index in the key's frame) a shadow entry derives from, or -1 for none. */
-  private static int guestEntryIndex(PooledShadow shadow, int part, int index) {
-    ShadowType type = shadow.type();
-    switch (type.role()) {
-      case TABLE:
-        return type.guestIndex(part, index);
-      case SPLINTER:
-        return (int) (type == ShadowType.FL1G_64 ? shadow.key().slot() / 512 : shadow.key().slot());
-      default:
-        return -1;
-    }
-  }
-
-  private static int guestEntryBytes(ShadowType type) {
-    return type.mode().guestMode().entryBytes();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1027,7 +758,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return mfn >= 0 && mfn < guest.machine().frameCount() && !state.shadowsOfFrame().isEmpty((int) mfn);
     }
     for (PooledShadow shadow : state.shadows()) {
-      if (derivedFrom(shadow, mfn)) {
+      if (derivation.derivedFrom(shadow.key(), mfn)) {
         return true;
       }
     }
@@ -1080,7 +811,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private boolean onlyL1Shadows(@Mfn long mfn) {
     boolean any = false;
     for (PooledShadow shadow : state.shadows()) {
-      if (derivedFrom(shadow, mfn)) {
+      if (derivation.derivedFrom(shadow.key(), mfn)) {
         if (shadow.type().holdsPointers() || shadow.type().role() != ShadowType.Role.TABLE) {
           return false;
         }
@@ -1171,7 +902,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** {@link #unshadow} without back pointers: every directory of every shadow is searched. */
   private void unshadowByScan(@Mfn long mfn) {
     for (PooledShadow victim : state.shadows()) {
-      if (!state.live(victim) || !derivedFrom(victim, mfn)) {
+      if (!state.live(victim) || !derivation.derivedFrom(victim.key(), mfn)) {
         continue;
       }
       for (PooledShadow parent : state.shadows()) {
@@ -1286,51 +1017,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** The shadow mode for a vCPU's registers. */
   public ShadowMode shadowModeFor(ControlRegisters regs) {
-    PagingMode mode = regs.pagingMode();
-    if (mode == null) {
-      return ShadowMode.UNPAGED;
-    }
-    switch (mode) {
-      case TWO_LEVEL:
-        return config.twoOnTwo() ? ShadowMode.TWO_ON_TWO : ShadowMode.TWO_ON_THREE;
-      case PAE:
-        return ShadowMode.THREE_ON_THREE;
-      default:
-        return ShadowMode.FOUR_ON_FOUR;
-    }
+    return ShadowMode.of(regs, config.twoOnTwo());
   }
 
   private ShadowKey topKeyFor(ControlRegisters regs) {
-    ShadowMode mode = shadowModeFor(regs);
-    if (mode == ShadowMode.UNPAGED) {
-      return new ShadowKey(ShadowType.UNPAGED_L3, Addr.gfn(0), 0, 0);
-    }
-    PagingMode guestMode = mode.guestMode();
-    long root = Walker.rootTable(guestMode, regs.cr3(), guest.cpu().maxPhysAddr());
-    return new ShadowKey(mode.topType(), Addr.gfnOf(Addr.gpa(root)), 0, flavourOf(regs));
-  }
-
-  /** The guest controls shadows depend on: PSE for 32-bit guests, NXE for the others. */
-  private static int flavourOf(ControlRegisters regs) {
-    PagingMode mode = regs.pagingMode();
-    if (mode == null) {
-      return 0;
-    }
-    if (mode == PagingMode.TWO_LEVEL) {
-      return regs.pse() ? ShadowKey.PSE : 0;
-    }
-    return regs.nxe() ? ShadowKey.NXE : 0;
-  }
-
-  /** Extra index into a 3-on-3 top: which of the frame's 128 PDPTs the guest's CR3 selects. */
-  private static int topOffset(PooledShadow top, ControlRegisters regs) {
-    return top.type() == ShadowType.L3_PAE ? (int) ((regs.cr3() & 0xFE0L) >>> 3) : 0;
+    return shadowModeFor(regs).topKey(regs, guest.cpu().maxPhysAddr());
   }
 
   /**
-   * The registers the hardware runs the vCPU with: the shadow root in CR3; CR0.WP forced on, so
-   * supervisor writes to write-protected page tables trap; SMEP/SMAP/AC as the guest's (with
-   * paging on); NXE for 64-bit shadow entries; the paging structure of the shadow mode.
+   * The registers the hardware runs the vCPU with ({@link ShadowMode#hardwareRegs}), CR3 pointing
+   * at the vCPU's top-level shadow (the guest's PDPT slot of a 3-on-3 top).
    */
   @Override
   public ControlRegisters hardwareRegs(int vcpu) {
@@ -1349,18 +1045,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private ControlRegisters makeHardwareRegs(ControlRegisters regs, @Nullable PooledShadow root) {
-    ShadowMode mode = shadowModeFor(regs);
-    long cr0 = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG | ControlRegisters.CR0_WP;
-    long cr4 = mode.hostMode() == PagingMode.TWO_LEVEL ? 0 : ControlRegisters.CR4_PAE;
-    if (regs.pagingEnabled()) {
-      cr4 |= regs.cr4() & (ControlRegisters.CR4_SMEP | ControlRegisters.CR4_SMAP);
-    }
-    long efer = mode.format() == ShadowFormat.LONG_64 ? ControlRegisters.EFER_NXE : 0;
-    if (mode.hostMode() == PagingMode.FOUR_LEVEL) {
-      efer |= ControlRegisters.EFER_LME | ControlRegisters.EFER_LMA;
-    }
-    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset(root, regs) << 3);
-    return new ControlRegisters(cr0, cr3, cr4, efer, regs.rflags());
+    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) root.type().topOffset(regs) << 3);
+    return shadowModeFor(regs).hardwareRegs(regs, cr3);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1544,41 +1230,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
   // ---------------------------------------------------------------------------------------------
   // Derivation: what every shadow entry must be, given the guest's current entries
 
-  /**
-   * Where a directory entry points: the child's key (type, guest frame, slot, flavour) and part,
-   * and the guest entry it propagates. One scratch instance, filled by {@link #childOf} and read
-   * at once: the fault path allocates no key to look a shadow up.
-   */
-  private static final class ChildRef {
-    ShadowType type = ShadowType.UNPAGED_L1;
-    @Gfn long gfn;
-    long slot;
-    int flavour;
-    int part;
-    long guestEntry;
-    PagingMode guestMode = PagingMode.FOUR_LEVEL;
-    int guestLevel;
-
-    boolean set(ShadowType type, @Gfn long gfn, long slot, int flavour, int part, long guestEntry,
-        PagingMode guestMode, int guestLevel) {
-      this.type = type;
-      this.gfn = gfn;
-      this.slot = slot;
-      this.flavour = flavour;
-      this.part = part;
-      this.guestEntry = guestEntry;
-      this.guestMode = guestMode;
-      this.guestLevel = guestLevel;
-      return true;
-    }
-
-    ShadowKey key() {
-      return new ShadowKey(type, gfn, slot, flavour);
-    }
-  }
-
-  /** The engine's one {@link ChildRef}. */
-  private final ChildRef child = new ChildRef();
+  /** Scratch for {@link Derivation#childOf} and {@link Derivation#leafOf}: the fault path allocates none. */
+  private final Derivation.Child child = new Derivation.Child();
+  private final Derivation.Leaf leaf = new Derivation.Leaf();
 
   /**
    * The value entry {@code index} of frame {@code part} of {@code shadow} must have: the
@@ -1589,93 +1243,33 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (!shadow.type().holdsPointers()) {
       return deriveLeaf(shadow, part, index);
     }
-    if (!childOf(shadow, part, index, child)) {
+    if (!derivation.childOf(shadow.key(), part, index, child)) {
       return 0;
     }
-    PooledShadow target = state.find(child.type, child.gfn, child.slot, child.flavour);
+    PooledShadow target = state.find(child.type(), child.gfn(), child.slot(), child.flavour());
     if (target == null) {
       return 0;
     }
     return Propagation.directory(
-        child.guestEntry, child.guestMode, child.guestLevel, target.mfn(child.part),
+        child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
         shadow.key().nxe(), shadow.type().mode().format());
-  }
-
-  /** Fills {@code out} with where the entry points; false when it points nowhere yet. */
-  private boolean childOf(PooledShadow shadow, int part, int index, ChildRef out) {
-    ShadowKey key = shadow.key();
-    ShadowType type = key.type();
-    switch (type) {
-      case L3_32_PAE:
-        return index < 4
-            && out.set(ShadowType.L2_32_PAE, key.gfn(), 0, key.flavour(), index, EntryBits.P, PagingMode.PAE, 3);
-      case UNPAGED_L3:
-        return index < 4
-            && out.set(ShadowType.UNPAGED_L2, Addr.gfn((long) index << 18), 0, 0, 0, EntryBits.P, PagingMode.PAE, 3);
-      case UNPAGED_L2:
-        return out.set(ShadowType.UNPAGED_L1, Addr.gfn(key.gfn() + index * 512L), 0, 0, 0,
-            EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A, PagingMode.PAE, 2);
-      case FL2_64:
-        long large = largeLeafOf(shadow);
-        return large != 0
-            && out.set(ShadowType.FL1G_64, key.gfn(), key.slot() * 512 + index, key.flavour(), 0, large,
-                PagingMode.FOUR_LEVEL, 3);
-      default:
-        break;
-    }
-    ShadowMode mode = type.mode();
-    PagingMode guestMode = mode.guestMode();
-    int level = type.guestLevel();
-    int guestIndex = type.guestIndex(part, index);
-    long entry = guestEntry(key.gfn(), guestIndex, guestMode);
-    if (!usable(entry, guestMode, level, key)) {
-      return false;
-    }
-    int childPart = type.childPart(index);
-    if (isLarge(entry, guestMode, level, key)) {
-      return out.set(mode.splinterType(level), key.gfn(), guestIndex, key.flavour(), childPart, entry, guestMode, level);
-    }
-    long table = Walker.tableFrame(guestMode, entry, guest.cpu().maxPhysAddr());
-    return out.set(mode.tableType(level - 1), Addr.gfnOf(Addr.gpa(table)), 0, key.flavour(), childPart, entry,
-        guestMode, level);
   }
 
   private long deriveLeaf(PooledShadow shadow, int part, int index) {
     ShadowKey key = shadow.key();
     ShadowType type = key.type();
-    switch (type.role()) {
-      case UNPAGED:
-        @Gfn long gfn = Addr.gfn(key.gfn() + index);
-        long identity = Addr.gpaOf(gfn, 0) | EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
-        return leafFor(identity, gfn, false, ShadowFormat.LONG_64);
-      case SPLINTER:
-        long large = largeLeafOf(shadow);
-        if (large == 0) {
-          return 0;
-        }
-        PagingMode guestMode = type.mode().guestMode();
-        long page = type == ShadowType.FL1G_64
-            ? (key.slot() % 512) * 512 + index
-            : (long) part * type.entriesPerFrame() + index;
-        long base = Walker.leafFrame(guestMode, type.guestLevel(), large, guest.cpu().maxPhysAddr());
-        @Gfn long target = Addr.gfnOf(Addr.gpa(base + page * Addr.PAGE_SIZE));
-        return leafFor(Propagation.asSmallLeaf(large), target, key.nxe(), type.mode().format());
-      default:
-        PagingMode mode = type.mode().guestMode();
-        long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
-        boolean magic = config.magicEntries() && type.mode().format() == ShadowFormat.LONG_64
-            && MagicEntries.usable(HOST_CPU);
-        if (!usable(entry, mode, 1, key)) {
-          boolean notPresent = !isPresent(entry) || config.has(Mutant.MAGIC_FOR_RESERVED);
-          return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
-        }
-        long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-        @Gfn long mapped = Addr.gfnOf(Addr.gpa(frame));
-        if (magic && isMmioMarkable(entry, mapped, key.nxe())) {
-          return MagicEntries.encodeMmio(mapped);
-        }
-        return leafFor(entry, mapped, key.nxe(), type.mode().format());
+    Derivation.Source source = derivation.leafOf(key, part, index, leaf);
+    // Magic markers stand only for a table's own l1es, and only in 64-bit shadow entries.
+    boolean magic = config.magicEntries() && type.role() == ShadowType.Role.TABLE
+        && type.mode().format() == ShadowFormat.LONG_64 && MagicEntries.usable(HOST_CPU);
+    if (source != Derivation.Source.MAPPED) {
+      boolean notPresent = source == Derivation.Source.GUEST_NOT_PRESENT || config.has(Mutant.MAGIC_FOR_RESERVED);
+      return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
     }
+    if (magic && isMmioMarkable(leaf.guestLeaf(), leaf.gfn(), key.nxe())) {
+      return MagicEntries.encodeMmio(leaf.gfn());
+    }
+    return leafFor(leaf.guestLeaf(), leaf.gfn(), key.nxe(), type.mode().format());
   }
 
   /**
@@ -1707,34 +1301,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
         config.has(Mutant.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
         type, mfn, pageTable, config.has(Mutant.DROP_NX) ? false : nxe, format);
     return leaf;
-  }
-
-  /** The guest's large leaf a splinter shadow splits, or 0 when the entry no longer is one. */
-  private long largeLeafOf(PooledShadow shadow) {
-    ShadowKey key = shadow.key();
-    ShadowType type = key.type();
-    PagingMode mode = type.mode().guestMode();
-    int level = type.guestLevel();
-    long slot = type == ShadowType.FL1G_64 ? key.slot() / 512 : key.slot();
-    long entry = guestEntry(key.gfn(), (int) slot, mode);
-    return usable(entry, mode, level, key) && isLarge(entry, mode, level, key) ? entry : 0;
-  }
-
-  private long guestEntry(@Gfn long gfn, int index, PagingMode mode) {
-    return guest.physical().read(Addr.gpaOf(gfn, (long) index * mode.entryBytes()), mode.entryBytes());
-  }
-
-  /** Present and free of reserved bits, under the shadow's flavour. */
-  private boolean usable(long entry, PagingMode mode, int level, ShadowKey key) {
-    if (!isPresent(entry)) {
-      return false;
-    }
-    boolean large = isLarge(entry, mode, level, key);
-    return (entry & ReservedBits.mask(mode, level, large, key.nxe(), guest.cpu().maxPhysAddr())) == 0;
-  }
-
-  private static boolean isLarge(long entry, PagingMode mode, int level, ShadowKey key) {
-    return level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, key.pse());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1816,32 +1382,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
-  }
-
-  /** The types a table's entries may point at. */
-  private static String[] childTypes(ShadowType type) {
-    switch (type) {
-      case L3_32_PAE:
-        return new String[] {ShadowType.L2_32_PAE.name()};
-      case UNPAGED_L3:
-        return new String[] {ShadowType.UNPAGED_L2.name()};
-      case UNPAGED_L2:
-        return new String[] {ShadowType.UNPAGED_L1.name()};
-      case FL2_64:
-        return new String[] {ShadowType.FL1G_64.name()};
-      default:
-        break;
-    }
-    if (!type.holdsPointers()) {
-      return new String[0];
-    }
-    ShadowMode mode = type.mode();
-    int level = type.guestLevel();
-    boolean splinters = mode.guestMode().canMapLargePage(level, true);
-    return splinters
-        ? new String[] {mode.tableType(level - 1).name(), mode.splinterType(level).name()}
-        : new String[] {mode.tableType(level - 1).name()};
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), type.childTypeNames());
   }
 
   @Override

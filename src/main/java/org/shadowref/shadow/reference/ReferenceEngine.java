@@ -7,31 +7,21 @@ import java.util.List;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
-import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
-import org.shadowref.arch.PfErrorCode;
-import org.shadowref.arch.ReservedBits;
 import org.shadowref.arch.qual.Gfn;
-import org.shadowref.arch.qual.Gpa;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
-import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.LinearMemory;
 import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
-import org.shadowref.mmu.MachineTables;
-import org.shadowref.mmu.NativeMmu;
-import org.shadowref.mmu.PageTableMemory;
-import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestControl;
 import org.shadowref.shadow.GuestMachine;
@@ -58,7 +48,7 @@ import org.shadowref.shadow.invariant.ShadowView;
  */
 public final class ReferenceEngine implements Platform, ShadowView {
   /** Handler runs one operation may need before it completes; more is an engine bug. */
-  public static final int MAX_FAULTS_PER_OP = 12;
+  public static final int MAX_FAULTS_PER_OP = ShadowHardware.MAX_FAULTS_PER_OP;
   /** Frames a fault may need for new shadows: a 2-on-3 l2 (4) and l1 (2), or three 64-bit levels. */
   private static final int CHAIN_FRAMES = 8;
   /** The hardware's CPU model: its MAXPHYADDR covers every machine frame. */
@@ -113,7 +103,11 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final Config config;
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
-  private final MachineTables hardwareTables;
+  /** The MMU and CPU the guest runs on, walking these shadows; a #PF enters {@link #pageFault}. */
+  private final ShadowHardware hardware;
+  /** The guest's own walk and the emulation of faulting accesses on its translation. */
+  private final GuestSide guestSide;
+  private final Derivation derivation;
   /** {@code config.has(bug)} by the bug's ordinal: asked for every shadow entry written. */
   private final boolean[] seeded;
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
@@ -148,10 +142,36 @@ public final class ReferenceEngine implements Platform, ShadowView {
     this.config = config;
     this.cpu = cpu;
     this.emulator = emulator;
-    this.hardwareTables = new MachineTables(guest.machine());
+    this.derivation = new Derivation(guest);
     this.seeded = new boolean[Bug.values().length];
     for (Bug bug : config.bugs()) {
       seeded[bug.ordinal()] = true;
+    }
+    Hooks hooks = new Hooks();
+    this.hardware = new ShadowHardware(guest, HOST_CPU, cpu, hooks);
+    this.guestSide = new GuestSide(guest, hooks);
+  }
+
+  /** What the shared hardware and guest side call back into: the handler and the revalidating writes. */
+  private final class Hooks implements ShadowHardware.Engine, GuestSide.Writes {
+    @Override
+    public ControlRegisters hardwareRegs(int vcpu) {
+      return ReferenceEngine.this.hardwareRegs(vcpu);
+    }
+
+    @Override
+    public FaultResolution pageFault(int vcpu, @Gva long va, int errorCode, GuestOp faultingOp) {
+      return ReferenceEngine.this.pageFault(vcpu, va, errorCode, faultingOp);
+    }
+
+    @Override
+    public void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+      ReferenceEngine.this.writeGuestMachine(maddr, size, value, dataWrite);
+    }
+
+    @Override
+    public String toString() {
+      return ReferenceEngine.this.toString();
     }
   }
 
@@ -192,10 +212,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
-      return access((GuestOp.MemoryAccess) op);
+      return hardware.access((GuestOp.MemoryAccess) op);
     }
     if (op instanceof GuestOp.Execute) {
-      return execute((GuestOp.Execute) op, vcpu);
+      return hardware.execute((GuestOp.Execute) op);
     }
     if (op instanceof GuestOp.LoadCr3) {
       GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
@@ -215,21 +235,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return OpResult.DONE;
   }
 
-  /** A load, store or fetch: the hardware tries, the handler fixes, until it completes. */
-  private OpResult access(GuestOp.MemoryAccess op) {
-    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      HardwareStep step = hardwareStep(op);
-      OpResult completed = step.completed();
-      if (completed != null) {
-        return completed;
-      }
-      FaultResolution resolution = pageFault(op.vcpu(), op.va(), step.errorCode(), op);
-      if (resolution.kind() != FaultResolution.Kind.FIXED) {
-        return finish(resolution, op);
-      }
-    }
-    throw new IllegalStateException(
-        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
+  /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
+  @Override
+  public long perform(GuestOp op) {
+    return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
   /**
@@ -237,98 +246,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * and, if they allow it, read or write machine memory. No engine code runs here.
    */
   public HardwareStep hardwareStep(GuestOp.MemoryAccess op) {
-    Access access = Access.of(op.kind(), op.user());
-    WalkResult walk = Walker.walk(
-        hardwareTables, hardwareRegs(op.vcpu()), HOST_CPU, op.va(), access, true);
-    if (!walk.ok()) {
-      return HardwareStep.fault(walk.errorCode());
-    }
-    @Maddr long maddr = Addr.maddr(walk.translated());
-    if (op.kind() == AccessKind.WRITE) {
-      guest.machine().write(maddr, op.size(), op.value());
-      return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), 0));
-    }
-    return HardwareStep.done(OpResult.of(AccessOutcome.ok(maddr), guest.machine().read(maddr, op.size())));
-  }
-
-  private static OpResult finish(FaultResolution resolution, GuestOp op) {
-    if (resolution.kind() == FaultResolution.Kind.NOT_SHADOW_FAULT) {
-      throw new IllegalStateException(
-          "recursive shadow fault on vcpu" + op.vcpu() + " during " + op + ": the shadow lock is held");
-    }
-    return resolution.outcome();
-  }
-
-  /**
-   * An instruction: the CPU executor runs it on the shadows. A #PF stops it with nothing changed;
-   * the handler runs, and the instruction restarts unless the handler finished it.
-   */
-  private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
-    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      CpuState cpuState = startState(vcpu, op);
-      HardwareMemory memory = new HardwareMemory(op.vcpu());
-      EmulationResult result = cpu.execute(cpuState, op.code(), memory, op.user());
-      if (result.kind() == EmulationResult.Kind.DONE) {
-        vcpu.cpu().copyFrom(cpuState);
-        return OpResult.DONE;
-      }
-      if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
-        return OpResult.invalid(result.reason());
-      }
-      if (!memory.faulted) {
-        AccessOutcome stop = result.stop();
-        return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
-      }
-      FaultResolution resolution = pageFault(op.vcpu(), memory.faultVa, memory.faultErrorCode, op);
-      if (resolution.kind() != FaultResolution.Kind.FIXED) {
-        return finish(resolution, op);
-      }
-    }
-    throw new IllegalStateException(
-        "engine bug: " + op + " still faults after " + MAX_FAULTS_PER_OP + " handler runs; " + state);
-  }
-
-  private static CpuState startState(Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = vcpu.cpu().copy();
-    long[] gprs = op.gprs();
-    for (int i = 0; i < gprs.length; i++) {
-      cpuState.setGpr(i, gprs[i]);
-    }
-    return cpuState;
-  }
-
-  /** Linear memory as the CPU reaches it: the hardware walk of the shadows; a #PF stops the instruction. */
-  private final class HardwareMemory implements LinearMemory {
-    private final int vcpu;
-    boolean faulted;
-    @Gva long faultVa;
-    int faultErrorCode;
-
-    HardwareMemory(int vcpu) {
-      this.vcpu = vcpu;
-    }
-
-    @Override
-    public AccessOutcome translate(@Gva long va, Access access) {
-      WalkResult walk = Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, true);
-      if (walk.ok()) {
-        return AccessOutcome.ok(walk.translated());
-      }
-      faulted = true;
-      faultVa = va;
-      faultErrorCode = walk.errorCode();
-      return AccessOutcome.guestFault(walk.errorCode(), va);
-    }
-
-    @Override
-    public long read(@Maddr long maddr, int size) {
-      return guest.machine().read(maddr, size);
-    }
-
-    @Override
-    public void write(@Maddr long maddr, int size, long value) {
-      guest.machine().write(maddr, size, value);
-    }
+    return hardware.step(op);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -364,7 +282,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     acquireLock(vcpu);
     try {
-      Access access = accessOf(errorCode, hardwareRegs(vcpu), faultingOp);
+      Access access = ShadowHardware.faultingAccess(errorCode, hardwareRegs(vcpu), faultingOp);
       FaultResolution resolution = handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
       ResolutionListener listener = resolutionListener;
       if (listener != null) {
@@ -410,26 +328,6 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return FaultResolution.FIXED;
   }
 
-  /**
-   * The access the hardware reported: W for writes, I/D for fetches, U for user mode. 32-bit
-   * hardware paging without SMEP does not report I/D; there, as Xen would by decoding the
-   * instruction, the faulting operation tells a fetch from a read (they differ under SMAP).
-   */
-  private static Access accessOf(int errorCode, ControlRegisters hardware, GuestOp faultingOp) {
-    AccessKind kind = AccessKind.READ;
-    boolean reportsFetches =
-        hardware.smep() || (hardware.nxe() && hardware.pagingMode() != PagingMode.TWO_LEVEL);
-    if ((errorCode & PfErrorCode.W) != 0) {
-      kind = AccessKind.WRITE;
-    } else if ((errorCode & PfErrorCode.ID) != 0) {
-      kind = AccessKind.FETCH;
-    } else if (!reportsFetches && faultingOp instanceof GuestOp.MemoryAccess
-        && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
-      kind = AccessKind.FETCH;
-    }
-    return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
-  }
-
   /** Takes the shadow lock for {@code vcpu}; models call it to stage a recursive fault. */
   public void acquireLock(int vcpu) {
     if (state.lockOwner() != ShadowState.NO_OWNER) {
@@ -452,15 +350,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * P2M decides where the access lands.
    */
   private AccessOutcome walkGuest(Vcpu vcpu, @Gva long va, Access access) {
-    ControlRegisters regs = vcpu.regs();
-    if (!regs.pagingEnabled()) {
-      return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
-    }
-    WalkResult walk = Walker.walk(new RevalidatingGuestTables(), regs, guest.cpu(), va, access, true);
-    if (!walk.ok()) {
-      return AccessOutcome.guestFault(walk.errorCode(), va);
-    }
-    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+    return guestSide.walk(vcpu, va, access);
   }
 
   private static boolean isGuestOwnFault(AccessOutcome target) {
@@ -484,19 +374,20 @@ public final class ReferenceEngine implements Platform, ShadowView {
     for (int level = hostMode.levels(); level >= 1; level--) {
       int index = hostMode.index(linear, level);
       if (level == hostMode.levels()) {
-        index += topOffset(shadow, vcpu.regs());
+        index += shadow.type().topOffset(vcpu.regs());
       }
       if (level == 1) {
         propagateL1e(shadow, part, index);
         return;
       }
-      ChildRef child = childOf(shadow, part, index);
-      if (child == null) {
+      Derivation.Child child = new Derivation.Child();
+      if (!derivation.childOf(shadow.key(), part, index, child)) {
         return;
       }
-      Shadow next = state.find(child.key());
+      ShadowKey childKey = child.key();
+      Shadow next = state.find(childKey);
       if (next == null) {
-        next = createShadow(child.key());
+        next = createShadow(childKey);
       }
       setEntry(shadow, part, index, derive(shadow, part, index));
       if (next.refs() == 0) {
@@ -515,7 +406,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
   private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
-    return Walker.walk(hardwareTables, hardwareRegs(vcpu), HOST_CPU, va, access, false).ok();
+    return hardware.allows(vcpu, va, access);
   }
 
   /**
@@ -529,9 +420,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
       return emulateAccess(vcpu, op, target);
     }
     GuestOp.Execute execute = (GuestOp.Execute) op;
-    EmulationResult result = runInstruction(emulator, vcpu, execute);
+    EmulationResult result = guestSide.runInstruction(emulator, vcpu, execute);
     if (result.kind() != EmulationResult.Kind.UNHANDLEABLE) {
-      return instructionEnded(result);
+      return GuestSide.instructionEnded(result);
     }
     unshadow(Addr.mfnOf(Addr.maddr(target.address())));
     shadowL1eFor(vcpu, va);
@@ -540,7 +431,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     // Still protected (a vCPU's live top, or a table on its own translation path): let the CPU
     // perform this one instruction with the protection set aside, then revalidate.
-    return instructionEnded(runInstruction(cpu, vcpu, execute));
+    return GuestSide.instructionEnded(guestSide.runInstruction(cpu, vcpu, execute));
   }
 
   /**
@@ -549,85 +440,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * the CPU itself with the shadows' protection set aside for that one instruction).
    */
   private FaultResolution emulateAccess(Vcpu vcpu, GuestOp op, AccessOutcome target) {
-    if (op instanceof GuestOp.MemoryAccess) {
-      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
-      @Maddr long maddr = Addr.maddr(target.address());
-      if (access.kind() == AccessKind.WRITE) {
-        writeGuestMachine(maddr, access.size(), access.value(), true);
-        return FaultResolution.ending(OpResult.of(target, 0), true);
-      }
-      return FaultResolution.ending(OpResult.of(target, guest.machine().read(maddr, access.size())), true);
-    }
-    GuestOp.Execute execute = (GuestOp.Execute) op;
-    EmulationResult result = runInstruction(emulator, vcpu, execute);
-    if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
-      result = runInstruction(cpu, vcpu, execute);
-    }
-    return instructionEnded(result);
-  }
-
-  /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
-  private EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = startState(vcpu, op);
-    EmulationResult result = executor.execute(cpuState, op.code(), new GuestLinearMemory(vcpu), op.user());
-    if (result.kind() == EmulationResult.Kind.DONE) {
-      vcpu.cpu().copyFrom(cpuState);
-    }
-    return result;
-  }
-
-  private static FaultResolution instructionEnded(EmulationResult result) {
-    switch (result.kind()) {
-      case DONE:
-        return FaultResolution.ending(OpResult.DONE, true);
-      case MEMORY_STOP:
-        AccessOutcome stop = result.stop();
-        return FaultResolution.ending(
-            stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0), false);
-      default:
-        return FaultResolution.ending(OpResult.invalid(result.reason()), true);
-    }
-  }
-
-  /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
-  private final class GuestLinearMemory implements LinearMemory {
-    private final Vcpu vcpu;
-
-    GuestLinearMemory(Vcpu vcpu) {
-      this.vcpu = vcpu;
-    }
-
-    @Override
-    public AccessOutcome translate(@Gva long va, Access access) {
-      return walkGuest(vcpu, va, access);
-    }
-
-    @Override
-    public long read(@Maddr long maddr, int size) {
-      return guest.machine().read(maddr, size);
-    }
-
-    @Override
-    public void write(@Maddr long maddr, int size, long value) {
-      writeGuestMachine(maddr, size, value, true);
-    }
-  }
-
-  /** Guest tables whose A/D updates go through the engine, so their shadows are revalidated. */
-  private final class RevalidatingGuestTables implements PageTableMemory {
-    @Override
-    public long readEntry(long address, int size) {
-      return guest.physical().read(Addr.gpa(address), size);
-    }
-
-    @Override
-    public void writeEntry(long address, int size, long value) {
-      @Gpa long gpa = Addr.gpa(address);
-      long maddr = guest.physical().machineAddress(gpa);
-      if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
-        writeGuestMachine(Addr.maddr(maddr), size, value, false);
-      }
-    }
+    return guestSide.emulateAccess(vcpu, op, target, emulator, cpu);
   }
 
   /**
@@ -644,10 +457,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   private void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
     for (Shadow shadow : state.shadows()) {
-      if (!state.holds(shadow) || !derivedFrom(shadow, mfn)) {
+      if (!state.holds(shadow) || !derivation.derivedFrom(shadow.key(), mfn)) {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
-      int guestBytes = guestEntryBytes(shadow.type());
+      int guestBytes = Derivation.guestEntryBytes(shadow.type());
       int firstGuest = offset / guestBytes;
       int lastGuest = (offset + size - 1) / guestBytes;
       boolean table = shadow.type().role() == ShadowType.Role.TABLE;
@@ -657,7 +470,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
         int from = table ? shadow.type().firstEntryFrom(part, firstGuest) : 0;
         int to = table ? shadow.type().firstEntryFrom(part, lastGuest + 1) : shadow.type().entriesPerFrame();
         for (int index = from; index < to; index++) {
-          int guestIndex = guestEntryIndex(shadow, part, index);
+          int guestIndex = Derivation.guestEntryIndex(shadow.key(), part, index);
           if (guestIndex < firstGuest || guestIndex > lastGuest) {
             continue;
           }
@@ -669,39 +482,13 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
   }
 
-  /** Whether {@code shadow} is derived from the guest frame whose machine frame is {@code mfn}. */
-  private boolean derivedFrom(Shadow shadow, @Mfn long mfn) {
-    if (!shadow.type().shadowsGuestFrame()) {
-      return false;
-    }
-    @Gfn long gfn = shadow.key().gfn();
-    return guest.p2m().type(gfn).isRam() && guest.p2m().mfn(gfn) == mfn;
-  }
-
-  /** The guest entry (index in the key's frame) a shadow entry derives from, or -1 for none. */
-  private static int guestEntryIndex(Shadow shadow, int part, int index) {
-    ShadowType type = shadow.type();
-    switch (type.role()) {
-      case TABLE:
-        return type.guestIndex(part, index);
-      case SPLINTER:
-        return (int) (type == ShadowType.FL1G_64 ? shadow.key().slot() / 512 : shadow.key().slot());
-      default:
-        return -1;
-    }
-  }
-
-  private static int guestEntryBytes(ShadowType type) {
-    return type.mode().guestMode().entryBytes();
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Unshadowing and write protection
 
   /** Whether {@code mfn} holds a guest page table with shadows ({@code sh_mfn_is_a_page_table}). */
   public boolean isShadowedPageTable(@Mfn long mfn) {
     for (Shadow shadow : state.shadowsView()) {
-      if (derivedFrom(shadow, mfn)) {
+      if (derivation.derivedFrom(shadow.key(), mfn)) {
         return true;
       }
     }
@@ -714,7 +501,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   public void unshadow(@Mfn long mfn) {
     for (Shadow victim : state.shadows()) {
-      if (!state.holds(victim) || !derivedFrom(victim, mfn)) {
+      if (!state.holds(victim) || !derivation.derivedFrom(victim.key(), mfn)) {
         continue;
       }
       for (Shadow parent : state.shadows()) {
@@ -814,69 +601,24 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   /** The shadow mode for a vCPU's registers. */
   public ShadowMode shadowModeFor(ControlRegisters regs) {
-    PagingMode mode = regs.pagingMode();
-    if (mode == null) {
-      return ShadowMode.UNPAGED;
-    }
-    switch (mode) {
-      case TWO_LEVEL:
-        return config.twoOnTwo() ? ShadowMode.TWO_ON_TWO : ShadowMode.TWO_ON_THREE;
-      case PAE:
-        return ShadowMode.THREE_ON_THREE;
-      default:
-        return ShadowMode.FOUR_ON_FOUR;
-    }
+    return ShadowMode.of(regs, config.twoOnTwo());
   }
 
   private ShadowKey topKeyFor(ControlRegisters regs) {
-    ShadowMode mode = shadowModeFor(regs);
-    if (mode == ShadowMode.UNPAGED) {
-      return new ShadowKey(ShadowType.UNPAGED_L3, Addr.gfn(0), 0, 0);
-    }
-    PagingMode guestMode = mode.guestMode();
-    long root = Walker.rootTable(guestMode, regs.cr3(), guest.cpu().maxPhysAddr());
-    return new ShadowKey(mode.topType(), Addr.gfnOf(Addr.gpa(root)), 0, flavourOf(regs));
-  }
-
-  /** The guest controls shadows depend on: PSE for 32-bit guests, NXE for the others. */
-  private static int flavourOf(ControlRegisters regs) {
-    PagingMode mode = regs.pagingMode();
-    if (mode == null) {
-      return 0;
-    }
-    if (mode == PagingMode.TWO_LEVEL) {
-      return regs.pse() ? ShadowKey.PSE : 0;
-    }
-    return regs.nxe() ? ShadowKey.NXE : 0;
-  }
-
-  /** Extra index into a 3-on-3 top: which of the frame's 128 PDPTs the guest's CR3 selects. */
-  private static int topOffset(Shadow top, ControlRegisters regs) {
-    return top.type() == ShadowType.L3_PAE ? (int) ((regs.cr3() & 0xFE0L) >>> 3) : 0;
+    return shadowModeFor(regs).topKey(regs, guest.cpu().maxPhysAddr());
   }
 
   /**
-   * The registers the hardware runs the vCPU with: the shadow root in CR3; CR0.WP forced on, so
-   * supervisor writes to write-protected page tables trap; SMEP/SMAP/AC as the guest's (with
-   * paging on); NXE for 64-bit shadow entries; the paging structure of the shadow mode.
+   * The registers the hardware runs the vCPU with ({@link ShadowMode#hardwareRegs}), CR3 pointing
+   * at the vCPU's top-level shadow (the guest's PDPT slot of a 3-on-3 top).
    */
   @Override
   public ControlRegisters hardwareRegs(int vcpu) {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
-    ShadowMode mode = shadowModeFor(regs);
-    long cr0 = ControlRegisters.CR0_PE | ControlRegisters.CR0_PG | ControlRegisters.CR0_WP;
-    long cr4 = mode.hostMode() == PagingMode.TWO_LEVEL ? 0 : ControlRegisters.CR4_PAE;
-    if (regs.pagingEnabled()) {
-      cr4 |= regs.cr4() & (ControlRegisters.CR4_SMEP | ControlRegisters.CR4_SMAP);
-    }
-    long efer = mode.format() == ShadowFormat.LONG_64 ? ControlRegisters.EFER_NXE : 0;
-    if (mode.hostMode() == PagingMode.FOUR_LEVEL) {
-      efer |= ControlRegisters.EFER_LME | ControlRegisters.EFER_LMA;
-    }
     ShadowKey rootKey = state.root(vcpu);
     Shadow root = rootKey == null ? null : state.find(rootKey);
-    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset(root, regs) << 3);
-    return new ControlRegisters(cr0, cr3, cr4, efer, regs.rflags());
+    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) root.type().topOffset(regs) << 3);
+    return shadowModeFor(regs).hardwareRegs(regs, cr3);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1002,9 +744,6 @@ public final class ReferenceEngine implements Platform, ShadowView {
   // ---------------------------------------------------------------------------------------------
   // Derivation: what every shadow entry must be, given the guest's current entries
 
-  /** Where a directory entry points: the child's key and part, and the guest entry it propagates. */
-  private record ChildRef(ShadowKey key, int part, long guestEntry, PagingMode guestMode, int guestLevel) {}
-
   /**
    * The value entry {@code index} of frame {@code part} of {@code shadow} must have: the
    * propagation of the guest entry it shadows ({@code _sh_propagate}), or 0 when that entry
@@ -1012,10 +751,14 @@ public final class ReferenceEngine implements Platform, ShadowView {
    */
   public long derive(Shadow shadow, int part, int index) {
     if (!shadow.type().holdsPointers()) {
-      return deriveLeaf(shadow, part, index);
+      Derivation.Leaf leaf = new Derivation.Leaf();
+      if (derivation.leafOf(shadow.key(), part, index, leaf) != Derivation.Source.MAPPED) {
+        return 0;
+      }
+      return leafFor(leaf.guestLeaf(), leaf.gfn(), shadow.key().nxe(), shadow.type().mode().format());
     }
-    ChildRef child = childOf(shadow, part, index);
-    if (child == null) {
+    Derivation.Child child = new Derivation.Child();
+    if (!derivation.childOf(shadow.key(), part, index, child)) {
       return 0;
     }
     Shadow target = state.find(child.key());
@@ -1025,81 +768,6 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return Propagation.directory(
         child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
         shadow.key().nxe(), shadow.type().mode().format());
-  }
-
-  private @Nullable ChildRef childOf(Shadow shadow, int part, int index) {
-    ShadowKey key = shadow.key();
-    ShadowType type = key.type();
-    switch (type) {
-      case L3_32_PAE:
-        return index < 4
-            ? new ChildRef(new ShadowKey(ShadowType.L2_32_PAE, key.gfn(), 0, key.flavour()), index,
-                EntryBits.P, PagingMode.PAE, 3)
-            : null;
-      case UNPAGED_L3:
-        return index < 4
-            ? new ChildRef(new ShadowKey(ShadowType.UNPAGED_L2, Addr.gfn((long) index << 18), 0, 0), 0,
-                EntryBits.P, PagingMode.PAE, 3)
-            : null;
-      case UNPAGED_L2:
-        return new ChildRef(new ShadowKey(ShadowType.UNPAGED_L1, Addr.gfn(key.gfn() + index * 512L), 0, 0), 0,
-            EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A, PagingMode.PAE, 2);
-      case FL2_64:
-        long large = largeLeafOf(shadow);
-        return large == 0
-            ? null
-            : new ChildRef(new ShadowKey(ShadowType.FL1G_64, key.gfn(), key.slot() * 512 + index, key.flavour()), 0,
-                large, PagingMode.FOUR_LEVEL, 3);
-      default:
-        break;
-    }
-    ShadowMode mode = type.mode();
-    PagingMode guestMode = mode.guestMode();
-    int level = type.guestLevel();
-    int guestIndex = type.guestIndex(part, index);
-    long entry = guestEntry(key.gfn(), guestIndex, guestMode);
-    if (!usable(entry, guestMode, level, key)) {
-      return null;
-    }
-    int childPart = type.childPart(index);
-    if (isLarge(entry, guestMode, level, key)) {
-      ShadowKey splinter = new ShadowKey(mode.splinterType(level), key.gfn(), guestIndex, key.flavour());
-      return new ChildRef(splinter, childPart, entry, guestMode, level);
-    }
-    long table = Walker.tableFrame(guestMode, entry, guest.cpu().maxPhysAddr());
-    ShadowKey next = new ShadowKey(mode.tableType(level - 1), Addr.gfnOf(Addr.gpa(table)), 0, key.flavour());
-    return new ChildRef(next, childPart, entry, guestMode, level);
-  }
-
-  private long deriveLeaf(Shadow shadow, int part, int index) {
-    ShadowKey key = shadow.key();
-    ShadowType type = key.type();
-    switch (type.role()) {
-      case UNPAGED:
-        @Gfn long gfn = Addr.gfn(key.gfn() + index);
-        long identity = Addr.gpaOf(gfn, 0) | EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
-        return leafFor(identity, gfn, false, ShadowFormat.LONG_64);
-      case SPLINTER:
-        long large = largeLeafOf(shadow);
-        if (large == 0) {
-          return 0;
-        }
-        PagingMode guestMode = type.mode().guestMode();
-        long page = type == ShadowType.FL1G_64
-            ? (key.slot() % 512) * 512 + index
-            : (long) part * type.entriesPerFrame() + index;
-        long base = Walker.leafFrame(guestMode, type.guestLevel(), large, guest.cpu().maxPhysAddr());
-        @Gfn long target = Addr.gfnOf(Addr.gpa(base + page * Addr.PAGE_SIZE));
-        return leafFor(Propagation.asSmallLeaf(large), target, key.nxe(), type.mode().format());
-      default:
-        PagingMode mode = type.mode().guestMode();
-        long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
-        if (!usable(entry, mode, 1, key)) {
-          return 0;
-        }
-        long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-        return leafFor(entry, Addr.gfnOf(Addr.gpa(frame)), key.nxe(), type.mode().format());
-    }
   }
 
   /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
@@ -1116,41 +784,13 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     if (seeded(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
       for (Shadow shadow : state.shadowsView()) {
-        if (derivedFrom(shadow, mfn)) {
+        if (derivation.derivedFrom(shadow.key(), mfn)) {
           leaf = (leaf & ~EntryBits.ADDR_MASK_64) | Addr.maddrOf(shadow.mfn(0), 0);
           break;
         }
       }
     }
     return leaf;
-  }
-
-  /** The guest's large leaf a splinter shadow splits, or 0 when the entry no longer is one. */
-  private long largeLeafOf(Shadow shadow) {
-    ShadowKey key = shadow.key();
-    ShadowType type = key.type();
-    PagingMode mode = type.mode().guestMode();
-    int level = type.guestLevel();
-    long slot = type == ShadowType.FL1G_64 ? key.slot() / 512 : key.slot();
-    long entry = guestEntry(key.gfn(), (int) slot, mode);
-    return usable(entry, mode, level, key) && isLarge(entry, mode, level, key) ? entry : 0;
-  }
-
-  private long guestEntry(@Gfn long gfn, int index, PagingMode mode) {
-    return guest.physical().read(Addr.gpaOf(gfn, (long) index * mode.entryBytes()), mode.entryBytes());
-  }
-
-  /** Present and free of reserved bits, under the shadow's flavour. */
-  private boolean usable(long entry, PagingMode mode, int level, ShadowKey key) {
-    if (!isPresent(entry)) {
-      return false;
-    }
-    boolean large = isLarge(entry, mode, level, key);
-    return (entry & ReservedBits.mask(mode, level, large, key.nxe(), guest.cpu().maxPhysAddr())) == 0;
-  }
-
-  private static boolean isLarge(long entry, PagingMode mode, int level, ShadowKey key) {
-    return level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, key.pse());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1226,48 +866,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.name(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), childTypes(type));
-  }
-
-  /** {@link #childTypesOf} for every type, by ordinal: invariant checks describe every shadow in every state. */
-  private static final String[][] CHILD_TYPES = childTypesByOrdinal();
-
-  private static String[][] childTypesByOrdinal() {
-    ShadowType[] types = ShadowType.values();
-    String[][] out = new String[types.length][];
-    for (ShadowType type : types) {
-      out[type.ordinal()] = childTypesOf(type);
-    }
-    return out;
-  }
-
-  private static String[] childTypes(ShadowType type) {
-    return CHILD_TYPES[type.ordinal()];
-  }
-
-  /** The types a table's entries may point at. */
-  private static String[] childTypesOf(ShadowType type) {
-    switch (type) {
-      case L3_32_PAE:
-        return new String[] {ShadowType.L2_32_PAE.name()};
-      case UNPAGED_L3:
-        return new String[] {ShadowType.UNPAGED_L2.name()};
-      case UNPAGED_L2:
-        return new String[] {ShadowType.UNPAGED_L1.name()};
-      case FL2_64:
-        return new String[] {ShadowType.FL1G_64.name()};
-      default:
-        break;
-    }
-    if (!type.holdsPointers()) {
-      return new String[0];
-    }
-    ShadowMode mode = type.mode();
-    int level = type.guestLevel();
-    boolean splinters = mode.guestMode().canMapLargePage(level, true);
-    return splinters
-        ? new String[] {mode.tableType(level - 1).name(), mode.splinterType(level).name()}
-        : new String[] {mode.tableType(level - 1).name()};
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), type.childTypeNames());
   }
 
   @Override

@@ -1,6 +1,8 @@
 package org.shadowref.shadow.reference;
 
 import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.qual.Gfn;
 
 /**
@@ -19,6 +21,18 @@ public record ShadowKey(ShadowType type, @Gfn long gfn, long slot, int flavour)
     implements Comparable<ShadowKey> {
   public static final int PSE = 1;
   public static final int NXE = 2;
+
+  /** The flavour of shadows for a vCPU with {@code regs}: PSE for 32-bit guests, NXE for the others. */
+  public static int flavourOf(ControlRegisters regs) {
+    PagingMode mode = regs.pagingMode();
+    if (mode == null) {
+      return 0;
+    }
+    if (mode == PagingMode.TWO_LEVEL) {
+      return regs.pse() ? PSE : 0;
+    }
+    return regs.nxe() ? NXE : 0;
+  }
 
   public boolean pse() {
     return (flavour & PSE) != 0;

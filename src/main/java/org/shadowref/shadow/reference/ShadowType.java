@@ -1,6 +1,7 @@
 package org.shadowref.shadow.reference;
 
 import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
 import org.shadowref.shadow.entry.ShadowFormat;
 
 /**
@@ -156,5 +157,56 @@ public enum ShadowType {
   /** For a TABLE: which part of the child shadow a directory entry points at. */
   public int childPart(int index) {
     return this == L2_32_PAE ? index % 2 : 0;
+  }
+
+  /**
+   * For a top-level type: the extra index into it for a vCPU with {@code regs}. A 3-on-3 top
+   * shadows the whole frame of 128 PDPTs; CR3 selects one, and the hardware's CR3 the same one.
+   */
+  public int topOffset(ControlRegisters regs) {
+    return this == L3_PAE ? (int) ((regs.cr3() & 0xFE0L) >>> 3) : 0;
+  }
+
+  /** The names of the types a table's entries may point at (none for leaf tables), made once per type. */
+  public String[] childTypeNames() {
+    return ChildTypes.NAMES[ordinal()].clone();
+  }
+
+  /** A holder: the names are worked out after every type exists. */
+  private static final class ChildTypes {
+    static final String[][] NAMES = namesByOrdinal();
+
+    private static String[][] namesByOrdinal() {
+      ShadowType[] types = values();
+      String[][] names = new String[types.length][];
+      for (ShadowType type : types) {
+        names[type.ordinal()] = childTypesOf(type);
+      }
+      return names;
+    }
+
+    private static String[] childTypesOf(ShadowType type) {
+      switch (type) {
+        case L3_32_PAE:
+          return new String[] {L2_32_PAE.name()};
+        case UNPAGED_L3:
+          return new String[] {UNPAGED_L2.name()};
+        case UNPAGED_L2:
+          return new String[] {UNPAGED_L1.name()};
+        case FL2_64:
+          return new String[] {FL1G_64.name()};
+        default:
+          break;
+      }
+      if (!type.holdsPointers()) {
+        return new String[0];
+      }
+      ShadowMode mode = type.mode();
+      int level = type.guestLevel();
+      boolean splinters = mode.guestMode().canMapLargePage(level, true);
+      return splinters
+          ? new String[] {mode.tableType(level - 1).name(), mode.splinterType(level).name()}
+          : new String[] {mode.tableType(level - 1).name()};
+    }
   }
 }

@@ -2,6 +2,14 @@
  * The reference shadow engine, {@link org.shadowref.shadow.reference.ReferenceEngine}: plain,
  * complete, and checked against the native machine and the invariants after every operation.
  *
+ * <p>Its parts that do not depend on how shadows are stored serve the optimized engine too, so
+ * the two differ only in their handlers and shadow memory: the shadow vocabulary ({@link
+ * org.shadowref.shadow.reference.ShadowType}, {@link org.shadowref.shadow.reference.ShadowKey},
+ * {@link org.shadowref.shadow.reference.ShadowMode}), what an entry derives from ({@link
+ * org.shadowref.shadow.reference.Derivation}), the MMU and CPU the guest runs on ({@link
+ * org.shadowref.shadow.reference.ShadowHardware}), and the guest's walk and emulation on its
+ * own translation ({@link org.shadowref.shadow.reference.GuestSide}).
+ *
  * <p>Choices a Xen reader should know about:
  *
  * <ul>

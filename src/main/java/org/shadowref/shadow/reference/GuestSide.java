@@ -1,0 +1,161 @@
+package org.shadowref.shadow.reference;
+
+import org.shadowref.arch.Access;
+import org.shadowref.arch.AccessKind;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.qual.Gpa;
+import org.shadowref.arch.qual.Gva;
+import org.shadowref.arch.qual.Maddr;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.LinearMemory;
+import org.shadowref.memory.P2mType;
+import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.NativeMmu;
+import org.shadowref.mmu.PageTableMemory;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
+import org.shadowref.shadow.Vcpu;
+
+/**
+ * The guest's side of the page-fault handler: the guest's own page walk ({@code
+ * guest_walk_tables}), whose A/D updates are written through the engine so that their shadows
+ * are revalidated, and the emulation of a faulting access or instruction on the guest's
+ * translation. Both engines use it; which shadows a write to guest memory revalidates, and how,
+ * is the engine's ({@link Writes}).
+ */
+public final class GuestSide {
+  /** How the engine writes guest memory on the guest's behalf. */
+  public interface Writes {
+    /**
+     * Writes guest memory and revalidates every shadow entry derived from the bytes written
+     * ({@code sh_validate_guest_entry}).
+     *
+     * @param dataWrite a store of the guest's (emulated), not an A/D update of a guest walk
+     */
+    void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite);
+  }
+
+  private final GuestMachine guest;
+  private final Writes writes;
+  private final RevalidatingGuestTables tables = new RevalidatingGuestTables();
+  /** The walk in progress (reused: walks never nest, revalidation walks nothing). */
+  private final WalkResult walk = new WalkResult();
+
+  public GuestSide(GuestMachine guest, Writes writes) {
+    this.guest = guest;
+    this.writes = writes;
+  }
+
+  /**
+   * The guest walk: the native walk on the guest's tables, setting their A and D bits; then the
+   * P2M decides where the access lands. A guest with paging off reaches guest-physical memory
+   * directly.
+   */
+  public AccessOutcome walk(Vcpu vcpu, @Gva long va, Access access) {
+    ControlRegisters regs = vcpu.regs();
+    if (!regs.pagingEnabled()) {
+      return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
+    }
+    Walker.walk(tables, regs, guest.cpu(), va, access, true, walk);
+    if (!walk.ok()) {
+      return AccessOutcome.guestFault(walk.errorCode(), va);
+    }
+    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+  }
+
+  /**
+   * Performs the faulting access for the guest on the guest walk's translation {@code target}: a
+   * plain access directly, an instruction through the hypervisor's {@code emulator} (or, if it
+   * gives up, through the {@code cpu} itself with the shadows' protection set aside for that one
+   * instruction).
+   */
+  public FaultResolution emulateAccess(
+      Vcpu vcpu, GuestOp op, AccessOutcome target, InstructionExecutor emulator, InstructionExecutor cpu) {
+    if (op instanceof GuestOp.MemoryAccess) {
+      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+      @Maddr long maddr = Addr.maddr(target.address());
+      if (access.kind() == AccessKind.WRITE) {
+        writes.writeGuestMachine(maddr, access.size(), access.value(), true);
+        return FaultResolution.ending(OpResult.of(target, 0), true);
+      }
+      return FaultResolution.ending(OpResult.of(target, guest.machine().read(maddr, access.size())), true);
+    }
+    GuestOp.Execute execute = (GuestOp.Execute) op;
+    EmulationResult result = runInstruction(emulator, vcpu, execute);
+    if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
+      result = runInstruction(cpu, vcpu, execute);
+    }
+    return instructionEnded(result);
+  }
+
+  /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
+  public EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
+    CpuState cpuState = ShadowHardware.startState(vcpu, op);
+    EmulationResult result = executor.execute(cpuState, op.code(), new GuestLinearMemory(vcpu), op.user());
+    if (result.kind() == EmulationResult.Kind.DONE) {
+      vcpu.cpu().copyFrom(cpuState);
+    }
+    return result;
+  }
+
+  /** How an emulated instruction ends the operation. */
+  public static FaultResolution instructionEnded(EmulationResult result) {
+    switch (result.kind()) {
+      case DONE:
+        return FaultResolution.ending(OpResult.DONE, true);
+      case MEMORY_STOP:
+        AccessOutcome stop = result.stop();
+        return FaultResolution.ending(
+            stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0), false);
+      default:
+        return FaultResolution.ending(OpResult.invalid(result.reason()), true);
+    }
+  }
+
+  /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
+  private final class GuestLinearMemory implements LinearMemory {
+    private final Vcpu vcpu;
+
+    GuestLinearMemory(Vcpu vcpu) {
+      this.vcpu = vcpu;
+    }
+
+    @Override
+    public AccessOutcome translate(@Gva long va, Access access) {
+      return walk(vcpu, va, access);
+    }
+
+    @Override
+    public long read(@Maddr long maddr, int size) {
+      return guest.machine().read(maddr, size);
+    }
+
+    @Override
+    public void write(@Maddr long maddr, int size, long value) {
+      writes.writeGuestMachine(maddr, size, value, true);
+    }
+  }
+
+  /** Guest tables whose A/D updates go through the engine, so their shadows are revalidated. */
+  private final class RevalidatingGuestTables implements PageTableMemory {
+    @Override
+    public long readEntry(long address, int size) {
+      return guest.physical().read(Addr.gpa(address), size);
+    }
+
+    @Override
+    public void writeEntry(long address, int size, long value) {
+      @Gpa long gpa = Addr.gpa(address);
+      long maddr = guest.physical().machineAddress(gpa);
+      if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
+        writes.writeGuestMachine(Addr.maddr(maddr), size, value, false);
+      }
+    }
+  }
+}
