@@ -599,6 +599,17 @@ public final class OptimizedEngine implements Platform, ShadowView {
         prefetch(shadow, part, index);
         return;
       }
+      long entry = readEntry(shadow, part, index);
+      if (isPresent(entry)) {
+        // Follow it, as the hardware would: a present directory entry is the propagation of its
+        // guest entry as it is now (INV-COHERENT; directories are never out of sync, and the
+        // guest walk just revalidated every entry whose A bit it set), so there is nothing to
+        // recompute on the way down.
+        @Mfn long frame = frameOf(shadow.type(), entry);
+        shadow = ownerOf(shadow.type(), entry);
+        part = partOf(shadow, frame);
+        continue;
+      }
       if (!derivation.childOf(shadow.key(), part, index, child)) {
         return;
       }
@@ -625,35 +636,42 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /**
    * Prefetch ({@code sh_prefetch}): the next entries of the l1 shadow that are still empty become
    * the propagation of their guest entries, exactly what a demand fault on each would make. The
-   * guest's A/D bits are not touched: a guest entry without A propagates to an empty entry.
+   * guest's A/D bits are not touched: a guest entry without A propagates to an empty entry. A
+   * table's l1es all come from one guest frame, found once; the entries are read straight from
+   * it.
    */
   private void prefetch(PooledShadow l1, int part, int index) {
     int last = Math.min(l1.type().entriesPerFrame() - 1, index + config.prefetch());
+    ShadowKey key = l1.key();
+    ShadowType type = key.type();
+    PagingMode guestMode = type.mode().guestMode();
+    long guestTable = type.role() == ShadowType.Role.TABLE ? guest.physical().machineAddress(Addr.gpaOf(key.gfn(), 0)) : -1;
     for (int next = index + 1; next <= last && state.live(l1); next++) {
       if (readEntry(l1, part, next) != 0) {
         continue;
       }
+      long value;
       prefetching = true;
-      long value = config.has(Mutant.PREFETCH_SETS_ACCESSED) ? deriveAccessed(l1, part, next) : derive(l1, part, next);
+      if (guestTable < 0) {
+        value = deriveLeaf(l1, part, next); // a splinter, the 1:1 map, or a table with no RAM behind it
+      } else {
+        long guestEntry = guest.machine().read(
+            Addr.maddr(guestTable + (long) type.guestIndex(part, next) * guestMode.entryBytes()), guestMode.entryBytes());
+        if (config.has(Mutant.PREFETCH_SETS_ACCESSED)) {
+          guestEntry |= EntryBits.A;
+        }
+        value = leafValue(key, derivation.tableLeaf(key, guestEntry, leaf));
+      }
       prefetching = false;
       if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
         setEntry(l1, part, next + 1, value);
-      } else {
+      } else if (value != 0) { // else the entry stays as it is: empty
         setEntry(l1, part, next, value);
       }
       if (isPresent(value)) {
         counters.prefetched++;
       }
     }
-  }
-
-  /** The seeded prefetch bug: propagates a guest l1e as though its A bit were set. */
-  private long deriveAccessed(PooledShadow l1, int part, int index) {
-    if (l1.type().role() != ShadowType.Role.TABLE
-        || derivation.leafOf(l1.key(), part, index, leaf) != Derivation.Source.MAPPED) {
-      return derive(l1, part, index);
-    }
-    return leafFor(leaf.guestLeaf() | EntryBits.A, leaf.gfn(), l1.key().nxe(), l1.type().mode().format());
   }
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
@@ -1256,9 +1274,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private long deriveLeaf(PooledShadow shadow, int part, int index) {
-    ShadowKey key = shadow.key();
+    return leafValue(shadow.key(), derivation.leafOf(shadow.key(), part, index, leaf));
+  }
+
+  /**
+   * The leaf entry of a shadow with {@code key} whose derivation gave {@code source} (and, when
+   * it is {@code MAPPED}, {@link #leaf}): a magic marker, the propagation of the guest leaf, or 0.
+   */
+  private long leafValue(ShadowKey key, Derivation.Source source) {
     ShadowType type = key.type();
-    Derivation.Source source = derivation.leafOf(key, part, index, leaf);
     // Magic markers stand only for a table's own l1es, and only in 64-bit shadow entries.
     boolean magic = config.magicEntries() && type.role() == ShadowType.Role.TABLE
         && type.mode().format() == ShadowFormat.LONG_64 && MagicEntries.usable(HOST_CPU);

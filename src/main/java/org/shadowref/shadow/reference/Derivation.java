@@ -191,14 +191,21 @@ public final class Derivation {
         long base = Walker.leafFrame(guestMode, type.guestLevel(), large, guest.cpu().maxPhysAddr());
         return out.set(Propagation.asSmallLeaf(large), Addr.gfnOf(Addr.gpa(base + page * Addr.PAGE_SIZE)));
       default:
-        PagingMode mode = type.mode().guestMode();
-        long entry = guestEntry(key.gfn(), type.guestIndex(part, index), mode);
-        if (!usable(entry, mode, 1, key)) {
-          return (entry & EntryBits.P) == 0 ? Source.GUEST_NOT_PRESENT : Source.UNUSABLE;
-        }
-        long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
-        return out.set(entry, Addr.gfnOf(Addr.gpa(frame)));
+        return tableLeaf(key, guestEntry(key.gfn(), type.guestIndex(part, index), type.mode().guestMode()), out);
     }
+  }
+
+  /**
+   * {@link #leafOf} for an entry of the l1 table shadow {@code key} whose guest l1e is {@code
+   * entry}: for callers that read a run of guest entries themselves (prefetch).
+   */
+  public Source tableLeaf(ShadowKey key, long entry, Leaf out) {
+    PagingMode mode = key.type().mode().guestMode();
+    if (!usable(entry, mode, 1, key)) {
+      return (entry & EntryBits.P) == 0 ? Source.GUEST_NOT_PRESENT : Source.UNUSABLE;
+    }
+    long frame = Walker.tableFrame(mode, entry, guest.cpu().maxPhysAddr());
+    return out.set(entry, Addr.gfnOf(Addr.gpa(frame)));
   }
 
   /** The guest's large leaf a splinter shadow splits, or 0 when the entry no longer is one. */

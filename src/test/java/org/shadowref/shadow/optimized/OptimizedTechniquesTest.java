@@ -183,6 +183,29 @@ class OptimizedTechniquesTest {
     assertFalse(hardwareAllows(plain, ACCESSED_VA), "without prefetch only the faulting entry is filled");
   }
 
+  @Test
+  void aPrefetchedNeighbourWithAccessedAndDirtySetTakesItsFirstWriteWithoutAFault() {
+    for (PagingMode mode : PagingMode.values()) {
+      World guest = new World(1, 32, 32);
+      PageTableBuilder tables = guest.pageTables(mode);
+      for (int page = 0; page < 4; page++) {
+        tables.map(Addr.gva(DATA_VA + page * Addr.PAGE_SIZE), Addr.gpaOf(Addr.gfn(guest.allocateFrame()), 0), 1,
+            RWU | AD, RWU);
+      }
+      guest.startPaging(tables);
+      for (AccessKind first : new AccessKind[] {AccessKind.READ, AccessKind.WRITE}) {
+        OptimizedEngine engine = new OptimizedEngine(guest.machine().copy(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR);
+        NativePlatform oracle = new NativePlatform(guest.machine().copy(), CPU);
+        same(oracle, engine, new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), first, true, 8, 1));
+        assertEquals(1, engine.counters().handlerRuns(), mode.cliName() + ": the first touch faults once");
+        same(oracle, engine, new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA + Addr.PAGE_SIZE), AccessKind.WRITE, true, 8, 2));
+        same(oracle, engine, new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA + 2 * Addr.PAGE_SIZE), AccessKind.READ, true, 8, 0));
+        assertEquals(1, engine.counters().handlerRuns(),
+            mode.cliName() + " after a " + first + ": prefetch made the dirty neighbours writable, so no more faults");
+      }
+    }
+  }
+
   /**
    * Bytes a fault may allocate in steady state: its answer, the three small immutable objects the
    * {@code Platform} API hands back (an {@code AccessOutcome}, the {@code OpResult} and the
