@@ -52,38 +52,48 @@ public final class Walker {
     long linear = mode.truncate(va);
     out.reset(mode, linear, access);
     int entryBytes = mode.entryBytes();
-    long table = rootTable(mode, regs.cr3(), cpu.maxPhysAddr());
+    int maxPhysAddr = cpu.maxPhysAddr();
+    boolean nxe = regs.nxe();
+    boolean pse = regs.pse();
+    // Read once per walk, not per level: the loop below runs on every access of every platform.
+    boolean honoursNx = nxe && mode != PagingMode.TWO_LEVEL;
+    boolean user = true;
+    boolean writable = true;
+    boolean noExecute = false;
+    long table = rootTable(mode, regs.cr3(), maxPhysAddr);
     for (int level = mode.levels(); level >= 1; level--) {
       long address = table + (long) mode.index(linear, level) * entryBytes;
       long entry = memory.readEntry(address, entryBytes);
       out.entryAddress[level] = address;
       out.entry[level] = entry;
-      out.stopLevel = level;
       if ((entry & EntryBits.P) == 0) {
-        fault(out, FaultKind.NOT_PRESENT, regs);
+        stop(out, level, user, writable, noExecute, FaultKind.NOT_PRESENT, regs);
         return;
       }
-      boolean large =
-          level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, regs.pse());
-      long reserved = ReservedBits.mask(mode, level, large, regs.nxe(), cpu.maxPhysAddr());
-      if ((entry & reserved) != 0) {
-        fault(out, FaultKind.RESERVED_BIT, regs);
+      boolean large = level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, pse);
+      if ((entry & ReservedBits.mask(mode, level, large, nxe, maxPhysAddr)) != 0) {
+        stop(out, level, user, writable, noExecute, FaultKind.RESERVED_BIT, regs);
         return;
       }
       if (!(mode == PagingMode.PAE && level == 3)) {
         // PAE PDPTEs carry no rights; every other level narrows them.
-        out.user &= (entry & EntryBits.US) != 0;
-        out.writable &= (entry & EntryBits.RW) != 0;
-        out.noExecute |= regs.nxe() && mode != PagingMode.TWO_LEVEL && (entry & EntryBits.NX) != 0;
+        user &= (entry & EntryBits.US) != 0;
+        writable &= (entry & EntryBits.RW) != 0;
+        noExecute |= honoursNx && (entry & EntryBits.NX) != 0;
       }
       if (level == 1 || large) {
-        out.pageSize = mode.pageSize(level);
-        out.translated = leafFrame(mode, level, entry, cpu.maxPhysAddr()) | (linear & (out.pageSize - 1));
+        long pageSize = mode.pageSize(level);
+        out.stopLevel = level;
+        out.pageSize = pageSize;
+        out.translated = leafFrame(mode, level, entry, maxPhysAddr) | (linear & (pageSize - 1));
         break;
       }
-      table = tableFrame(mode, entry, cpu.maxPhysAddr());
+      table = tableFrame(mode, entry, maxPhysAddr);
     }
-    if (!permitted(out, access, regs)) {
+    out.user = user;
+    out.writable = writable;
+    out.noExecute = noExecute;
+    if (!permitted(user, writable, noExecute, access, regs)) {
       fault(out, FaultKind.PROTECTION, regs);
       return;
     }
@@ -182,6 +192,19 @@ public final class Walker {
     }
     int shift = mode.indexShift(level);
     return entry & EntryBits.bits(maxPhysAddr - 1, shift);
+  }
+
+  /**
+   * Ends a walk that faulted at {@code level} before reaching a leaf, keeping the rights the
+   * levels above it combined (the reserved-bit fast path checks them).
+   */
+  private static void stop(WalkResult out, int level, boolean user, boolean writable, boolean noExecute,
+      FaultKind kind, ControlRegisters regs) {
+    out.stopLevel = level;
+    out.user = user;
+    out.writable = writable;
+    out.noExecute = noExecute;
+    fault(out, kind, regs);
   }
 
   private static void fault(WalkResult out, FaultKind kind, ControlRegisters regs) {

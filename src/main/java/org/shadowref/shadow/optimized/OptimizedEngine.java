@@ -180,12 +180,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
   private boolean prefetching;
   /**
-   * The last hardware registers made per vCPU, with the guest registers and root shadow they were
-   * made from: {@link #hardwareRegs} is on every fault's path and allocates only when they change.
+   * The last hardware registers made per vCPU, with the guest registers and root key they were
+   * made from: {@link #hardwareRegs} is on every walk's path and allocates only when they change.
+   * The key object identifies the top: the pool replaces it only when a CR3 load installs a
+   * different top, and a top is never destroyed while a vCPU runs on it (the vCPU holds a
+   * reference).
    */
   private final @Nullable ControlRegisters[] hardwareCache;
   private final @Nullable ControlRegisters[] hardwareCacheGuest;
-  private final @Nullable PooledShadow[] hardwareCacheRoot;
+  private final @Nullable ShadowKey[] hardwareCacheRoot;
 
   /**
    * What the techniques did, for tests and benchmarks. Plain counters: not engine state (copies
@@ -255,7 +258,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     this.guestSide = new GuestSide(guest, hooks);
     this.hardwareCache = new ControlRegisters[guest.vcpuCount()];
     this.hardwareCacheGuest = new ControlRegisters[guest.vcpuCount()];
-    this.hardwareCacheRoot = new PooledShadow[guest.vcpuCount()];
+    this.hardwareCacheRoot = new ShadowKey[guest.vcpuCount()];
   }
 
   /** What the shared hardware and guest side call back into: the handler and the revalidating writes. */
@@ -371,8 +374,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (state.outOfSyncCount() == 0) {
       return;
     }
-    ShadowKey rootKey = state.root(vcpu.id());
-    PooledShadow shadow = rootKey == null ? null : state.find(rootKey);
+    PooledShadow shadow = state.rootShadow(vcpu.id());
     if (shadow == null) {
       return;
     }
@@ -393,8 +395,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
       part = partOf(shadow, child);
     }
     int index = hostMode.index(linear, 1);
-    if (inOutOfSyncTable(entryAddress(shadow, part, index))) {
-      setEntry(shadow, part, index, derive(shadow, part, index));
+    if (shadowsOutOfSyncTable(shadow)) {
+      setEntry(shadow, part, index, deriveLeaf(shadow, part, index));
     }
   }
 
@@ -581,8 +583,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * entries into it down to the l1e. Stops early where a guest entry cannot be shadowed yet.
    */
   private void shadowL1eFor(Vcpu vcpu, @Gva long va) {
-    ShadowKey rootKey = state.root(vcpu.id());
-    PooledShadow shadow = rootKey == null ? null : state.find(rootKey);
+    PooledShadow shadow = state.rootShadow(vcpu.id());
     if (shadow == null) {
       throw new IllegalStateException("vcpu" + vcpu.id() + " has no top-level shadow");
     }
@@ -645,9 +646,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
     ShadowKey key = l1.key();
     ShadowType type = key.type();
     PagingMode guestMode = type.mode().guestMode();
+    int guestBytes = guestMode.entryBytes();
+    int shadowBytes = type.entryBytes();
+    @Mfn long shadowFrame = l1.mfn(part);
     long guestTable = type.role() == ShadowType.Role.TABLE ? guest.physical().machineAddress(Addr.gpaOf(key.gfn(), 0)) : -1;
+    boolean magic = magicFor(type);
     for (int next = index + 1; next <= last && state.live(l1); next++) {
-      if (readEntry(l1, part, next) != 0) {
+      @Maddr long address = Addr.maddrOf(shadowFrame, (long) next * shadowBytes);
+      if (guest.machine().read(address, shadowBytes) != 0) {
         continue;
       }
       long value;
@@ -656,17 +662,17 @@ public final class OptimizedEngine implements Platform, ShadowView {
         value = deriveLeaf(l1, part, next); // a splinter, the 1:1 map, or a table with no RAM behind it
       } else {
         long guestEntry = guest.machine().read(
-            Addr.maddr(guestTable + (long) type.guestIndex(part, next) * guestMode.entryBytes()), guestMode.entryBytes());
+            Addr.maddr(guestTable + (long) type.guestIndex(part, next) * guestBytes), guestBytes);
         if (config.has(Mutant.PREFETCH_SETS_ACCESSED)) {
           guestEntry |= EntryBits.A;
         }
-        value = leafValue(key, derivation.tableLeaf(key, guestEntry, leaf));
+        value = leafValue(key, derivation.tableLeaf(key, guestEntry, leaf), magic);
       }
       prefetching = false;
       if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
         setEntry(l1, part, next + 1, value);
       } else if (value != 0) { // else the entry stays as it is: empty
-        setEntry(l1, part, next, value);
+        setLeaf(type, address, 0, value);
       }
       if (isPresent(value)) {
         counters.prefetched++;
@@ -797,8 +803,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Whether the shadow entry at {@code address} is in an l1 shadow of an out-of-sync table. */
   private boolean inOutOfSyncTable(long address) {
     PooledShadow shadow = state.owner(Addr.mfnOf(Addr.maddr(address)));
-    return shadow != null && shadow.type().shadowsGuestFrame() && guest.p2m().type(shadow.key().gfn()).isRam()
-        && isOutOfSync(guest.p2m().mfn(shadow.key().gfn()));
+    return shadow != null && shadowsOutOfSyncTable(shadow);
+  }
+
+  /** Whether {@code shadow} is derived from a guest table that is out of sync. */
+  private boolean shadowsOutOfSyncTable(PooledShadow shadow) {
+    @Gfn long gfn = shadow.key().gfn();
+    return shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam() && isOutOfSync(guest.p2m().mfn(gfn));
   }
 
   /**
@@ -991,6 +1002,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private static int partOf(PooledShadow shadow, @Mfn long mfn) {
+    if (shadow.parts() == 1 && shadow.mfn(0) == mfn) {
+      return 0;
+    }
     for (int part = 0; part < shadow.parts(); part++) {
       if (shadow.mfn(part) == mfn) {
         return part;
@@ -1024,7 +1038,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       }
     }
     top.addRef();
-    state.setRoot(vcpu.id(), wanted);
+    state.setRoot(vcpu.id(), top);
     if (current != null) {
       PooledShadow old = state.find(current);
       if (old != null && old.dropRef()) {
@@ -1050,15 +1064,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
   public ControlRegisters hardwareRegs(int vcpu) {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
     ShadowKey rootKey = state.root(vcpu);
-    PooledShadow root = rootKey == null ? null : state.find(rootKey);
     ControlRegisters cached = hardwareCache[vcpu];
-    if (cached != null && hardwareCacheGuest[vcpu] == regs && hardwareCacheRoot[vcpu] == root) {
+    if (cached != null && hardwareCacheGuest[vcpu] == regs && hardwareCacheRoot[vcpu] == rootKey) {
       return cached;
     }
-    ControlRegisters made = makeHardwareRegs(regs, root);
+    ControlRegisters made = makeHardwareRegs(regs, state.rootShadow(vcpu));
     hardwareCache[vcpu] = made;
     hardwareCacheGuest[vcpu] = regs;
-    hardwareCacheRoot[vcpu] = root;
+    hardwareCacheRoot[vcpu] = rootKey;
     return made;
   }
 
@@ -1176,13 +1189,17 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     ShadowType type = shadow.type();
     @Maddr long address = entryAddress(shadow, part, index);
-    if (type.holdsPointers() && isPresent(value) && !isPresent(old) && state.outOfSyncCount() > 0) {
+    if (!type.holdsPointers()) {
+      setLeaf(type, address, old, value);
+      return;
+    }
+    if (isPresent(value) && !isPresent(old) && state.outOfSyncCount() > 0) {
       // A new path to an out-of-sync l1: its entries may predate an INVLPG of a page this path
       // reaches, which a TLB could not show, so it comes back in sync first (as Xen's
       // shadow_set_l2e does).
       resyncTableOf(ownerOf(type, value));
     }
-    if (type.holdsPointers() && isPresent(value)) {
+    if (isPresent(value)) {
       PooledShadow child = ownerOf(type, value);
       child.addRef();
       if (config.reverseMaps()) {
@@ -1190,19 +1207,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
       }
     }
     guest.machine().write(address, type.entryBytes(), value);
-    if (!type.holdsPointers() && config.reverseMaps()) {
-      forgetLeaf(type, old, address);
-      if (mapsMemory(type, value) && !config.has(Mutant.RMAP_NOT_UPDATED)) {
-        state.leafMappings().add((int) frameOf(type, value), address);
-      }
-    }
-    if (type.holdsPointers() && isPresent(old)) {
+    if (isPresent(old)) {
       PooledShadow child = ownerOf(type, old);
       if (config.reverseMaps()) {
         state.parentEntries().remove(child.id(), address);
       }
       if (!config.has(Mutant.LEAK_REFCOUNT) && child.dropRef()) {
         destroy(child);
+      }
+    }
+  }
+
+  /** Writes the leaf at {@code address} (now {@code old}) and moves its reverse-map record. */
+  private void setLeaf(ShadowType type, @Maddr long address, long old, long value) {
+    guest.machine().write(address, type.entryBytes(), value);
+    if (config.reverseMaps()) {
+      forgetLeaf(type, old, address);
+      if (mapsMemory(type, value) && !config.has(Mutant.RMAP_NOT_UPDATED)) {
+        state.leafMappings().add((int) frameOf(type, value), address);
       }
     }
   }
@@ -1274,18 +1296,22 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private long deriveLeaf(PooledShadow shadow, int part, int index) {
-    return leafValue(shadow.key(), derivation.leafOf(shadow.key(), part, index, leaf));
+    ShadowKey key = shadow.key();
+    return leafValue(key, derivation.leafOf(key, part, index, leaf), magicFor(key.type()));
+  }
+
+  /** Whether leaves of {@code type} may be magic markers: a table's own l1es, in 64-bit entries. */
+  private boolean magicFor(ShadowType type) {
+    return config.magicEntries() && type.role() == ShadowType.Role.TABLE
+        && type.mode().format() == ShadowFormat.LONG_64 && MagicEntries.usable(HOST_CPU);
   }
 
   /**
    * The leaf entry of a shadow with {@code key} whose derivation gave {@code source} (and, when
-   * it is {@code MAPPED}, {@link #leaf}): a magic marker, the propagation of the guest leaf, or 0.
+   * it is {@code MAPPED}, {@link #leaf}): a magic marker where {@code magic} allows one, the
+   * propagation of the guest leaf, or 0.
    */
-  private long leafValue(ShadowKey key, Derivation.Source source) {
-    ShadowType type = key.type();
-    // Magic markers stand only for a table's own l1es, and only in 64-bit shadow entries.
-    boolean magic = config.magicEntries() && type.role() == ShadowType.Role.TABLE
-        && type.mode().format() == ShadowFormat.LONG_64 && MagicEntries.usable(HOST_CPU);
+  private long leafValue(ShadowKey key, Derivation.Source source, boolean magic) {
     if (source != Derivation.Source.MAPPED) {
       boolean notPresent = source == Derivation.Source.GUEST_NOT_PRESENT || config.has(Mutant.MAGIC_FOR_RESERVED);
       return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
@@ -1293,7 +1319,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (magic && isMmioMarkable(leaf.guestLeaf(), leaf.gfn(), key.nxe())) {
       return MagicEntries.encodeMmio(leaf.gfn());
     }
-    return leafFor(leaf.guestLeaf(), leaf.gfn(), key.nxe(), type.mode().format());
+    return leafFor(leaf.guestLeaf(), leaf.gfn(), key.nxe(), key.type().mode().format());
   }
 
   /**
@@ -1377,8 +1403,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   @Override
   public @Nullable ShadowTable rootOf(int vcpu) {
-    ShadowKey key = state.root(vcpu);
-    PooledShadow shadow = key == null ? null : state.find(key);
+    PooledShadow shadow = state.rootShadow(vcpu);
     return shadow == null ? null : describe(shadow);
   }
 

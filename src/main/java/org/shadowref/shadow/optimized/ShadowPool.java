@@ -37,6 +37,8 @@ public final class ShadowPool {
   private int freeSlotCount;
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
+  /** The slot of each vCPU's top-level shadow (NONE before the first CR3 load): found without a lookup. */
+  private final int[] rootSlots;
   private int lockOwner;
   /** For every machine frame, the slots of the shadows derived from the guest table in it. */
   private final ReverseMap shadowsOfFrame;
@@ -46,6 +48,7 @@ public final class ShadowPool {
   private final ReverseMap parentEntries;
   /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
   private final long[] outOfSync;
+  private int outOfSyncCount;
   /** Emulated stores per machine frame since it was last in sync, toward letting it go. */
   private final int[] tableWrites;
   /** Find by the hash index (else by scanning the slots, the switched-off technique). */
@@ -75,6 +78,8 @@ public final class ShadowPool {
     this.freeSlotCount = capacity;
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
+    this.rootSlots = new int[vcpuCount];
+    java.util.Arrays.fill(rootSlots, NONE);
     this.lockOwner = NO_OWNER;
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
     this.leafMappings = new ReverseMap(machineFrames, 512);
@@ -100,11 +105,13 @@ public final class ShadowPool {
     this.freeSlotCount = other.freeSlotCount;
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
+    this.rootSlots = other.rootSlots.clone();
     this.lockOwner = other.lockOwner;
     this.shadowsOfFrame = other.shadowsOfFrame.copy();
     this.leafMappings = other.leafMappings.copy();
     this.parentEntries = other.parentEntries.copy();
     this.outOfSync = other.outOfSync.clone();
+    this.outOfSyncCount = other.outOfSyncCount;
     this.tableWrites = other.tableWrites.clone();
     this.hashIndex = other.hashIndex;
     this.mutant = other.mutant;
@@ -136,18 +143,15 @@ public final class ShadowPool {
   }
 
   void setOutOfSync(int slot, long mfn) {
+    if ((outOfSync[slot] == NONE) != (mfn == NONE)) {
+      outOfSyncCount += mfn == NONE ? -1 : 1;
+    }
     outOfSync[slot] = mfn;
   }
 
-  /** How many frames are out of sync. */
+  /** How many frames are out of sync (asked on every fault and INVLPG, so kept, not counted). */
   public int outOfSyncCount() {
-    int count = 0;
-    for (long mfn : outOfSync) {
-      if (mfn != NONE) {
-        count++;
-      }
-    }
-    return count;
+    return outOfSyncCount;
   }
 
   /** Counts an emulated store to the page table in {@code mfn}; returns the count so far. */
@@ -247,8 +251,16 @@ public final class ShadowPool {
     return roots[vcpu];
   }
 
-  void setRoot(int vcpu, @Nullable ShadowKey key) {
-    roots[vcpu] = key;
+  /** The top-level shadow vCPU {@code vcpu} runs on, or null before its first CR3 load. */
+  public @Nullable PooledShadow rootShadow(int vcpu) {
+    int slot = rootSlots[vcpu];
+    return slot == NONE ? null : slots[slot];
+  }
+
+  /** Makes {@code top} the vCPU's top-level shadow (its CR3). */
+  void setRoot(int vcpu, PooledShadow top) {
+    roots[vcpu] = top.key();
+    rootSlots[vcpu] = top.id();
   }
 
   public int lockOwner() {
