@@ -50,9 +50,12 @@ public sealed interface GuestOp
    * first (16 values, RAX..R15): how guests really write page tables.
    */
   record Execute(int vcpu, byte[] code, boolean user, long[] gprs) implements GuestOp {
+    /** The general registers an Execute sets: all sixteen. */
+    public static final int GPRS = 16;
+
     public Execute {
-      if (gprs.length != 16) {
-        throw new IllegalArgumentException("an Execute needs 16 register values, got " + gprs.length);
+      if (gprs.length != GPRS) {
+        throw new IllegalArgumentException("an Execute needs " + GPRS + " register values, got " + gprs.length);
       }
       code = code.clone();
       gprs = gprs.clone();
@@ -66,6 +69,11 @@ public sealed interface GuestOp
     @Override
     public long[] gprs() {
       return gprs.clone();
+    }
+
+    /** General register {@code index}'s value, without copying all sixteen. */
+    public long gpr(int index) {
+      return gprs[index];
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.shadowref.shadow.reference;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -46,6 +47,9 @@ public final class GuestSide {
   private final RevalidatingGuestTables tables = new RevalidatingGuestTables();
   /** The walk in progress (reused: walks never nest, revalidation walks nothing). */
   private final WalkResult walk = new WalkResult();
+  /** The registers of the instruction being emulated: loaded from the vCPU, committed on success. */
+  private final CpuState emulating = new CpuState(CpuState.Mode.LONG_64);
+  private final GuestLinearMemory linearMemory = new GuestLinearMemory();
 
   public GuestSide(GuestMachine guest, Writes writes) {
     this.guest = guest;
@@ -96,10 +100,10 @@ public final class GuestSide {
 
   /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
   public EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = ShadowHardware.startState(vcpu, op);
-    EmulationResult result = executor.execute(cpuState, op.code(), new GuestLinearMemory(vcpu), op.user());
+    ShadowHardware.load(emulating, vcpu, op);
+    EmulationResult result = executor.execute(emulating, op.code(), linearMemory.of(vcpu), op.user());
     if (result.kind() == EmulationResult.Kind.DONE) {
-      vcpu.cpu().copyFrom(cpuState);
+      vcpu.cpu().copyFrom(emulating);
     }
     return result;
   }
@@ -120,15 +124,25 @@ public final class GuestSide {
 
   /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
   private final class GuestLinearMemory implements LinearMemory {
-    private final Vcpu vcpu;
+    private @Nullable Vcpu vcpu;
 
-    GuestLinearMemory(Vcpu vcpu) {
+    /** This memory as {@code vcpu}'s instruction reaches it. */
+    GuestLinearMemory of(Vcpu vcpu) {
       this.vcpu = vcpu;
+      return this;
+    }
+
+    private Vcpu vcpu() {
+      Vcpu running = vcpu;
+      if (running == null) {
+        throw new IllegalStateException("guest linear memory used outside an instruction");
+      }
+      return running;
     }
 
     @Override
     public AccessOutcome translate(@Gva long va, Access access) {
-      return walk(vcpu, va, access);
+      return walk(vcpu(), va, access);
     }
 
     @Override

@@ -55,6 +55,10 @@ public final class ShadowHardware {
   private final WalkResult checkWalk = new WalkResult();
   /** The CPU's walks while it runs an instruction (the handler never runs meanwhile). */
   private final WalkResult cpuWalk = new WalkResult();
+  /** The registers of the instruction in flight: loaded from the vCPU, committed only on success. */
+  private final CpuState running = new CpuState(CpuState.Mode.LONG_64);
+  /** Linear memory as the instruction in flight reaches it. */
+  private final HardwareMemory hardwareMemory = new HardwareMemory();
 
   /**
    * @param hostCpu the MMU's CPU model (its MAXPHYADDR bounds the shadows' frames)
@@ -145,11 +149,11 @@ public final class ShadowHardware {
   public OpResult execute(GuestOp.Execute op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
     for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      CpuState cpuState = startState(vcpu, op);
-      HardwareMemory memory = new HardwareMemory(op.vcpu());
-      EmulationResult result = cpu.execute(cpuState, op.code(), memory, op.user());
+      load(running, vcpu, op);
+      HardwareMemory memory = hardwareMemory.start(op.vcpu());
+      EmulationResult result = cpu.execute(running, op.code(), memory, op.user());
       if (result.kind() == EmulationResult.Kind.DONE) {
-        vcpu.cpu().copyFrom(cpuState);
+        vcpu.cpu().copyFrom(running);
         return OpResult.DONE;
       }
       if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
@@ -167,14 +171,12 @@ public final class ShadowHardware {
     throw stillFaulting(op);
   }
 
-  /** The CPU state an instruction starts from: the vCPU's, with the operation's registers. */
-  static CpuState startState(Vcpu vcpu, GuestOp.Execute op) {
-    CpuState cpuState = vcpu.cpu().copy();
-    long[] gprs = op.gprs();
-    for (int i = 0; i < gprs.length; i++) {
-      cpuState.setGpr(i, gprs[i]);
+  /** Loads {@code into} with the state an instruction starts from: the vCPU's, with the operation's registers. */
+  static void load(CpuState into, Vcpu vcpu, GuestOp.Execute op) {
+    into.copyFrom(vcpu.cpu());
+    for (int i = 0; i < GuestOp.Execute.GPRS; i++) {
+      into.setGpr(i, op.gpr(i));
     }
-    return cpuState;
   }
 
   /**
@@ -223,13 +225,18 @@ public final class ShadowHardware {
 
   /** Linear memory as the CPU reaches it: the MMU's walk of the shadows; a #PF stops the instruction. */
   private final class HardwareMemory implements LinearMemory {
-    private final int vcpu;
+    private int vcpu;
     boolean faulted;
     @Gva long faultVa;
     int faultErrorCode;
 
-    HardwareMemory(int vcpu) {
+    /** Readies this memory for an instruction of {@code vcpu}. */
+    HardwareMemory start(int vcpu) {
       this.vcpu = vcpu;
+      faulted = false;
+      faultVa = Addr.gva(0);
+      faultErrorCode = 0;
+      return this;
     }
 
     @Override
