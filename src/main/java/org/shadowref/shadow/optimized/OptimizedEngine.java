@@ -972,15 +972,27 @@ public final class OptimizedEngine implements Platform, ShadowView {
       revalidateMappingsByScan(mfn);
       return;
     }
-    for (long address : ShadowPool.snapshot(state.leafMappings(), (int) mfn)) {
-      @Maddr long maddr = Addr.maddr(address);
-      PooledShadow shadow = state.owner(Addr.mfnOf(maddr));
-      if (shadow == null) {
-        throw new IllegalStateException("reverse map names " + Addr.hex(address) + ", which is in no shadow");
+    // Iterate over a copy (recomputing a leaf moves its record), kept in one buffer: recomputing
+    // leaves changes no page table, so this never runs inside itself.
+    if (revalidatingMappings) {
+      throw new IllegalStateException("revalidateMappingsOf re-entered for " + Addr.hex(mfn));
+    }
+    revalidatingMappings = true;
+    try {
+      int count = state.leafMappings().count((int) mfn);
+      leafSnapshot = state.leafMappings().entries((int) mfn, leafSnapshot);
+      for (int i = 0; i < count; i++) {
+        @Maddr long maddr = Addr.maddr(leafSnapshot[i]);
+        PooledShadow shadow = state.owner(Addr.mfnOf(maddr));
+        if (shadow == null) {
+          throw new IllegalStateException("reverse map names " + Addr.hex(maddr) + ", which is in no shadow");
+        }
+        int part = partOf(shadow, Addr.mfnOf(maddr));
+        int index = (int) Addr.pageOffset(maddr) / shadow.type().entryBytes();
+        setEntry(shadow, part, index, deriveLeaf(shadow, part, index));
       }
-      int offset = (int) Addr.pageOffset(maddr);
-      int part = partOf(shadow, Addr.mfnOf(maddr));
-      setEntry(shadow, part, offset / shadow.type().entryBytes(), derive(shadow, part, offset / shadow.type().entryBytes()));
+    } finally {
+      revalidatingMappings = false;
     }
   }
 
@@ -1269,6 +1281,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   // ---------------------------------------------------------------------------------------------
   // Derivation: what every shadow entry must be, given the guest's current entries
+
+  /** Scratch for {@link #revalidateMappingsOf}: the leaves mapping a frame, copied before they change. */
+  private long[] leafSnapshot = new long[16];
+  private boolean revalidatingMappings;
 
   /** Scratch for {@link Derivation#childOf} and {@link Derivation#leafOf}: the fault path allocates none. */
   private final Derivation.Child child = new Derivation.Child();

@@ -43,7 +43,7 @@ public final class ShadowPool {
   /** For every machine frame, the slots of the shadows derived from the guest table in it. */
   private final ReverseMap shadowsOfFrame;
   /** For every machine frame, the addresses of the present shadow leaves that map it. */
-  private final ReverseMap leafMappings;
+  private final LeafReverseMap leafMappings;
   /** For every slot, the addresses of the present directory entries that point at its shadow. */
   private final ReverseMap parentEntries;
   /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
@@ -82,7 +82,7 @@ public final class ShadowPool {
     java.util.Arrays.fill(rootSlots, NONE);
     this.lockOwner = NO_OWNER;
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
-    this.leafMappings = new ReverseMap(machineFrames, 512);
+    this.leafMappings = new LeafReverseMap(firstFrame, frameCount, machineFrames);
     this.parentEntries = new ReverseMap(capacity, capacity);
     this.outOfSync = new long[OUT_OF_SYNC_SLOTS];
     java.util.Arrays.fill(outOfSync, NONE);
@@ -123,7 +123,7 @@ public final class ShadowPool {
   }
 
   /** Present shadow leaves by the machine frame they map (entries are machine addresses). */
-  ReverseMap leafMappings() {
+  LeafReverseMap leafMappings() {
     return leafMappings;
   }
 

@@ -97,4 +97,64 @@ class PrimitiveStructuresTest {
     assertEquals(0, rmap.size());
     assertEquals(0, rmap.count(1));
   }
+
+  @Test
+  void leafReverseMapAgreesWithSetsUnderRandomChurn() {
+    // Pool frames 10 and 11; each leaf slot maps at most one of 6 frames at a time.
+    qt().withExamples(300)
+        .forAll(lists().of(integers().between(0, 2 * 6 * 64 - 1)).ofSizeBetween(0, 400))
+        .checkAssert(ops -> {
+          LeafReverseMap rmap = new LeafReverseMap(10, 2, 16);
+          Map<Long, Integer> mapped = new HashMap<>(); // leaf address -> frame
+          for (int op : ops) {
+            int frame = op % 6;
+            int slot = (op / 6) % 64;
+            long leaf = ((10L + slot % 2) << 12) + 8L * (slot / 2) * 3; // 8-byte slots, spread out
+            boolean remove = op >= 6 * 64;
+            Integer current = mapped.get(leaf);
+            if (remove) {
+              if (current == null) {
+                assertEquals(false, rmap.remove(frame, leaf));
+              } else if (current == frame) {
+                assertEquals(true, rmap.remove(frame, leaf));
+                mapped.remove(leaf);
+              }
+            } else if (current == null) {
+              rmap.add(frame, leaf);
+              mapped.put(leaf, frame);
+            }
+          }
+          for (int frame = 0; frame < 6; frame++) {
+            Set<Long> expected = new HashSet<>();
+            for (Map.Entry<Long, Integer> leaf : mapped.entrySet()) {
+              if (leaf.getValue() == frame) {
+                expected.add(leaf.getKey());
+              }
+            }
+            int count = rmap.count(frame);
+            long[] entries = rmap.entries(frame, new long[1]);
+            Set<Long> seen = new HashSet<>();
+            for (int i = 0; i < count; i++) {
+              seen.add(entries[i]);
+            }
+            assertEquals(expected, seen, "frame " + frame);
+            assertEquals(expected.isEmpty(), rmap.isEmpty(frame));
+          }
+          assertEquals(mapped.size(), rmap.size());
+        });
+  }
+
+  @Test
+  void leafReverseMapRefusesWhatWouldCorruptIt() {
+    LeafReverseMap rmap = new LeafReverseMap(10, 1, 16);
+    long leaf = (10L << 12) + 0x18;
+    rmap.add(3, leaf);
+    assertThrows(IllegalStateException.class, () -> rmap.add(4, leaf), "a slot maps one frame");
+    assertThrows(IllegalStateException.class, () -> rmap.remove(4, leaf), "forgotten under another frame");
+    assertThrows(IllegalArgumentException.class, () -> rmap.add(3, (11L << 12)), "outside the pool");
+    LeafReverseMap copy = rmap.copy();
+    assertEquals(true, rmap.remove(3, leaf));
+    assertEquals(false, rmap.remove(3, leaf));
+    assertEquals(1, copy.count(3), "a copy is independent");
+  }
 }
