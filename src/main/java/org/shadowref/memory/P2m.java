@@ -1,6 +1,7 @@
 package org.shadowref.memory;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Gfn;
@@ -111,6 +112,15 @@ public final class P2m {
       hashKnown = true;
     }
     return hash;
+  }
+
+  /** Feeds every entry to {@code into}: the frame count, then each frame's machine frame and type. */
+  public void fingerprint(LongConsumer into) {
+    into.accept(mfns.length);
+    for (int gfn = 0; gfn < mfns.length; gfn++) {
+      into.accept(mfns[gfn]);
+      into.accept(types[gfn].ordinal());
+    }
   }
 
   @Override

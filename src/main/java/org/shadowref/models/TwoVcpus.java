@@ -232,11 +232,14 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   private void handler(State state, int vcpu, GuestOp.MemoryAccess op, Events events) {
     ReferenceEngine engine = state.engine;
     int errorCode = state.errorCode[vcpu];
-    long before = engine.fingerprint();
+    Fingerprint before = new Fingerprint();
+    engine.fingerprint(before);
     engine.acquireLock(vcpu);
     FaultResolution recursive = engine.pageFault(vcpu, op.va(), errorCode, op);
     engine.releaseLock(vcpu);
-    if (recursive.kind() != FaultResolution.Kind.NOT_SHADOW_FAULT || engine.fingerprint() != before) {
+    Fingerprint after = new Fingerprint();
+    engine.fingerprint(after);
+    if (recursive.kind() != FaultResolution.Kind.NOT_SHADOW_FAULT || !after.sameAs(before)) {
       events.violation(RECURSIVE, "vcpu" + vcpu + " under its own lock: the handler answered " + recursive);
       return;
     }
@@ -291,7 +294,8 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
   @Override
   public void fingerprint(State state, Fingerprint into) {
-    into.add(state.engine.fingerprint()).add(state.oracle.fingerprint());
+    state.engine.fingerprint(into);
+    state.oracle.fingerprint(into);
     for (int v = 0; v < VCPUS; v++) {
       into.add(state.pending[v]).add(state.errorCode[v]).add(state.justFixed[v] ? 1 : 0);
     }

@@ -1,5 +1,6 @@
 package org.shadowref.shadow;
 
+import java.util.function.LongConsumer;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -123,5 +124,11 @@ public final class NativePlatform implements Platform {
   @Override
   public long fingerprint() {
     return guest.guestFingerprint();
+  }
+
+  /** The guest is the whole state: there is no TLB. */
+  @Override
+  public void fingerprint(LongConsumer into) {
+    guest.fingerprint(into);
   }
 }

@@ -13,8 +13,9 @@ import org.shadowref.shadow.Platform;
  * trace file records the oracle's results as the expected ones, and the oracle's initial guest as
  * the world.
  *
- * <p>State matching uses both platforms' {@link Platform#fingerprint()}: each must hash its whole
- * state (engine shadows, lock and TLB included), or the search will merge states that differ.
+ * <p>State matching hashes the words the platforms feed ({@link Platform#fingerprint(
+ * java.util.function.LongConsumer)}): each must feed its whole state (engine shadows, lock and TLB
+ * included), or the search will merge states that differ.
  */
 public abstract class LockstepHarness implements Harness<Lockstep> {
   /** A step's operation returned the same result on both platforms. */
@@ -80,7 +81,8 @@ public abstract class LockstepHarness implements Harness<Lockstep> {
 
   @Override
   public final void fingerprint(Lockstep state, Fingerprint into) {
-    into.add(state.system().fingerprint()).add(state.oracle().fingerprint());
+    state.system().fingerprint(into);
+    state.oracle().fingerprint(into);
   }
 
   @Override

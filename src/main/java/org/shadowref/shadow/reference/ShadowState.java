@@ -4,6 +4,7 @@ import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
@@ -214,21 +215,35 @@ public final class ShadowState {
     }
   }
 
-  /** A hash over the index, frame ownership, roots and lock (shadow contents are hashed by the engine). */
-  long hash() {
-    long h = 17;
+  /**
+   * Feeds the index (each shadow's key, references and frames, in key order: frame ownership
+   * follows from it), the roots and the lock to {@code into}; shadow contents are the engine's.
+   */
+  void fingerprint(LongConsumer into) {
+    into.accept(count);
     for (int i = 0; i < count; i++) {
       Shadow shadow = at(i);
-      h = h * 0x100_0000_01B3L + shadow.key().stableHash();
-      h = h * 31 + shadow.refs();
+      feedKey(shadow.key(), into);
+      into.accept(shadow.refs());
+      into.accept(shadow.parts());
       for (int part = 0; part < shadow.parts(); part++) {
-        h = h * 31 + shadow.mfn(part);
+        into.accept(shadow.mfn(part));
       }
     }
     for (ShadowKey root : roots) {
-      h = h * 31 + (root == null ? 0 : root.stableHash());
+      into.accept(root == null ? 0 : 1);
+      if (root != null) {
+        feedKey(root, into);
+      }
     }
-    return h * 31 + lockOwner;
+    into.accept(lockOwner);
+  }
+
+  private static void feedKey(ShadowKey key, LongConsumer into) {
+    into.accept(key.type().ordinal());
+    into.accept(key.gfn());
+    into.accept(key.slot());
+    into.accept(key.flavour());
   }
 
   @Override
