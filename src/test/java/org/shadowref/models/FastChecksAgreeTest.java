@@ -27,19 +27,17 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * both run side by side in every state the models explore, with the correct engine and with each
  * seeded bug, and must give the same verdict, word for word. The invariants: judged on a scan
  * that finds present entries by word scans ({@link ShadowScan#of}, what the models run) and on one
- * that reads every entry of every frame it looks at ({@link ShadowScan#readingEveryEntry}).
+ * that reads every entry of every frame it looks at ({@link ShadowScan#readingEveryEntry}). State
+ * matching: on the system's words alone, as {@link org.shadowref.check.explore.LockstepHarness}
+ * matches, and on both platforms' words.
  */
 class FastChecksAgreeTest {
-  /** Runs the model's own check after comparing the fast and the full invariant checks. */
-  private static final class Compared<S> implements Harness<S> {
-    private final Harness<S> model;
-    private final Function<S, ReferenceEngine> engineOf;
-    int states;
-    int statesBreakingInvariants;
+  /** A model passed through unchanged; subclasses change one part. */
+  private static class Delegating<S> implements Harness<S> {
+    final Harness<S> model;
 
-    Compared(Harness<S> model, Function<S, ReferenceEngine> engineOf) {
+    Delegating(Harness<S> model) {
       this.model = model;
-      this.engineOf = engineOf;
     }
 
     @Override
@@ -54,14 +52,6 @@ class FastChecksAgreeTest {
 
     @Override
     public void check(S state, Events events) {
-      ReferenceEngine engine = engineOf.apply(state);
-      List<String> fast = InvariantRegistry.violations(ShadowScan.of(engine));
-      List<String> full = InvariantRegistry.violations(ShadowScan.readingEveryEntry(engine));
-      assertEquals(full, fast, "the scans disagree on " + engine);
-      states++;
-      if (!full.isEmpty()) {
-        statesBreakingInvariants++;
-      }
       model.check(state, events);
     }
 
@@ -88,6 +78,44 @@ class FastChecksAgreeTest {
     @Override
     public @Nullable World world(S initial) {
       return model.world(initial);
+    }
+  }
+
+  /** Runs the model's own check after comparing the fast and the full invariant checks. */
+  private static final class Compared<S> extends Delegating<S> {
+    private final Function<S, ReferenceEngine> engineOf;
+    int states;
+    int statesBreakingInvariants;
+
+    Compared(Harness<S> model, Function<S, ReferenceEngine> engineOf) {
+      super(model);
+      this.engineOf = engineOf;
+    }
+
+    @Override
+    public void check(S state, Events events) {
+      ReferenceEngine engine = engineOf.apply(state);
+      List<String> fast = InvariantRegistry.violations(ShadowScan.of(engine));
+      List<String> full = InvariantRegistry.violations(ShadowScan.readingEveryEntry(engine));
+      assertEquals(full, fast, "the scans disagree on " + engine);
+      states++;
+      if (!full.isEmpty()) {
+        statesBreakingInvariants++;
+      }
+      model.check(state, events);
+    }
+  }
+
+  /** Matches states on both platforms' words, the native oracle's included. */
+  private static final class BothPlatformsFed extends Delegating<Lockstep> {
+    BothPlatformsFed(Harness<Lockstep> model) {
+      super(model);
+    }
+
+    @Override
+    public void fingerprint(Lockstep state, Fingerprint into) {
+      state.system().fingerprint(into);
+      state.oracle().fingerprint(into);
     }
   }
 
@@ -148,5 +176,26 @@ class FastChecksAgreeTest {
       breaking += explore(new TwoVcpus(ModelArgs.parse(bug)), (TwoVcpus.State s) -> s.engine, 6).statesBreakingInvariants;
     }
     assertTrue(breaking > 0, "the seeded bugs broke invariants in some states");
+  }
+
+  /**
+   * Leaving the native oracle's words out of the fingerprint (they repeat the system's guest)
+   * merges no states: both orders find the same states and transitions with them fed.
+   */
+  @Test
+  void matchingOnTheSystemAloneFindsTheStatesMatchingOnBothFinds() {
+    for (Strategy strategy : Strategy.values()) {
+      ExplorerOptions options = ExplorerOptions.defaults().withStrategy(strategy);
+      assertSameSearch(new SingleFault(ModelArgs.parse()), options.withDepthBound(2));
+      assertSameSearch(new Sequences(ModelArgs.parse()), options.withDepthBound(6));
+    }
+  }
+
+  private static void assertSameSearch(Harness<Lockstep> model, ExplorerOptions options) {
+    ExplorationReport alone = Explorer.explore(model, options);
+    ExplorationReport both = Explorer.explore(new BothPlatformsFed(model), options);
+    assertEquals(both.states(), alone.states());
+    assertEquals(both.transitions(), alone.transitions());
+    assertEquals(both.maxDepth(), alone.maxDepth());
   }
 }
