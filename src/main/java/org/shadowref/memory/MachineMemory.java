@@ -227,14 +227,24 @@ public final class MachineMemory {
     }
   }
 
-  /** Makes every frame of this memory equal to {@code source}'s (of the same size). */
+  /**
+   * Makes every frame of this memory equal to {@code source}'s (of the same size). A frame this
+   * memory owns gets the source's words copied into it and stays its own, so that overwriting a
+   * discarded copy, as model checkers do for every transition, does not clone again the frames
+   * the next step writes; the others are shared.
+   */
   public void restoreFrom(MachineMemory source) {
     if (source.frames.length != frames.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
-    Arrays.fill(source.owned, false);
-    System.arraycopy(source.frames, 0, frames, 0, frames.length);
-    Arrays.fill(owned, false);
+    for (int i = 0; i < frames.length; i++) {
+      if (owned[i]) {
+        System.arraycopy(source.frames[i], 0, frames[i], 0, WORDS_PER_FRAME);
+      } else {
+        frames[i] = source.frames[i];
+        source.owned[i] = false;
+      }
+    }
     System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
     System.arraycopy(source.otherHashes, 0, otherHashes, 0, frames.length);
   }

@@ -32,6 +32,31 @@ class MachineMemoryTest {
     assertArrayEquals(new long[2], digest(restored, 1));
   }
 
+  /** A copy overwritten from its source (frames it wrote keep their arrays) is again independent. */
+  @Test
+  void restoringAWrittenCopyMakesAnIndependentCopyAgain() {
+    MachineMemory source = new MachineMemory(FRAMES);
+    source.write(Addr.maddr(0x0008), 8, 0x1);
+    source.write(Addr.maddr(0x2008), 8, 0x2);
+    MachineMemory target = source.copy();
+    target.write(Addr.maddr(0x0008), 8, 0x10);
+    target.write(Addr.maddr(0x1010), 8, 0x11);
+    source.write(Addr.maddr(0x2008), 8, 0x3);
+    target.restoreFrom(source);
+    for (int frame = 0; frame < FRAMES; frame++) {
+      assertTrue(target.frameEquals(Addr.mfn(frame), source, Addr.mfn(frame)));
+      assertArrayEquals(digest(source, frame), digest(target, frame));
+    }
+    target.write(Addr.maddr(0x0008), 8, 0x20);
+    source.write(Addr.maddr(0x1010), 8, 0x21);
+    source.write(Addr.maddr(0x2008), 8, 0x22);
+    assertEquals(0x1, source.read(Addr.maddr(0x0008), 8));
+    assertEquals(0, target.read(Addr.maddr(0x1010), 8));
+    assertEquals(0x3, target.read(Addr.maddr(0x2008), 8));
+    assertEquals(rehashed(target, 0), target.frameHash(Addr.mfn(0)));
+    assertEquals(rehashed(source, 2), source.frameHash(Addr.mfn(2)));
+  }
+
   /** Random writes of every size and alignment, on a memory and its copies: hashes track contents. */
   @Test
   void unsharingKeepsContentsAndHashesAndIndependence() {
@@ -63,6 +88,9 @@ class MachineMemoryTest {
       target.write(Addr.maddr(address), size, value);
       if (random.nextInt(500) == 0) {
         shadow = memory.copy();
+      }
+      if (random.nextInt(600) == 0) {
+        shadow.restoreFrom(memory);
       }
       if (random.nextInt(700) == 0) {
         memory.copyFrame(Addr.mfn(random.nextInt(FRAMES)), Addr.mfn(random.nextInt(FRAMES)));
