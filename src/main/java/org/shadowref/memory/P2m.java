@@ -101,6 +101,16 @@ public final class P2m {
     return new P2m(this);
   }
 
+  /** Makes this P2M equal to {@code source}, sharing its arrays as {@link #copy()} does. */
+  public void restoreFrom(P2m source) {
+    source.shared = true;
+    mfns = source.mfns;
+    types = source.types;
+    shared = true;
+    hash = source.hash;
+    hashKnown = source.hashKnown;
+  }
+
   /** A hash of every entry (types by ordinal, so it does not depend on the JVM run). */
   public long hash() {
     if (!hashKnown) {

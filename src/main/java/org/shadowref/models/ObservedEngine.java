@@ -202,6 +202,20 @@ final class ObservedEngine implements Platform {
   }
 
   @Override
+  public ObservedEngine copyInto(Platform target) {
+    if (!(target instanceof ObservedEngine)) {
+      return copy();
+    }
+    ObservedEngine observed = (ObservedEngine) target;
+    ReferenceEngine copied = engine.copyInto(observed.engine);
+    if (copied != observed.engine) {
+      return new ObservedEngine(copied);
+    }
+    observed.lastCases.clear();
+    return observed;
+  }
+
+  @Override
   public long fingerprint() {
     return engine.fingerprint();
   }

@@ -119,10 +119,23 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
     State copy() {
       State copy = new State(engine.copy(), (NativePlatform) oracle.copy());
-      System.arraycopy(pending, 0, copy.pending, 0, VCPUS);
-      System.arraycopy(errorCode, 0, copy.errorCode, 0, VCPUS);
-      System.arraycopy(justFixed, 0, copy.justFixed, 0, VCPUS);
+      copyVcpusInto(copy);
       return copy;
+    }
+
+    /** Makes {@code target}, a state no longer needed, a copy of this one, in place. */
+    State copyInto(State target) {
+      if (engine.copyInto(target.engine) != target.engine || oracle.copyInto(target.oracle) != target.oracle) {
+        return copy();
+      }
+      copyVcpusInto(target);
+      return target;
+    }
+
+    private void copyVcpusInto(State target) {
+      System.arraycopy(pending, 0, target.pending, 0, VCPUS);
+      System.arraycopy(errorCode, 0, target.errorCode, 0, VCPUS);
+      System.arraycopy(justFixed, 0, target.justFixed, 0, VCPUS);
     }
 
     @Override
@@ -290,6 +303,11 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   @Override
   public State copy(State state) {
     return state.copy();
+  }
+
+  @Override
+  public State copyInto(State source, State target) {
+    return source.copyInto(target);
   }
 
   @Override

@@ -79,6 +79,21 @@ public final class GuestMachine {
     return new GuestMachine(machine.copy(), p2m.copy(), cpu, copied, guestFrameLimit);
   }
 
+  /**
+   * Makes {@code target}, a copy of this machine or of one with the same shape, equal to this one
+   * again, reusing its arrays (see {@link MachineMemory#restoreFrom}).
+   */
+  public void copyInto(GuestMachine target) {
+    if (target.cpu != cpu || target.vcpus.length != vcpus.length || target.guestFrameLimit != guestFrameLimit) {
+      throw new IllegalArgumentException("machines of different shapes");
+    }
+    target.machine.restoreFrom(machine);
+    target.p2m.restoreFrom(p2m);
+    for (int i = 0; i < vcpus.length; i++) {
+      target.vcpus[i].restoreFrom(vcpus[i]);
+    }
+  }
+
   /** {@link #fingerprint} folded into one 64-bit hash. */
   public long guestFingerprint() {
     WordFold fold = new WordFold();

@@ -122,6 +122,15 @@ public final class NativePlatform implements Platform {
   }
 
   @Override
+  public Platform copyInto(Platform target) {
+    if (!(target instanceof NativePlatform) || ((NativePlatform) target).cpu != cpu) {
+      return copy();
+    }
+    guest.copyInto(target.guest());
+    return target;
+  }
+
+  @Override
   public long fingerprint() {
     return guest.guestFingerprint();
   }

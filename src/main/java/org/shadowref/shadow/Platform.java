@@ -29,6 +29,16 @@ public interface Platform {
   /** An independent copy of the whole platform state (for forking worlds and exploration). */
   Platform copy();
 
+  /**
+   * Makes {@code target}, a platform no longer needed, a copy of this one and returns it, as
+   * {@link #copy()} would; model checkers overwrite discarded states instead of allocating new
+   * ones. Platforms that can be overwritten in place do it when {@code target} is of their kind
+   * and shape; the default allocates.
+   */
+  default Platform copyInto(Platform target) {
+    return copy();
+  }
+
   /** A 64-bit hash of the whole platform state, equal for equal states. */
   long fingerprint();
 

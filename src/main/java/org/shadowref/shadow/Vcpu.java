@@ -37,6 +37,15 @@ public final class Vcpu {
     return new Vcpu(id, regs, cpu.copy());
   }
 
+  /** Makes this vCPU's registers equal to {@code source}'s (the same vCPU of another copy). */
+  public void restoreFrom(Vcpu source) {
+    if (source.id != id) {
+      throw new IllegalArgumentException("vcpu" + id + " restored from vcpu" + source.id);
+    }
+    regs = source.regs;
+    cpu.copyFrom(source.cpu);
+  }
+
   /** Feeds the paging registers and the register file to {@code into}. */
   public void fingerprint(LongConsumer into) {
     into.accept(regs.cr0());

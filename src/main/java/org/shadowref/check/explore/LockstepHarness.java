@@ -89,6 +89,11 @@ public abstract class LockstepHarness implements Harness<Lockstep> {
   }
 
   @Override
+  public final Lockstep copyInto(Lockstep source, Lockstep target) {
+    return source.copyInto(target);
+  }
+
+  @Override
   public final void fingerprint(Lockstep state, Fingerprint into) {
     state.system().fingerprint(into);
     if (!(state.oracle() instanceof NativePlatform)) {

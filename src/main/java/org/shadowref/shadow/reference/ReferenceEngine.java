@@ -1168,6 +1168,22 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return new ReferenceEngine(guest.copy(), state.copy(), config, cpu, emulator);
   }
 
+  /** Overwrites {@code target} in place when it is an engine of the same configuration. */
+  @Override
+  public ReferenceEngine copyInto(Platform target) {
+    if (!(target instanceof ReferenceEngine)) {
+      return copy();
+    }
+    ReferenceEngine engine = (ReferenceEngine) target;
+    if (engine.config != config || engine.cpu != cpu || engine.emulator != emulator) {
+      return copy();
+    }
+    guest.copyInto(engine.guest);
+    state.copyInto(engine.state);
+    engine.resolutionListener = null;
+    return engine;
+  }
+
   @Override
   public long fingerprint() {
     return WordFold.of(this);

@@ -91,6 +91,27 @@ public final class ShadowState {
     return new ShadowState(this);
   }
 
+  /** Makes {@code target}, a state of an engine on the same machine, equal to this one. */
+  void copyInto(ShadowState target) {
+    if (target.firstFrame != firstFrame || target.frameOwner.length != frameOwner.length
+        || target.roots.length != roots.length) {
+      throw new IllegalArgumentException("shadow states of different machines");
+    }
+    if (target.index.length < count) {
+      target.index = new Shadow[index.length];
+    }
+    for (int i = 0; i < count; i++) {
+      target.index[i] = at(i).copy();
+    }
+    for (int i = count; i < target.count; i++) {
+      target.index[i] = null;
+    }
+    target.count = count;
+    System.arraycopy(frameOwner, 0, target.frameOwner, 0, frameOwner.length);
+    System.arraycopy(roots, 0, target.roots, 0, roots.length);
+    target.lockOwner = lockOwner;
+  }
+
   public @Nullable Shadow find(ShadowKey key) {
     for (int i = 0; i < count; i++) {
       Shadow shadow = at(i);
