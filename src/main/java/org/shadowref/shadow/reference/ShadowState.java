@@ -2,6 +2,7 @@ package org.shadowref.shadow.reference;
 
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -33,8 +34,8 @@ public final class ShadowState {
    */
   private @Nullable Shadow[] index;
   private int count;
-  /** Owner of hypervisor frame {@code firstFrame + i}, or null when free. */
-  private final @Nullable ShadowKey[] frameOwner;
+  /** The shadow in hypervisor frame {@code firstFrame + i}, or null when free. */
+  private final @Nullable Shadow[] frameOwner;
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
   private int lockOwner;
@@ -42,7 +43,7 @@ public final class ShadowState {
 
   ShadowState(int firstFrame, int frameCount, int vcpuCount) {
     this.index = new Shadow[8];
-    this.frameOwner = new ShadowKey[frameCount];
+    this.frameOwner = new Shadow[frameCount];
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
@@ -51,15 +52,12 @@ public final class ShadowState {
 
   private ShadowState(ShadowState other) {
     this.index = new Shadow[other.index.length];
-    this.count = other.count;
-    for (int i = 0; i < count; i++) {
-      index[i] = other.at(i).copy();
-    }
-    this.frameOwner = other.frameOwner.clone();
+    this.frameOwner = new Shadow[other.frameOwner.length];
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
     this.view = new View();
+    other.copyShadowsInto(this);
   }
 
   /** The shadow in slot {@code i < count}. */
@@ -100,16 +98,25 @@ public final class ShadowState {
     if (target.index.length < count) {
       target.index = new Shadow[index.length];
     }
-    for (int i = 0; i < count; i++) {
-      target.index[i] = at(i).copy();
-    }
     for (int i = count; i < target.count; i++) {
       target.index[i] = null;
     }
-    target.count = count;
-    System.arraycopy(frameOwner, 0, target.frameOwner, 0, frameOwner.length);
+    Arrays.fill(target.frameOwner, null);
+    copyShadowsInto(target);
     System.arraycopy(roots, 0, target.roots, 0, roots.length);
     target.lockOwner = lockOwner;
+  }
+
+  /** Puts a copy of every shadow in {@code target}'s index and frames (both large enough, the frames free). */
+  private void copyShadowsInto(ShadowState target) {
+    for (int i = 0; i < count; i++) {
+      Shadow copy = at(i).copy();
+      target.index[i] = copy;
+      for (int part = 0; part < copy.parts(); part++) {
+        target.frameOwner[(int) (copy.mfn(part) - firstFrame)] = copy;
+      }
+    }
+    target.count = count;
   }
 
   public @Nullable Shadow find(ShadowKey key) {
@@ -153,8 +160,7 @@ public final class ShadowState {
     if (i < 0 || i >= frameOwner.length) {
       return null;
     }
-    ShadowKey key = frameOwner[(int) i];
-    return key == null ? null : find(key);
+    return frameOwner[(int) i];
   }
 
   public @Nullable ShadowKey root(int vcpu) {
@@ -175,7 +181,7 @@ public final class ShadowState {
 
   public int freeFrames() {
     int free = 0;
-    for (ShadowKey owner : frameOwner) {
+    for (Shadow owner : frameOwner) {
       if (owner == null) {
         free++;
       }
@@ -199,10 +205,10 @@ public final class ShadowState {
     if (found < mfns.length) {
       throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + mfns.length + " frames");
     }
-    for (long mfn : mfns) {
-      frameOwner[(int) (mfn - firstFrame)] = key;
-    }
     Shadow shadow = new Shadow(key, mfns, 0);
+    for (long mfn : mfns) {
+      frameOwner[(int) (mfn - firstFrame)] = shadow;
+    }
     int at = 0;
     while (at < count && at(at).key().compareTo(key) < 0) {
       at++;
