@@ -1,8 +1,6 @@
 package org.shadowref.check.invariants;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
@@ -24,16 +22,25 @@ import org.shadowref.shadow.invariant.ShadowView;
 public final class ShadowScan {
   private final ShadowView view;
   private final boolean everyEntry;
+  private final MachineMemory memory;
   private final List<ShadowTable> tables;
-  /** {@link ShadowView#tableAt} per machine frame asked about (null values included). */
-  private final Map<Long, @Nullable ShadowTable> tableByFrame = new HashMap<>();
-  /** Per (frame, entry size): the frame's present entries, read when first asked for. */
-  private final Map<Long, PresentEntries> frames = new HashMap<>();
+  /** Per machine frame: {@link ShadowView#tableAt}, once asked for ({@code tableKnown}). */
+  private final @Nullable ShadowTable[] tableByFrame;
+  private final boolean[] tableKnown;
+  /** Per machine frame: its present entries as a table of 8-byte or of 4-byte entries, once read. */
+  private final @Nullable PresentEntries[] eightByteEntries;
+  private final @Nullable PresentEntries[] fourByteEntries;
 
   private ShadowScan(ShadowView view, boolean everyEntry) {
     this.view = view;
     this.everyEntry = everyEntry;
+    this.memory = view.guest().machine();
     this.tables = view.shadowTables();
+    int frames = memory.frameCount();
+    this.tableByFrame = new ShadowTable[frames];
+    this.tableKnown = new boolean[frames];
+    this.eightByteEntries = new PresentEntries[frames];
+    this.fourByteEntries = new PresentEntries[frames];
   }
 
   /** A scan of {@code view} that finds present entries by word scans. */
@@ -57,10 +64,15 @@ public final class ShadowScan {
 
   /** {@link ShadowView#tableAt}: the table owning machine frame {@code mfn}, or null; asked once per frame. */
   public @Nullable ShadowTable tableAt(long mfn) {
-    if (!tableByFrame.containsKey(mfn)) {
-      tableByFrame.put(mfn, view.tableAt(mfn));
+    if (!memory.contains(Addr.mfn(mfn))) {
+      return view.tableAt(mfn);
     }
-    return tableByFrame.get(mfn);
+    int frame = (int) mfn;
+    if (!tableKnown[frame]) {
+      tableByFrame[frame] = view.tableAt(mfn);
+      tableKnown[frame] = true;
+    }
+    return tableByFrame[frame];
   }
 
   /** The present entries of one part of {@code table}, in index order. */
@@ -74,17 +86,19 @@ public final class ShadowScan {
    * reads it ({@link org.shadowref.mmu.MachineTables}): every entry present.
    */
   public PresentEntries present(long mfn, int entryBytes) {
-    long key = (mfn << 4) | entryBytes;
-    PresentEntries found = frames.get(key);
+    if (!memory.contains(Addr.mfn(mfn))) {
+      return read(mfn, entryBytes);
+    }
+    @Nullable PresentEntries[] read = entryBytes == 8 ? eightByteEntries : fourByteEntries;
+    PresentEntries found = read[(int) mfn];
     if (found == null) {
       found = read(mfn, entryBytes);
-      frames.put(key, found);
+      read[(int) mfn] = found;
     }
     return found;
   }
 
   private PresentEntries read(long mfn, int entryBytes) {
-    MachineMemory memory = view.guest().machine();
     int entries = (int) (Addr.PAGE_SIZE / entryBytes);
     PresentEntries out = new PresentEntries();
     if (!memory.contains(Addr.mfn(mfn))) {
