@@ -1,6 +1,7 @@
 package org.shadowref.emulate;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 
@@ -111,6 +112,18 @@ public final class CpuState {
         && fsBase == other.fsBase
         && gsBase == other.gsBase
         && mode == other.mode;
+  }
+
+  /** Feeds every register and the mode to {@code into}. */
+  public void fingerprint(LongConsumer into) {
+    for (long value : gpr) {
+      into.accept(value);
+    }
+    into.accept(rip);
+    into.accept(rflags);
+    into.accept(fsBase);
+    into.accept(gsBase);
+    into.accept(mode.ordinal());
   }
 
   @Override

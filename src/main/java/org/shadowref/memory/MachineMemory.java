@@ -1,6 +1,7 @@
 package org.shadowref.memory;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
@@ -14,8 +15,10 @@ import org.shadowref.arch.qual.Mfn;
  * <p>Model checkers copy and hash whole machines millions of times, so copies share frames until
  * one side writes (copy-on-write, per frame), and each frame's hash is kept up to date by every
  * write: it is the sum over the frame's non-zero words of a mix of the word and its position, so
- * a write changes it by the difference of two terms. Neither is visible through the methods: a
- * copy behaves as a deep copy, and {@link #frameHash} is a function of the frame's contents.
+ * a write changes it by the difference of two terms. A second sum, of an independent mix, makes
+ * the 128-bit {@link #frameDigest} a model checker's state fingerprint relies on. Neither is
+ * visible through the methods: a copy behaves as a deep copy, and hash and digest are functions
+ * of the frame's contents.
  */
 public final class MachineMemory {
   private static final int WORDS_PER_FRAME = (int) (Addr.PAGE_SIZE / 8);
@@ -31,6 +34,8 @@ public final class MachineMemory {
   private final boolean[] owned;
   /** Per frame: the sum of {@link #term} over its words (0 for a zero frame). */
   private final long[] hashes;
+  /** Per frame: the sum of {@link #otherTerm} over its words, the digest's second half. */
+  private final long[] otherHashes;
 
   public MachineMemory(int frameCount) {
     if (frameCount <= 0) {
@@ -40,12 +45,14 @@ public final class MachineMemory {
     Arrays.fill(frames, ZERO_FRAME);
     owned = new boolean[frameCount];
     hashes = new long[frameCount];
+    otherHashes = new long[frameCount];
   }
 
-  private MachineMemory(long[][] frames, long[] hashes) {
+  private MachineMemory(long[][] frames, long[] hashes, long[] otherHashes) {
     this.frames = frames;
     this.owned = new boolean[frames.length];
     this.hashes = hashes;
+    this.otherHashes = otherHashes;
   }
 
   public int frameCount() {
@@ -99,6 +106,7 @@ public final class MachineMemory {
   /** Sets one word of frame {@code index} (already writable) and updates the frame's hash. */
   private void store(int index, long[] frame, int word, long value) {
     hashes[index] += term(word, value) - term(word, frame[word]);
+    otherHashes[index] += otherTerm(word, value) - otherTerm(word, frame[word]);
     frame[word] = value;
   }
 
@@ -113,6 +121,17 @@ public final class MachineMemory {
     return h ^ (h >>> 31);
   }
 
+  /** {@link #term} with other constants and another mixer (Stafford's variant 4, not 13). */
+  private static long otherTerm(int position, long word) {
+    if (word == 0) {
+      return 0;
+    }
+    long h = word * 0xD6E8_FEB8_6659_FD93L + (position + 1) * 0xC2B2_AE3D_27D4_EB4FL;
+    h = (h ^ (h >>> 33)) * 0x62A9_D9ED_7997_05F5L;
+    h = (h ^ (h >>> 28)) * 0xCB24_D0A5_C88C_35B3L;
+    return h ^ (h >>> 32);
+  }
+
   public void zeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     int index = (int) mfn;
@@ -123,6 +142,7 @@ public final class MachineMemory {
       Arrays.fill(frames[index], 0);
     }
     hashes[index] = 0;
+    otherHashes[index] = 0;
   }
 
   public void copyFrame(@Mfn long from, @Mfn long to) {
@@ -130,6 +150,7 @@ public final class MachineMemory {
     checkFrame(to);
     System.arraycopy(frames[(int) from], 0, writable((int) to), 0, WORDS_PER_FRAME);
     hashes[(int) to] = hashes[(int) from];
+    otherHashes[(int) to] = otherHashes[(int) from];
   }
 
   public boolean frameEquals(@Mfn long mfn, MachineMemory other, @Mfn long otherMfn) {
@@ -144,6 +165,17 @@ public final class MachineMemory {
   public long frameHash(@Mfn long mfn) {
     checkFrame(mfn);
     return hashes[(int) mfn];
+  }
+
+  /**
+   * Feeds a 128-bit content digest of one frame to {@code into}: {@link #frameHash} and a second
+   * sum of an independently mixed term per word, so that two frames with different contents
+   * feed the same two words only by a 128-bit coincidence. Kept up to date by every write.
+   */
+  public void frameDigest(@Mfn long mfn, LongConsumer into) {
+    checkFrame(mfn);
+    into.accept(hashes[(int) mfn]);
+    into.accept(otherHashes[(int) mfn]);
   }
 
   /** A copy of one frame's 512 little-endian words, for scanning a whole table at once. */
@@ -181,7 +213,7 @@ public final class MachineMemory {
   /** A copy that behaves as a deep one: frames are shared until either side writes them. */
   public MachineMemory copy() {
     Arrays.fill(owned, false);
-    return new MachineMemory(frames.clone(), hashes.clone());
+    return new MachineMemory(frames.clone(), hashes.clone(), otherHashes.clone());
   }
 
   /**
@@ -195,15 +227,26 @@ public final class MachineMemory {
     }
   }
 
-  /** Makes every frame of this memory equal to {@code source}'s (of the same size). */
+  /**
+   * Makes every frame of this memory equal to {@code source}'s (of the same size). A frame this
+   * memory owns gets the source's words copied into it and stays its own, so that overwriting a
+   * discarded copy, as model checkers do for every transition, does not clone again the frames
+   * the next step writes; the others are shared.
+   */
   public void restoreFrom(MachineMemory source) {
     if (source.frames.length != frames.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
-    Arrays.fill(source.owned, false);
-    System.arraycopy(source.frames, 0, frames, 0, frames.length);
-    Arrays.fill(owned, false);
+    for (int i = 0; i < frames.length; i++) {
+      if (owned[i]) {
+        System.arraycopy(source.frames[i], 0, frames[i], 0, WORDS_PER_FRAME);
+      } else {
+        frames[i] = source.frames[i];
+        source.owned[i] = false;
+      }
+    }
     System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
+    System.arraycopy(source.otherHashes, 0, otherHashes, 0, frames.length);
   }
 
   /** Frame {@code i}'s words, owned by this memory alone, about to change. */

@@ -1,6 +1,7 @@
 package org.shadowref.memory;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Gfn;
@@ -21,8 +22,12 @@ public final class P2m {
    * rarely change it, so copies share the arrays until one side writes (then it clones them).
    */
   private boolean shared;
-  /** {@link #hash()}, remembered until the next change (0 with {@code hashKnown} false). */
+  /**
+   * The two halves of the digest {@link #fingerprint} feeds ({@link #hash()} is the first),
+   * remembered until the next change: models hash the P2M with every state and rarely change it.
+   */
   private long hash;
+  private long otherHash;
   private boolean hashKnown;
 
   public P2m(int gfnCount) {
@@ -37,6 +42,7 @@ public final class P2m {
     this.types = source.types;
     this.shared = true;
     this.hash = source.hash;
+    this.otherHash = source.otherHash;
     this.hashKnown = source.hashKnown;
   }
 
@@ -100,17 +106,53 @@ public final class P2m {
     return new P2m(this);
   }
 
+  /** Makes this P2M equal to {@code source}, sharing its arrays as {@link #copy()} does. */
+  public void restoreFrom(P2m source) {
+    source.shared = true;
+    mfns = source.mfns;
+    types = source.types;
+    shared = true;
+    hash = source.hash;
+    otherHash = source.otherHash;
+    hashKnown = source.hashKnown;
+  }
+
   /** A hash of every entry (types by ordinal, so it does not depend on the JVM run). */
   public long hash() {
-    if (!hashKnown) {
-      long h = 17;
-      for (int gfn = 0; gfn < mfns.length; gfn++) {
-        h = (h * 31 + mfns[gfn]) * 31 + types[gfn].ordinal();
-      }
-      hash = h;
-      hashKnown = true;
-    }
+    knowHashes();
     return hash;
+  }
+
+  /**
+   * Feeds a 128-bit digest of every entry to {@code into}: two hashes of the frame count and each
+   * frame's machine frame and type, over differently mixed streams, so that two P2Ms that differ
+   * anywhere feed the same two words only by a 128-bit coincidence.
+   */
+  public void fingerprint(LongConsumer into) {
+    knowHashes();
+    into.accept(hash);
+    into.accept(otherHash);
+  }
+
+  private void knowHashes() {
+    if (hashKnown) {
+      return;
+    }
+    long a = mix(mfns.length, 0x9E37_79B9_7F4A_7C15L);
+    long b = mix(mfns.length, 0xC2B2_AE3D_27D4_EB4FL);
+    for (int gfn = 0; gfn < mfns.length; gfn++) {
+      a = mix(a ^ mfns[gfn], 0x9E37_79B9_7F4A_7C15L) + types[gfn].ordinal();
+      b = mix(b + types[gfn].ordinal(), 0xC2B2_AE3D_27D4_EB4FL) ^ mfns[gfn];
+    }
+    hash = mix(a, 0xBF58_476D_1CE4_E5B9L);
+    otherHash = mix(b, 0x94D0_49BB_1331_11EBL);
+    hashKnown = true;
+  }
+
+  /** Multiplies by an odd constant and folds the high half down: a bijection that mixes all bits. */
+  private static long mix(long h, long odd) {
+    long m = h * odd;
+    return m ^ (m >>> 31) ^ (m >>> 47);
   }
 
   @Override

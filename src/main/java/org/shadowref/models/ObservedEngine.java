@@ -2,10 +2,12 @@ package org.shadowref.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.PfErrorCode;
+import org.shadowref.memory.MachineMemory;
 import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
@@ -13,6 +15,7 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.reference.FaultResolution;
 import org.shadowref.shadow.reference.HardwareStep;
 import org.shadowref.shadow.reference.ReferenceEngine;
@@ -114,7 +117,7 @@ final class ObservedEngine implements Platform {
 
   /** Runs the handler for {@code op}'s fault and adds the case it reached to {@code cases}. */
   static FaultResolution handle(ReferenceEngine engine, GuestOp.MemoryAccess op, int errorCode, List<String> cases) {
-    long before = engine.fingerprint();
+    long before = memoryDigest(engine);
     int shadowsBefore = engine.state().shadowsView().size();
     boolean userTableWrite = op.user() && op.kind() == AccessKind.WRITE && landsOnShadowedTable(engine, op);
     FaultResolution resolution = engine.pageFault(op.vcpu(), op.va(), errorCode, op);
@@ -134,9 +137,24 @@ final class ObservedEngine implements Platform {
     return maddr >= 0 && engine.isShadowedPageTable(Addr.mfnOf(Addr.maddr(maddr)));
   }
 
+  /**
+   * A 64-bit digest of machine memory, where everything a handler run that answers FIXED changes
+   * lands (the guest's A/D bits, shadow entries and with them reference counts). It only tells a
+   * false alarm from a fix, a coverage label, so one word per frame does: the state itself is
+   * matched on the 128-bit fingerprint.
+   */
+  private static long memoryDigest(ReferenceEngine engine) {
+    MachineMemory machine = engine.guest().machine();
+    WordFold fold = new WordFold();
+    for (int mfn = 0; mfn < machine.frameCount(); mfn++) {
+      fold.accept(machine.frameHash(Addr.mfn(mfn)));
+    }
+    return fold.value();
+  }
+
   /** The handler case {@code resolution} stands for, told apart by what changed. */
   static String label(ReferenceEngine engine, GuestOp.MemoryAccess op, FaultResolution resolution,
-      long fingerprintBefore, int shadowsBefore, boolean userTableWrite) {
+      long memoryBefore, int shadowsBefore, boolean userTableWrite) {
     switch (resolution.kind()) {
       case FIXED:
         {
@@ -147,7 +165,7 @@ final class ObservedEngine implements Platform {
           if (shadows > shadowsBefore) {
             return FIXED_BUILT;
           }
-          return engine.fingerprint() == fingerprintBefore ? FIXED_NOTHING : FIXED_PROPAGATED;
+          return memoryDigest(engine) == memoryBefore ? FIXED_NOTHING : FIXED_PROPAGATED;
         }
       case INJECT:
         {
@@ -184,8 +202,27 @@ final class ObservedEngine implements Platform {
   }
 
   @Override
+  public ObservedEngine copyInto(Platform target) {
+    if (!(target instanceof ObservedEngine)) {
+      return copy();
+    }
+    ObservedEngine observed = (ObservedEngine) target;
+    ReferenceEngine copied = engine.copyInto(observed.engine);
+    if (copied != observed.engine) {
+      return new ObservedEngine(copied);
+    }
+    observed.lastCases.clear();
+    return observed;
+  }
+
+  @Override
   public long fingerprint() {
     return engine.fingerprint();
+  }
+
+  @Override
+  public void fingerprint(LongConsumer into) {
+    engine.fingerprint(into);
   }
 
   @Override

@@ -119,10 +119,23 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
     State copy() {
       State copy = new State(engine.copy(), (NativePlatform) oracle.copy());
-      System.arraycopy(pending, 0, copy.pending, 0, VCPUS);
-      System.arraycopy(errorCode, 0, copy.errorCode, 0, VCPUS);
-      System.arraycopy(justFixed, 0, copy.justFixed, 0, VCPUS);
+      copyVcpusInto(copy);
       return copy;
+    }
+
+    /** Makes {@code target}, a state no longer needed, a copy of this one, in place. */
+    State copyInto(State target) {
+      if (engine.copyInto(target.engine) != target.engine || oracle.copyInto(target.oracle) != target.oracle) {
+        return copy();
+      }
+      copyVcpusInto(target);
+      return target;
+    }
+
+    private void copyVcpusInto(State target) {
+      System.arraycopy(pending, 0, target.pending, 0, VCPUS);
+      System.arraycopy(errorCode, 0, target.errorCode, 0, VCPUS);
+      System.arraycopy(justFixed, 0, target.justFixed, 0, VCPUS);
     }
 
     @Override
@@ -232,11 +245,14 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   private void handler(State state, int vcpu, GuestOp.MemoryAccess op, Events events) {
     ReferenceEngine engine = state.engine;
     int errorCode = state.errorCode[vcpu];
-    long before = engine.fingerprint();
+    Fingerprint before = new Fingerprint();
+    engine.fingerprint(before);
     engine.acquireLock(vcpu);
     FaultResolution recursive = engine.pageFault(vcpu, op.va(), errorCode, op);
     engine.releaseLock(vcpu);
-    if (recursive.kind() != FaultResolution.Kind.NOT_SHADOW_FAULT || engine.fingerprint() != before) {
+    Fingerprint after = new Fingerprint();
+    engine.fingerprint(after);
+    if (recursive.kind() != FaultResolution.Kind.NOT_SHADOW_FAULT || !after.sameAs(before)) {
       events.violation(RECURSIVE, "vcpu" + vcpu + " under its own lock: the handler answered " + recursive);
       return;
     }
@@ -290,8 +306,14 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   }
 
   @Override
+  public State copyInto(State source, State target) {
+    return source.copyInto(target);
+  }
+
+  @Override
   public void fingerprint(State state, Fingerprint into) {
-    into.add(state.engine.fingerprint()).add(state.oracle.fingerprint());
+    state.engine.fingerprint(into);
+    state.oracle.fingerprint(into);
     for (int v = 0; v < VCPUS; v++) {
       into.add(state.pending[v]).add(state.errorCode[v]).add(state.justFixed[v] ? 1 : 0);
     }

@@ -1,5 +1,6 @@
 package org.shadowref.shadow;
 
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.CpuModel;
@@ -78,19 +79,44 @@ public final class GuestMachine {
     return new GuestMachine(machine.copy(), p2m.copy(), cpu, copied, guestFrameLimit);
   }
 
-  /** A hash of what the guest can observe: RAM contents through the P2M, the P2M, the vCPUs. */
+  /**
+   * Makes {@code target}, a copy of this machine or of one with the same shape, equal to this one
+   * again, reusing its arrays (see {@link MachineMemory#restoreFrom}).
+   */
+  public void copyInto(GuestMachine target) {
+    if (target.cpu != cpu || target.vcpus.length != vcpus.length || target.guestFrameLimit != guestFrameLimit) {
+      throw new IllegalArgumentException("machines of different shapes");
+    }
+    target.machine.restoreFrom(machine);
+    target.p2m.restoreFrom(p2m);
+    for (int i = 0; i < vcpus.length; i++) {
+      target.vcpus[i].restoreFrom(vcpus[i]);
+    }
+  }
+
+  /** {@link #fingerprint} folded into one 64-bit hash. */
   public long guestFingerprint() {
-    long h = p2m.hash();
+    WordFold fold = new WordFold();
+    fingerprint(fold);
+    return fold.value();
+  }
+
+  /**
+   * Feeds what the guest can observe to {@code into}: the P2M, the contents of every RAM frame
+   * through it (a 128-bit digest each, in guest frame order), the vCPUs.
+   */
+  public void fingerprint(LongConsumer into) {
+    p2m.fingerprint(into);
     for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
       @Gfn long g = Addr.gfn(gfn);
       if (p2m.type(g).isRam()) {
-        h = h * 0x100_0000_01B3L + machine.frameHash(p2m.mfn(g));
+        machine.frameDigest(p2m.mfn(g), into);
       }
     }
+    into.accept(vcpus.length);
     for (Vcpu vcpu : vcpus) {
-      h = h * 31 + vcpu.fingerprint();
+      vcpu.fingerprint(into);
     }
-    return h;
   }
 
   /**

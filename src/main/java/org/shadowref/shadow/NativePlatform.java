@@ -1,5 +1,6 @@
 package org.shadowref.shadow;
 
+import java.util.function.LongConsumer;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -121,7 +122,22 @@ public final class NativePlatform implements Platform {
   }
 
   @Override
+  public Platform copyInto(Platform target) {
+    if (!(target instanceof NativePlatform) || ((NativePlatform) target).cpu != cpu) {
+      return copy();
+    }
+    guest.copyInto(target.guest());
+    return target;
+  }
+
+  @Override
   public long fingerprint() {
     return guest.guestFingerprint();
+  }
+
+  /** The guest is the whole state: there is no TLB. */
+  @Override
+  public void fingerprint(LongConsumer into) {
+    guest.fingerprint(into);
   }
 }

@@ -1,5 +1,6 @@
 package org.shadowref.shadow;
 
+import java.util.function.LongConsumer;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.emulate.CpuState;
 
@@ -36,9 +37,23 @@ public final class Vcpu {
     return new Vcpu(id, regs, cpu.copy());
   }
 
-  public long fingerprint() {
-    long h = regs.hashCode();
-    return h * 0x9E37_79B9L + cpu.hashCode();
+  /** Makes this vCPU's registers equal to {@code source}'s (the same vCPU of another copy). */
+  public void restoreFrom(Vcpu source) {
+    if (source.id != id) {
+      throw new IllegalArgumentException("vcpu" + id + " restored from vcpu" + source.id);
+    }
+    regs = source.regs;
+    cpu.copyFrom(source.cpu);
+  }
+
+  /** Feeds the paging registers and the register file to {@code into}. */
+  public void fingerprint(LongConsumer into) {
+    into.accept(regs.cr0());
+    into.accept(regs.cr3());
+    into.accept(regs.cr4());
+    into.accept(regs.efer());
+    into.accept(regs.rflags());
+    cpu.fingerprint(into);
   }
 
   @Override

@@ -1,9 +1,11 @@
 package org.shadowref.memory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.shadowref.arch.Addr;
@@ -27,6 +29,32 @@ class MachineMemoryTest {
     restored.zeroFrame(Addr.mfn(1));
     assertEquals(0x2222, copy.read(Addr.maddr(0x1008), 8));
     assertEquals(0, restored.frameHash(Addr.mfn(1)));
+    assertArrayEquals(new long[2], digest(restored, 1));
+  }
+
+  /** A copy overwritten from its source (frames it wrote keep their arrays) is again independent. */
+  @Test
+  void restoringAWrittenCopyMakesAnIndependentCopyAgain() {
+    MachineMemory source = new MachineMemory(FRAMES);
+    source.write(Addr.maddr(0x0008), 8, 0x1);
+    source.write(Addr.maddr(0x2008), 8, 0x2);
+    MachineMemory target = source.copy();
+    target.write(Addr.maddr(0x0008), 8, 0x10);
+    target.write(Addr.maddr(0x1010), 8, 0x11);
+    source.write(Addr.maddr(0x2008), 8, 0x3);
+    target.restoreFrom(source);
+    for (int frame = 0; frame < FRAMES; frame++) {
+      assertTrue(target.frameEquals(Addr.mfn(frame), source, Addr.mfn(frame)));
+      assertArrayEquals(digest(source, frame), digest(target, frame));
+    }
+    target.write(Addr.maddr(0x0008), 8, 0x20);
+    source.write(Addr.maddr(0x1010), 8, 0x21);
+    source.write(Addr.maddr(0x2008), 8, 0x22);
+    assertEquals(0x1, source.read(Addr.maddr(0x0008), 8));
+    assertEquals(0, target.read(Addr.maddr(0x1010), 8));
+    assertEquals(0x3, target.read(Addr.maddr(0x2008), 8));
+    assertEquals(rehashed(target, 0), target.frameHash(Addr.mfn(0)));
+    assertEquals(rehashed(source, 2), source.frameHash(Addr.mfn(2)));
   }
 
   /** Random writes of every size and alignment, on a memory and its copies: hashes track contents. */
@@ -61,6 +89,9 @@ class MachineMemoryTest {
       if (random.nextInt(500) == 0) {
         shadow = memory.copy();
       }
+      if (random.nextInt(600) == 0) {
+        shadow.restoreFrom(memory);
+      }
       if (random.nextInt(700) == 0) {
         memory.copyFrame(Addr.mfn(random.nextInt(FRAMES)), Addr.mfn(random.nextInt(FRAMES)));
       }
@@ -68,8 +99,11 @@ class MachineMemoryTest {
     for (int frame = 0; frame < FRAMES; frame++) {
       assertEquals(rehashed(memory, frame), memory.frameHash(Addr.mfn(frame)));
       assertEquals(rehashed(shadow, frame), shadow.frameHash(Addr.mfn(frame)));
+      assertArrayEquals(digest(rewritten(memory, frame), 0), digest(memory, frame));
+      assertArrayEquals(digest(rewritten(shadow, frame), 0), digest(shadow, frame));
       boolean same = memory.frameEquals(Addr.mfn(frame), shadow, Addr.mfn(frame));
       assertEquals(same, memory.frameHash(Addr.mfn(frame)) == shadow.frameHash(Addr.mfn(frame)));
+      assertEquals(same, Arrays.equals(digest(memory, frame), digest(shadow, frame)));
     }
   }
 
@@ -85,6 +119,7 @@ class MachineMemoryTest {
     b.write(Addr.maddr(0x10), 8, 6);
     b.write(Addr.maddr(0x18), 8, 5);
     assertNotEquals(a.frameHash(Addr.mfn(0)), b.frameHash(Addr.mfn(0)), "swapped words must hash apart");
+    assertNotEquals(digest(a, 0)[1], digest(b, 0)[1], "in both halves of the digest");
     b.write(Addr.maddr(0x10), 8, 0);
     b.write(Addr.maddr(0x18), 8, 0);
     assertTrue(b.isZeroFrame(Addr.mfn(0)));
@@ -93,10 +128,23 @@ class MachineMemoryTest {
 
   /** The hash recomputed from the words: a fresh memory written word by word. */
   private static long rehashed(MachineMemory memory, int frame) {
+    return rewritten(memory, frame).frameHash(Addr.mfn(0));
+  }
+
+  /** A fresh one-frame memory holding {@code frame}'s words, written one by one. */
+  private static MachineMemory rewritten(MachineMemory memory, int frame) {
     MachineMemory fresh = new MachineMemory(1);
     for (int offset = 0; offset < 4096; offset += 8) {
       fresh.write(Addr.maddr(offset), 8, memory.read(Addr.maddr((long) frame * 4096 + offset), 8));
     }
-    return fresh.frameHash(Addr.mfn(0));
+    return fresh;
+  }
+
+  /** The two words {@link MachineMemory#frameDigest} feeds. */
+  private static long[] digest(MachineMemory memory, int frame) {
+    long[] words = new long[2];
+    int[] fed = new int[1];
+    memory.frameDigest(Addr.mfn(frame), word -> words[fed[0]++] = word);
+    return words;
   }
 }

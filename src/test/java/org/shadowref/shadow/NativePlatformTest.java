@@ -98,4 +98,23 @@ class NativePlatformTest {
     assertEquals(CpuState.Mode.LONG_64, copy.guest().vcpu(0).cpu().mode());
     assertNotNull(platform.guest().firstGuestDifference(copy.guest()), "the copy's CR3 differs");
   }
+
+  /** Copies and overwritten discarded copies behave as the original (what the explorer needs). */
+  @Test
+  void copiesTakenOrOverwrittenMidwayBehaveAlike() {
+    World world = new World(1, 32, 16);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    tables.map(Addr.gva(0x40_0000), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
+    world.startPaging(tables);
+    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
+    java.util.List<GuestOp> ops = java.util.List.of(
+        new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.WRITE, false, 8, 0x1234),
+        new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.READ, true, 4, 0),
+        new GuestOp.Execute(0, Stores.STORE_64, false, regs(0xAB, 0x40_0008)),
+        new GuestOp.MemoryAccess(0, Addr.gva(0x40_0008), AccessKind.READ, false, 8, 0),
+        new GuestOp.LoadCr3(0, 0x7000),
+        new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.READ, false, 8, 0));
+    Forks.assertCopyMidwayBehavesAlike(platform, ops);
+  }
 }

@@ -72,6 +72,11 @@ public final class Fingerprint implements LongConsumer {
     return mix(b + count * MUL_A);
   }
 
+  /** Whether both halves equal {@code other}'s: the same words were fed, but for a 128-bit coincidence. */
+  public boolean sameAs(Fingerprint other) {
+    return high() == other.high() && low() == other.low();
+  }
+
   /** The MurmurHash3 finaliser: every input bit affects every output bit. */
   private static long mix(long h) {
     h ^= h >>> 33;

@@ -29,6 +29,13 @@ public final class Lockstep {
     return new Lockstep(system.copy(), oracle.copy());
   }
 
+  /** Makes {@code target}, a state no longer needed, a copy of this one, overwriting its platforms where they allow it. */
+  public Lockstep copyInto(Lockstep target) {
+    Platform systemCopy = system.copyInto(target.system);
+    Platform oracleCopy = oracle.copyInto(target.oracle);
+    return systemCopy == target.system && oracleCopy == target.oracle ? target : new Lockstep(systemCopy, oracleCopy);
+  }
+
   @Override
   public String toString() {
     return system.name() + " vs " + oracle.name();

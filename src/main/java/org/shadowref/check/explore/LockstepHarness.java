@@ -3,6 +3,7 @@ package org.shadowref.check.explore;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.World;
 import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 
@@ -13,8 +14,12 @@ import org.shadowref.shadow.Platform;
  * trace file records the oracle's results as the expected ones, and the oracle's initial guest as
  * the world.
  *
- * <p>State matching uses both platforms' {@link Platform#fingerprint()}: each must hash its whole
- * state (engine shadows, lock and TLB included), or the search will merge states that differ.
+ * <p>State matching hashes the words the platforms feed ({@link Platform#fingerprint(
+ * java.util.function.LongConsumer)}): each must feed its whole state (engine shadows, lock and TLB
+ * included), or the search will merge states that differ. A native oracle's whole state is its
+ * guest, which every state matched has just been found to share with the system (the initial
+ * states and every step check {@link #SAME_GUEST} before the explorer matches the state): its
+ * words would repeat the system's, so only the system's are fed.
  */
 public abstract class LockstepHarness implements Harness<Lockstep> {
   /** A step's operation returned the same result on both platforms. */
@@ -42,7 +47,12 @@ public abstract class LockstepHarness implements Harness<Lockstep> {
 
   @Override
   public final Lockstep initial(Choices choices, Events events) {
-    return start(choices, events);
+    Lockstep state = start(choices, events);
+    String difference = state.system().guest().firstGuestDifference(state.oracle().guest());
+    if (difference != null) {
+      events.violation(SAME_GUEST, "initially: " + difference);
+    }
+    return state;
   }
 
   @Override
@@ -79,8 +89,16 @@ public abstract class LockstepHarness implements Harness<Lockstep> {
   }
 
   @Override
+  public final Lockstep copyInto(Lockstep source, Lockstep target) {
+    return source.copyInto(target);
+  }
+
+  @Override
   public final void fingerprint(Lockstep state, Fingerprint into) {
-    into.add(state.system().fingerprint()).add(state.oracle().fingerprint());
+    state.system().fingerprint(into);
+    if (!(state.oracle() instanceof NativePlatform)) {
+      state.oracle().fingerprint(into);
+    }
   }
 
   @Override

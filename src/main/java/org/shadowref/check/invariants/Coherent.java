@@ -18,18 +18,17 @@ public final class Coherent implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
-    for (ShadowTable table : view.shadowTables()) {
+  public @Nullable String violation(ShadowScan scan) {
+    ShadowView view = scan.view();
+    for (ShadowTable table : scan.tables()) {
       if (view.isOutOfSync(table)) {
         continue; // may lag the guest as a TLB may: INV-OOS judges it
       }
       for (int part = 0; part < table.parts(); part++) {
-        long[] entries = ShadowEntries.all(view, table, part);
-        for (int index = 0; index < entries.length; index++) {
-          long entry = entries[index];
-          if (!ShadowEntries.present(entry)) {
-            continue;
-          }
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
           long derived = view.derivedEntry(table, part, index);
           if (entry != derived) {
             return ShadowEntries.where(table, part, index, entry) + " but the guest's entry propagates to "

@@ -9,5 +9,10 @@ public interface InvariantPredicate {
   String id();
 
   /** The first violation found, described for a reader, or null when the invariant holds. */
-  @Nullable String violation(ShadowView view);
+  default @Nullable String violation(ShadowView view) {
+    return violation(ShadowScan.of(view));
+  }
+
+  /** The same, judged on {@code scan}'s reading of the engine (the registry shares one scan). */
+  @Nullable String violation(ShadowScan scan);
 }

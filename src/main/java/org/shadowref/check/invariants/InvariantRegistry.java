@@ -34,9 +34,14 @@ public final class InvariantRegistry {
 
   /** Every violation, one line per invariant that fails ({@code ID: what}); empty when all hold. */
   public static List<String> violations(ShadowView view) {
+    return violations(ShadowScan.of(view));
+  }
+
+  /** {@link #violations(ShadowView)} judged on one reading of the engine. */
+  public static List<String> violations(ShadowScan scan) {
     List<String> out = new ArrayList<>();
     for (InvariantPredicate predicate : PREDICATES) {
-      String violation = predicate.violation(view);
+      String violation = predicate.violation(scan);
       if (violation != null) {
         out.add(predicate.id() + ": " + violation);
       }

@@ -5,7 +5,6 @@ import org.shadowref.arch.Addr;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.ShadowTable;
-import org.shadowref.shadow.invariant.ShadowView;
 
 /**
  * INV-ISOLATION: every machine frame a present shadow leaf maps is guest RAM in the P2M: a guest
@@ -18,21 +17,22 @@ public final class Isolation implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
-    GuestMachine guest = view.guest();
-    for (ShadowTable table : view.shadowTables()) {
+  public @Nullable String violation(ShadowScan scan) {
+    GuestMachine guest = scan.view().guest();
+    for (ShadowTable table : scan.tables()) {
       if (table.level() != 1) {
         continue;
       }
       for (int part = 0; part < table.parts(); part++) {
-        long[] entries = ShadowEntries.all(view, table, part);
-        for (int index = 0; index < entries.length; index++) {
-          long entry = entries[index];
-          if (!ShadowEntries.present(entry) || ShadowEntries.magic(table, entry)) {
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
+          if (ShadowEntries.magic(table, entry)) {
             continue; // a magic marker maps nothing: INV-MAGIC judges it
           }
           long mfn = ShadowEntries.frame(table, entry);
-          if (!guest.isGuestFrame(Addr.mfn(mfn)) || view.tableAt(mfn) != null) {
+          if (!guest.isGuestFrame(Addr.mfn(mfn)) || scan.tableAt(mfn) != null) {
             return ShadowEntries.where(table, part, index, entry) + " maps hypervisor frame " + Addr.hex(mfn);
           }
           if (guest.p2m().gfnOfMfn(Addr.mfn(mfn)) < 0) {

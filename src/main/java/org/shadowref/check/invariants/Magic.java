@@ -22,16 +22,14 @@ public final class Magic implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
-    for (ShadowTable table : view.shadowTables()) {
+  public @Nullable String violation(ShadowScan scan) {
+    for (ShadowTable table : scan.tables()) {
       for (int part = 0; part < table.parts(); part++) {
-        long[] entries = ShadowEntries.all(view, table, part);
-        for (int index = 0; index < entries.length; index++) {
-          long entry = entries[index];
-          if (!ShadowEntries.present(entry)) {
-            continue;
-          }
-          String found = judge(view, table, part, index, entry);
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
+          String found = judge(scan.view(), table, part, index, entry);
           if (found != null) {
             return found;
           }

@@ -34,7 +34,8 @@ public final class NoAmplify implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
+  public @Nullable String violation(ShadowScan scan) {
+    ShadowView view = scan.view();
     for (int vcpu = 0; vcpu < view.guest().vcpuCount(); vcpu++) {
       ControlRegisters hardware = view.hardwareRegs(vcpu);
       PagingMode mode = hardware.pagingMode();
@@ -42,7 +43,7 @@ public final class NoAmplify implements InvariantPredicate {
         return "vcpu" + vcpu + " runs with hardware paging off";
       }
       long root = Walker.rootTable(mode, hardware.cr3(), view.hostCpu().maxPhysAddr());
-      String found = visit(new Walks(view), vcpu, hardware, mode, root, mode.levels(), 0);
+      String found = visit(new Walks(scan), vcpu, hardware, mode, root, mode.levels(), 0);
       if (found != null) {
         return found;
       }
@@ -55,14 +56,16 @@ public final class NoAmplify implements InvariantPredicate {
    * every model state, with a dozen walks for every leaf).
    */
   private static final class Walks {
+    final ShadowScan scan;
     final ShadowView view;
     final MachineTables machine;
     final GuestTables guestTables;
     final WalkResult shadow = new WalkResult();
     final WalkResult guest = new WalkResult();
 
-    Walks(ShadowView view) {
-      this.view = view;
+    Walks(ShadowScan scan) {
+      this.scan = scan;
+      this.view = scan.view();
       this.machine = new MachineTables(view.guest().machine());
       this.guestTables = new GuestTables(view.guest().physical());
     }
@@ -72,19 +75,22 @@ public final class NoAmplify implements InvariantPredicate {
   private @Nullable String visit(
       Walks walks, int vcpu, ControlRegisters hardware, PagingMode mode, long table, int level, long base) {
     ShadowView view = walks.view;
-    int entries = mode.entriesPerTable(level);
     if (level == 1) {
-      ShadowTable shadow = view.tableAt(table >>> 12);
+      ShadowTable shadow = walks.scan.tableAt(table >>> Addr.PAGE_SHIFT);
       if (shadow != null && view.isOutOfSync(shadow)) {
         return null; // its leaves may be stale as a TLB's may: INV-OOS judges them
       }
     }
-    MachineTables machine = walks.machine;
-    for (int i = 0; i < entries; i++) {
-      long entry = machine.readEntry(table + (long) i * mode.entryBytes(), mode.entryBytes());
-      if ((entry & EntryBits.P) == 0) {
+    // The table's entries, of its frame's present ones: a PAE top is 4 entries inside a frame.
+    int first = (int) (Addr.pageOffset(table) / mode.entryBytes());
+    int entries = mode.entriesPerTable(level);
+    ShadowScan.PresentEntries present = walks.scan.present(table >>> Addr.PAGE_SHIFT, mode.entryBytes());
+    for (int p = 0; p < present.count(); p++) {
+      int i = present.index(p) - first;
+      if (i < 0 || i >= entries) {
         continue;
       }
+      long entry = present.entry(p);
       long va = base | ((long) i << mode.indexShift(level));
       if (level > 1) {
         long next = Walker.tableFrame(mode, entry, view.hostCpu().maxPhysAddr());

@@ -24,8 +24,9 @@ public final class OutOfSync implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
-    java.util.List<ShadowTable> tables = view.shadowTables();
+  public @Nullable String violation(ShadowScan scan) {
+    ShadowView view = scan.view();
+    java.util.List<ShadowTable> tables = scan.tables();
     java.util.List<Long> frames = new java.util.ArrayList<>();
     for (ShadowTable table : tables) {
       if (!view.isOutOfSync(table)) {

@@ -24,8 +24,9 @@ public final class ShadowStructure implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
-    List<ShadowTable> tables = view.shadowTables();
+  public @Nullable String violation(ShadowScan scan) {
+    ShadowView view = scan.view();
+    List<ShadowTable> tables = scan.tables();
     Set<String> keys = new HashSet<>();
     Map<Long, ShadowTable> frames = new HashMap<>();
     Map<String, Integer> counted = new HashMap<>();
@@ -56,12 +57,10 @@ public final class ShadowStructure implements InvariantPredicate {
         continue;
       }
       for (int part = 0; part < table.parts(); part++) {
-        long[] entries = ShadowEntries.all(view, table, part);
-        for (int index = 0; index < entries.length; index++) {
-          long entry = entries[index];
-          if (!ShadowEntries.present(entry)) {
-            continue;
-          }
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
           ShadowTable child = frames.get(ShadowEntries.frame(table, entry));
           if (child == null) {
             return ShadowEntries.where(table, part, index, entry) + " points at no shadow";

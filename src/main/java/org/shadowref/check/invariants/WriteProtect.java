@@ -22,26 +22,27 @@ public final class WriteProtect implements InvariantPredicate {
   }
 
   @Override
-  public @Nullable String violation(ShadowView view) {
+  public @Nullable String violation(ShadowScan scan) {
+    ShadowView view = scan.view();
     GuestMachine guest = view.guest();
     Set<Long> shadowed = new HashSet<>();
-    for (ShadowTable table : view.shadowTables()) {
+    for (ShadowTable table : scan.tables()) {
       // An out-of-sync l1 is left writable on purpose (INV-OOS bounds what that may show).
       if (table.shadowsGuestFrame() && guest.p2m().type(Addr.gfn(table.guestGfn())).isRam()
           && !view.isOutOfSync(table)) {
         shadowed.add((long) guest.p2m().mfn(Addr.gfn(table.guestGfn())));
       }
     }
-    for (ShadowTable table : view.shadowTables()) {
+    for (ShadowTable table : scan.tables()) {
       if (table.level() != 1) {
         continue;
       }
       for (int part = 0; part < table.parts(); part++) {
-        long[] entries = ShadowEntries.all(view, table, part);
-        for (int index = 0; index < entries.length; index++) {
-          long entry = entries[index];
-          if (ShadowEntries.present(entry) && (entry & EntryBits.RW) != 0
-              && shadowed.contains(ShadowEntries.frame(table, entry))) {
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
+          if ((entry & EntryBits.RW) != 0 && shadowed.contains(ShadowEntries.frame(table, entry))) {
             return ShadowEntries.where(table, part, index, entry) + " makes shadowed page table "
                 + Addr.hex(ShadowEntries.frame(table, entry)) + " writable";
           }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.Addr;
@@ -29,6 +30,7 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -806,16 +808,37 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return new ReferenceEngine(guest.copy(), state.copy(), config, cpu, emulator);
   }
 
-  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */
+  /** Overwrites {@code target} in place when it is an engine of the same configuration. */
+  @Override
+  public ReferenceEngine copyInto(Platform target) {
+    if (!(target instanceof ReferenceEngine)) {
+      return copy();
+    }
+    ReferenceEngine engine = (ReferenceEngine) target;
+    if (engine.config != config || engine.cpu != cpu || engine.emulator != emulator) {
+      return copy();
+    }
+    guest.copyInto(engine.guest);
+    state.copyInto(engine.state);
+    engine.resolutionListener = null;
+    return engine;
+  }
+
   @Override
   public long fingerprint() {
-    long h = guest.guestFingerprint() * 31 + state.hash();
+    return WordFold.of(this);
+  }
+
+  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */
+  @Override
+  public void fingerprint(LongConsumer into) {
+    guest.fingerprint(into);
+    state.fingerprint(into);
     for (Shadow shadow : state.shadowsView()) {
       for (int part = 0; part < shadow.parts(); part++) {
-        h = h * 0x100_0000_01B3L + guest.machine().frameHash(shadow.mfn(part));
+        guest.machine().frameDigest(shadow.mfn(part), into);
       }
     }
-    return h;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -75,8 +75,9 @@ public final class Shadow {
     removed = true;
   }
 
+  /** A copy of an indexed shadow (its frames never change, so the copy shares them). */
   Shadow copy() {
-    Shadow copy = new Shadow(key, mfns.clone(), refs);
+    Shadow copy = new Shadow(key, mfns, refs);
     copy.name = name;
     return copy;
   }

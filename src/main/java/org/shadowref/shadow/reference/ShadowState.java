@@ -2,8 +2,10 @@ package org.shadowref.shadow.reference;
 
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
@@ -32,8 +34,8 @@ public final class ShadowState {
    */
   private @Nullable Shadow[] index;
   private int count;
-  /** Owner of hypervisor frame {@code firstFrame + i}, or null when free. */
-  private final @Nullable ShadowKey[] frameOwner;
+  /** The shadow in hypervisor frame {@code firstFrame + i}, or null when free. */
+  private final @Nullable Shadow[] frameOwner;
   private final int firstFrame;
   private final @Nullable ShadowKey[] roots;
   private int lockOwner;
@@ -41,7 +43,7 @@ public final class ShadowState {
 
   ShadowState(int firstFrame, int frameCount, int vcpuCount) {
     this.index = new Shadow[8];
-    this.frameOwner = new ShadowKey[frameCount];
+    this.frameOwner = new Shadow[frameCount];
     this.firstFrame = firstFrame;
     this.roots = new ShadowKey[vcpuCount];
     this.lockOwner = NO_OWNER;
@@ -50,15 +52,12 @@ public final class ShadowState {
 
   private ShadowState(ShadowState other) {
     this.index = new Shadow[other.index.length];
-    this.count = other.count;
-    for (int i = 0; i < count; i++) {
-      index[i] = other.at(i).copy();
-    }
-    this.frameOwner = other.frameOwner.clone();
+    this.frameOwner = new Shadow[other.frameOwner.length];
     this.firstFrame = other.firstFrame;
     this.roots = other.roots.clone();
     this.lockOwner = other.lockOwner;
     this.view = new View();
+    other.copyShadowsInto(this);
   }
 
   /** The shadow in slot {@code i < count}. */
@@ -88,6 +87,36 @@ public final class ShadowState {
 
   ShadowState copy() {
     return new ShadowState(this);
+  }
+
+  /** Makes {@code target}, a state of an engine on the same machine, equal to this one. */
+  void copyInto(ShadowState target) {
+    if (target.firstFrame != firstFrame || target.frameOwner.length != frameOwner.length
+        || target.roots.length != roots.length) {
+      throw new IllegalArgumentException("shadow states of different machines");
+    }
+    if (target.index.length < count) {
+      target.index = new Shadow[index.length];
+    }
+    for (int i = count; i < target.count; i++) {
+      target.index[i] = null;
+    }
+    Arrays.fill(target.frameOwner, null);
+    copyShadowsInto(target);
+    System.arraycopy(roots, 0, target.roots, 0, roots.length);
+    target.lockOwner = lockOwner;
+  }
+
+  /** Puts a copy of every shadow in {@code target}'s index and frames (both large enough, the frames free). */
+  private void copyShadowsInto(ShadowState target) {
+    for (int i = 0; i < count; i++) {
+      Shadow copy = at(i).copy();
+      target.index[i] = copy;
+      for (int part = 0; part < copy.parts(); part++) {
+        target.frameOwner[(int) (copy.mfn(part) - firstFrame)] = copy;
+      }
+    }
+    target.count = count;
   }
 
   public @Nullable Shadow find(ShadowKey key) {
@@ -131,8 +160,7 @@ public final class ShadowState {
     if (i < 0 || i >= frameOwner.length) {
       return null;
     }
-    ShadowKey key = frameOwner[(int) i];
-    return key == null ? null : find(key);
+    return frameOwner[(int) i];
   }
 
   public @Nullable ShadowKey root(int vcpu) {
@@ -153,7 +181,7 @@ public final class ShadowState {
 
   public int freeFrames() {
     int free = 0;
-    for (ShadowKey owner : frameOwner) {
+    for (Shadow owner : frameOwner) {
       if (owner == null) {
         free++;
       }
@@ -177,10 +205,10 @@ public final class ShadowState {
     if (found < mfns.length) {
       throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + mfns.length + " frames");
     }
-    for (long mfn : mfns) {
-      frameOwner[(int) (mfn - firstFrame)] = key;
-    }
     Shadow shadow = new Shadow(key, mfns, 0);
+    for (long mfn : mfns) {
+      frameOwner[(int) (mfn - firstFrame)] = shadow;
+    }
     int at = 0;
     while (at < count && at(at).key().compareTo(key) < 0) {
       at++;
@@ -214,21 +242,35 @@ public final class ShadowState {
     }
   }
 
-  /** A hash over the index, frame ownership, roots and lock (shadow contents are hashed by the engine). */
-  long hash() {
-    long h = 17;
+  /**
+   * Feeds the index (each shadow's key, references and frames, in key order: frame ownership
+   * follows from it), the roots and the lock to {@code into}; shadow contents are the engine's.
+   */
+  void fingerprint(LongConsumer into) {
+    into.accept(count);
     for (int i = 0; i < count; i++) {
       Shadow shadow = at(i);
-      h = h * 0x100_0000_01B3L + shadow.key().stableHash();
-      h = h * 31 + shadow.refs();
+      feedKey(shadow.key(), into);
+      into.accept(shadow.refs());
+      into.accept(shadow.parts());
       for (int part = 0; part < shadow.parts(); part++) {
-        h = h * 31 + shadow.mfn(part);
+        into.accept(shadow.mfn(part));
       }
     }
     for (ShadowKey root : roots) {
-      h = h * 31 + (root == null ? 0 : root.stableHash());
+      into.accept(root == null ? 0 : 1);
+      if (root != null) {
+        feedKey(root, into);
+      }
     }
-    return h * 31 + lockOwner;
+    into.accept(lockOwner);
+  }
+
+  private static void feedKey(ShadowKey key, LongConsumer into) {
+    into.accept(key.type().ordinal());
+    into.accept(key.gfn());
+    into.accept(key.slot());
+    into.accept(key.flavour());
   }
 
   @Override
