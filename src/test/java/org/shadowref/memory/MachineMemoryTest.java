@@ -107,6 +107,41 @@ class MachineMemoryTest {
     }
   }
 
+  /** Without digests kept, a memory reports the same hashes and digests, worked out when asked. */
+  @Test
+  void digestsWorkedOutWhenAskedEqualDigestsKeptByEveryWrite() {
+    Random random = new Random(11);
+    MachineMemory kept = new MachineMemory(FRAMES);
+    MachineMemory asked = new MachineMemory(FRAMES);
+    asked.stopKeepingDigests();
+    int[] sizes = {1, 2, 4, 8};
+    for (int i = 0; i < 5_000; i++) {
+      int size = sizes[random.nextInt(4)];
+      long address = (long) random.nextInt(FRAMES) * 4096 + random.nextInt(4096 - 8);
+      long value = random.nextInt(4) == 0 ? 0 : random.nextLong();
+      kept.write(Addr.maddr(address), size, value);
+      asked.write(Addr.maddr(address), size, value);
+      if (random.nextInt(1000) == 0) {
+        int frame = random.nextInt(FRAMES);
+        kept.zeroFrame(Addr.mfn(frame));
+        asked.zeroFrame(Addr.mfn(frame));
+      }
+    }
+    MachineMemory copy = asked.copy();
+    copy.write(Addr.maddr(0x10), 8, 0x1234);
+    kept.write(Addr.maddr(0x10), 8, 0x1234);
+    MachineMemory restored = new MachineMemory(FRAMES);
+    restored.restoreFrom(copy);
+    restored.write(Addr.maddr(0x2000), 8, 77);
+    MachineMemory keptRestored = kept.copy();
+    keptRestored.write(Addr.maddr(0x2000), 8, 77);
+    for (int frame = 0; frame < FRAMES; frame++) {
+      assertEquals(kept.frameHash(Addr.mfn(frame)), copy.frameHash(Addr.mfn(frame)), "frame " + frame);
+      assertArrayEquals(digest(kept, frame), digest(copy, frame), "a copy inherits the setting, frame " + frame);
+      assertArrayEquals(digest(keptRestored, frame), digest(restored, frame), "restoring adopts it, frame " + frame);
+    }
+  }
+
   @Test
   void equalContentsWrittenInDifferentOrdersHashAlike() {
     MachineMemory a = new MachineMemory(1);
