@@ -52,6 +52,23 @@ public final class BenchReport {
     return (double) reference.bestNanos() / Math.max(1, optimized.bestNanos());
   }
 
+  /**
+   * The reference engine's own time over the optimized engine's: each one's time per operation
+   * above native's (the simulated hardware's share), or null when one of the three was not
+   * measured or an engine was no slower than native.
+   */
+  public @Nullable Double ownTimeSpeedup(WorkloadKind workload, PagingMode mode) {
+    BenchResult reference = find(workload, mode, EngineKind.REFERENCE);
+    BenchResult optimized = find(workload, mode, EngineKind.OPTIMIZED);
+    BenchResult nativeRun = find(workload, mode, EngineKind.NATIVE);
+    if (reference == null || optimized == null || nativeRun == null) {
+      return null;
+    }
+    long referenceOwn = reference.bestNanos() - nativeRun.bestNanos();
+    long optimizedOwn = optimized.bestNanos() - nativeRun.bestNanos();
+    return referenceOwn <= 0 || optimizedOwn <= 0 ? null : (double) referenceOwn / optimizedOwn;
+  }
+
   /** Whether the optimized engine's results equalled the reference engine's on every workload. */
   public boolean allAgree() {
     for (BenchResult result : results) {
@@ -121,6 +138,9 @@ public final class BenchReport {
     summary.put("demand_speedup", round(speedup(WorkloadKind.DEMAND, PagingMode.FOUR_LEVEL)));
     summary.put("write_speedup", round(speedup(WorkloadKind.WRITE, PagingMode.FOUR_LEVEL)));
     summary.put("switch_speedup", round(speedup(WorkloadKind.SWITCH, PagingMode.FOUR_LEVEL)));
+    for (WorkloadKind kind : WorkloadKind.values()) {
+      summary.put(kind.cliName() + "_own_time_speedup", round(ownTimeSpeedup(kind, PagingMode.FOUR_LEVEL)));
+    }
     root.put("summary_4level", summary);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
   }

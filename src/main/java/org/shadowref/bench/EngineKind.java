@@ -4,20 +4,26 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
- * The shadow engines the benchmarks compare: the reference engine in its default configuration,
- * the optimized engine as a production hypervisor runs it ({@link OptimizedEngine.Config#PRODUCTION}:
- * out-of-sync shadows on, Xen's prefetch distance). The workloads issue INVLPG after every PTE
- * store, as a kernel does, so out-of-sync shadows leave results equal to the reference's; {@link
- * BenchHarness}'s callers check that before timing.
+ * The platforms the benchmarks time: the reference engine in its default configuration, the
+ * optimized engine as a production hypervisor runs it ({@link OptimizedEngine.Config#PRODUCTION}:
+ * out-of-sync shadows on, Xen's prefetch distance), and native paging. The workloads issue INVLPG
+ * after every PTE store, as a kernel does, so out-of-sync shadows leave results equal to the
+ * reference's; {@link BenchHarness}'s callers check that before timing.
+ *
+ * <p>Native is the guest on its own tables, on the same simulated MMU, CPU and memory as the
+ * engines' hardware: what it costs no engine can go below, so its time is the floor, and an
+ * engine's time above it is the engine's own work.
  */
 public enum EngineKind {
   REFERENCE("reference"),
-  OPTIMIZED("optimized");
+  OPTIMIZED("optimized"),
+  NATIVE("native");
 
   /**
    * Plays the CPU for {@code Execute} operations and serves as the hypervisor's emulator: both
@@ -45,12 +51,16 @@ public enum EngineKind {
     return null;
   }
 
-  /** A fresh engine that takes over {@code guest} (the caller hands over its own copy). */
+  /** A fresh platform that takes over {@code guest} (the caller hands over its own copy). */
   public Platform build(GuestMachine guest) {
-    if (this == REFERENCE) {
-      return new ReferenceEngine(guest, ReferenceEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
+    switch (this) {
+      case REFERENCE:
+        return new ReferenceEngine(guest, ReferenceEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
+      case OPTIMIZED:
+        return new OptimizedEngine(guest, OptimizedEngine.Config.PRODUCTION, EXECUTOR, EXECUTOR);
+      default:
+        return new NativePlatform(guest, EXECUTOR);
     }
-    return new OptimizedEngine(guest, OptimizedEngine.Config.PRODUCTION, EXECUTOR, EXECUTOR);
   }
 
   /** The reference engine on {@code guest}, counting every run of its page-fault handler. */

@@ -40,7 +40,7 @@ import org.shadowref.shadow.Platform;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ShadowBenchmarks {
-  @Param({"reference", "optimized"})
+  @Param({"reference", "optimized", "native"})
   public String engine = "reference";
 
   @Param({"2level", "pae", "4level"})

@@ -233,6 +233,21 @@ public final class MachineMemory {
     return -1;
   }
 
+  /**
+   * The index of the first non-zero 8-byte word of frame {@code mfn} at or after {@code fromWord},
+   * or -1: for visiting only the entries of a table that are set.
+   */
+  public int nextNonZeroWord(@Mfn long mfn, int fromWord) {
+    checkFrame(mfn);
+    long[] frame = frames[(int) mfn];
+    for (int word = Math.max(fromWord, 0); word < frame.length; word++) {
+      if (frame[word] != 0) {
+        return word;
+      }
+    }
+    return -1;
+  }
+
   public boolean isZeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
     for (long word : frames[(int) mfn]) {

@@ -44,18 +44,20 @@ class BenchCommandTest {
     assertTrue(outcome.out().contains("workload mode   engine    faults"), outcome.out());
     int rows = 0;
     for (String line : outcome.out().split("\n")) {
-      if (line.matches("(demand|write|switch|mixed) +(2level|pae|4level) +(reference|optimized) .*")) {
+      if (line.matches("(demand|write|switch|mixed) +(2level|pae|4level) +(reference|optimized|native) .*")) {
         rows++;
         assertTrue(line.contains("reference") ? line.endsWith(" -") : line.matches(".* \\d+\\.\\d\\dx"), line);
       }
     }
-    assertEquals(4 * 3 * 2, rows, outcome.out());
+    assertEquals(4 * 3 * 3, rows, outcome.out());
     assertTrue(outcome.out().contains("optimized >= 10x reference on the demand-fault storm: "), outcome.out());
+    assertTrue(outcome.out().matches("(?s).*\n  demand  reference \\d+\\.\\d, optimized \\d+\\.\\d: .*"), outcome.out());
     assertTrue(outcome.summary().matches(
         "bench: demand_speedup=\\d+\\.\\d\\d write_speedup=\\d+\\.\\d\\d switch_speedup=\\d+\\.\\d\\d"), outcome.summary());
     JsonNode root = new ObjectMapper().readTree(json.toFile());
     assertEquals("shadowref-bench", root.get("format").asText());
-    assertEquals(24, root.get("results").size());
+    assertEquals(36, root.get("results").size());
+    assertTrue(root.get("summary_4level").has("demand_own_time_speedup"));
     JsonNode first = root.get("results").get(0);
     assertEquals("demand", first.get("workload").asText());
     assertEquals(64, first.get("faults").asInt());

@@ -754,16 +754,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
   private void revalidateBytes(PooledShadow shadow, int offset, int size) {
     int guestBytes = Derivation.guestEntryBytes(shadow.type());
+    int firstGuest = offset / guestBytes;
+    int lastGuest = (offset + size - 1) / guestBytes;
     for (int part = 0; part < shadow.parts(); part++) {
-      for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-        int guestIndex = Derivation.guestEntryIndex(shadow.key(), part, index);
-        if (guestIndex < 0) {
-          continue;
-        }
-        int start = guestIndex * guestBytes;
-        if (start < offset + size && offset < start + guestBytes && state.live(shadow)) {
-          setEntry(shadow, part, index, derive(shadow, part, index));
-        }
+      int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
+      for (int index = Derivation.derivedRunStart(shadow.key(), part, firstGuest, lastGuest);
+          index < to && state.live(shadow); index++) {
+        setEntry(shadow, part, index, derive(shadow, part, index));
       }
     }
   }
@@ -1162,16 +1159,22 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private void destroy(PooledShadow shadow) {
-    if (shadow.type().holdsPointers()) {
+    ShadowType type = shadow.type();
+    if (type.holdsPointers() || config.reverseMaps()) {
+      // Drop the references of its directory entries, or forget its leaves: only the entries
+      // that are set need it (an absent shadow entry is 0), found by a scan of the frame's words.
+      int perWord = 8 / type.entryBytes();
       for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          setEntry(shadow, part, index, 0);
-        }
-      }
-    } else if (config.reverseMaps()) {
-      for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame(); index++) {
-          forgetLeaf(shadow.type(), readEntry(shadow, part, index), entryAddress(shadow, part, index));
+        @Mfn long frame = shadow.mfn(part);
+        for (int word = guest.machine().nextNonZeroWord(frame, 0); word >= 0;
+            word = guest.machine().nextNonZeroWord(frame, word + 1)) {
+          for (int index = word * perWord; index < (word + 1) * perWord; index++) {
+            if (type.holdsPointers()) {
+              setEntry(shadow, part, index, 0);
+            } else {
+              forgetLeaf(type, readEntry(shadow, part, index), entryAddress(shadow, part, index));
+            }
+          }
         }
       }
     }

@@ -259,6 +259,28 @@ public final class Derivation {
     }
   }
 
+  /**
+   * The first entry of frame {@code part} of the shadow {@code key} that derives from one of the
+   * guest entries {@code firstGuest..lastGuest}; the entries up to {@link #derivedRunEnd} are
+   * exactly those (a guest write of those entries changes them and no others). A table's entries
+   * derive from guest entries in increasing order, so they are a run found by arithmetic; a
+   * splinter's all derive from one guest entry; other shadows from none.
+   */
+  public static int derivedRunStart(ShadowKey key, int part, int firstGuest, int lastGuest) {
+    ShadowType type = key.type();
+    return type.role() == ShadowType.Role.TABLE ? type.firstEntryFrom(part, firstGuest) : 0;
+  }
+
+  /** The end (exclusive) of the run that {@link #derivedRunStart} starts. */
+  public static int derivedRunEnd(ShadowKey key, int part, int firstGuest, int lastGuest) {
+    ShadowType type = key.type();
+    if (type.role() == ShadowType.Role.TABLE) {
+      return type.firstEntryFrom(part, lastGuest + 1);
+    }
+    int guestIndex = guestEntryIndex(key, 0, 0);
+    return guestIndex >= firstGuest && guestIndex <= lastGuest && guestIndex >= 0 ? type.entriesPerFrame() : 0;
+  }
+
   /** The size of the guest entries a shadow of {@code type} derives from. */
   public static int guestEntryBytes(ShadowType type) {
     return type.mode().guestMode().entryBytes();

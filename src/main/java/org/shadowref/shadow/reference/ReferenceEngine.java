@@ -465,20 +465,11 @@ public final class ReferenceEngine implements Platform, ShadowView {
       int guestBytes = Derivation.guestEntryBytes(shadow.type());
       int firstGuest = offset / guestBytes;
       int lastGuest = (offset + size - 1) / guestBytes;
-      boolean table = shadow.type().role() == ShadowType.Role.TABLE;
       for (int part = 0; part < shadow.parts(); part++) {
-        // A table's entries derive from guest entries in increasing order, so the ones written
-        // are a run found by arithmetic; other shadows' entries share one guest entry.
-        int from = table ? shadow.type().firstEntryFrom(part, firstGuest) : 0;
-        int to = table ? shadow.type().firstEntryFrom(part, lastGuest + 1) : shadow.type().entriesPerFrame();
-        for (int index = from; index < to; index++) {
-          int guestIndex = Derivation.guestEntryIndex(shadow.key(), part, index);
-          if (guestIndex < firstGuest || guestIndex > lastGuest) {
-            continue;
-          }
-          if (state.holds(shadow)) {
-            setEntry(shadow, part, index, derive(shadow, part, index));
-          }
+        int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
+        for (int index = Derivation.derivedRunStart(shadow.key(), part, firstGuest, lastGuest);
+            index < to && state.holds(shadow); index++) {
+          setEntry(shadow, part, index, derive(shadow, part, index));
         }
       }
     }
