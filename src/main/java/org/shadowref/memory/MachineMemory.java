@@ -39,9 +39,9 @@ public final class MachineMemory {
   private final long[] otherHashes;
   /**
    * Per frame this memory owns (null for the others): the array its words were last made equal
-   * to by {@link #restoreFrom}, one that no memory writes in place any more, as long as every
-   * write since is in {@link #writtenWords}. A restore from a memory still holding that array
-   * puts back the words written instead of copying the frame.
+   * to, by {@link #restoreFrom} or by cloning it before a write, one that no memory writes in
+   * place any more, as long as every write since is in {@link #writtenWords}. A restore from a
+   * memory still holding that array puts back the words written instead of copying the frame.
    */
   private final long[] @Nullable [] restoredFrom;
   /** Words written since the last restore, as {@code frame * WORDS_PER_FRAME + word}. */
@@ -160,7 +160,7 @@ public final class MachineMemory {
     } else {
       // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
       Arrays.fill(frames[index], 0);
-      restoredFrom[index] = null;
+      restoredFrom[index] = ZERO_FRAME;
     }
     hashes[index] = 0;
     otherHashes[index] = 0;
@@ -274,16 +274,22 @@ public final class MachineMemory {
       }
     }
     writtenCount = 0;
+    // Most frames are shared with the source already: storing a reference costs a GC barrier, so
+    // only changed ones are stored.
     for (int i = 0; i < frames.length; i++) {
       long[] theirs = source.frames[i];
       if (!owned[i]) {
-        frames[i] = theirs;
+        if (frames[i] != theirs) {
+          frames[i] = theirs;
+        }
       } else if (restoredFrom[i] != theirs) {
         System.arraycopy(theirs, 0, frames[i], 0, WORDS_PER_FRAME);
         restoredFrom[i] = theirs;
       }
       source.owned[i] = false;
-      source.restoredFrom[i] = null;
+      if (source.restoredFrom[i] != null) {
+        source.restoredFrom[i] = null;
+      }
     }
     System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
     System.arraycopy(source.otherHashes, 0, otherHashes, 0, frames.length);
@@ -292,9 +298,12 @@ public final class MachineMemory {
   /** Frame {@code i}'s words, owned by this memory alone, about to change. */
   private long[] writable(int i) {
     if (!owned[i]) {
-      frames[i] = frames[i].clone();
+      // A frame this memory does not own is owned by none, so never written in place: the
+      // clone stays equal to it but for the writes listed from now on.
+      long[] shared = frames[i];
+      frames[i] = shared.clone();
       owned[i] = true;
-      restoredFrom[i] = null;
+      restoredFrom[i] = shared;
     }
     return frames[i];
   }
