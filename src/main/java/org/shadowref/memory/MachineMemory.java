@@ -2,6 +2,7 @@ package org.shadowref.memory;
 
 import java.util.Arrays;
 import java.util.function.LongConsumer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
@@ -38,6 +39,16 @@ public final class MachineMemory {
   private final long[] otherHashes;
   /** Whether every write keeps {@link #hashes} and {@link #otherHashes} up to date (see {@link #stopKeepingDigests}). */
   private boolean digestsKept = true;
+  /**
+   * Per frame this memory owns (null for the others): the array its words were last made equal
+   * to, by {@link #restoreFrom} or by cloning it before a write, one that no memory writes in
+   * place any more, as long as every write since is in {@link #writtenWords}. A restore from a
+   * memory still holding that array puts back the words written instead of copying the frame.
+   */
+  private final long[] @Nullable [] restoredFrom;
+  /** Words written since the last restore, as {@code frame * WORDS_PER_FRAME + word}. */
+  private final int[] writtenWords = new int[64];
+  private int writtenCount;
 
   public MachineMemory(int frameCount) {
     if (frameCount <= 0) {
@@ -48,6 +59,7 @@ public final class MachineMemory {
     owned = new boolean[frameCount];
     hashes = new long[frameCount];
     otherHashes = new long[frameCount];
+    restoredFrom = new long[frameCount][];
   }
 
   private MachineMemory(long[][] frames, long[] hashes, long[] otherHashes) {
@@ -55,6 +67,7 @@ public final class MachineMemory {
     this.owned = new boolean[frames.length];
     this.hashes = hashes;
     this.otherHashes = otherHashes;
+    this.restoredFrom = new long[frames.length][];
   }
 
   public int frameCount() {
@@ -112,6 +125,13 @@ public final class MachineMemory {
       otherHashes[index] += otherTerm(word, value) - otherTerm(word, frame[word]);
     }
     frame[word] = value;
+    if (restoredFrom[index] != null) {
+      if (writtenCount < writtenWords.length) {
+        writtenWords[writtenCount++] = index * WORDS_PER_FRAME + word;
+      } else {
+        restoredFrom[index] = null; // too many to list: the next restore copies the frame
+      }
+    }
   }
 
   /**
@@ -155,6 +175,7 @@ public final class MachineMemory {
     } else {
       // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
       Arrays.fill(frames[index], 0);
+      restoredFrom[index] = ZERO_FRAME;
     }
     hashes[index] = 0;
     otherHashes[index] = 0;
@@ -164,6 +185,7 @@ public final class MachineMemory {
     checkFrame(from);
     checkFrame(to);
     System.arraycopy(frames[(int) from], 0, writable((int) to), 0, WORDS_PER_FRAME);
+    restoredFrom[(int) to] = null;
     hashes[(int) to] = hashes[(int) from];
     otherHashes[(int) to] = otherHashes[(int) from];
   }
@@ -261,6 +283,7 @@ public final class MachineMemory {
   /** A copy that behaves as a deep one: frames are shared until either side writes them. */
   public MachineMemory copy() {
     Arrays.fill(owned, false);
+    Arrays.fill(restoredFrom, null);
     MachineMemory copy = new MachineMemory(frames.clone(), hashes.clone(), otherHashes.clone());
     copy.digestsKept = digestsKept;
     return copy;
@@ -278,21 +301,44 @@ public final class MachineMemory {
   }
 
   /**
-   * Makes every frame of this memory equal to {@code source}'s (of the same size). A frame this
-   * memory owns gets the source's words copied into it and stays its own, so that overwriting a
-   * discarded copy, as model checkers do for every transition, does not clone again the frames
-   * the next step writes; the others are shared.
+   * Makes every frame of this memory equal to {@code source}'s (of the same size). A model
+   * checker overwrites a discarded copy so for every transition, and the next step writes much
+   * the same frames and words as the last, so: a frame this memory owns keeps its array, which
+   * gets the source's words (only the words written since the last restore, when it was made
+   * equal to the array the source still holds); the other frames are shared. Either way the
+   * source's array is never written in place again (the source clones it first).
    */
   public void restoreFrom(MachineMemory source) {
     if (source.frames.length != frames.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
+    if (source == this) {
+      return;
+    }
+    for (int k = 0; k < writtenCount; k++) {
+      int i = writtenWords[k] / WORDS_PER_FRAME;
+      int word = writtenWords[k] % WORDS_PER_FRAME;
+      long[] from = restoredFrom[i];
+      if (from != null && from == source.frames[i]) {
+        frames[i][word] = from[word];
+      }
+    }
+    writtenCount = 0;
+    // Most frames are shared with the source already: storing a reference costs a GC barrier, so
+    // only changed ones are stored.
     for (int i = 0; i < frames.length; i++) {
-      if (owned[i]) {
-        System.arraycopy(source.frames[i], 0, frames[i], 0, WORDS_PER_FRAME);
-      } else {
-        frames[i] = source.frames[i];
-        source.owned[i] = false;
+      long[] theirs = source.frames[i];
+      if (!owned[i]) {
+        if (frames[i] != theirs) {
+          frames[i] = theirs;
+        }
+      } else if (restoredFrom[i] != theirs) {
+        System.arraycopy(theirs, 0, frames[i], 0, WORDS_PER_FRAME);
+        restoredFrom[i] = theirs;
+      }
+      source.owned[i] = false;
+      if (source.restoredFrom[i] != null) {
+        source.restoredFrom[i] = null;
       }
     }
     System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
@@ -303,8 +349,12 @@ public final class MachineMemory {
   /** Frame {@code i}'s words, owned by this memory alone, about to change. */
   private long[] writable(int i) {
     if (!owned[i]) {
-      frames[i] = frames[i].clone();
+      // A frame this memory does not own is owned by none, so never written in place: the
+      // clone stays equal to it but for the writes listed from now on.
+      long[] shared = frames[i];
+      frames[i] = shared.clone();
       owned[i] = true;
+      restoredFrom[i] = shared;
     }
     return frames[i];
   }

@@ -57,6 +57,87 @@ class MachineMemoryTest {
     assertEquals(rehashed(source, 2), source.frameHash(Addr.mfn(2)));
   }
 
+  /** Words put back by a restore never land in a frame a copy taken since shares. */
+  @Test
+  void aRestoreAfterACopyLeavesTheCopyAlone() {
+    MachineMemory source = new MachineMemory(FRAMES);
+    source.write(Addr.maddr(0x0000), 8, 1);
+    MachineMemory target = source.copy();
+    target.write(Addr.maddr(0x0008), 8, 5);
+    target.restoreFrom(source);
+    target.write(Addr.maddr(0x0010), 8, 7);
+    MachineMemory snapshot = target.copy();
+    target.restoreFrom(source);
+    assertEquals(7, snapshot.read(Addr.maddr(0x0010), 8));
+    assertEquals(0, target.read(Addr.maddr(0x0010), 8));
+    assertEquals(rehashed(snapshot, 0), snapshot.frameHash(Addr.mfn(0)));
+  }
+
+  /**
+   * Memories written, copied, restored from one another, cleared and copied frame to frame at
+   * random each hold what a plain deep copy would (restores put back written words, or whole
+   * frames, or share them), with hashes that follow.
+   */
+  @Test
+  void memoriesRestoredFromOneAnotherHoldWhatDeepCopiesWould() {
+    Random random = new Random(11);
+    int memories = 3;
+    MachineMemory[] memory = new MachineMemory[memories];
+    long[][][] expected = new long[memories][FRAMES][512];
+    for (int m = 0; m < memories; m++) {
+      memory[m] = new MachineMemory(FRAMES);
+    }
+    for (int step = 0; step < 40_000; step++) {
+      int m = random.nextInt(memories);
+      int other = random.nextInt(memories);
+      int frame = random.nextInt(FRAMES);
+      int choice = random.nextInt(100);
+      if (choice < 70) {
+        // Now and then more words than a restore remembers.
+        int writes = random.nextInt(50) == 0 ? 100 : 1;
+        for (int i = 0; i < writes; i++) {
+          int word = random.nextInt(random.nextBoolean() ? 4 : 512);
+          long value = random.nextInt(3) == 0 ? 0 : random.nextLong();
+          memory[m].write(Addr.maddr((long) frame * 4096 + word * 8L), 8, value);
+          expected[m][frame][word] = value;
+        }
+      } else if (choice < 90) {
+        memory[m].restoreFrom(memory[other]);
+        expected[m] = deepCopy(expected[other]);
+      } else if (choice < 95) {
+        memory[m] = memory[other].copy();
+        expected[m] = deepCopy(expected[other]);
+      } else if (choice < 98) {
+        memory[m].zeroFrame(Addr.mfn(frame));
+        expected[m][frame] = new long[512];
+      } else {
+        int to = random.nextInt(FRAMES);
+        memory[m].copyFrame(Addr.mfn(frame), Addr.mfn(to));
+        expected[m][to] = expected[m][frame].clone();
+      }
+      if (step % 97 == 0) {
+        for (int k = 0; k < memories; k++) {
+          for (int f = 0; f < FRAMES; f++) {
+            for (int w = 0; w < 512; w++) {
+              assertEquals(expected[k][f][w], memory[k].read(Addr.maddr((long) f * 4096 + w * 8L), 8),
+                  "memory " + k + " frame " + f + " word " + w + " at step " + step);
+            }
+            assertEquals(rehashed(memory[k], f), memory[k].frameHash(Addr.mfn(f)));
+            assertArrayEquals(digest(rewritten(memory[k], f), 0), digest(memory[k], f));
+          }
+        }
+      }
+    }
+  }
+
+  private static long[][] deepCopy(long[][] frames) {
+    long[][] out = new long[frames.length][];
+    for (int f = 0; f < frames.length; f++) {
+      out[f] = frames[f].clone();
+    }
+    return out;
+  }
+
   /** Random writes of every size and alignment, on a memory and its copies: hashes track contents. */
   @Test
   void unsharingKeepsContentsAndHashesAndIndependence() {

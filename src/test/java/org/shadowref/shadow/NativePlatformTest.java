@@ -26,14 +26,24 @@ class NativePlatformTest {
     return gprs;
   }
 
+  /** A 4-level guest whose page at 0x40_0000 maps guest frame {@code data}, on the native machine. */
+  private record DataPage(World world, PageTableBuilder tables, long data, NativePlatform platform) {
+    static DataPage build() {
+      World world = new World(1, 32, 16);
+      PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+      long data = world.allocateFrame();
+      tables.map(Addr.gva(0x40_0000), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
+      world.startPaging(tables);
+      return new DataPage(world, tables, data, new NativePlatform(world.machine(), new SdmExecutor()));
+    }
+  }
+
   @Test
   void storesAndLoadsThroughTheGuestTablesAndSetsAccessedAndDirty() {
-    World world = new World(1, 32, 16);
-    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
-    long data = world.allocateFrame();
-    tables.map(Addr.gva(0x40_0000), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
-    world.startPaging(tables);
-    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
+    DataPage page = DataPage.build();
+    NativePlatform platform = page.platform();
+    long data = page.data();
+    PageTableBuilder tables = page.tables();
 
     OpResult store = platform.apply(new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.WRITE, false, 8, 0x1234));
     assertEquals(OpResult.Status.OK, store.status());
@@ -102,12 +112,7 @@ class NativePlatformTest {
   /** Copies and overwritten discarded copies behave as the original (what the explorer needs). */
   @Test
   void copiesTakenOrOverwrittenMidwayBehaveAlike() {
-    World world = new World(1, 32, 16);
-    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
-    long data = world.allocateFrame();
-    tables.map(Addr.gva(0x40_0000), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU, RWU);
-    world.startPaging(tables);
-    NativePlatform platform = new NativePlatform(world.machine(), new SdmExecutor());
+    NativePlatform platform = DataPage.build().platform();
     java.util.List<GuestOp> ops = java.util.List.of(
         new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.WRITE, false, 8, 0x1234),
         new GuestOp.MemoryAccess(0, Addr.gva(0x40_0010), AccessKind.READ, true, 4, 0),
