@@ -14,8 +14,9 @@ import org.shadowref.shadow.invariant.ShadowView;
 /**
  * INV-SHADOW-STRUCTURE: each shadow has one index key and frames of its own above the guest's
  * frames; every present directory entry points at a shadow of a type its table may point at; and
- * each reference count is exactly the number of present entries pointing at the shadow plus the
- * vCPUs running on it (so no shadow is kept alive by nothing).
+ * each reference count is exactly the number of present entries pointing at the shadow, plus the
+ * vCPUs running on it, plus one if it is pinned (so no shadow is kept alive by nothing); and only
+ * top-level shadows, which no entry points at, are pinned.
  */
 public final class ShadowStructure implements InvariantPredicate {
   @Override
@@ -43,7 +44,7 @@ public final class ShadowStructure implements InvariantPredicate {
           return table + " and " + other + " share frame " + Addr.hex(mfn);
         }
       }
-      counted.put(table.key(), 0);
+      counted.put(table.key(), table.pinned() ? 1 : 0);
     }
     for (int vcpu = 0; vcpu < view.guest().vcpuCount(); vcpu++) {
       ShadowTable root = view.rootOf(vcpu);
@@ -67,6 +68,10 @@ public final class ShadowStructure implements InvariantPredicate {
           }
           if (!table.mayPointAt(child.type())) {
             return ShadowEntries.where(table, part, index, entry) + " points at a " + child.type();
+          }
+          if (child.pinned()) {
+            return ShadowEntries.where(table, part, index, entry) + " points at " + child
+                + ", which is pinned: only top-level shadows may be";
           }
           counted.put(child.key(), counted.getOrDefault(child.key(), 0) + 1);
         }

@@ -15,6 +15,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param mfns the machine frames holding its entries
  * @param entryBytes 4 or 8
  * @param refCount the engine's reference count
+ * @param pinned whether the engine holds one of those references for a pin (a top-level shadow
+ *     kept for an address space the guest may switch back to)
  * @param childTypes the types its present entries may point at (empty for leaf tables)
  */
 public record ShadowTable(
@@ -26,6 +28,7 @@ public record ShadowTable(
     long[] mfns,
     int entryBytes,
     int refCount,
+    boolean pinned,
     String[] childTypes) {
   public ShadowTable {
     mfns = mfns.clone();
@@ -77,6 +80,6 @@ public record ShadowTable(
 
   @Override
   public String toString() {
-    return key + " frames " + Arrays.toString(mfns) + " refs " + refCount;
+    return key + " frames " + Arrays.toString(mfns) + " refs " + refCount + (pinned ? " pinned" : "");
   }
 }

@@ -46,6 +46,11 @@ public enum Mutant {
   RMAP_NOT_UPDATED,
   /** Destroyed shadows do not return their frames to the pool: it runs dry. */
   POOL_LEAK,
+  /**
+   * Pinning takes no reference: the reference counts miss the pins (INV-SHADOW-STRUCTURE), and a
+   * top the guest switches away from is destroyed while still pinned.
+   */
+  PIN_WITHOUT_REFERENCE,
   /** Out-of-sync l1s are not resynchronised at CR3 loads: staleness outlives the flush. */
   NO_RESYNC_ON_CR3,
   /** INVLPG leaves the page's out-of-sync l1e stale. */
@@ -54,6 +59,11 @@ public enum Mutant {
   NO_REFRESH_ON_FAULT,
   /** Tables shadowed at a higher level go out of sync too: INV-OOS. */
   UNSYNC_ANY_LEVEL,
+  /**
+   * A resync re-derives only the words that differ from the snapshot: an entry refreshed at an
+   * INVLPG from a word the guest then put back as it was keeps the refreshed translation.
+   */
+  SNAPSHOT_IGNORES_REWRITES,
   /** The shadow index ignores the NXE/PSE flavour: shadows made under one EFER.NXE serve the other. */
   HASH_IGNORES_FLAVOUR;
 
@@ -65,6 +75,6 @@ public enum Mutant {
    */
   public boolean needsOutOfSync() {
     return this == NO_RESYNC_ON_CR3 || this == NO_RESYNC_ON_INVLPG || this == NO_REFRESH_ON_FAULT
-        || this == UNSYNC_ANY_LEVEL;
+        || this == UNSYNC_ANY_LEVEL || this == SNAPSHOT_IGNORES_REWRITES;
   }
 }

@@ -84,18 +84,21 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * @param outOfSync let guest l1 tables the guest keeps writing go out of sync (unprotected),
    *     resynchronised at CR3 loads, INVLPG, flushes and control changes: the guest may then see
    *     what a TLB may show, so outcomes are native-with-a-TLB rather than the reference's
+   * @param pinTops keep the top-level shadow of every address space the guest has run on (Xen's
+   *     pinned shadows), so a CR3 load back to it finds its shadows built; pins are dropped, least
+   *     recently used first, when the pool runs short, and when the frame is unshadowed
    * @param mutant a seeded bug, for tests only; null in every real configuration
    */
   public record Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch,
-      boolean reverseMaps, int poolFrames, boolean outOfSync, @Nullable Mutant mutant) {
+      boolean reverseMaps, int poolFrames, boolean outOfSync, boolean pinTops, @Nullable Mutant mutant) {
     /**
      * Every technique on except out-of-sync shadows (with those the guest may see TLB-like
      * staleness, so the engine no longer equals the reference exactly); the pool as large as the
      * machine allows.
      */
-    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, null);
+    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, true, null);
     /** Every technique off: the reference engine's algorithm on the pool. */
-    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, null);
+    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, false, null);
     /**
      * Xen's prefetch distance ({@code PREFETCH_DISTANCE} in its shadow code): a demand fault also
      * fills up to this many following l1 entries.
@@ -107,17 +110,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
      */
     public static final Config PRODUCTION = DEFAULT.withOutOfSync(true).withPrefetch(XEN_PREFETCH_DISTANCE);
 
-    /** The configuration from before the techniques were switches: all on but out-of-sync shadows. */
-    public Config(boolean twoOnTwo) {
-      this(twoOnTwo, true, true, 8, true, 0, false, null);
-    }
-
-    /** The configuration before out-of-sync shadows were a switch (off). */
-    public Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch, boolean reverseMaps,
-        int poolFrames, @Nullable Mutant mutant) {
-      this(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, false, mutant);
-    }
-
     public Config {
       if (prefetch < 0 || prefetch > 511) {
         throw new IllegalArgumentException("prefetch distance must be within 0..511, got " + prefetch);
@@ -128,35 +120,39 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
 
     public Config withTwoOnTwo(boolean on) {
-      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
     }
 
     public Config withHashIndex(boolean on) {
-      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
     }
 
     public Config withMagicEntries(boolean on) {
-      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, outOfSync, mutant);
+      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
     }
 
     public Config withPrefetch(int distance) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, outOfSync, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
     }
 
     public Config withReverseMaps(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, outOfSync, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, outOfSync, pinTops, mutant);
     }
 
     public Config withPoolFrames(int frames) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, outOfSync, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, outOfSync, pinTops, mutant);
     }
 
     public Config withMutant(@Nullable Mutant seeded) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, seeded);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, seeded);
     }
 
     public Config withOutOfSync(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, on, mutant);
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, on, pinTops, mutant);
+    }
+
+    public Config withPinTops(boolean on) {
+      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, on, mutant);
     }
 
     public boolean has(Mutant seeded) {
@@ -177,6 +173,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
   private final WalkResult fastWalk = new WalkResult();
   private final Counters counters = new Counters();
+  /** Scratch for a resync: the out-of-sync table's words as the guest holds them now. */
+  private final long[] resyncWords = new long[(int) (Addr.PAGE_SIZE / 8)];
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
   private boolean prefetching;
   /**
@@ -201,6 +199,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     long falseAlarms;
     long prefetched;
     long poolReclaims;
+    long unpinned;
 
     /** Page-fault handler runs, fast path included. */
     public long handlerRuns() {
@@ -230,6 +229,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     /** Times the pool ran short and tore down the shadows below the tops. */
     public long poolReclaims() {
       return poolReclaims;
+    }
+
+    /** Pinned tops let go to make room in the pool. */
+    public long unpinned() {
+      return unpinned;
     }
   }
 
@@ -672,6 +676,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
         setEntry(l1, part, next + 1, value);
       } else if (value != 0) { // else the entry stays as it is: empty
+        noteIfOutOfSync(l1, part, next);
         setLeaf(type, address, 0, value);
       }
       if (isPresent(value)) {
@@ -823,12 +828,16 @@ public final class OptimizedEngine implements Platform, ShadowView {
         || (!onlyL1Shadows(mfn) && !config.has(Mutant.UNSYNC_ANY_LEVEL))) {
       return false;
     }
-    int slot = state.outOfSyncSlot(-1);
+    int slot = state.freeOutOfSyncSlot();
     if (slot < 0) {
       slot = 0; // every slot taken: bring the first back in sync to make room
       resync(slot);
     }
     state.setOutOfSync(slot, mfn);
+    // Every shadow entry of the table derives from the words it holds now (it was in sync), so
+    // a resync need re-derive only the words that change from here on, or whose shadow entries do.
+    guest.machine().copyFrameWords(mfn, state.outOfSyncSnapshot(slot));
+    state.clearRewritten(slot);
     revalidateMappingsOf(mfn); // its mappings may be writable now
     return true;
   }
@@ -860,15 +869,31 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   /**
-   * {@code sh_resync}: write-protects the table in slot {@code slot} again and recomputes every
-   * entry of its shadows from the guest's entries as they are now.
+   * {@code sh_resync}: write-protects the table in slot {@code slot} again and recomputes the
+   * entries of its shadows that may be stale: those derived from a word the guest changed since
+   * the snapshot, or whose shadow entry was written since (refreshed at an INVLPG or a fault,
+   * prefetched: then from a word that may differ from the snapshot's). Every other entry still
+   * holds what the snapshot's word, which is the guest's word now, derives to.
    */
   private void resync(int slot) {
     @Mfn long mfn = Addr.mfn(state.outOfSyncFrame(slot));
     state.setOutOfSync(slot, -1);
     state.resetTableWrites((int) mfn);
     revalidateMappingsOf(mfn);
-    revalidateGuestWrite(mfn, 0, (int) Addr.PAGE_SIZE);
+    long[] snapshot = state.outOfSyncSnapshot(slot);
+    guest.machine().copyFrameWords(mfn, resyncWords);
+    int runStart = -1; // revalidated a run of stale words at a time
+    for (int word = 0; word <= resyncWords.length; word++) {
+      boolean stale = word < resyncWords.length
+          && (resyncWords[word] != snapshot[word]
+              || (state.rewritten(slot, word) && !config.has(Mutant.SNAPSHOT_IGNORES_REWRITES)));
+      if (stale && runStart < 0) {
+        runStart = word;
+      } else if (!stale && runStart >= 0) {
+        revalidateGuestWrite(mfn, runStart * 8, (word - runStart) * 8);
+        runStart = -1;
+      }
+    }
   }
 
   /** Brings the guest table {@code shadow} derives from back in sync, if it is out of sync. */
@@ -894,7 +919,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /**
    * {@code sh_remove_shadows}: drops every shadow of the guest frame at {@code mfn} by clearing
-   * the entries that point at it. A top-level shadow a vCPU runs on stays (its CR3 needs it).
+   * the entries that point at it and unpinning it. A top-level shadow a vCPU runs on stays (its
+   * CR3 needs it).
    */
   public void unshadow(@Mfn long mfn) {
     if (!config.reverseMaps()) {
@@ -909,6 +935,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (victim == null) {
         continue;
       }
+      unpin(victim);
       // Back pointers: exactly the directory entries that point at the victim.
       for (long address : ShadowPool.snapshot(state.parentEntries(), victim.id())) {
         if (!state.live(victim)) {
@@ -931,6 +958,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (!state.live(victim) || !derivation.derivedFrom(victim.key(), mfn)) {
         continue;
       }
+      unpin(victim);
       for (PooledShadow parent : state.shadows()) {
         if (!state.live(parent) || !parent.type().holdsPointers()) {
           continue;
@@ -1048,6 +1076,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     top.addRef();
     state.setRoot(vcpu.id(), top);
+    if (config.pinTops()) {
+      state.pin(top);
+    }
     if (current != null) {
       PooledShadow old = state.find(current);
       if (old != null && old.dropRef()) {
@@ -1093,10 +1124,19 @@ public final class OptimizedEngine implements Platform, ShadowView {
   // PooledShadow tables: creation, entries, reference counts, destruction
 
   /**
-   * Makes sure {@code frames} shadow frames are free ({@code shadow_prealloc}); if not, drops every
-   * shadow below the tops ({@code shadow_blow_tables}) and lets faults rebuild them.
+   * Makes sure {@code frames} shadow frames are free ({@code shadow_prealloc}): first by letting go
+   * of pinned tops, least recently used first; if that is not enough, by dropping every shadow
+   * below the tops ({@code shadow_blow_tables}) and letting faults rebuild them.
    */
   private void preallocate(int frames) {
+    while (state.freeFrames() < frames) {
+      PooledShadow top = state.leastRecentlyPinned();
+      if (top == null) {
+        break;
+      }
+      counters.unpinned++;
+      unpin(top);
+    }
     if (state.freeFrames() >= frames) {
       return;
     }
@@ -1127,6 +1167,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return false; // its entries are the l2 shadow's parts, which the top cannot do without
     }
     return type.isTop() || type == ShadowType.L2_32_PAE;
+  }
+
+  /** Drops {@code top}'s pin and with it the pin's reference ({@code sh_unpin}), if it has one. */
+  private void unpin(PooledShadow top) {
+    if (state.unpin(top) && top.dropRef()) {
+      destroy(top);
+    }
   }
 
   private PooledShadow createShadow(ShadowKey key) {
@@ -1205,6 +1252,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     @Maddr long address = entryAddress(shadow, part, index);
     if (!type.holdsPointers()) {
+      noteIfOutOfSync(shadow, part, index);
       setLeaf(type, address, old, value);
       return;
     }
@@ -1234,6 +1282,26 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   /** Writes the leaf at {@code address} (now {@code old}) and moves its reverse-map record. */
+  /**
+   * If {@code shadow} derives from an out-of-sync table, notes that its entry {@code index} of
+   * frame {@code part} is being written (from the guest's word as it is now, which may differ
+   * from the snapshot's), so the resync re-derives it.
+   */
+  private void noteIfOutOfSync(PooledShadow shadow, int part, int index) {
+    if (state.outOfSyncCount() == 0 || shadow.type().role() != ShadowType.Role.TABLE) {
+      return;
+    }
+    @Gfn long gfn = shadow.key().gfn();
+    if (!guest.p2m().type(gfn).isRam()) {
+      return;
+    }
+    int slot = state.outOfSyncSlot(guest.p2m().mfn(gfn));
+    if (slot >= 0) {
+      int guestBytes = Derivation.guestEntryBytes(shadow.type());
+      state.noteRewritten(slot, shadow.type().guestIndex(part, index) * guestBytes / 8);
+    }
+  }
+
   private void setLeaf(ShadowType type, @Maddr long address, long old, long value) {
     guest.machine().write(address, type.entryBytes(), value);
     if (config.reverseMaps()) {
@@ -1446,11 +1514,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     return derive(shadow, part, index);
   }
 
-  private static ShadowTable describe(PooledShadow shadow) {
+  private ShadowTable describe(PooledShadow shadow) {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), type.childTypeNames());
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), state.isPinned(shadow), type.childTypeNames());
   }
 
   @Override

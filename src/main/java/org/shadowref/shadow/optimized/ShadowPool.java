@@ -19,6 +19,7 @@ public final class ShadowPool {
   /** Guest l1 tables that may be out of sync at once (Xen keeps a handful per vCPU). */
   public static final int OUT_OF_SYNC_SLOTS = 4;
   private static final int NONE = -1;
+  private static final int WORDS_PER_TABLE = (int) (Addr.PAGE_SIZE / 8);
   /** Key layout: flavour in bits 0-1, type in 2-6, slot in 7-26, guest frame from bit 27. */
   private static final int TYPE_SHIFT = 2;
   private static final int SLOT_SHIFT = 7;
@@ -48,9 +49,24 @@ public final class ShadowPool {
   private final ReverseMap parentEntries;
   /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
   private final long[] outOfSync;
+  /**
+   * Per out-of-sync slot: the guest table's words when it went out of sync (Xen's
+   * {@code oos_snapshot}), and a bit per word whose shadow entries were written since.
+   */
+  private final long[][] outOfSyncSnapshots;
+  private final long[][] rewrittenSince;
+  /** For every machine frame, its out-of-sync slot or NONE: asked for every leaf derived. */
+  private final byte[] outOfSyncSlotOfFrame;
   private int outOfSyncCount;
   /** Emulated stores per machine frame since it was last in sync, toward letting it go. */
   private final int[] tableWrites;
+  /**
+   * Slots of the pinned top-level shadows, least recently installed first (Xen's list of pinned
+   * shadows); each pin holds one reference, so an address space the guest switches away from
+   * keeps its shadows.
+   */
+  private final int[] pinned;
+  private int pinnedCount;
   /** Find by the hash index (else by scanning the slots, the switched-off technique). */
   private final boolean hashIndex;
   private final @Nullable Mutant mutant;
@@ -86,7 +102,12 @@ public final class ShadowPool {
     this.parentEntries = new ReverseMap(capacity, capacity);
     this.outOfSync = new long[OUT_OF_SYNC_SLOTS];
     java.util.Arrays.fill(outOfSync, NONE);
+    this.outOfSyncSnapshots = new long[OUT_OF_SYNC_SLOTS][WORDS_PER_TABLE];
+    this.rewrittenSince = new long[OUT_OF_SYNC_SLOTS][WORDS_PER_TABLE / 64];
+    this.outOfSyncSlotOfFrame = new byte[machineFrames];
+    java.util.Arrays.fill(outOfSyncSlotOfFrame, (byte) NONE);
     this.tableWrites = new int[machineFrames];
+    this.pinned = new int[capacity];
     this.hashIndex = hashIndex;
     this.mutant = mutant;
   }
@@ -111,8 +132,13 @@ public final class ShadowPool {
     this.leafMappings = other.leafMappings.copy();
     this.parentEntries = other.parentEntries.copy();
     this.outOfSync = other.outOfSync.clone();
+    this.outOfSyncSnapshots = deepClone(other.outOfSyncSnapshots);
+    this.rewrittenSince = deepClone(other.rewrittenSince);
+    this.outOfSyncSlotOfFrame = other.outOfSyncSlotOfFrame.clone();
     this.outOfSyncCount = other.outOfSyncCount;
     this.tableWrites = other.tableWrites.clone();
+    this.pinned = other.pinned.clone();
+    this.pinnedCount = other.pinnedCount;
     this.hashIndex = other.hashIndex;
     this.mutant = other.mutant;
   }
@@ -129,8 +155,16 @@ public final class ShadowPool {
 
   /** The out-of-sync slot holding machine frame {@code mfn}, or -1. */
   int outOfSyncSlot(long mfn) {
+    if (mfn == NONE) {
+      throw new IllegalArgumentException("no frame: ask freeOutOfSyncSlot for an empty slot");
+    }
+    return mfn < 0 || mfn >= outOfSyncSlotOfFrame.length ? NONE : outOfSyncSlotOfFrame[(int) mfn];
+  }
+
+  /** An empty out-of-sync slot, or -1 when every slot holds a frame. */
+  int freeOutOfSyncSlot() {
     for (int slot = 0; slot < outOfSync.length; slot++) {
-      if (outOfSync[slot] == mfn) {
+      if (outOfSync[slot] == NONE) {
         return slot;
       }
     }
@@ -146,7 +180,43 @@ public final class ShadowPool {
     if ((outOfSync[slot] == NONE) != (mfn == NONE)) {
       outOfSyncCount += mfn == NONE ? -1 : 1;
     }
+    if (outOfSync[slot] != NONE) {
+      outOfSyncSlotOfFrame[(int) outOfSync[slot]] = (byte) NONE;
+    }
     outOfSync[slot] = mfn;
+    if (mfn != NONE) {
+      outOfSyncSlotOfFrame[(int) mfn] = (byte) slot;
+    }
+  }
+
+  /**
+   * The snapshot of slot {@code slot}: the engine fills it when the slot's table goes out of
+   * sync, and compares the table with it at resync.
+   */
+  long[] outOfSyncSnapshot(int slot) {
+    return outOfSyncSnapshots[slot];
+  }
+
+  /** Notes that a shadow entry derived from word {@code word} of slot {@code slot}'s table was written. */
+  void noteRewritten(int slot, int word) {
+    rewrittenSince[slot][word >>> 6] |= 1L << word;
+  }
+
+  /** Whether a shadow entry derived from word {@code word} was written since the snapshot. */
+  boolean rewritten(int slot, int word) {
+    return (rewrittenSince[slot][word >>> 6] & (1L << word)) != 0;
+  }
+
+  void clearRewritten(int slot) {
+    java.util.Arrays.fill(rewrittenSince[slot], 0);
+  }
+
+  private static long[][] deepClone(long[][] rows) {
+    long[][] copy = rows.clone();
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] = copy[i].clone();
+    }
+    return copy;
   }
 
   /** How many frames are out of sync (asked on every fault and INVLPG, so kept, not counted). */
@@ -161,6 +231,59 @@ public final class ShadowPool {
 
   void resetTableWrites(int mfn) {
     tableWrites[mfn] = 0;
+  }
+
+  /**
+   * Pins {@code top}, taking a reference for the pin, or if it is pinned already makes it the most
+   * recently used ({@code sh_pin}).
+   */
+  void pin(PooledShadow top) {
+    int at = pinIndex(top);
+    if (at == NONE) {
+      if (mutant != Mutant.PIN_WITHOUT_REFERENCE) {
+        top.addRef();
+      }
+      pinned[pinnedCount++] = top.id();
+      return;
+    }
+    System.arraycopy(pinned, at + 1, pinned, at, pinnedCount - at - 1);
+    pinned[pinnedCount - 1] = top.id();
+  }
+
+  /**
+   * Takes {@code top} off the pinned list ({@code sh_unpin}); returns whether it was on it. The
+   * caller drops the pin's reference.
+   */
+  boolean unpin(PooledShadow top) {
+    int at = pinIndex(top);
+    if (at == NONE) {
+      return false;
+    }
+    System.arraycopy(pinned, at + 1, pinned, at, pinnedCount - at - 1);
+    pinnedCount--;
+    return true;
+  }
+
+  /** The least recently pinned top, or null when none is pinned. */
+  @Nullable PooledShadow leastRecentlyPinned() {
+    return pinnedCount == 0 ? null : slots[pinned[0]];
+  }
+
+  public boolean isPinned(PooledShadow shadow) {
+    return pinIndex(shadow) != NONE;
+  }
+
+  public int pinnedCount() {
+    return pinnedCount;
+  }
+
+  private int pinIndex(PooledShadow shadow) {
+    for (int i = 0; i < pinnedCount; i++) {
+      if (pinned[i] == shadow.id() && slots[pinned[i]] == shadow) {
+        return i;
+      }
+    }
+    return NONE;
   }
 
   /** Present directory entries by the slot of the shadow they point at (entries are machine addresses). */
@@ -299,6 +422,9 @@ public final class ShadowPool {
   }
 
   void remove(PooledShadow shadow) {
+    if (isPinned(shadow)) {
+      throw new IllegalStateException("pinned shadow " + shadow + " removed from the pool");
+    }
     index.remove(indexKey(shadow.key()));
     slots[shadow.id()] = null;
     freeSlots[freeSlotCount++] = shadow.id();
@@ -312,7 +438,7 @@ public final class ShadowPool {
     }
   }
 
-  /** A hash over the shadows, their frames and references, the roots and the lock. */
+  /** A hash over the shadows, their frames and references, the roots, the pins and the lock. */
   long hash() {
     long h = 17;
     for (PooledShadow shadow : slots) {
@@ -328,11 +454,18 @@ public final class ShadowPool {
     for (ShadowKey root : roots) {
       h = h * 31 + (root == null ? 0 : root.stableHash());
     }
-    for (long mfn : outOfSync) {
-      h = h * 31 + mfn;
+    for (int slot = 0; slot < outOfSync.length; slot++) {
+      h = h * 31 + outOfSync[slot];
+      if (outOfSync[slot] != NONE) {
+        h = h * 31 + java.util.Arrays.hashCode(outOfSyncSnapshots[slot]);
+        h = h * 31 + java.util.Arrays.hashCode(rewrittenSince[slot]);
+      }
     }
     for (int writes : tableWrites) {
       h = h * 31 + writes;
+    }
+    for (int i = 0; i < pinnedCount; i++) {
+      h = h * 31 + pinned[i]; // the order decides which top is unpinned first
     }
     return h * 31 + lockOwner;
   }

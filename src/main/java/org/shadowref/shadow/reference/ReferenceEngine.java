@@ -880,7 +880,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.name(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), type.childTypeNames());
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), false, type.childTypeNames());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.shadowref.check.invariants;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,6 +60,20 @@ class OptimizedSeededBugTest {
     String violation = predicate.violation(buggy);
     assertNotNull(violation, "MMIO_MAGIC_FOR_RAM must break INV-MAGIC");
     assertTrue(violation.contains("RAM_RO"), violation);
+  }
+
+  @Test
+  void aPinWithoutItsReferenceBreaksShadowStructure() {
+    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.SHADOW_STRUCTURE);
+    assertNotNull(predicate);
+    World world = world();
+    OptimizedEngine correct = run(world, null);
+    OptimizedEngine buggy = run(world, Mutant.PIN_WITHOUT_REFERENCE);
+    assertEquals(1, correct.state().pinnedCount(), "the running top is pinned");
+    assertNull(predicate.violation(correct), "without the bug");
+    String violation = predicate.violation(buggy);
+    assertNotNull(violation, "PIN_WITHOUT_REFERENCE must break INV-SHADOW-STRUCTURE");
+    assertTrue(violation.contains("pinned") && violation.contains("has 2 references"), violation);
   }
 
   @Test

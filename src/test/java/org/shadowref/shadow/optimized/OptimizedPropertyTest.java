@@ -71,16 +71,20 @@ class OptimizedPropertyTest {
           int[] distances = {0, 1, 8, 511};
           OptimizedEngine.Config config = new OptimizedEngine.Config(guest.twoOnTwo, (switches & 1) != 0,
               (switches & 2) != 0, distances[(switches >>> 2) & 3], (switches & 16) != 0,
-              (switches & 32) != 0 ? SMALLEST_POOL : 0, null);
+              (switches & 32) != 0 ? SMALLEST_POOL : 0, false, (switches & 64) != 0, null);
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
     assertTrue(reclaims[0] > 0, "some cases ran the pool short");
   }
 
-  /** At its smallest the pool is torn down and rebuilt all the time, invisibly to the guest. */
+  /**
+   * At its smallest the pool lets pinned tops go and tears down and rebuilds shadows all the
+   * time, invisibly to the guest.
+   */
   @Test
   void aTinyPoolTearsDownAndRebuildsShadowsWithNoGuestVisibleChange() {
     long[] reclaims = {0};
+    long[] unpinned = {0};
     qt().withExamples(Integer.getInteger("shadowref.examples", 80))
         .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(20, 60))
         .checkAssert((seed, codes) -> {
@@ -90,8 +94,10 @@ class OptimizedPropertyTest {
           OptimizedEngine engine = runAgainstNativeAndReference(guest, config, codes);
           assertTrue(engine.state().totalFrames() <= SMALLEST_POOL);
           reclaims[0] += engine.counters().poolReclaims();
+          unpinned[0] += engine.counters().unpinned();
         });
     assertTrue(reclaims[0] > 0, "the pool never ran short: " + reclaims[0] + " times");
+    assertTrue(unpinned[0] > 0, "no pinned top was let go to make room");
   }
 
   private static OptimizedEngine runAgainstNativeAndReference(

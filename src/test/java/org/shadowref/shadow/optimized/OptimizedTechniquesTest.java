@@ -259,4 +259,55 @@ class OptimizedTechniquesTest {
     }
     assertEquals(0, engine.counters().fastNotPresent() + engine.counters().fastMmio() + engine.counters().prefetched());
   }
+
+  /**
+   * Two 4-level address spaces mapping {@code DATA_VA}; the first also maps a window onto the
+   * second's root table at {@link #WINDOW}. Returns the second's root.
+   */
+  private long buildTwoAddressSpaces() {
+    world = new World(1, 32, 32);
+    PageTableBuilder first = world.pageTables(PagingMode.FOUR_LEVEL);
+    PageTableBuilder second = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    first.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU | AD, RWU);
+    second.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU | AD, RWU);
+    first.map(Addr.gva(WINDOW), second.root(), 1, RWU | AD, RWU);
+    world.startPaging(first);
+    return second.root();
+  }
+
+  @Test
+  void aPinnedTopKeepsAnAddressSpacesShadowsForTheSwitchBack() {
+    for (boolean pins : new boolean[] {true, false}) {
+      long secondRoot = buildTwoAddressSpaces();
+      long firstRoot = world.machine().vcpu(0).regs().cr3();
+      NativePlatform oracle = oracle();
+      OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT.withPinTops(pins));
+      same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
+      same(oracle, engine, new GuestOp.LoadCr3(0, secondRoot));
+      same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
+      assertEquals(2, engine.counters().handlerRuns(), "each address space faults once to build its shadows");
+      same(oracle, engine, new GuestOp.LoadCr3(0, firstRoot));
+      same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
+      assertEquals(pins ? 2 : 3, engine.counters().handlerRuns(),
+          pins ? "the first address space's shadows were kept" : "without pins its shadows were torn down");
+      assertEquals(pins ? 2 : 0, engine.state().pinnedCount());
+    }
+  }
+
+  @Test
+  void aUserWriteToAPinnedTopsTableUnshadowsAndUnpinsIt() {
+    long secondRoot = buildTwoAddressSpaces();
+    long firstRoot = world.machine().vcpu(0).regs().cr3();
+    NativePlatform oracle = oracle();
+    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    same(oracle, engine, new GuestOp.LoadCr3(0, secondRoot));
+    same(oracle, engine, new GuestOp.LoadCr3(0, firstRoot));
+    long secondRootMfn = engine.guest().p2m().mfn(Addr.gfnOf(Addr.gpa(secondRoot)));
+    assertTrue(engine.isShadowedPageTable(Addr.mfn(secondRootMfn)), "the pin keeps the table shadowed");
+    // A user store into the table: the hint that it is no page table any more (sh_remove_shadows).
+    same(oracle, engine, new GuestOp.MemoryAccess(0, Addr.gva(WINDOW + 300 * 8), AccessKind.WRITE, true, 8, 0));
+    assertFalse(engine.isShadowedPageTable(Addr.mfn(secondRootMfn)), "unshadowed, pin and all");
+    assertEquals(1, engine.state().pinnedCount(), "only the running address space's top is pinned");
+  }
 }

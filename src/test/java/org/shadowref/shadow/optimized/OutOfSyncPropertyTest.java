@@ -312,11 +312,16 @@ class OutOfSyncPropertyTest {
     ops.add(write(WINDOW + 0x808, otherLeaf));
     ops.add(write(WINDOW + 0x810, otherLeaf)); // by now the l1 is out of sync: this one is direct
     for (GuestOp op : tail) {
-      // Placeholders: OTHER is a read-only leaf for the second frame, ROOT the guest's CR3.
+      // Placeholders: OTHER is a read-only leaf for the second frame, ORIGINAL the data page's
+      // leaf as mapped at the start; a CR3 load reloads the guest's own root.
       if (op instanceof GuestOp.MemoryAccess && ((GuestOp.MemoryAccess) op).value() == OTHER) {
         GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
         op = new GuestOp.MemoryAccess(0, access.va(), access.kind(), access.user(), access.size(),
             Addr.gpaOf(Addr.gfn(other), 0) | EntryBits.P | EntryBits.US | EntryBits.A);
+      } else if (op instanceof GuestOp.MemoryAccess && ((GuestOp.MemoryAccess) op).value() == ORIGINAL) {
+        GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+        op = new GuestOp.MemoryAccess(0, access.va(), access.kind(), access.user(), access.size(),
+            Addr.gpaOf(Addr.gfn(data), 0) | RWU | EntryBits.A);
       } else if (op instanceof GuestOp.LoadCr3) {
         op = new GuestOp.LoadCr3(0, tables.root());
       }
@@ -337,6 +342,8 @@ class OutOfSyncPropertyTest {
 
   /** A placeholder value: the second frame's leaf, read-only. */
   private static final long OTHER = -1;
+  /** A placeholder value: the data page's leaf as the guest mapped it (and as the snapshot holds it). */
+  private static final long ORIGINAL = -2;
 
   private static GuestOp read(long va) {
     return new GuestOp.MemoryAccess(0, Addr.gva(va), AccessKind.READ, false, 8, 0);
@@ -365,5 +372,18 @@ class OutOfSyncPropertyTest {
     assertNotNull(scenario(Mutant.NO_REFRESH_ON_FAULT, remap, write(DATA_VA, 1), read(DATA_VA)),
         "NO_REFRESH_ON_FAULT survived");
     assertNotNull(scenario(Mutant.NO_RESYNC_ON_CR3, remap, reload, read(DATA_VA)), "NO_RESYNC_ON_CR3 survived");
+  }
+
+  @Test
+  void aResyncReDerivesAnEntryRefreshedWhileOutOfSyncEvenWhenTheGuestPutsItsWordBack() {
+    // INVLPG refreshes the l1e from the remapped word; the guest then writes the snapshot's word
+    // back (directly: the table is out of sync). The two words agree, yet the shadow entry
+    // holds the other frame: the CR3 load's resync must re-derive it.
+    GuestOp[] ops = {
+      write(DATA_ENTRY, OTHER), new GuestOp.Invlpg(0, Addr.gva(DATA_VA)), write(DATA_ENTRY, ORIGINAL),
+      new GuestOp.LoadCr3(0, 0), read(DATA_VA)
+    };
+    assertNull(scenario(null, ops));
+    assertNotNull(scenario(Mutant.SNAPSHOT_IGNORES_REWRITES, ops), "SNAPSHOT_IGNORES_REWRITES survived");
   }
 }
