@@ -91,7 +91,7 @@ public final class BenchHarness {
     int count = engines.length;
     long[][] cpu = new long[count][budget.maxRuns()];
     long[][] wall = new long[count][budget.maxRuns()];
-    long[] allocated = new long[count];
+    long[][] allocated = new long[count][budget.maxRuns()];
     long counterCost = allocationCounterCost();
     long digest = 0;
     int runs = 0;
@@ -105,7 +105,7 @@ public final class BenchHarness {
         digest += workload.run(platform);
         wall[e][runs] = System.nanoTime() - start;
         cpu[e][runs] = cpuNow() - cpuBefore;
-        allocated[e] += Math.max(0, THREADS.getCurrentThreadAllocatedBytes() - bytesBefore - counterCost);
+        allocated[e][runs] = Math.max(0, THREADS.getCurrentThreadAllocatedBytes() - bytesBefore - counterCost);
       }
       runs++;
     }
@@ -113,7 +113,7 @@ public final class BenchHarness {
     List<BenchResult> results = new ArrayList<>();
     for (int e = 0; e < count; e++) {
       results.add(new BenchResult(workload.kind(), workload.mode(), engines[e], workload.faults(), workload.opCount(),
-          runs, least(cpu[e], runs), median(cpu[e], runs), median(wall[e], runs), (double) allocated[e] / runs,
+          runs, least(cpu[e], runs), median(cpu[e], runs), median(wall[e], runs), median(allocated[e], runs),
           agrees[e]));
     }
     return results;

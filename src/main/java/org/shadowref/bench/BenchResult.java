@@ -12,7 +12,8 @@ import org.shadowref.arch.PagingMode;
  * @param bestNanos the thread CPU time of the fastest run: what the figures are computed from
  * @param medianNanos the median thread CPU time of a run
  * @param medianWallNanos the median wall-clock time of a run (includes waits for a core)
- * @param bytesPerRun heap bytes the engine allocated in one run, on average
+ * @param bytesPerRun heap bytes the engine allocated in the median run: the steady state, once the
+ *     JIT has compiled the engine (the first runs also allocate what compiled code would not)
  * @param agrees whether every operation's result equalled the reference engine's
  */
 public record BenchResult(
