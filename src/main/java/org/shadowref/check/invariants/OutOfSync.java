@@ -1,6 +1,7 @@
 package org.shadowref.check.invariants;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
@@ -9,8 +10,11 @@ import org.shadowref.shadow.invariant.ShadowView;
  * INV-OOS (its state half): only l1 shadows of guest tables are ever out
  * of sync; a guest table out of sync is shadowed at no other level (else a stale directory entry
  * could send the hardware into a table the guest no longer uses); and at most {@link #MAX_FRAMES}
- * guest tables are out of sync at once. Stale entries exist only there: INV-COHERENT and
- * INV-NO-AMPLIFY hold on every other table. That every out-of-sync table is resynchronised before
+ * guest tables are out of sync at once; and every entry of an out-of-sync table that a resync
+ * would leave as it is ({@link ShadowView#resyncSkips}: its guest word is the snapshot's, and it
+ * was not written since) is already the propagation of its guest entry, so a resync does bring
+ * the table back in sync. Stale entries exist only there: INV-COHERENT and INV-NO-AMPLIFY hold
+ * on every other table. That every out-of-sync table is resynchronised before
  * the guest could see more than TLB staleness is the temporal half, checked against native with
  * a TLB model (OutOfSyncPropertyTest).
  */
@@ -41,6 +45,20 @@ public final class OutOfSync implements InvariantPredicate {
       for (ShadowTable other : tables) {
         if (other.shadowsGuestFrame() && other.guestGfn() == table.guestGfn() && other.level() != 1) {
           return table.key() + " is out of sync while its guest table is also shadowed as " + other.key();
+        }
+      }
+      for (int part = 0; part < table.parts(); part++) {
+        ShadowScan.PresentEntries entries = scan.present(table, part);
+        for (int i = 0; i < entries.count(); i++) {
+          int index = entries.index(i);
+          long entry = entries.entry(i);
+          if (view.resyncSkips(table, part, index)) {
+            long derived = view.derivedEntry(table, part, index);
+            if (entry != derived) {
+              return ShadowEntries.where(table, part, index, entry) + " would be skipped by a resync (its guest"
+                  + " word is the snapshot's) but the guest's entry propagates to " + Addr.hex(derived);
+            }
+          }
         }
       }
     }

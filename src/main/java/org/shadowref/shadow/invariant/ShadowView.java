@@ -47,4 +47,14 @@ public interface ShadowView {
   default boolean isOutOfSync(ShadowTable table) {
     return false;
   }
+
+  /**
+   * Whether a resync of out-of-sync {@code table} would leave entry {@code index} of frame
+   * {@code part} as it is: its guest word equals the snapshot taken when the table went out of
+   * sync and no write of the entry was noted since. Such an entry must already be the
+   * propagation of its guest entry (INV-OOS). False for tables in sync.
+   */
+  default boolean resyncSkips(ShadowTable table, int part, int index) {
+    return false;
+  }
 }

@@ -60,10 +60,11 @@ public enum Mutant {
   /** Tables shadowed at a higher level go out of sync too: INV-OOS. */
   UNSYNC_ANY_LEVEL,
   /**
-   * A resync re-derives only the words that differ from the snapshot: an entry refreshed at an
-   * INVLPG from a word the guest then put back as it was keeps the refreshed translation.
+   * Writes of an out-of-sync table's shadow entries are not noted, so a resync re-derives only
+   * the words that differ from the snapshot: an entry refreshed at an INVLPG from a word the guest
+   * then puts back as it was keeps the refreshed translation (INV-OOS).
    */
-  SNAPSHOT_IGNORES_REWRITES,
+  SNAPSHOT_MISSES_REWRITES,
   /** The shadow index ignores the NXE/PSE flavour: shadows made under one EFER.NXE serve the other. */
   HASH_IGNORES_FLAVOUR;
 
@@ -75,6 +76,6 @@ public enum Mutant {
    */
   public boolean needsOutOfSync() {
     return this == NO_RESYNC_ON_CR3 || this == NO_RESYNC_ON_INVLPG || this == NO_REFRESH_ON_FAULT
-        || this == UNSYNC_ANY_LEVEL || this == SNAPSHOT_IGNORES_REWRITES;
+        || this == UNSYNC_ANY_LEVEL || this == SNAPSHOT_MISSES_REWRITES;
   }
 }

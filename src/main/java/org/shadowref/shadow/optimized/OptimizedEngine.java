@@ -886,7 +886,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     for (int word = 0; word <= resyncWords.length; word++) {
       boolean stale = word < resyncWords.length
           && (resyncWords[word] != snapshot[word]
-              || (state.rewritten(slot, word) && !config.has(Mutant.SNAPSHOT_IGNORES_REWRITES)));
+              || state.rewritten(slot, word));
       if (stale && runStart < 0) {
         runStart = word;
       } else if (!stale && runStart >= 0) {
@@ -1296,10 +1296,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return;
     }
     int slot = state.outOfSyncSlot(guest.p2m().mfn(gfn));
-    if (slot >= 0) {
-      int guestBytes = Derivation.guestEntryBytes(shadow.type());
-      state.noteRewritten(slot, shadow.type().guestIndex(part, index) * guestBytes / 8);
+    if (slot >= 0 && !config.has(Mutant.SNAPSHOT_MISSES_REWRITES)) {
+      state.noteRewritten(slot, outOfSyncWord(shadow, part, index));
     }
+  }
+
+  /** The word of its guest table that entry {@code index} of frame {@code part} of an l1 shadow derives from. */
+  private static int outOfSyncWord(PooledShadow shadow, int part, int index) {
+    return shadow.type().guestIndex(part, index) * Derivation.guestEntryBytes(shadow.type()) / 8;
   }
 
   private void setLeaf(ShadowType type, @Maddr long address, long old, long value) {
@@ -1503,6 +1507,22 @@ public final class OptimizedEngine implements Platform, ShadowView {
   public boolean isOutOfSync(ShadowTable table) {
     PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
     return shadow != null && inOutOfSyncTable(Addr.maddrOf(shadow.mfn(0), 0));
+  }
+
+  @Override
+  public boolean resyncSkips(ShadowTable table, int part, int index) {
+    PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
+    if (shadow == null || shadow.type().role() != ShadowType.Role.TABLE || !guest.p2m().type(shadow.key().gfn()).isRam()) {
+      return false;
+    }
+    @Mfn long mfn = guest.p2m().mfn(shadow.key().gfn());
+    int slot = state.outOfSyncSlot(mfn);
+    if (slot < 0) {
+      return false;
+    }
+    int word = outOfSyncWord(shadow, part, index);
+    long now = guest.machine().read(Addr.maddrOf(mfn, word * 8L), 8);
+    return now == state.outOfSyncSnapshot(slot)[word] && !state.rewritten(slot, word);
   }
 
   @Override

@@ -115,4 +115,46 @@ class OptimizedSeededBugTest {
     assertNull(predicate.violation(correct), "without the bug");
     assertNotNull(predicate.violation(buggy), "UNSYNC_ANY_LEVEL must break INV-OOS");
   }
+
+  @Test
+  void aRefreshedEntryWhoseWriteGoesUnnotedBreaksOutOfSync() {
+    World world = new World(1, 32, 32);
+    PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
+    long data = world.allocateFrame();
+    long other = world.allocateFrame();
+    long leaf = Addr.gpaOf(Addr.gfn(data), 0) | RWU | EntryBits.A;
+    tables.map(Addr.gva(DATA_VA), Addr.gpaOf(Addr.gfn(data), 0), 1, RWU | EntryBits.A, RWU);
+    long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
+    long window = 0x00C0_0000L;
+    tables.map(Addr.gva(window), Addr.gpa(l1), 1, RWU | EntryBits.A | EntryBits.D, RWU);
+    world.startPaging(tables);
+    long dataEntry = window + 8 * ((DATA_VA >>> 12) & 511);
+    GuestOp[] ops = {
+      new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x800), AccessKind.WRITE, false, 8, 0),
+      new GuestOp.MemoryAccess(0, Addr.gva(window + 0x808), AccessKind.WRITE, false, 8, 0), // out of sync now
+      // Remap the page directly, let INVLPG refresh its l1e, then put the snapshot's word back.
+      new GuestOp.MemoryAccess(0, Addr.gva(dataEntry), AccessKind.WRITE, false, 8,
+          Addr.gpaOf(Addr.gfn(other), 0) | RWU | EntryBits.A),
+      new GuestOp.Invlpg(0, Addr.gva(DATA_VA)),
+      new GuestOp.MemoryAccess(0, Addr.gva(dataEntry), AccessKind.WRITE, false, 8, leaf),
+    };
+    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
+    assertNotNull(predicate);
+    InstructionExecutor cpu = new SdmExecutor();
+    InstructionExecutor emulator = new X86Emulator();
+    OptimizedEngine correct = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.PRODUCTION,
+        cpu, emulator);
+    OptimizedEngine buggy = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(Mutant.SNAPSHOT_MISSES_REWRITES), cpu, emulator);
+    for (GuestOp op : ops) {
+      correct.apply(op);
+      buggy.apply(op);
+    }
+    assertEquals(1, correct.state().outOfSyncCount(), "the l1 is out of sync");
+    assertNull(predicate.violation(correct), "without the bug");
+    String violation = predicate.violation(buggy);
+    assertNotNull(violation, "SNAPSHOT_MISSES_REWRITES must break INV-OOS");
+    assertTrue(violation.contains("would be skipped by a resync"), violation);
+  }
 }

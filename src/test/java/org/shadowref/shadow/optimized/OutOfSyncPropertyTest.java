@@ -384,6 +384,6 @@ class OutOfSyncPropertyTest {
       new GuestOp.LoadCr3(0, 0), read(DATA_VA)
     };
     assertNull(scenario(null, ops));
-    assertNotNull(scenario(Mutant.SNAPSHOT_IGNORES_REWRITES, ops), "SNAPSHOT_IGNORES_REWRITES survived");
+    assertNotNull(scenario(Mutant.SNAPSHOT_MISSES_REWRITES, ops), "SNAPSHOT_MISSES_REWRITES survived");
   }
 }
