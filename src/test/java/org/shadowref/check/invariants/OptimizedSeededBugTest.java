@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -45,6 +46,16 @@ class OptimizedSeededBugTest {
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
         OptimizedEngine.Config.DEFAULT.withMutant(mutant), cpu, emulator);
     engine.apply(new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0));
+    return engine;
+  }
+
+  /** {@code ops} on a fresh engine over {@code world} with out-of-sync shadows on and {@code mutant} seeded. */
+  private static OptimizedEngine runWithOutOfSync(World world, @Nullable Mutant mutant, GuestOp... ops) {
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
+        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), new SdmExecutor(), new X86Emulator());
+    for (GuestOp op : ops) {
+      engine.apply(op);
+    }
     return engine;
   }
 
@@ -102,16 +113,8 @@ class OptimizedSeededBugTest {
       new GuestOp.MemoryAccess(0, Addr.gva(window + 0x800), AccessKind.WRITE, false, 8, 0),
       new GuestOp.MemoryAccess(0, Addr.gva(window + 0x808), AccessKind.WRITE, false, 8, 0),
     };
-    InstructionExecutor cpu = new SdmExecutor();
-    InstructionExecutor emulator = new X86Emulator();
-    OptimizedEngine correct = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.PRODUCTION,
-        cpu, emulator);
-    OptimizedEngine buggy = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(Mutant.UNSYNC_ANY_LEVEL), cpu, emulator);
-    for (GuestOp op : ops) {
-      correct.apply(op);
-      buggy.apply(op);
-    }
+    OptimizedEngine correct = runWithOutOfSync(world, null, ops);
+    OptimizedEngine buggy = runWithOutOfSync(world, Mutant.UNSYNC_ANY_LEVEL, ops);
     assertNull(predicate.violation(correct), "without the bug");
     assertNotNull(predicate.violation(buggy), "UNSYNC_ANY_LEVEL must break INV-OOS");
   }
@@ -141,16 +144,8 @@ class OptimizedSeededBugTest {
     };
     InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
     assertNotNull(predicate);
-    InstructionExecutor cpu = new SdmExecutor();
-    InstructionExecutor emulator = new X86Emulator();
-    OptimizedEngine correct = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.PRODUCTION,
-        cpu, emulator);
-    OptimizedEngine buggy = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(Mutant.SNAPSHOT_MISSES_REWRITES), cpu, emulator);
-    for (GuestOp op : ops) {
-      correct.apply(op);
-      buggy.apply(op);
-    }
+    OptimizedEngine correct = runWithOutOfSync(world, null, ops);
+    OptimizedEngine buggy = runWithOutOfSync(world, Mutant.SNAPSHOT_MISSES_REWRITES, ops);
     assertEquals(1, correct.state().outOfSyncCount(), "the l1 is out of sync");
     assertNull(predicate.violation(correct), "without the bug");
     String violation = predicate.violation(buggy);
