@@ -11,7 +11,6 @@ import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
-import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
 import org.shadowref.mmu.PageTableBuilder;
@@ -40,51 +39,51 @@ class OptimizedSeededBugTest {
     return world;
   }
 
-  private static OptimizedEngine run(World world, Mutant mutant) {
-    InstructionExecutor cpu = new SdmExecutor();
-    InstructionExecutor emulator = new X86Emulator();
-    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.DEFAULT.withMutant(mutant), cpu, emulator);
-    engine.apply(new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0));
-    return engine;
+  /** One read of the data page on a fresh engine, every technique but out-of-sync shadows on. */
+  private static OptimizedEngine run(World world, @Nullable Mutant mutant) {
+    return run(world, OptimizedEngine.Config.DEFAULT.withMutant(mutant),
+        new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0));
   }
 
   /** {@code ops} on a fresh engine over {@code world} with out-of-sync shadows on and {@code mutant} seeded. */
   private static OptimizedEngine runWithOutOfSync(World world, @Nullable Mutant mutant, GuestOp... ops) {
-    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), new SdmExecutor(), new X86Emulator());
+    return run(world, OptimizedEngine.Config.PRODUCTION.withMutant(mutant), ops);
+  }
+
+  private static OptimizedEngine run(World world, OptimizedEngine.Config config, GuestOp... ops) {
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(), config, new SdmExecutor(), new X86Emulator());
     for (GuestOp op : ops) {
       engine.apply(op);
     }
     return engine;
   }
 
+  /** The predicate of {@code id} holds on {@code correct} and names {@code fragment} on {@code buggy}. */
+  private static void assertOnlyTheBugBreaks(String id, OptimizedEngine correct, OptimizedEngine buggy, String fragment) {
+    InvariantPredicate predicate = InvariantRegistry.forId(id);
+    assertNotNull(predicate, id);
+    assertNull(predicate.violation(correct), "without the bug");
+    String violation = predicate.violation(buggy);
+    assertNotNull(violation, buggy.config().mutant() + " must break " + id);
+    assertTrue(violation.contains(fragment), violation);
+  }
+
   @Test
   void anMmioMarkerForReadOnlyRamBreaksMagic() {
-    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.MAGIC);
-    assertNotNull(predicate);
     World world = world();
     OptimizedEngine correct = run(world, null);
     OptimizedEngine buggy = run(world, Mutant.MMIO_MAGIC_FOR_RAM);
     assertTrue(correct.counters().prefetched() > 0, "the neighbour was prefetched");
-    assertNull(predicate.violation(correct), "without the bug");
-    String violation = predicate.violation(buggy);
-    assertNotNull(violation, "MMIO_MAGIC_FOR_RAM must break INV-MAGIC");
-    assertTrue(violation.contains("RAM_RO"), violation);
+    assertOnlyTheBugBreaks(InvariantIds.MAGIC, correct, buggy, "RAM_RO");
   }
 
   @Test
   void aPinWithoutItsReferenceBreaksShadowStructure() {
-    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.SHADOW_STRUCTURE);
-    assertNotNull(predicate);
     World world = world();
     OptimizedEngine correct = run(world, null);
     OptimizedEngine buggy = run(world, Mutant.PIN_WITHOUT_REFERENCE);
     assertEquals(1, correct.state().pinnedCount(), "the running top is pinned");
-    assertNull(predicate.violation(correct), "without the bug");
-    String violation = predicate.violation(buggy);
-    assertNotNull(violation, "PIN_WITHOUT_REFERENCE must break INV-SHADOW-STRUCTURE");
-    assertTrue(violation.contains("pinned") && violation.contains("has 2 references"), violation);
+    assertOnlyTheBugBreaks(InvariantIds.SHADOW_STRUCTURE, correct, buggy, "pinned has 2 references");
   }
 
   @Test
@@ -105,8 +104,6 @@ class OptimizedSeededBugTest {
     world.machine().physical().write(Addr.gpa(l1 + 8 * 100), 8, Addr.gpaOf(Addr.gfn(l1ForAlias), 0) | RWU | EntryBits.A);
     tables.setEntry(Addr.gva(alias), 3, l1 | RWU | EntryBits.A);
     world.startPaging(tables);
-    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
-    assertNotNull(predicate);
     GuestOp[] ops = {
       new GuestOp.MemoryAccess(0, Addr.gva(alias + 100 * 0x20_0000L), AccessKind.READ, false, 8, 0),
       new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0),
@@ -115,8 +112,7 @@ class OptimizedSeededBugTest {
     };
     OptimizedEngine correct = runWithOutOfSync(world, null, ops);
     OptimizedEngine buggy = runWithOutOfSync(world, Mutant.UNSYNC_ANY_LEVEL, ops);
-    assertNull(predicate.violation(correct), "without the bug");
-    assertNotNull(predicate.violation(buggy), "UNSYNC_ANY_LEVEL must break INV-OOS");
+    assertOnlyTheBugBreaks(InvariantIds.OUT_OF_SYNC, correct, buggy, "is out of sync but is no l1 shadow");
   }
 
   @Test
@@ -142,14 +138,9 @@ class OptimizedSeededBugTest {
       new GuestOp.Invlpg(0, Addr.gva(DATA_VA)),
       new GuestOp.MemoryAccess(0, Addr.gva(dataEntry), AccessKind.WRITE, false, 8, leaf),
     };
-    InvariantPredicate predicate = InvariantRegistry.forId(InvariantIds.OUT_OF_SYNC);
-    assertNotNull(predicate);
     OptimizedEngine correct = runWithOutOfSync(world, null, ops);
     OptimizedEngine buggy = runWithOutOfSync(world, Mutant.SNAPSHOT_MISSES_REWRITES, ops);
     assertEquals(1, correct.state().outOfSyncCount(), "the l1 is out of sync");
-    assertNull(predicate.violation(correct), "without the bug");
-    String violation = predicate.violation(buggy);
-    assertNotNull(violation, "SNAPSHOT_MISSES_REWRITES must break INV-OOS");
-    assertTrue(violation.contains("would be skipped by a resync"), violation);
+    assertOnlyTheBugBreaks(InvariantIds.OUT_OF_SYNC, correct, buggy, "would be skipped by a resync");
   }
 }
