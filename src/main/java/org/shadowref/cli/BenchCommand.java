@@ -69,9 +69,9 @@ public final class BenchCommand extends SummaryCommand {
     }
     out.println("faults = runs of the reference engine's page-fault handler on the workload, the same count for");
     out.println("every row; ns/fault = thread CPU time of the fastest run / faults; B/fault = heap bytes allocated");
-    out.println("in the median run / faults; speedup = reference time / this row's time. native = the guest on its own tables,");
-    out.println("on the same simulated MMU, CPU and memory: the floor no engine can go below. Every run starts on a");
-    out.println("fresh platform, built outside the timed region.");
+    out.println("in the median run / faults; speedup = reference time / this row's time. native = the guest on its");
+    out.println("own tables, on the same simulated MMU, CPU and memory: the floor no engine can go below. Every run");
+    out.println("starts on a fresh platform, built outside the timed region.");
     out.println();
     out.println(BenchReport.HEADER);
     out.flush();
