@@ -882,11 +882,10 @@ public final class OptimizedEngine implements Platform, ShadowView {
     revalidateMappingsOf(mfn);
     long[] snapshot = state.outOfSyncSnapshot(slot);
     guest.machine().copyFrameWords(mfn, resyncWords);
-    int runStart = -1; // revalidated a run of stale words at a time
+    int runStart = -1; // stale words are revalidated a run at a time
     for (int word = 0; word <= resyncWords.length; word++) {
       boolean stale = word < resyncWords.length
-          && (resyncWords[word] != snapshot[word]
-              || state.rewritten(slot, word));
+          && (resyncWords[word] != snapshot[word] || state.rewritten(slot, word));
       if (stale && runStart < 0) {
         runStart = word;
       } else if (!stale && runStart >= 0) {
@@ -1281,7 +1280,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
   }
 
-  /** Writes the leaf at {@code address} (now {@code old}) and moves its reverse-map record. */
   /**
    * If {@code shadow} derives from an out-of-sync table, notes that its entry {@code index} of
    * frame {@code part} is being written (from the guest's word as it is now, which may differ
@@ -1306,6 +1304,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     return shadow.type().guestIndex(part, index) * Derivation.guestEntryBytes(shadow.type()) / 8;
   }
 
+  /** Writes the leaf at {@code address} (now {@code old}) and moves its reverse-map record. */
   private void setLeaf(ShadowType type, @Maddr long address, long old, long value) {
     guest.machine().write(address, type.entryBytes(), value);
     if (config.reverseMaps()) {
@@ -1512,7 +1511,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public boolean resyncSkips(ShadowTable table, int part, int index) {
     PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
-    if (shadow == null || shadow.type().role() != ShadowType.Role.TABLE || !guest.p2m().type(shadow.key().gfn()).isRam()) {
+    if (shadow == null || shadow.type().role() != ShadowType.Role.TABLE
+        || !guest.p2m().type(shadow.key().gfn()).isRam()) {
       return false;
     }
     @Mfn long mfn = guest.p2m().mfn(shadow.key().gfn());
