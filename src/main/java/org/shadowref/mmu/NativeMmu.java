@@ -54,16 +54,27 @@ public final class NativeMmu {
 
   /** Where an access to guest-physical {@code gpa} lands, by the P2M type of its frame. */
   public static AccessOutcome physicalOutcome(GuestPhysicalMemory memory, @Gpa long gpa, Access access) {
-    P2mType type = memory.p2m().type(Addr.gfnOf(gpa));
-    switch (type) {
+    AccessOutcome.Kind kind = physicalKind(memory, gpa, access);
+    return new AccessOutcome(kind, kind == AccessOutcome.Kind.OK ? memory.machineAddress(gpa) : gpa, 0);
+  }
+
+  /** {@link #physicalOutcome} into {@code into}, allocating nothing. */
+  public static void physicalOutcome(GuestPhysicalMemory memory, @Gpa long gpa, Access access, MutableOutcome into) {
+    AccessOutcome.Kind kind = physicalKind(memory, gpa, access);
+    into.set(kind, kind == AccessOutcome.Kind.OK ? memory.machineAddress(gpa) : gpa, 0);
+  }
+
+  /** RAM is reached; a write to read-only RAM and MMIO exit; a frame with nothing behind it is unmapped. */
+  private static AccessOutcome.Kind physicalKind(GuestPhysicalMemory memory, @Gpa long gpa, Access access) {
+    switch (memory.p2m().type(Addr.gfnOf(gpa))) {
       case RAM:
-        return AccessOutcome.ok(memory.machineAddress(gpa));
+        return AccessOutcome.Kind.OK;
       case RAM_RO:
-        return access.isWrite() ? AccessOutcome.mmio(gpa) : AccessOutcome.ok(memory.machineAddress(gpa));
+        return access.isWrite() ? AccessOutcome.Kind.MMIO : AccessOutcome.Kind.OK;
       case MMIO:
-        return AccessOutcome.mmio(gpa);
+        return AccessOutcome.Kind.MMIO;
       default:
-        return AccessOutcome.unmapped(gpa);
+        return AccessOutcome.Kind.UNMAPPED_GFN;
     }
   }
 }

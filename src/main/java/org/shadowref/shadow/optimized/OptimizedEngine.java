@@ -21,6 +21,7 @@ import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.FaultKind;
+import org.shadowref.mmu.MutableOutcome;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
@@ -173,6 +174,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
   private final WalkResult fastWalk = new WalkResult();
   private final Counters counters = new Counters();
+  /** Scratch for the handler's guest walk: where the faulting access lands. */
+  private final MutableOutcome guestTarget = new MutableOutcome();
   /** Scratch for a resync: the out-of-sync table's words as the guest holds them now. */
   private final long[] resyncWords = new long[(int) (Addr.PAGE_SIZE / 8)];
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
@@ -514,22 +517,24 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private FaultResolution handle(
       Vcpu vcpu, @Gva long va, Access access, GuestOp faultingOp, boolean duringEventInjection) {
     preallocate(CHAIN_FRAMES);
-    // 2. Walk the guest's tables as the CPU would, setting their A and D bits.
-    AccessOutcome target = walkGuest(vcpu, va, access);
+    // 2. Walk the guest's tables as the CPU would, setting their A and D bits. (Into the engine's
+    //    scratch, valid until the next guest walk: the paths that emulate take a frozen copy.)
+    MutableOutcome target = guestTarget;
+    guestSide.walk(vcpu, va, access, target);
     if (state.outOfSyncCount() > 0 && !config.has(Mutant.NO_REFRESH_ON_FAULT)) {
       // A fault invalidates the page's translation: an out-of-sync l1e for it must be fresh now.
       shadowL1eFor(vcpu, va);
     }
     // 3. A fault of the guest's own making goes to the guest with the native error code.
-    if (isGuestOwnFault(target)) {
-      return FaultResolution.ending(OpResult.of(target, 0), false);
+    if (target.kind() == AccessOutcome.Kind.GUEST_FAULT) {
+      return FaultResolution.ending(OpResult.of(target.freeze(), 0), false);
     }
     // 4. MMIO, writes to read-only RAM and frames with nothing behind them leave to the device model.
     if (!target.isOk()) {
       if (config.magicEntries() && target.kind() == AccessOutcome.Kind.MMIO) {
         shadowL1eFor(vcpu, va); // as Xen does: the l1e becomes the MMIO marker the fast path serves
       }
-      return FaultResolution.ending(OpResult.of(target, 0), false);
+      return FaultResolution.ending(OpResult.of(target.freeze(), 0), false);
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
     // 5. Build the missing shadow levels and propagate the guest l1e into the shadow l1e.
@@ -540,13 +545,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
       } else if (!unsyncAfterWrite(targetMfn)) {
-        return emulateTableWrite(vcpu, va, access, faultingOp, target);
+        return emulateTableWrite(vcpu, va, access, faultingOp, target.freeze());
       }
     }
     // 7. Rights the shadows cannot express (a supervisor write to a read-only page with guest
     //    CR0.WP clear; a guest table whose A bit cannot be set) are served by emulation.
     if (!hardwareAllows(vcpu.id(), va, access)) {
-      return emulateAccess(vcpu, faultingOp, target);
+      return emulateAccess(vcpu, faultingOp, target.freeze());
     }
     // 8. Retry: the hardware walk now succeeds.
     return FaultResolution.FIXED;
@@ -573,13 +578,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * updates written through the engine so the shadows of those entries are revalidated; then the
    * P2M decides where the access lands.
    */
-  private AccessOutcome walkGuest(Vcpu vcpu, @Gva long va, Access access) {
-    return guestSide.walk(vcpu, va, access);
-  }
-
-  private static boolean isGuestOwnFault(AccessOutcome target) {
-    return target.kind() == AccessOutcome.Kind.GUEST_FAULT;
-  }
 
   /**
    * Builds the chain of shadows the hardware walks for {@code va} ({@code

@@ -14,6 +14,7 @@ import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.LinearMemory;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.MutableOutcome;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.mmu.PageTableMemory;
 import org.shadowref.mmu.WalkResult;
@@ -47,6 +48,8 @@ public final class GuestSide {
   private final RevalidatingGuestTables tables = new RevalidatingGuestTables();
   /** The walk in progress (reused: walks never nest, revalidation walks nothing). */
   private final WalkResult walk = new WalkResult();
+  /** Where the walk in progress lands. */
+  private final MutableOutcome outcome = new MutableOutcome();
   /** The registers of the instruction being emulated: loaded from the vCPU, committed on success. */
   private final CpuState emulating = new CpuState(CpuState.Mode.LONG_64);
   private final GuestLinearMemory linearMemory = new GuestLinearMemory();
@@ -62,15 +65,23 @@ public final class GuestSide {
    * directly.
    */
   public AccessOutcome walk(Vcpu vcpu, @Gva long va, Access access) {
+    walk(vcpu, va, access, outcome);
+    return outcome.freeze();
+  }
+
+  /** {@link #walk(Vcpu, long, Access)} into {@code into}, allocating nothing. */
+  public void walk(Vcpu vcpu, @Gva long va, Access access, MutableOutcome into) {
     ControlRegisters regs = vcpu.regs();
     if (!regs.pagingEnabled()) {
-      return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access);
+      NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access, into);
+      return;
     }
     Walker.walk(tables, regs, guest.cpu(), va, access, true, walk);
     if (!walk.ok()) {
-      return AccessOutcome.guestFault(walk.errorCode(), va);
+      into.set(AccessOutcome.Kind.GUEST_FAULT, va, walk.errorCode());
+      return;
     }
-    return NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access);
+    NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(walk.translated()), access, into);
   }
 
   /**
