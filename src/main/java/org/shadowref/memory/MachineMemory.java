@@ -233,30 +233,10 @@ public final class MachineMemory {
     into.accept(otherHashes[(int) mfn]);
   }
 
-  /** Copies frame {@code mfn}'s 512 words into {@code into}, which no memory then holds. */
+  /** Copies frame {@code mfn}'s 512 words into the caller's {@code into}, which the memory keeps no hold of. */
   public void copyFrameWords(@Mfn long mfn, long[] into) {
     checkFrame(mfn);
     System.arraycopy(frames[(int) mfn], 0, into, 0, WORDS_PER_FRAME);
-  }
-
-  /**
-   * The index of the first word of frame {@code mfn}, at or after {@code fromWord}, that differs
-   * from the same word of {@code words} (512 of them); -1 when there is none.
-   */
-  public int nextWordDiffering(@Mfn long mfn, int fromWord, long[] words) {
-    checkFrame(mfn);
-    int from = Math.max(fromWord, 0);
-    if (from >= WORDS_PER_FRAME) {
-      return -1;
-    }
-    int at = Arrays.mismatch(frames[(int) mfn], from, WORDS_PER_FRAME, words, from, WORDS_PER_FRAME);
-    return at < 0 ? -1 : from + at;
-  }
-
-  /** A copy of one frame's 512 little-endian words, for scanning a whole table at once. */
-  public long[] frameWords(@Mfn long mfn) {
-    checkFrame(mfn);
-    return frames[(int) mfn].clone();
   }
 
   /**

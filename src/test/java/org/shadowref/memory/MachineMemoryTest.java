@@ -263,4 +263,25 @@ class MachineMemoryTest {
     memory.frameDigest(Addr.mfn(frame), word -> words[fed[0]++] = word);
     return words;
   }
+
+  /** The word scans that engines use to visit only set entries, and the copy a snapshot takes. */
+  @Test
+  void wordScansFindExactlyTheSetWordsAndACopyOfWordsIsDetached() {
+    MachineMemory memory = new MachineMemory(FRAMES);
+    memory.write(Addr.maddr(0x1000 + 3 * 8), 8, 7);
+    memory.write(Addr.maddr(0x1000 + 511 * 8), 4, 9);
+    assertEquals(3, memory.nextNonZeroWord(Addr.mfn(1), 0));
+    assertEquals(3, memory.nextNonZeroWord(Addr.mfn(1), -5));
+    assertEquals(511, memory.nextNonZeroWord(Addr.mfn(1), 4));
+    assertEquals(-1, memory.nextNonZeroWord(Addr.mfn(1), 512));
+    assertEquals(-1, memory.nextNonZeroWord(Addr.mfn(0), 0));
+    long[] words = new long[512];
+    memory.copyFrameWords(Addr.mfn(1), words);
+    assertEquals(7, words[3]);
+    assertEquals(9, words[511]);
+    words[3] = 1;
+    memory.write(Addr.maddr(0x1000 + 511 * 8), 8, 2);
+    assertEquals(7, memory.read(Addr.maddr(0x1000 + 3 * 8), 8), "the copy is the caller's");
+    assertEquals(9, words[511], "and later writes do not reach it");
+  }
 }
