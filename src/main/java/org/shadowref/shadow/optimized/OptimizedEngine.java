@@ -574,12 +574,6 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   /**
-   * The guest walk ({@code guest_walk_tables}): the native walk on the guest's tables, its A/D
-   * updates written through the engine so the shadows of those entries are revalidated; then the
-   * P2M decides where the access lands.
-   */
-
-  /**
    * Builds the chain of shadows the hardware walks for {@code va} ({@code
    * shadow_get_and_create_l1e}), creating missing levels below the top, and propagates the guest
    * entries into it down to the l1e. Stops early where a guest entry cannot be shadowed yet.
@@ -1284,17 +1278,19 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * from the snapshot's), so the resync re-derives it.
    */
   private void noteIfOutOfSync(PooledShadow shadow, int part, int index) {
-    if (state.outOfSyncCount() == 0 || shadow.type().role() != ShadowType.Role.TABLE) {
-      return;
-    }
-    @Gfn long gfn = shadow.key().gfn();
-    if (!guest.p2m().type(gfn).isRam()) {
-      return;
-    }
-    int slot = state.outOfSyncSlot(guest.p2m().mfn(gfn));
+    int slot = outOfSyncSlotOf(shadow);
     if (slot >= 0 && !config.has(Mutant.SNAPSHOT_MISSES_REWRITES)) {
       state.noteRewritten(slot, outOfSyncWord(shadow, part, index));
     }
+  }
+
+  /** The out-of-sync slot of the guest table the l1 table shadow {@code shadow} derives from, or -1. */
+  private int outOfSyncSlotOf(PooledShadow shadow) {
+    if (state.outOfSyncCount() == 0 || shadow.type().role() != ShadowType.Role.TABLE) {
+      return -1;
+    }
+    @Gfn long gfn = shadow.key().gfn();
+    return guest.p2m().type(gfn).isRam() ? state.outOfSyncSlot(guest.p2m().mfn(gfn)) : -1;
   }
 
   /** The word of its guest table that entry {@code index} of frame {@code part} of an l1 shadow derives from. */
@@ -1503,23 +1499,18 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public boolean isOutOfSync(ShadowTable table) {
     PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
-    return shadow != null && inOutOfSyncTable(Addr.maddrOf(shadow.mfn(0), 0));
+    return shadow != null && shadowsOutOfSyncTable(shadow);
   }
 
   @Override
   public boolean resyncSkips(ShadowTable table, int part, int index) {
     PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
-    if (shadow == null || shadow.type().role() != ShadowType.Role.TABLE
-        || !guest.p2m().type(shadow.key().gfn()).isRam()) {
-      return false;
-    }
-    @Mfn long mfn = guest.p2m().mfn(shadow.key().gfn());
-    int slot = state.outOfSyncSlot(mfn);
-    if (slot < 0) {
+    int slot = shadow == null ? -1 : outOfSyncSlotOf(shadow);
+    if (shadow == null || slot < 0) {
       return false;
     }
     int word = outOfSyncWord(shadow, part, index);
-    long now = guest.machine().read(Addr.maddrOf(mfn, word * 8L), 8);
+    long now = guest.machine().read(Addr.maddrOf(Addr.mfn(state.outOfSyncFrame(slot)), word * 8L), 8);
     return now == state.outOfSyncSnapshot(slot)[word] && !state.rewritten(slot, word);
   }
 
