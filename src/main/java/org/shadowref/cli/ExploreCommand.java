@@ -73,11 +73,17 @@ public final class ExploreCommand extends SummaryCommand {
   @Option(names = "--progress", paramLabel = "SECONDS", description = "seconds between progress lines (default ${DEFAULT-VALUE})")
   double progressSeconds = 5;
 
+  @Option(names = "--threads", paramLabel = "N", description = "threads searching at once (default ${DEFAULT-VALUE}; more pay on long runs, see proofs/models.md)")
+  int threads = 1;
+
   @Override
   protected void run(PrintWriter out, Summary summary) throws IOException {
     if (maxStates < 1 || maxStates > ExplorerOptions.MAX_STATES || maxViolations < 1 || progressSeconds <= 0) {
       throw new UserInputException("--max-violations and --progress must be positive, --max-states within 1.."
           + ExplorerOptions.MAX_STATES);
+    }
+    if (threads < 1 || threads > ExplorerOptions.MAX_THREADS) {
+      throw new UserInputException("--threads must be within 1.." + ExplorerOptions.MAX_THREADS + ", got " + threads);
     }
     ModelFile file;
     ModelArgs args;
@@ -119,14 +125,16 @@ public final class ExploreCommand extends SummaryCommand {
     String name = file.name();
     out.println("explore: model " + name + " (" + harness.getClass().getName() + ") args=" + args
         + " " + strategy.name().toLowerCase(java.util.Locale.ROOT)
-        + (depthBound < 0 ? " without a depth bound" : " to depth " + depthBound));
+        + (depthBound < 0 ? " without a depth bound" : " to depth " + depthBound)
+        + (threads == 1 ? "" : ", " + threads + " threads"));
     out.flush();
     ExplorerOptions options = ExplorerOptions.defaults()
         .withStrategy(strategy)
         .withDepthBound(depthBound)
         .withMaxStates(maxStates)
         .withMaxViolations(maxViolations)
-        .withProgress(out, progressSeconds);
+        .withProgress(out, progressSeconds)
+        .withThreads(threads);
     ExplorationReport report;
     try {
       report = Explorer.explore(harness, options);
@@ -164,6 +172,7 @@ public final class ExploreCommand extends SummaryCommand {
         .put("complete", report.exhausted() && report.unexpandedAtBound() == 0)
         .put("coverage", report.coverage().reached() + "/" + report.coverage().labels().size())
         .put("heap_mb", report.peakHeapBytes() >> 20)
+        .put("threads", threads)
         .put("seconds", String.format(java.util.Locale.ROOT, "%.2f", report.elapsedNanos() / 1e9));
     if (!tracePath.isEmpty()) {
       summary.put("trace", tracePath);

@@ -69,11 +69,6 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   private static final int AC = 4;
   private static final int PSE = 5;
 
-  // Scratch space for one access, reused so that a step allocates nothing while searching.
-  private final long[] before = new long[5];
-  private final long[] afterFirst = new long[5];
-  private final WalkResult walk = new WalkResult();
-  private final WalkResult again = new WalkResult();
 
   private final PagingMode[] modes;
   private final boolean variedRights;
@@ -108,6 +103,12 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
     /** Bit i set: control {@code CONTROL_NAMES[i]} is on. */
     int controls;
     final boolean dropDirty;
+    // Scratch space for one access, not state: held by each state (never copied) so that a step
+    // allocates nothing and steps on different states can run at once.
+    final long[] before = new long[5];
+    final long[] afterFirst = new long[5];
+    final WalkResult walk = new WalkResult();
+    final WalkResult again = new WalkResult();
 
     State(PagingMode mode, boolean dropDirty) {
       this.mode = mode;
@@ -267,9 +268,9 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   private void access(State state, Access access, Events events) {
     PagingMode mode = state.mode;
     ControlRegisters regs = state.regs();
-    long[] before = this.before;
+    long[] before = state.before;
     System.arraycopy(state.entry, 0, before, 0, before.length);
-    WalkResult walk = this.walk;
+    WalkResult walk = state.walk;
     Walker.walk(state, regs, CPU, Addr.gva(VA), access, true, walk);
     if (events.tracing()) {
       GuestOp op = new GuestOp.MemoryAccess(0, Addr.gva(VA), access.kind(), access.user(), 8, 0);
@@ -363,10 +364,10 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
           + Addr.hex(mode.pageSize(leaf)) + ", the walker says " + walk.describe());
       return;
     }
-    long[] afterFirst = this.afterFirst;
+    long[] afterFirst = state.afterFirst;
     System.arraycopy(state.entry, 0, afterFirst, 0, afterFirst.length);
     long translated = walk.translated();
-    WalkResult again = this.again;
+    WalkResult again = state.again;
     Walker.walk(state, regs, CPU, Addr.gva(VA), access, true, again);
     if (!again.ok() || again.translated() != translated || !java.util.Arrays.equals(afterFirst, state.entry)) {
       events.violation(REPEAT_RULE, "the second " + access + " gave " + again.describe() + " and left "

@@ -43,11 +43,16 @@ class EngineModelsTest {
 
   /** Explores the model file's harness at the file's bounds. */
   private static ExplorationReport exploreFile(String name, Strategy strategy) throws Exception {
+    return exploreFile(name, strategy, 1);
+  }
+
+  private static ExplorationReport exploreFile(String name, Strategy strategy, int threads) throws Exception {
     ModelFile model = ModelFile.read(Path.of("models", name + ".jpf"));
     ModelArgs args = model.args();
     int depth = args.intValue("depth", -1, -1, 1000);
     Harness<?> harness = ModelFile.instantiate(model.target(), args, name);
-    return Explorer.explore(harness, ExplorerOptions.defaults().withStrategy(strategy).withDepthBound(depth));
+    return Explorer.explore(harness, ExplorerOptions.defaults()
+        .withStrategy(strategy).withDepthBound(depth).withThreads(threads));
   }
 
   private static void assertCleanAtDefaultBounds(String name, long minimumStates) throws Exception {
@@ -68,6 +73,10 @@ class EngineModelsTest {
     assertNotNull(trace, "the seeded fault went unnoticed");
     assertEquals(property, trace.property());
     assertEquals(length, trace.length(), () -> "not the shortest trace:\n" + trace.render());
+    Trace shared = Explorer.explore(harness, ExplorerOptions.defaults().withDepthBound(depth).withThreads(2)).firstViolation();
+    assertNotNull(shared, "two threads missed the seeded fault");
+    assertEquals(property, shared.property());
+    assertEquals(length, shared.length(), () -> "two threads: not the shortest trace:\n" + shared.render());
 
     Path path = temp.resolve(model + ".trace.json");
     Files.writeString(path, TraceWriter.toJson(trace.toFile(model, args)));
@@ -85,6 +94,22 @@ class EngineModelsTest {
   @Test
   void singleFaultExploresCleanlyAtItsDefaultBounds() throws Exception {
     assertCleanAtDefaultBounds("SingleFault", SINGLE_FAULT_STATES);
+  }
+
+  /** Two threads share the search and find the same states; breadth-first, the same transitions too. */
+  @Test
+  void twoThreadsFindTheSameStates() throws Exception {
+    for (String name : new String[] {"SingleFault", "Sequences", "TwoVcpus"}) {
+      for (Strategy strategy : Strategy.values()) {
+        ExplorationReport alone = exploreFile(name, strategy, 1);
+        ExplorationReport shared = exploreFile(name, strategy, 2);
+        assertTrue(shared.violations().isEmpty(), () -> String.valueOf(shared.firstViolation()));
+        assertEquals(alone.states(), shared.states(), name + " " + strategy);
+        if (strategy == Strategy.BFS) {
+          assertEquals(alone.transitions(), shared.transitions(), name);
+        }
+      }
+    }
   }
 
   @Test

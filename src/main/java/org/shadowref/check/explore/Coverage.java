@@ -24,6 +24,13 @@ public final class Coverage {
     count[0]++;
   }
 
+  /** Adds {@code other}'s counts (another thread's share of one search) to these. */
+  void add(Coverage other) {
+    for (String label : other.order) {
+      counter(label)[0] += other.count(label);
+    }
+  }
+
   private long[] counter(String label) {
     long[] count = counts.get(label);
     if (count == null) {

@@ -3,6 +3,10 @@ package org.shadowref.check.explore;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.World;
 
@@ -11,44 +15,62 @@ import org.shadowref.check.trace.World;
  * choices (within a depth bound) is visited once, matched on its 128-bit {@link Fingerprint}, and
  * checked. One transition is one run of {@link Harness#step} on a copy of the source state, with
  * one sequence of answers from a {@link ChoiceOdometer}; the states themselves are kept only on
- * the frontier (breadth-first) or the current path (depth-first), while the table of seen states
- * keeps 50 to 90 bytes per state (keys, ids, parent, transition and depth, with the hash table's
- * slack). A violation's trace is rebuilt afterwards by replaying the recorded
- * transition indices from an initial state.
+ * the level being expanded (breadth-first) or the current paths (depth-first), while the table
+ * of seen states keeps 50 to 90 bytes per state (keys, ids, parent, transition and depth, with
+ * the hash table's slack). A violation's trace is rebuilt after the search by replaying the
+ * recorded transition indices from an initial state.
  *
  * <p>With a depth bound, depth-first search re-expands a state it reaches again by a shorter
  * path, so both strategies find exactly the states within the bound.
  *
+ * <p>Several threads ({@link ExplorerOptions#threads}) share the table and nothing else: each
+ * has its own states, choices, events and coverage. Breadth-first search expands each level in
+ * parallel, level by level, so its traces stay shortest. Depth-first search goes breadth-first
+ * until a level holds {@link #ROOTS_PER_THREAD} states per thread (one thread: the initial states
+ * only), then gives each thread whole subtrees below that level's states. The states found are
+ * the same for any number of threads; under depth-first search with a bound, the transitions
+ * are not, since re-expansions depend on which path reaches a state first.
+ *
  * @param <S> the harness's state
  */
 public final class Explorer<S> {
+  /** Depth-first search with several threads splits the work at a level this many states wide per thread. */
+  static final int ROOTS_PER_THREAD = 64;
+  /** A level narrower than this per thread is expanded by one thread: starting threads would cost more. */
+  private static final int SHARED_LEVEL_PER_THREAD = 8;
   private static final int PROGRESS_CHECK_MASK = 0xFFF;
+  /** How often the thread waiting for the workers samples the heap. */
+  private static final long HEAP_SAMPLE_MILLIS = 20;
 
   private final Harness<S> harness;
   private final ExplorerOptions options;
+  /** Guarded by itself: the only structure the workers share. */
   private final StateTable table = new StateTable();
-  private final Fingerprint fingerprint = new Fingerprint();
-  private final Coverage coverage;
-  private final SearchEvents events;
-  private final List<Trace> violations = new ArrayList<>();
-
-  private long transitions;
-  /** Calls of {@link #tick}: the clock is read only every few thousand. */
-  private long ticks;
-  private int maxDepth;
-  private long unexpandedAtBound;
-  private boolean stopped;
+  /** Violations as found, traces not yet rebuilt; guarded by itself. */
+  private final List<Found> found = new ArrayList<>();
+  private final List<Worker> workers = new ArrayList<>();
+  private final LongAdder transitions = new LongAdder();
+  /** The deepest state reached so far, for progress lines. */
+  private final AtomicInteger deepest = new AtomicInteger();
+  /** Enumerates the initial states, one at a time on demand; guarded by itself. */
+  private final ChoiceOdometer rootOdometer = new ChoiceOdometer();
+  private boolean rootsStarted;
+  private boolean rootsExhausted;
+  private volatile boolean stopped;
+  /** The first exception a worker threw, rethrown to the caller once the workers are done. */
+  private volatile @Nullable RuntimeException failure;
+  /** The thread that called {@link #explore}: the only one that prints progress. */
+  private final Thread caller = Thread.currentThread();
   private long startNanos;
   private long nextProgressNanos;
   private long peakHeap;
-  /** A state no longer needed, to be overwritten by the next copy. */
-  private @Nullable S spare;
 
   private Explorer(Harness<S> harness, ExplorerOptions options) {
     this.harness = harness;
     this.options = options;
-    this.coverage = new Coverage(harness.coverageLabels());
-    this.events = new SearchEvents(coverage, false);
+    for (int i = 0; i < options.threads(); i++) {
+      workers.add(new Worker());
+    }
   }
 
   /** Explores {@code harness} as {@code options} say. */
@@ -59,25 +81,50 @@ public final class Explorer<S> {
   private ExplorationReport run() {
     startNanos = System.nanoTime();
     nextProgressNanos = startNanos + (long) (options.progressSeconds() * 1e9);
+    Worker first = workers.get(0);
+    Level<S> level = new Level<>();
+    int depth = 0;
     if (options.strategy() == Strategy.BFS) {
-      breadthFirst();
+      for (Root<S> root = first.nextRoot(); root != null; root = first.nextRoot()) {
+        level.add(root.state(), root.id());
+      }
+      while (!stopped && !level.isEmpty()) {
+        level = expandLevel(level, depth);
+        depth++;
+      }
     } else {
-      depthFirst();
+      // Initial states are made as the threads need them, so the search never holds them all;
+      // when there are too few to share out, the top levels are expanded breadth-first first.
+      int wide = ROOTS_PER_THREAD * workers.size();
+      for (Root<S> root = null; level.size() < wide && (root = first.nextRoot()) != null; ) {
+        level.add(root.state(), root.id());
+      }
+      while (workers.size() > 1 && rootsExhausted() && !stopped && !level.isEmpty() && level.size() < wide) {
+        level = expandLevel(level, depth);
+        depth++;
+      }
+      searchBelow(level, depth);
     }
     long elapsed = System.nanoTime() - startNanos;
     sampleHeap();
     // Depths are final only now: depth-first search may have found shorter paths late.
+    int maxDepth = 0;
+    long unexpandedAtBound = 0;
     for (int id = 0; id < table.size(); id++) {
       maxDepth = Math.max(maxDepth, table.depth(id));
       if (!expandable(table.depth(id))) {
         unexpandedAtBound++;
       }
     }
+    Coverage coverage = new Coverage(harness.coverageLabels());
+    for (Worker worker : workers) {
+      coverage.add(worker.coverage);
+    }
     return new ExplorationReport(
         options.strategy(),
         options.depthBound(),
         table.size(),
-        transitions,
+        transitions.sum(),
         maxDepth,
         unexpandedAtBound,
         !stopped,
@@ -85,52 +132,125 @@ public final class Explorer<S> {
         peakHeap,
         table.footprintBytes(),
         coverage,
-        violations);
+        traces());
   }
 
-  // ---- breadth-first ----
+  /** An initial state to expand, with its id. */
+  private record Root<S>(S state, int id) {}
 
-  private void breadthFirst() {
-    Frontier<S> frontier = new Frontier<>();
-    ChoiceOdometer odometer = new ChoiceOdometer();
-    odometer.reset();
-    do {
-      odometer.beginRun();
-      events.reset();
-      S state = harness.initial(odometer, events);
-      int id = arrive(state, StateTable.NO_PARENT, odometer.sequence(), 0);
-      if (id >= 0 && expandable(0)) {
-        frontier.add(state, id);
-      }
-      tick(frontier.size());
-    } while (!stopped && odometer.advance());
-
-    while (!stopped && !frontier.isEmpty()) {
-      int id = frontier.peekId();
-      S state = frontier.poll();
-      int depth = table.depth(id);
-      odometer.reset();
-      do {
-        S next = copyOf(state);
-        odometer.beginRun();
-        events.reset();
-        harness.step(next, odometer, events);
-        transitions++;
-        int nextId = arrive(next, id, odometer.sequence(), depth + 1);
-        if (nextId >= 0 && expandable(depth + 1)) {
-          frontier.add(next, nextId);
-        } else {
-          spare = next;
-        }
-        tick(frontier.size());
-      } while (!stopped && odometer.advance());
-      spare = state;
+  private boolean rootsExhausted() {
+    synchronized (rootOdometer) {
+      return rootsExhausted;
     }
   }
 
-  // ---- depth-first ----
+  /**
+   * Expands every state of {@code level} (all at {@code depth}); returns the next level. A level
+   * too narrow to be worth handing to threads is expanded by the calling thread alone.
+   */
+  private Level<S> expandLevel(Level<S> level, int depth) {
+    if (level.size() < SHARED_LEVEL_PER_THREAD * workers.size()) {
+      Worker worker = workers.get(0);
+      Level<S> next = new Level<>();
+      for (int i = 0; i < level.size() && !stopped; i++) {
+        worker.expand(level.take(i), level.id(i), depth, next);
+      }
+      return next;
+    }
+    AtomicInteger next = new AtomicInteger();
+    runWorkers(worker -> {
+      worker.nextLevel = new Level<>();
+      for (int i = next.getAndIncrement(); i < level.size() && !stopped; i = next.getAndIncrement()) {
+        worker.expand(level.take(i), level.id(i), depth, worker.nextLevel);
+      }
+    });
+    List<Level<S>> parts = new ArrayList<>();
+    for (Worker worker : workers) {
+      parts.add(worker.nextLevel);
+      worker.nextLevel = new Level<>();
+    }
+    return Level.concat(parts);
+  }
 
-  /** One state on the current path and where its enumeration of transitions stands. */
+  /**
+   * Depth-first search below every state of {@code level} (all at {@code depth}) and then below
+   * each initial state not yet made, a subtree per task.
+   */
+  private void searchBelow(Level<S> level, int depth) {
+    AtomicInteger next = new AtomicInteger();
+    runWorkers(worker -> {
+      for (int i = next.getAndIncrement(); i < level.size() && !stopped; i = next.getAndIncrement()) {
+        worker.depthFirst(level.take(i), level.id(i), depth);
+      }
+      for (Root<S> root = worker.nextRoot(); root != null && !stopped; root = worker.nextRoot()) {
+        worker.depthFirst(root.state(), root.id(), 0);
+      }
+    });
+  }
+
+  /** What one worker does in one phase of the search. */
+  private interface Task<W> {
+    void run(W worker);
+  }
+
+  /**
+   * Runs {@code task} on every worker, each in a thread of its own when there are several, and
+   * waits for them, printing progress meanwhile; rethrows the first exception a worker threw.
+   */
+  private void runWorkers(Task<Worker> task) {
+    if (workers.size() == 1) {
+      task.run(workers.get(0));
+    } else {
+      CountDownLatch done = new CountDownLatch(workers.size());
+      for (Worker worker : workers) {
+        Thread thread = new Thread(() -> {
+          try {
+            task.run(worker);
+          } catch (RuntimeException | Error e) {
+            fail(e);
+          } finally {
+            done.countDown();
+          }
+        }, "explorer-" + workers.indexOf(worker));
+        thread.setDaemon(true);
+        thread.start();
+      }
+      awaitPrintingProgress(done);
+    }
+    RuntimeException thrown = failure;
+    if (thrown != null) {
+      throw thrown;
+    }
+  }
+
+  private void fail(Throwable e) {
+    stopped = true;
+    synchronized (found) {
+      if (failure == null) {
+        failure = e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(
+            "an explorer thread failed: " + e, e);
+      }
+    }
+  }
+
+  private void awaitPrintingProgress(CountDownLatch done) {
+    boolean interrupted = false;
+    while (done.getCount() > 0) {
+      try {
+        done.await(HEAP_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        // Finish the search first: the workers stop only at its end or at a limit.
+        interrupted = true;
+      }
+      sampleHeap();
+      printProgressIfDue();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The state a search path is at and where its enumeration of transitions stands. */
   private static final class Frame<S> {
     @Nullable S state;
     int id;
@@ -139,114 +259,205 @@ public final class Explorer<S> {
     final ChoiceOdometer odometer = new ChoiceOdometer();
   }
 
-  private void depthFirst() {
-    // Frames are reused by path position; frame 0 is a virtual root whose "step" is initial().
-    List<Frame<S>> frames = new ArrayList<>();
-    frames.add(new Frame<>());
-    int top = 0;
-    Frame<S> root = frames.get(0);
-    root.state = null;
-    root.id = StateTable.NO_PARENT;
-    root.depth = -1;
-    root.started = false;
-    while (top >= 0 && !stopped) {
-      Frame<S> frame = frames.get(top);
-      if (!frame.started) {
-        frame.odometer.reset();
-        frame.started = true;
-      } else if (!frame.odometer.advance()) {
-        if (frame.state != null) {
-          spare = frame.state;
+  /** One thread's share of the search: its own choices, events, coverage and spare state. */
+  private final class Worker {
+    final Coverage coverage = new Coverage(harness.coverageLabels());
+    final SearchEvents events = new SearchEvents(coverage, false);
+    final Fingerprint fingerprint = new Fingerprint();
+    final ChoiceOdometer odometer = new ChoiceOdometer();
+    /** Depth-first frames, reused by path position. */
+    final List<Frame<S>> frames = new ArrayList<>();
+    Level<S> nextLevel = new Level<>();
+    /** Calls of {@link #tick}: the clock is read only every few thousand. */
+    long ticks;
+    /** A state no longer needed, to be overwritten by the next copy. */
+    @Nullable S spare;
+
+    /**
+     * The next initial state that is new and to be expanded, arrived at and checked; null when
+     * every initial state has been made or the search stopped.
+     */
+    @Nullable Root<S> nextRoot() {
+      while (!stopped) {
+        S state;
+        int sequence;
+        synchronized (rootOdometer) {
+          if (rootsExhausted) {
+            return null;
+          }
+          if (!rootsStarted) {
+            rootOdometer.reset();
+            rootsStarted = true;
+          }
+          rootOdometer.beginRun();
+          events.reset();
+          state = harness.initial(rootOdometer, events);
+          sequence = rootOdometer.sequence();
+          rootsExhausted = !rootOdometer.advance();
         }
-        frame.state = null;
-        top--;
-        continue;
+        int id = arrive(state, StateTable.NO_PARENT, sequence, 0);
+        tick();
+        if (id >= 0 && expandable(0)) {
+          return new Root<>(state, id);
+        }
+        spare = state;
       }
-      S parentState = frame.state;
-      S next;
-      frame.odometer.beginRun();
-      events.reset();
-      if (parentState == null) {
-        next = harness.initial(frame.odometer, events);
-      } else {
-        next = copyOf(parentState);
+      return null;
+    }
+
+    /** Every transition out of {@code state}; successors to expand go to {@code into}. */
+    void expand(S state, int id, int depth, Level<S> into) {
+      odometer.reset();
+      do {
+        S next = copyOf(state);
+        odometer.beginRun();
+        events.reset();
+        harness.step(next, odometer, events);
+        transitions.increment();
+        int nextId = arrive(next, id, odometer.sequence(), depth + 1);
+        if (nextId >= 0 && expandable(depth + 1)) {
+          into.add(next, nextId);
+        } else {
+          spare = next;
+        }
+        tick();
+      } while (!stopped && odometer.advance());
+      spare = state;
+    }
+
+    /** Depth-first search of everything below {@code root}, a state at {@code depth} to expand. */
+    void depthFirst(S root, int rootId, int depth) {
+      int top = 0;
+      Frame<S> rootFrame = frame(0);
+      rootFrame.state = root;
+      rootFrame.id = rootId;
+      rootFrame.depth = depth;
+      rootFrame.started = false;
+      while (top >= 0 && !stopped) {
+        Frame<S> frame = frames.get(top);
+        S parentState = frame.state;
+        if (parentState == null) {
+          throw new IllegalStateException("search path frame " + top + " has no state");
+        }
+        if (!frame.started) {
+          frame.odometer.reset();
+          frame.started = true;
+        } else if (!frame.odometer.advance()) {
+          spare = parentState;
+          frame.state = null;
+          top--;
+          continue;
+        }
+        S next = copyOf(parentState);
+        frame.odometer.beginRun();
+        events.reset();
         harness.step(next, frame.odometer, events);
-        transitions++;
-      }
-      int childDepth = frame.depth + 1;
-      int id = arrive(next, frame.id, frame.odometer.sequence(), childDepth);
-      if (id >= 0 && expandable(childDepth)) {
-        top++;
-        if (top == frames.size()) {
-          frames.add(new Frame<>());
+        transitions.increment();
+        int childDepth = frame.depth + 1;
+        int id = arrive(next, frame.id, frame.odometer.sequence(), childDepth);
+        if (id >= 0 && expandable(childDepth)) {
+          top++;
+          Frame<S> child = frame(top);
+          child.state = next;
+          child.id = id;
+          child.depth = childDepth;
+          child.started = false;
+        } else {
+          spare = next;
         }
-        Frame<S> child = frames.get(top);
-        child.state = next;
-        child.id = id;
-        child.depth = childDepth;
-        child.started = false;
-      } else {
-        spare = next;
+        tick();
       }
-      tick(top);
+    }
+
+    private Frame<S> frame(int position) {
+      while (frames.size() <= position) {
+        frames.add(new Frame<>());
+      }
+      return frames.get(position);
+    }
+
+    /**
+     * Handles the state a transition produced: records a violation reported while stepping,
+     * matches the state against those seen, checks it when new. Returns the state's id when it
+     * should be expanded (new, or reached by a shorter path under a depth bound), else -1.
+     */
+    int arrive(S state, int parentId, int transition, int depth) {
+      if (events.skipped) {
+        return -1;
+      }
+      if (events.violatedProperty != null) {
+        recordViolation(parentId, transition, depth);
+        return -1;
+      }
+      harness.fingerprint(state, fingerprint.reset());
+      int id;
+      synchronized (table) {
+        int before = table.size();
+        id = table.findOrAdd(fingerprint.high(), fingerprint.low(), parentId, transition, depth);
+        if (id < before) {
+          if (options.depthBound() >= 0 && depth < table.depth(id)) {
+            table.reroute(id, parentId, transition, depth);
+            return id;
+          }
+          return -1;
+        }
+        if (table.size() >= options.maxStates()) {
+          stopped = true;
+        }
+      }
+      deepest.accumulateAndGet(depth, Math::max);
+      harness.check(state, events);
+      if (events.violatedProperty != null) {
+        recordViolation(parentId, transition, depth);
+        return -1;
+      }
+      return id;
+    }
+
+    private void recordViolation(int parentId, int transition, int depth) {
+      synchronized (found) {
+        found.add(new Found(parentId, transition, depth, String.valueOf(events.violatedProperty), events.violationDetail));
+        if (found.size() >= options.maxViolations()) {
+          stopped = true;
+        }
+      }
+    }
+
+    private S copyOf(S source) {
+      S target = spare;
+      spare = null;
+      return target == null || target == source ? harness.copy(source) : harness.copyInto(source, target);
+    }
+
+    /** Work done in the calling thread prints progress itself; other threads leave it to the caller. */
+    void tick() {
+      if ((++ticks & PROGRESS_CHECK_MASK) != 0 || Thread.currentThread() != caller) {
+        return;
+      }
+      sampleHeap();
+      printProgressIfDue();
     }
   }
 
-  // ---- shared ----
-
-  /**
-   * Handles the state a transition produced: records a violation reported while stepping,
-   * matches the state against those seen, checks it when new. Returns the state's id when it
-   * should be expanded (new, or reached by a shorter path under a depth bound), else -1.
-   */
-  private int arrive(S state, int parentId, int transition, int depth) {
-    if (events.skipped) {
-      return -1;
-    }
-    if (events.violatedProperty != null) {
-      recordViolation(parentId, transition);
-      return -1;
-    }
-    harness.fingerprint(state, fingerprint.reset());
-    int before = table.size();
-    int id = table.findOrAdd(fingerprint.high(), fingerprint.low(), parentId, transition, depth);
-    if (id < before) {
-      if (options.depthBound() >= 0 && depth < table.depth(id)) {
-        table.reroute(id, parentId, transition, depth);
-        return id;
-      }
-      return -1;
-    }
-    if (depth > maxDepth) {
-      maxDepth = depth;
-    }
-    harness.check(state, events);
-    if (events.violatedProperty != null) {
-      recordViolation(parentId, transition);
-      return -1;
-    }
-    if (table.size() >= options.maxStates()) {
-      stopped = true;
-    }
-    return id;
-  }
+  /** A violation as the search met it: the transition from {@code parentId} that showed it. */
+  private record Found(int parentId, int transition, int depth, String property, String detail) {}
 
   private boolean expandable(int depth) {
     return options.depthBound() < 0 || depth < options.depthBound();
   }
 
-  private S copyOf(S source) {
-    S target = spare;
-    spare = null;
-    return target == null || target == source ? harness.copy(source) : harness.copyInto(source, target);
-  }
-
-  private void recordViolation(int parentId, int transition) {
-    String property = String.valueOf(events.violatedProperty);
-    violations.add(rebuild(parentId, transition, property, events.violationDetail));
-    if (violations.size() >= options.maxViolations()) {
-      stopped = true;
+  /** The violations' traces, shallowest first (all at one depth under breadth-first search), at most the limit. */
+  private List<Trace> traces() {
+    List<Found> ordered = new ArrayList<>(found);
+    if (options.strategy() == Strategy.BFS) {
+      ordered.sort((a, b) -> Integer.compare(a.depth(), b.depth()));
     }
+    List<Trace> traces = new ArrayList<>();
+    for (int i = 0; i < ordered.size() && i < options.maxViolations(); i++) {
+      Found violation = ordered.get(i);
+      traces.add(rebuild(violation.parentId(), violation.transition(), violation.property(), violation.detail()));
+    }
+    return traces;
   }
 
   /** Replays the path to {@code parentId}, then {@code transition} from it, recording every step. */
@@ -300,23 +511,23 @@ public final class Explorer<S> {
     return new Trace(steps, world, property, detail);
   }
 
-  private void tick(int pending) {
-    if ((++ticks & PROGRESS_CHECK_MASK) != 0) {
-      return;
-    }
-    sampleHeap();
+  private void printProgressIfDue() {
     PrintWriter out = options.progress();
     long now = System.nanoTime();
-    if (out != null && now >= nextProgressNanos) {
-      nextProgressNanos = now + (long) (options.progressSeconds() * 1e9);
-      double seconds = (now - startNanos) / 1e9;
-      out.printf(
-          "explore: ... %.0fs states=%d transitions=%d depth=%d %s=%d states_per_s=%d heap_mb=%d%n",
-          seconds, table.size(), transitions, maxDepth,
-          options.strategy() == Strategy.BFS ? "frontier" : "path", pending,
-          (long) (table.size() / Math.max(seconds, 1e-9)), peakHeap >> 20);
-      out.flush();
+    if (out == null || now < nextProgressNanos) {
+      return;
     }
+    nextProgressNanos = now + (long) (options.progressSeconds() * 1e9);
+    double seconds = (now - startNanos) / 1e9;
+    int states;
+    synchronized (table) {
+      states = table.size();
+    }
+    out.printf(
+        "explore: ... %.0fs states=%d transitions=%d depth=%d states_per_s=%d heap_mb=%d threads=%d%n",
+        seconds, states, transitions.sum(), deepest.get(),
+        (long) (states / Math.max(seconds, 1e-9)), peakHeap >> 20, workers.size());
+    out.flush();
   }
 
   private void sampleHeap() {

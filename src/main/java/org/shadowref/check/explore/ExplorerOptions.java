@@ -13,6 +13,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param maxViolations stop after this many violations; the first is reported with its trace
  * @param progress where to print a progress line every {@code progressSeconds}, or null
  * @param progressSeconds the interval between progress lines
+ * @param threads how many threads search at once (see {@link Explorer}); the harness is then
+ *     called from all of them, on distinct states
  */
 public record ExplorerOptions(
     Strategy strategy,
@@ -20,10 +22,14 @@ public record ExplorerOptions(
     long maxStates,
     int maxViolations,
     @Nullable PrintWriter progress,
-    double progressSeconds) {
+    double progressSeconds,
+    int threads) {
 
   /** The most states one search can hold: state ids are ints and the table doubles as it grows. */
   public static final long MAX_STATES = 1L << 28;
+
+  /** More threads than this would only contend for the table. */
+  public static final int MAX_THREADS = 256;
 
   public ExplorerOptions {
     if (depthBound < -1) {
@@ -33,30 +39,37 @@ public record ExplorerOptions(
       throw new IllegalArgumentException(
           "the state limit must be within 1.." + MAX_STATES + " and the violation limit positive");
     }
+    if (threads < 1 || threads > MAX_THREADS) {
+      throw new IllegalArgumentException("the thread count must be within 1.." + MAX_THREADS + ", got " + threads);
+    }
   }
 
-  /** Breadth-first, no bounds, stop at the first violation, silent. */
+  /** Breadth-first, no bounds, stop at the first violation, silent, one thread. */
   public static ExplorerOptions defaults() {
-    return new ExplorerOptions(Strategy.BFS, -1, MAX_STATES, 1, null, 5.0);
+    return new ExplorerOptions(Strategy.BFS, -1, MAX_STATES, 1, null, 5.0, 1);
   }
 
   public ExplorerOptions withStrategy(Strategy value) {
-    return new ExplorerOptions(value, depthBound, maxStates, maxViolations, progress, progressSeconds);
+    return new ExplorerOptions(value, depthBound, maxStates, maxViolations, progress, progressSeconds, threads);
   }
 
   public ExplorerOptions withDepthBound(int value) {
-    return new ExplorerOptions(strategy, value, maxStates, maxViolations, progress, progressSeconds);
+    return new ExplorerOptions(strategy, value, maxStates, maxViolations, progress, progressSeconds, threads);
   }
 
   public ExplorerOptions withMaxStates(long value) {
-    return new ExplorerOptions(strategy, depthBound, value, maxViolations, progress, progressSeconds);
+    return new ExplorerOptions(strategy, depthBound, value, maxViolations, progress, progressSeconds, threads);
   }
 
   public ExplorerOptions withMaxViolations(int value) {
-    return new ExplorerOptions(strategy, depthBound, maxStates, value, progress, progressSeconds);
+    return new ExplorerOptions(strategy, depthBound, maxStates, value, progress, progressSeconds, threads);
+  }
+
+  public ExplorerOptions withThreads(int value) {
+    return new ExplorerOptions(strategy, depthBound, maxStates, maxViolations, progress, progressSeconds, value);
   }
 
   public ExplorerOptions withProgress(@Nullable PrintWriter out, double seconds) {
-    return new ExplorerOptions(strategy, depthBound, maxStates, maxViolations, out, seconds);
+    return new ExplorerOptions(strategy, depthBound, maxStates, maxViolations, out, seconds, threads);
   }
 }

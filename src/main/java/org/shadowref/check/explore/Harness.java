@@ -19,6 +19,9 @@ import org.shadowref.check.trace.World;
  *       equal states feed equal words, and states that differ anywhere feed different words.
  *       State the future cannot depend on (statistics, the last result) stays out of it.
  *   <li>Steps mutate the state they are given: it is the explorer's private copy.
+ *   <li>Calls may run at once from several threads ({@link ExplorerOptions#threads}), each on a
+ *       state of its own: the harness's own fields are configuration, never written while
+ *       searching; scratch space belongs in the state.
  * </ul>
  *
  * @param <S> the model state; the explorer copies and hashes it only through this interface

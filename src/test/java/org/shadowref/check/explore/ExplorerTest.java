@@ -117,6 +117,88 @@ class ExplorerTest {
     assertFalse(report.exhausted());
   }
 
+  private static ExplorationReport explore(Harness<int[]> harness, Strategy strategy, int depth, int threads) {
+    return Explorer.explore(harness, ExplorerOptions.defaults()
+        .withStrategy(strategy).withDepthBound(depth).withThreads(threads));
+  }
+
+  /**
+   * Models that exercise each way the work is shared: many initial states (handed out one by one
+   * to depth-first threads), one initial state whose levels widen past the split width (expanded
+   * breadth-first, then split), and a narrow one that never widens.
+   */
+  private static List<Harness<int[]>> sharedWorkModels() {
+    return List.of(new ToyModels.Counter(5_000, 500), new ToyModels.BitQueue(9, false), new ToyModels.Counter(100, 1));
+  }
+
+  @Test
+  void severalThreadsFindExactlyTheStatesOneThreadFinds() {
+    for (Harness<int[]> model : sharedWorkModels()) {
+      for (Strategy strategy : Strategy.values()) {
+        for (int depth : new int[] {-1, 5}) {
+          ExplorationReport alone = explore(model, strategy, depth, 1);
+          for (int threads : new int[] {2, 3}) {
+            String what = model.getClass().getSimpleName() + " " + strategy + " depth " + depth + " threads " + threads;
+            ExplorationReport shared = explore(model, strategy, depth, threads);
+            assertEquals(alone.states(), shared.states(), what);
+            assertEquals(alone.unexpandedAtBound(), shared.unexpandedAtBound(), what);
+            if (strategy == Strategy.BFS || depth >= 0) {
+              // Unbounded depth-first search reports its search path's depth, which depends on the order.
+              assertEquals(alone.maxDepth(), shared.maxDepth(), what);
+            }
+            assertTrue(shared.exhausted(), what);
+            if (strategy == Strategy.BFS) {
+              // Each state is expanded exactly once breadth-first, whoever expands it.
+              assertEquals(alone.transitions(), shared.transitions(), what);
+              for (String label : alone.coverage().labels()) {
+                assertEquals(alone.coverage().count(label), shared.coverage().count(label), what + " " + label);
+              }
+            }
+          }
+        }
+      }
+    }
+    // 500 starts, each reaching up to 10 more within 5 steps of +1/+2.
+    assertEquals(510, explore(new ToyModels.Counter(5_000, 500), Strategy.DFS, 5, 2).states());
+    assertEquals(1023, explore(new ToyModels.BitQueue(9, false), Strategy.DFS, -1, 2).states());
+  }
+
+  @Test
+  void severalThreadsStillReportTheShortestTrace() {
+    ExplorationReport report = explore(new ToyModels.BitQueue(4, true), Strategy.BFS, -1, 2);
+    Trace trace = report.firstViolation();
+    assertNotNull(trace);
+    assertEquals("no three ones", trace.property());
+    assertEquals(3, trace.length());
+    assertFalse(report.exhausted());
+    ExplorationReport depthFirst = explore(new ToyModels.BitQueue(9, true), Strategy.DFS, -1, 2);
+    assertNotNull(depthFirst.firstViolation());
+    assertEquals("no three ones", depthFirst.firstViolation().property());
+  }
+
+  @Test
+  void aThreadsFailureReachesTheCaller() {
+    Harness<int[]> failing = new ToyModels.Counter(5_000, 500) {
+      @Override
+      public void step(int[] state, Choices choices, Events events) {
+        super.step(state, choices, events);
+        if (state[0] == 321) {
+          throw new IllegalStateException("harness bug at 321");
+        }
+      }
+    };
+    for (Strategy strategy : Strategy.values()) {
+      IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> explore(failing, strategy, 3, 2));
+      assertEquals("harness bug at 321", thrown.getMessage());
+    }
+  }
+
+  @Test
+  void theThreadCountIsChecked() {
+    assertThrows(IllegalArgumentException.class, () -> ExplorerOptions.defaults().withThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> ExplorerOptions.defaults().withThreads(ExplorerOptions.MAX_THREADS + 1));
+  }
+
   @Test
   void aNondeterministicHarnessIsReported() {
     assertThrows(

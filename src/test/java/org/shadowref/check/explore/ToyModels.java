@@ -7,7 +7,7 @@ final class ToyModels {
   private ToyModels() {}
 
   /** A counter modulo {@code modulus} starting in 0..{@code starts}-1, stepping by +1 or +2. */
-  static final class Counter implements Harness<int[]> {
+  static class Counter implements Harness<int[]> {
     final int modulus;
     final int starts;
 
