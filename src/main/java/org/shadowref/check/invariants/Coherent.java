@@ -24,16 +24,10 @@ public final class Coherent implements InvariantPredicate {
       if (view.isOutOfSync(table)) {
         continue; // may lag the guest as a TLB may: INV-OOS judges it
       }
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          long derived = view.derivedEntry(table, part, index);
-          if (entry != derived) {
-            return ShadowEntries.where(table, part, index, entry) + " but the guest's entry propagates to "
-                + Addr.hex(derived);
-          }
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        long derived = view.derivedEntry(table, at.part(), at.index());
+        if (at.entry() != derived) {
+          return at.where() + " but the guest's entry propagates to " + Addr.hex(derived);
         }
       }
     }

@@ -23,22 +23,16 @@ public final class Isolation implements InvariantPredicate {
       if (table.level() != 1) {
         continue;
       }
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          if (ShadowEntries.magic(table, entry)) {
-            continue; // a magic marker maps nothing: INV-MAGIC judges it
-          }
-          long mfn = ShadowEntries.frame(table, entry);
-          if (!guest.isGuestFrame(Addr.mfn(mfn)) || scan.tableAt(mfn) != null) {
-            return ShadowEntries.where(table, part, index, entry) + " maps hypervisor frame " + Addr.hex(mfn);
-          }
-          if (guest.p2m().gfnOfMfn(Addr.mfn(mfn)) < 0) {
-            return ShadowEntries.where(table, part, index, entry) + " maps frame " + Addr.hex(mfn)
-                + ", which backs no guest RAM";
-          }
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        if (ShadowEntries.magic(table, at.entry())) {
+          continue; // a magic marker maps nothing: INV-MAGIC judges it
+        }
+        long mfn = ShadowEntries.frame(table, at.entry());
+        if (!guest.isGuestFrame(Addr.mfn(mfn)) || scan.tableAt(mfn) != null) {
+          return at.where() + " maps hypervisor frame " + Addr.hex(mfn);
+        }
+        if (guest.p2m().gfnOfMfn(Addr.mfn(mfn)) < 0) {
+          return at.where() + " maps frame " + Addr.hex(mfn) + ", which backs no guest RAM";
         }
       }
     }

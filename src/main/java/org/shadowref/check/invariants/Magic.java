@@ -24,29 +24,25 @@ public final class Magic implements InvariantPredicate {
   @Override
   public @Nullable String violation(ShadowScan scan) {
     for (ShadowTable table : scan.tables()) {
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          String found = judge(scan.view(), table, part, index, entry);
-          if (found != null) {
-            return found;
-          }
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        String found = judge(scan.view(), table, at);
+        if (found != null) {
+          return found;
         }
       }
     }
     return null;
   }
 
-  private static @Nullable String judge(ShadowView view, ShadowTable table, int part, int index, long entry) {
+  private static @Nullable String judge(ShadowView view, ShadowTable table, ShadowScan.Entries at) {
+    long entry = at.entry();
     if (!ShadowEntries.magic(table, entry)) {
       return (entry & MagicEntries.TAG) != 0 && table.entryBytes() == 8
-          ? ShadowEntries.where(table, part, index, entry) + " carries magic tag bits without being magic"
+          ? at.where() + " carries magic tag bits without being magic"
           : null;
     }
     // Built only past the common case: this predicate judges every present entry of every state.
-    String where = ShadowEntries.where(table, part, index, entry);
+    String where = at.where();
     if (table.level() != 1) {
       return where + " is magic in a level-" + table.level() + " table";
     }

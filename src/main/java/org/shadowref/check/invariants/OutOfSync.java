@@ -47,17 +47,12 @@ public final class OutOfSync implements InvariantPredicate {
           return table.key() + " is out of sync while its guest table is also shadowed as " + other.key();
         }
       }
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          if (view.resyncSkips(table, part, index)) {
-            long derived = view.derivedEntry(table, part, index);
-            if (entry != derived) {
-              return ShadowEntries.where(table, part, index, entry) + " would be skipped by a resync (its guest"
-                  + " word is the snapshot's) but the guest's entry propagates to " + Addr.hex(derived);
-            }
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        if (view.resyncSkips(table, at.part(), at.index())) {
+          long derived = view.derivedEntry(table, at.part(), at.index());
+          if (at.entry() != derived) {
+            return at.where() + " would be skipped by a resync (its guest word is the snapshot's) but the"
+                + " guest's entry propagates to " + Addr.hex(derived);
           }
         }
       }

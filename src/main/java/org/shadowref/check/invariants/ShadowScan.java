@@ -125,6 +125,71 @@ public final class ShadowScan {
     return out;
   }
 
+  /**
+   * The present entries of every part of {@code table}, in part and index order, as a cursor the
+   * predicates loop over: {@code for (ShadowScan.Entries at = scan.entries(table); at.next(); )}.
+   */
+  public Entries entries(ShadowTable table) {
+    return new Entries(this, table);
+  }
+
+  /** A cursor over the present entries of one shadow table, every part. */
+  public static final class Entries {
+    private final ShadowScan scan;
+    private final ShadowTable table;
+    private int part = -1;
+    private @Nullable PresentEntries inPart;
+    private int i;
+
+    private Entries(ShadowScan scan, ShadowTable table) {
+      this.scan = scan;
+      this.table = table;
+    }
+
+    /** Moves to the next present entry; false when there is none left. */
+    public boolean next() {
+      while (true) {
+        PresentEntries current = inPart;
+        if (current != null && ++i < current.count()) {
+          return true;
+        }
+        if (part + 1 >= table.parts()) {
+          inPart = null;
+          return false;
+        }
+        part++;
+        inPart = scan.present(table, part);
+        i = -1;
+      }
+    }
+
+    public int part() {
+      return part;
+    }
+
+    /** The entry's index in its part. */
+    public int index() {
+      return current().index(i);
+    }
+
+    public long entry() {
+      return current().entry(i);
+    }
+
+    /** The entry named for a message: table, part, index and value. */
+    public String where() {
+      return ShadowEntries.where(table, part, index(), entry());
+    }
+
+    private PresentEntries current() {
+      PresentEntries current = inPart;
+      if (current == null) {
+        throw new IllegalStateException("the cursor is not on an entry: call next() first");
+      }
+      return current;
+    }
+  }
+
   /** The present entries of one table frame: their indexes and values, in index order. */
   public static final class PresentEntries {
     private int count;

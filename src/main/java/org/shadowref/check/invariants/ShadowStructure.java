@@ -57,24 +57,18 @@ public final class ShadowStructure implements InvariantPredicate {
       if (table.level() == 1) {
         continue;
       }
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          ShadowTable child = frames.get(ShadowEntries.frame(table, entry));
-          if (child == null) {
-            return ShadowEntries.where(table, part, index, entry) + " points at no shadow";
-          }
-          if (!table.mayPointAt(child.type())) {
-            return ShadowEntries.where(table, part, index, entry) + " points at a " + child.type();
-          }
-          if (child.pinned()) {
-            return ShadowEntries.where(table, part, index, entry) + " points at " + child
-                + ", which is pinned: only top-level shadows may be";
-          }
-          counted.put(child.key(), counted.getOrDefault(child.key(), 0) + 1);
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        ShadowTable child = frames.get(ShadowEntries.frame(table, at.entry()));
+        if (child == null) {
+          return at.where() + " points at no shadow";
         }
+        if (!table.mayPointAt(child.type())) {
+          return at.where() + " points at a " + child.type();
+        }
+        if (child.pinned()) {
+          return at.where() + " points at " + child + ", which is pinned: only top-level shadows may be";
+        }
+        counted.put(child.key(), counted.getOrDefault(child.key(), 0) + 1);
       }
     }
     for (ShadowTable table : tables) {

@@ -37,15 +37,10 @@ public final class WriteProtect implements InvariantPredicate {
       if (table.level() != 1) {
         continue;
       }
-      for (int part = 0; part < table.parts(); part++) {
-        ShadowScan.PresentEntries entries = scan.present(table, part);
-        for (int i = 0; i < entries.count(); i++) {
-          int index = entries.index(i);
-          long entry = entries.entry(i);
-          if ((entry & EntryBits.RW) != 0 && shadowed.contains(ShadowEntries.frame(table, entry))) {
-            return ShadowEntries.where(table, part, index, entry) + " makes shadowed page table "
-                + Addr.hex(ShadowEntries.frame(table, entry)) + " writable";
-          }
+      for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
+        long frame = ShadowEntries.frame(table, at.entry());
+        if ((at.entry() & EntryBits.RW) != 0 && shadowed.contains(frame)) {
+          return at.where() + " makes shadowed page table " + Addr.hex(frame) + " writable";
         }
       }
     }
