@@ -10,29 +10,47 @@ import org.shadowref.arch.qual.Mfn;
 /**
  * Machine memory: a fixed number of 4 KiB frames, little-endian, addressed by machine address.
  * Guest RAM and shadow tables both live here; which frame is which is decided by the P2M and the
- * engines. Frames are stored as 512 {@code long} words, so 8-byte aligned entry accesses (the
- * common case) touch one array element.
+ * engines. Frames are stored as {@code long} words, so 8-byte aligned entry accesses (the common
+ * case) touch one array element.
  *
- * <p>Model checkers copy and hash whole machines millions of times, so copies share frames until
- * one side writes (copy-on-write, per frame), and each frame's hash is kept up to date by every
- * write: it is the sum over the frame's non-zero words of a mix of the word and its position, so
- * a write changes it by the difference of two terms. A second sum, of an independent mix, makes
- * the 128-bit {@link #frameDigest} a model checker's state fingerprint relies on. Neither is
- * visible through the methods: a copy behaves as a deep copy, and hash and digest are functions
- * of the frame's contents.
+ * <p>Model checkers copy and hash whole machines millions of times, so copies share memory until
+ * one side writes (copy-on-write, per 512-byte chunk of a frame: a step writes a few entries of a
+ * few tables, and cloning whole frames for them made most of a model's memory traffic), and each
+ * frame's hash is kept up to date by every write: it is the sum over the frame's non-zero words
+ * of a mix of the word and its position, so a write changes it by the difference of two terms. A
+ * second sum, of an independent mix, makes the 128-bit {@link #frameDigest} a model checker's
+ * state fingerprint relies on. Neither is visible through the methods: a copy behaves as a deep
+ * copy, and hash and digest are functions of the frame's contents.
  */
 public final class MachineMemory {
   private static final int WORDS_PER_FRAME = (int) (Addr.PAGE_SIZE / 8);
-  /** The words of every zero frame: shared, so never written (a write clones it first). */
-  private static final long[] ZERO_FRAME = new long[WORDS_PER_FRAME];
+  private static final int FRAME_WORD_SHIFT = Integer.numberOfTrailingZeros(WORDS_PER_FRAME);
+  /** A chunk is 64 words: the unit that copies share and a write clones. */
+  private static final int CHUNK_SHIFT = 6;
+  private static final int WORDS_PER_CHUNK = 1 << CHUNK_SHIFT;
+  private static final int WORD_IN_CHUNK = WORDS_PER_CHUNK - 1;
+  private static final int CHUNKS_PER_FRAME = WORDS_PER_FRAME / WORDS_PER_CHUNK;
+  /** The words of every zero chunk: shared, so never written (a write clones it first). */
+  private static final long[] ZERO_CHUNK = new long[WORDS_PER_CHUNK];
 
-  private final long[][] frames;
+  private final int frameCount;
   /**
-   * Per frame: the array belongs to this memory alone. Otherwise it may also belong to another
-   * memory (or be {@link #ZERO_FRAME}), so it is cloned before a write. False is the default, so
+   * Chunk {@code c} holds words {@code c * 64 ..} of the memory: frame {@code f}'s chunks are
+   * {@code f * 8 .. f * 8 + 7}, so a word's global index {@code f * 512 + word} shifted right by
+   * six is its chunk.
+   */
+  private final long[][] chunks;
+  /**
+   * Per chunk: the array belongs to this memory alone. Otherwise it may also belong to another
+   * memory (or be {@link #ZERO_CHUNK}), so it is cloned before a write. False is the default, so
    * a new copy needs no filling.
    */
   private final boolean[] owned;
+  /** The chunks {@link #owned} marks, in the order they were cloned, so a restore visits only them. */
+  private int[] ownedChunks = new int[16];
+  private int ownedCount;
+  /** A restore's scratch: the owned chunks' arrays while the source's are copied over them. */
+  private long[] @Nullable [] ownArrays = new long[16][];
   /** Per frame: the sum of {@link #term} over its words (0 for a zero frame). */
   private final long[] hashes;
   /** Per frame: the sum of {@link #otherTerm} over its words, the digest's second half. */
@@ -40,13 +58,13 @@ public final class MachineMemory {
   /** Whether every write keeps {@link #hashes} and {@link #otherHashes} up to date (see {@link #stopKeepingDigests}). */
   private boolean digestsKept = true;
   /**
-   * Per frame this memory owns (null for the others): the array its words were last made equal
+   * Per chunk this memory owns (null for the others): the array its words were last made equal
    * to, by {@link #restoreFrom} or by cloning it before a write, one that no memory writes in
    * place any more, as long as every write since is in {@link #writtenWords}. A restore from a
-   * memory still holding that array puts back the words written instead of copying the frame.
+   * memory still holding that array puts back the words written instead of copying the chunk.
    */
   private final long[] @Nullable [] restoredFrom;
-  /** Words written since the last restore, as {@code frame * WORDS_PER_FRAME + word}. */
+  /** Words written since the last restore, by global index ({@code frame * 512 + word}). */
   private final int[] writtenWords = new int[64];
   private int writtenCount;
 
@@ -54,44 +72,47 @@ public final class MachineMemory {
     if (frameCount <= 0) {
       throw new IllegalArgumentException("machine memory needs at least one frame");
     }
-    frames = new long[frameCount][];
-    Arrays.fill(frames, ZERO_FRAME);
-    owned = new boolean[frameCount];
+    if (frameCount > Integer.MAX_VALUE / WORDS_PER_FRAME) {
+      throw new IllegalArgumentException("machine memory of " + frameCount + " frames is too large");
+    }
+    this.frameCount = frameCount;
+    chunks = new long[frameCount * CHUNKS_PER_FRAME][];
+    Arrays.fill(chunks, ZERO_CHUNK);
+    owned = new boolean[chunks.length];
     hashes = new long[frameCount];
     otherHashes = new long[frameCount];
-    restoredFrom = new long[frameCount][];
+    restoredFrom = new long[chunks.length][];
   }
 
-  private MachineMemory(long[][] frames, long[] hashes, long[] otherHashes) {
-    this.frames = frames;
-    this.owned = new boolean[frames.length];
+  private MachineMemory(long[][] chunks, long[] hashes, long[] otherHashes) {
+    this.frameCount = hashes.length;
+    this.chunks = chunks;
+    this.owned = new boolean[chunks.length];
     this.hashes = hashes;
     this.otherHashes = otherHashes;
-    this.restoredFrom = new long[frames.length][];
+    this.restoredFrom = new long[chunks.length][];
   }
 
   public int frameCount() {
-    return frames.length;
+    return frameCount;
   }
 
   public boolean contains(@Mfn long mfn) {
-    return mfn >= 0 && mfn < frames.length;
+    return mfn >= 0 && mfn < frameCount;
   }
 
   /** Reads {@code size} (1, 2, 4 or 8) bytes, zero-extended; may span 8-byte words of a frame. */
   public long read(@Maddr long address, int size) {
     checkAccess(address, size);
-    long[] frame = frames[(int) (address >>> Addr.PAGE_SHIFT)];
-    int offset = (int) Addr.pageOffset(address);
-    int word = offset >>> 3;
-    int shift = (offset & 7) * 8;
+    int global = (int) (address >>> 3);
+    int shift = (int) (address & 7) * 8;
     if (size == 8 && shift == 0) {
-      return frame[word];
+      return chunks[global >>> CHUNK_SHIFT][global & WORD_IN_CHUNK];
     }
-    long value = frame[word] >>> shift;
+    long value = word(global) >>> shift;
     int bitsFromFirst = 64 - shift;
     if (bitsFromFirst < size * 8) {
-      value |= frame[word + 1] << bitsFromFirst;
+      value |= word(global + 1) << bitsFromFirst;
     }
     return size == 8 ? value : value & ((1L << (size * 8)) - 1);
   }
@@ -99,37 +120,44 @@ public final class MachineMemory {
   /** Writes the low {@code size} bytes of {@code value}; may span 8-byte words of a frame. */
   public void write(@Maddr long address, int size, long value) {
     checkAccess(address, size);
-    int index = (int) (address >>> Addr.PAGE_SHIFT);
-    long[] frame = writable(index);
-    int offset = (int) Addr.pageOffset(address);
-    int word = offset >>> 3;
-    int shift = (offset & 7) * 8;
+    int global = (int) (address >>> 3);
+    int shift = (int) (address & 7) * 8;
     if (size == 8 && shift == 0) {
-      store(index, frame, word, value);
+      store(global, value);
       return;
     }
     long sizeMask = size == 8 ? -1L : (1L << (size * 8)) - 1;
     long data = value & sizeMask;
-    store(index, frame, word, (frame[word] & ~(sizeMask << shift)) | (data << shift));
+    store(global, (word(global) & ~(sizeMask << shift)) | (data << shift));
     int bitsFromFirst = 64 - shift;
     if (bitsFromFirst < size * 8) {
       long highMask = sizeMask >>> bitsFromFirst;
-      store(index, frame, word + 1, (frame[word + 1] & ~highMask) | (data >>> bitsFromFirst));
+      store(global + 1, (word(global + 1) & ~highMask) | (data >>> bitsFromFirst));
     }
   }
 
-  /** Sets one word of frame {@code index} (already writable) and updates the frame's hash. */
-  private void store(int index, long[] frame, int word, long value) {
+  /** The word at global index {@code global} ({@code frame * 512 + word}). */
+  private long word(int global) {
+    return chunks[global >>> CHUNK_SHIFT][global & WORD_IN_CHUNK];
+  }
+
+  /** Sets the word at global index {@code global} and updates its frame's hash. */
+  private void store(int global, long value) {
+    int chunk = global >>> CHUNK_SHIFT;
+    long[] words = writable(chunk);
+    int word = global & WORD_IN_CHUNK;
     if (digestsKept) {
-      hashes[index] += term(word, value) - term(word, frame[word]);
-      otherHashes[index] += otherTerm(word, value) - otherTerm(word, frame[word]);
+      int frame = global >>> FRAME_WORD_SHIFT;
+      int position = global & (WORDS_PER_FRAME - 1);
+      hashes[frame] += term(position, value) - term(position, words[word]);
+      otherHashes[frame] += otherTerm(position, value) - otherTerm(position, words[word]);
     }
-    frame[word] = value;
-    if (restoredFrom[index] != null) {
+    words[word] = value;
+    if (restoredFrom[chunk] != null) {
       if (writtenCount < writtenWords.length) {
-        writtenWords[writtenCount++] = index * WORDS_PER_FRAME + word;
+        writtenWords[writtenCount++] = global;
       } else {
-        restoredFrom[index] = null; // too many to list: the next restore copies the frame
+        restoredFrom[chunk] = null; // too many to list: the next restore copies the chunk
       }
     }
   }
@@ -169,23 +197,29 @@ public final class MachineMemory {
 
   public void zeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
-    int index = (int) mfn;
-    if (!owned[index]) {
-      frames[index] = ZERO_FRAME;
-    } else {
-      // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
-      Arrays.fill(frames[index], 0);
-      restoredFrom[index] = ZERO_FRAME;
+    int first = (int) mfn * CHUNKS_PER_FRAME;
+    for (int chunk = first; chunk < first + CHUNKS_PER_FRAME; chunk++) {
+      if (!owned[chunk]) {
+        chunks[chunk] = ZERO_CHUNK;
+      } else {
+        // Clear in place: an engine that recycles a shadow frame must not allocate a new one.
+        Arrays.fill(chunks[chunk], 0);
+        restoredFrom[chunk] = ZERO_CHUNK;
+      }
     }
-    hashes[index] = 0;
-    otherHashes[index] = 0;
+    hashes[(int) mfn] = 0;
+    otherHashes[(int) mfn] = 0;
   }
 
   public void copyFrame(@Mfn long from, @Mfn long to) {
     checkFrame(from);
     checkFrame(to);
-    System.arraycopy(frames[(int) from], 0, writable((int) to), 0, WORDS_PER_FRAME);
-    restoredFrom[(int) to] = null;
+    int source = (int) from * CHUNKS_PER_FRAME;
+    int target = (int) to * CHUNKS_PER_FRAME;
+    for (int k = 0; k < CHUNKS_PER_FRAME; k++) {
+      System.arraycopy(chunks[source + k], 0, writable(target + k), 0, WORDS_PER_CHUNK);
+      restoredFrom[target + k] = null;
+    }
     hashes[(int) to] = hashes[(int) from];
     otherHashes[(int) to] = otherHashes[(int) from];
   }
@@ -193,9 +227,16 @@ public final class MachineMemory {
   public boolean frameEquals(@Mfn long mfn, MachineMemory other, @Mfn long otherMfn) {
     checkFrame(mfn);
     other.checkFrame(otherMfn);
-    long[] mine = frames[(int) mfn];
-    long[] theirs = other.frames[(int) otherMfn];
-    return mine == theirs || Arrays.equals(mine, theirs);
+    int mine = (int) mfn * CHUNKS_PER_FRAME;
+    int theirs = (int) otherMfn * CHUNKS_PER_FRAME;
+    for (int k = 0; k < CHUNKS_PER_FRAME; k++) {
+      long[] a = chunks[mine + k];
+      long[] b = other.chunks[theirs + k];
+      if (a != b && !Arrays.equals(a, b)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A content hash of one frame, for state fingerprints; kept up to date by every write. */
@@ -203,9 +244,9 @@ public final class MachineMemory {
     checkFrame(mfn);
     if (!digestsKept) {
       long sum = 0;
-      long[] frame = frames[(int) mfn];
-      for (int word = 0; word < frame.length; word++) {
-        sum += term(word, frame[word]);
+      int first = (int) mfn << FRAME_WORD_SHIFT;
+      for (int position = 0; position < WORDS_PER_FRAME; position++) {
+        sum += term(position, word(first + position));
       }
       return sum;
     }
@@ -221,9 +262,9 @@ public final class MachineMemory {
     checkFrame(mfn);
     if (!digestsKept) {
       long other = 0;
-      long[] frame = frames[(int) mfn];
-      for (int word = 0; word < frame.length; word++) {
-        other += otherTerm(word, frame[word]);
+      int first = (int) mfn << FRAME_WORD_SHIFT;
+      for (int position = 0; position < WORDS_PER_FRAME; position++) {
+        other += otherTerm(position, word(first + position));
       }
       into.accept(frameHash(mfn));
       into.accept(other);
@@ -236,7 +277,10 @@ public final class MachineMemory {
   /** Copies frame {@code mfn}'s 512 words into the caller's {@code into}, which the memory keeps no hold of. */
   public void copyFrameWords(@Mfn long mfn, long[] into) {
     checkFrame(mfn);
-    System.arraycopy(frames[(int) mfn], 0, into, 0, WORDS_PER_FRAME);
+    int first = (int) mfn * CHUNKS_PER_FRAME;
+    for (int k = 0; k < CHUNKS_PER_FRAME; k++) {
+      System.arraycopy(chunks[first + k], 0, into, k * WORDS_PER_CHUNK, WORDS_PER_CHUNK);
+    }
   }
 
   /**
@@ -246,10 +290,14 @@ public final class MachineMemory {
    */
   public int nextWordMatching(@Mfn long mfn, int fromWord, long mask, long value) {
     checkFrame(mfn);
-    long[] frame = frames[(int) mfn];
-    for (int word = Math.max(fromWord, 0); word < frame.length; word++) {
-      if ((frame[word] & mask) == value) {
-        return word;
+    int first = (int) mfn * CHUNKS_PER_FRAME;
+    for (int word = Math.max(fromWord, 0); word < WORDS_PER_FRAME; ) {
+      long[] chunk = chunks[first + (word >>> CHUNK_SHIFT)];
+      int end = ((word >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+      for (; word < end; word++) {
+        if ((chunk[word & WORD_IN_CHUNK] & mask) == value) {
+          return word;
+        }
       }
     }
     return -1;
@@ -261,10 +309,18 @@ public final class MachineMemory {
    */
   public int nextNonZeroWord(@Mfn long mfn, int fromWord) {
     checkFrame(mfn);
-    long[] frame = frames[(int) mfn];
-    for (int word = Math.max(fromWord, 0); word < frame.length; word++) {
-      if (frame[word] != 0) {
-        return word;
+    int first = (int) mfn * CHUNKS_PER_FRAME;
+    for (int word = Math.max(fromWord, 0); word < WORDS_PER_FRAME; ) {
+      long[] chunk = chunks[first + (word >>> CHUNK_SHIFT)];
+      int end = ((word >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+      if (chunk == ZERO_CHUNK) {
+        word = end;
+        continue;
+      }
+      for (; word < end; word++) {
+        if (chunk[word & WORD_IN_CHUNK] != 0) {
+          return word;
+        }
       }
     }
     return -1;
@@ -272,97 +328,121 @@ public final class MachineMemory {
 
   public boolean isZeroFrame(@Mfn long mfn) {
     checkFrame(mfn);
-    for (long word : frames[(int) mfn]) {
-      if (word != 0) {
-        return false;
+    int first = (int) mfn * CHUNKS_PER_FRAME;
+    for (int k = 0; k < CHUNKS_PER_FRAME; k++) {
+      long[] chunk = chunks[first + k];
+      if (chunk == ZERO_CHUNK) {
+        continue;
+      }
+      for (long word : chunk) {
+        if (word != 0) {
+          return false;
+        }
       }
     }
     return true;
   }
 
-  /** A copy that behaves as a deep one: frames are shared until either side writes them. */
+  /** A copy that behaves as a deep one: chunks are shared until either side writes them. */
   public MachineMemory copy() {
-    Arrays.fill(owned, false);
-    Arrays.fill(restoredFrom, null);
-    MachineMemory copy = new MachineMemory(frames.clone(), hashes.clone(), otherHashes.clone());
+    disown();
+    MachineMemory copy = new MachineMemory(chunks.clone(), hashes.clone(), otherHashes.clone());
     copy.digestsKept = digestsKept;
     return copy;
   }
 
   /**
-   * Gives every frame an array of its own, as an eager deep copy would, so no later write clones
-   * a frame. Benchmarks call it on a fresh copy, outside the timed region: what they time is the
+   * Gives every chunk an array of its own, as an eager deep copy would, so no later write clones
+   * one. Benchmarks call it on a fresh copy, outside the timed region: what they time is the
    * engine, not the copy-on-write bookkeeping of the simulation.
    */
   public void unshare() {
-    for (int i = 0; i < frames.length; i++) {
-      writable(i);
+    for (int chunk = 0; chunk < chunks.length; chunk++) {
+      writable(chunk);
     }
   }
 
   /**
    * Makes every frame of this memory equal to {@code source}'s (of the same size). A model
    * checker overwrites a discarded copy so for every transition, and the next step writes much
-   * the same frames and words as the last, so: a frame this memory owns keeps its array, which
+   * the same chunks and words as the last, so: a chunk this memory owns keeps its array, which
    * gets the source's words (only the words written since the last restore, when it was made
-   * equal to the array the source still holds); the other frames are shared. Either way the
+   * equal to the array the source still holds); the other chunks are shared. Either way the
    * source's array is never written in place again (the source clones it first).
    */
   public void restoreFrom(MachineMemory source) {
-    if (source.frames.length != frames.length) {
+    if (source.chunks.length != chunks.length) {
       throw new IllegalArgumentException("memories differ in size");
     }
     if (source == this) {
       return;
     }
     for (int k = 0; k < writtenCount; k++) {
-      int i = writtenWords[k] / WORDS_PER_FRAME;
-      int word = writtenWords[k] % WORDS_PER_FRAME;
-      long[] from = restoredFrom[i];
-      if (from != null && from == source.frames[i]) {
-        frames[i][word] = from[word];
+      int global = writtenWords[k];
+      int chunk = global >>> CHUNK_SHIFT;
+      long[] from = restoredFrom[chunk];
+      if (from != null && from == source.chunks[chunk]) {
+        chunks[chunk][global & WORD_IN_CHUNK] = from[global & WORD_IN_CHUNK];
       }
     }
     writtenCount = 0;
-    // Most frames are shared with the source already: storing a reference costs a GC barrier, so
-    // only changed ones are stored.
-    for (int i = 0; i < frames.length; i++) {
-      long[] theirs = source.frames[i];
-      if (!owned[i]) {
-        if (frames[i] != theirs) {
-          frames[i] = theirs;
-        }
-      } else if (restoredFrom[i] != theirs) {
-        System.arraycopy(theirs, 0, frames[i], 0, WORDS_PER_FRAME);
-        restoredFrom[i] = theirs;
+    // Take every array of the source, then put back the ones this memory owns, made equal to
+    // theirs: one bulk copy instead of a visit per chunk.
+    for (int k = 0; k < ownedCount; k++) {
+      ownArrays[k] = chunks[ownedChunks[k]];
+    }
+    System.arraycopy(source.chunks, 0, chunks, 0, chunks.length);
+    for (int k = 0; k < ownedCount; k++) {
+      int chunk = ownedChunks[k];
+      long[] mine = ownArrays[k];
+      if (mine == null) {
+        throw new IllegalStateException("owned chunk " + chunk + " lost its array");
       }
-      source.owned[i] = false;
-      if (source.restoredFrom[i] != null) {
-        source.restoredFrom[i] = null;
+      long[] theirs = chunks[chunk];
+      chunks[chunk] = mine;
+      ownArrays[k] = null;
+      if (restoredFrom[chunk] != theirs) {
+        System.arraycopy(theirs, 0, mine, 0, WORDS_PER_CHUNK);
+        restoredFrom[chunk] = theirs;
       }
     }
-    System.arraycopy(source.hashes, 0, hashes, 0, frames.length);
-    System.arraycopy(source.otherHashes, 0, otherHashes, 0, frames.length);
+    source.disown();
+    System.arraycopy(source.hashes, 0, hashes, 0, frameCount);
+    System.arraycopy(source.otherHashes, 0, otherHashes, 0, frameCount);
     digestsKept = source.digestsKept;
   }
 
-  /** Frame {@code i}'s words, owned by this memory alone, about to change. */
-  private long[] writable(int i) {
-    if (!owned[i]) {
-      // A frame this memory does not own is owned by none, so never written in place: the
+  /** Chunk {@code chunk}'s words, owned by this memory alone, about to change. */
+  private long[] writable(int chunk) {
+    if (!owned[chunk]) {
+      // A chunk this memory does not own is owned by none, so never written in place: the
       // clone stays equal to it but for the writes listed from now on.
-      long[] shared = frames[i];
-      frames[i] = shared.clone();
-      owned[i] = true;
-      restoredFrom[i] = shared;
+      long[] shared = chunks[chunk];
+      chunks[chunk] = shared.clone();
+      owned[chunk] = true;
+      restoredFrom[chunk] = shared;
+      if (ownedCount == ownedChunks.length) {
+        ownedChunks = Arrays.copyOf(ownedChunks, ownedCount * 2);
+        ownArrays = Arrays.copyOf(ownArrays, ownedCount * 2);
+      }
+      ownedChunks[ownedCount++] = chunk;
     }
-    return frames[i];
+    return chunks[chunk];
+  }
+
+  /** Gives up every chunk this memory owns: another memory now holds the same arrays. */
+  private void disown() {
+    for (int k = 0; k < ownedCount; k++) {
+      owned[ownedChunks[k]] = false;
+      restoredFrom[ownedChunks[k]] = null;
+    }
+    ownedCount = 0;
   }
 
   private void checkFrame(@Mfn long mfn) {
     if (!contains(mfn)) {
       throw new IllegalArgumentException(
-          "machine frame " + Addr.hex(mfn) + " is outside memory of " + frames.length + " frames");
+          "machine frame " + Addr.hex(mfn) + " is outside memory of " + frameCount + " frames");
     }
   }
 

@@ -130,6 +130,29 @@ class MachineMemoryTest {
     }
   }
 
+  /** Copies share a frame in chunks of 64 words: an access may straddle two of them. */
+  @Test
+  void anAccessAcrossAChunkBoundaryReachesBothChunks() {
+    MachineMemory memory = new MachineMemory(FRAMES);
+    MachineMemory copy = memory.copy();
+    // Bytes 508..515 of frame 1: the high half of word 63 (last of a chunk), the low half of word 64.
+    long address = 4096 + 508;
+    memory.write(Addr.maddr(address), 8, 0x1122_3344_5566_7788L);
+    assertEquals(0x1122_3344_5566_7788L, memory.read(Addr.maddr(address), 8));
+    assertEquals(0x5566_7788L << 32, memory.read(Addr.maddr(4096 + 504), 8));
+    assertEquals(0x1122_3344L, memory.read(Addr.maddr(4096 + 512), 8));
+    assertEquals(0, copy.read(Addr.maddr(address), 8), "the copy keeps both chunks as they were");
+    assertEquals(63, memory.nextNonZeroWord(Addr.mfn(1), 0));
+    assertEquals(64, memory.nextNonZeroWord(Addr.mfn(1), 64));
+    assertEquals(-1, memory.nextNonZeroWord(Addr.mfn(1), 65));
+    copy.restoreFrom(memory);
+    memory.write(Addr.maddr(address), 4, 0);
+    assertEquals(0x1122_3344_5566_7788L, copy.read(Addr.maddr(address), 8), "restored, then independent");
+    assertEquals(0x1122_3344_0000_0000L, memory.read(Addr.maddr(address), 8));
+    assertEquals(rehashed(copy, 1), copy.frameHash(Addr.mfn(1)));
+    assertEquals(rehashed(memory, 1), memory.frameHash(Addr.mfn(1)));
+  }
+
   private static long[][] deepCopy(long[][] frames) {
     long[][] out = new long[frames.length][];
     for (int f = 0; f < frames.length; f++) {
