@@ -239,6 +239,22 @@ public final class MachineMemory {
     return true;
   }
 
+  /**
+   * Whether frame {@code mfn} holds what {@code other}'s frame {@code otherMfn} holds. When both
+   * memories keep digests, equal digests count as equal contents: two different contents share a
+   * 128-bit digest only by a 2^-128 coincidence, the one a model checker's state matching already
+   * rests on, and the check then costs two comparisons instead of 512.
+   */
+  public boolean frameMatches(@Mfn long mfn, MachineMemory other, @Mfn long otherMfn) {
+    checkFrame(mfn);
+    other.checkFrame(otherMfn);
+    if (digestsKept && other.digestsKept) {
+      return hashes[(int) mfn] == other.hashes[(int) otherMfn]
+          && otherHashes[(int) mfn] == other.otherHashes[(int) otherMfn];
+    }
+    return frameEquals(mfn, other, otherMfn);
+  }
+
   /** A content hash of one frame, for state fingerprints; kept up to date by every write. */
   public long frameHash(@Mfn long mfn) {
     checkFrame(mfn);
@@ -294,6 +310,10 @@ public final class MachineMemory {
     for (int word = Math.max(fromWord, 0); word < WORDS_PER_FRAME; ) {
       long[] chunk = chunks[first + (word >>> CHUNK_SHIFT)];
       int end = ((word >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+      if (chunk == ZERO_CHUNK && value != 0) {
+        word = end; // no zero word matches
+        continue;
+      }
       for (; word < end; word++) {
         if ((chunk[word & WORD_IN_CHUNK] & mask) == value) {
           return word;

@@ -121,7 +121,9 @@ public final class GuestMachine {
 
   /**
    * The first difference the guest could observe between this and {@code other}, or null when
-   * they agree: a guest frame whose contents differ, a P2M entry, a vCPU register.
+   * they agree: a guest frame whose contents differ, a P2M entry, a vCPU register. Frames are
+   * compared by their 128-bit digests where both memories keep them ({@link
+   * MachineMemory#frameMatches}).
    */
   public @Nullable String firstGuestDifference(GuestMachine other) {
     if (!p2m.equals(other.p2m)) {
@@ -129,7 +131,7 @@ public final class GuestMachine {
     }
     for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
       @Gfn long g = Addr.gfn(gfn);
-      if (p2m.type(g).isRam() && !machine.frameEquals(p2m.mfn(g), other.machine, other.p2m.mfn(g))) {
+      if (p2m.type(g).isRam() && !machine.frameMatches(p2m.mfn(g), other.machine, other.p2m.mfn(g))) {
         return "guest frame " + Addr.hex(gfn) + " differs" + firstWordDifference(g, other);
       }
     }

@@ -2,6 +2,7 @@ package org.shadowref.memory;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -151,6 +152,26 @@ class MachineMemoryTest {
     assertEquals(0x1122_3344_0000_0000L, memory.read(Addr.maddr(address), 8));
     assertEquals(rehashed(copy, 1), copy.frameHash(Addr.mfn(1)));
     assertEquals(rehashed(memory, 1), memory.frameHash(Addr.mfn(1)));
+  }
+
+  @Test
+  void framesMatchByContentAcrossMemoriesWithOrWithoutDigests() {
+    MachineMemory a = new MachineMemory(FRAMES);
+    MachineMemory b = new MachineMemory(FRAMES);
+    // The same contents reached by different writes, in different frames.
+    a.write(Addr.maddr(4096 + 8), 8, 7);
+    a.write(Addr.maddr(4096 + 1000), 4, 0xABCD);
+    b.write(Addr.maddr(2 * 4096 + 1000), 8, 0xABCD);
+    b.write(Addr.maddr(2 * 4096 + 8), 1, 7);
+    assertTrue(a.frameMatches(Addr.mfn(1), b, Addr.mfn(2)));
+    assertTrue(a.frameMatches(Addr.mfn(0), b, Addr.mfn(0)));
+    b.write(Addr.maddr(2 * 4096 + 9), 1, 1);
+    assertFalse(a.frameMatches(Addr.mfn(1), b, Addr.mfn(2)));
+    MachineMemory plain = b.copy();
+    plain.stopKeepingDigests();
+    assertFalse(a.frameMatches(Addr.mfn(1), plain, Addr.mfn(2)), "compared word by word");
+    plain.write(Addr.maddr(2 * 4096 + 9), 1, 0);
+    assertTrue(a.frameMatches(Addr.mfn(1), plain, Addr.mfn(2)), "compared word by word");
   }
 
   private static long[][] deepCopy(long[][] frames) {
