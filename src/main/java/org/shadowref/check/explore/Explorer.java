@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.World;
 
@@ -58,7 +59,7 @@ public final class Explorer<S> {
   private boolean rootsExhausted;
   private volatile boolean stopped;
   /** The first exception a worker threw, rethrown to the caller once the workers are done. */
-  private volatile @Nullable RuntimeException failure;
+  private volatile @Nullable Throwable failure;
   /** The thread that called {@link #explore}: the only one that prints progress. */
   private final Thread caller = Thread.currentThread();
   private long startNanos;
@@ -96,7 +97,11 @@ public final class Explorer<S> {
       // Initial states are made as the threads need them, so the search never holds them all;
       // when there are too few to share out, the top levels are expanded breadth-first first.
       int wide = ROOTS_PER_THREAD * workers.size();
-      for (Root<S> root = null; level.size() < wide && (root = first.nextRoot()) != null; ) {
+      while (level.size() < wide) {
+        Root<S> root = first.nextRoot();
+        if (root == null) {
+          break;
+        }
         level.add(root.state(), root.id());
       }
       while (workers.size() > 1 && rootsExhausted() && !stopped && !level.isEmpty() && level.size() < wide) {
@@ -188,24 +193,19 @@ public final class Explorer<S> {
     });
   }
 
-  /** What one worker does in one phase of the search. */
-  private interface Task<W> {
-    void run(W worker);
-  }
-
   /**
    * Runs {@code task} on every worker, each in a thread of its own when there are several, and
    * waits for them, printing progress meanwhile; rethrows the first exception a worker threw.
    */
-  private void runWorkers(Task<Worker> task) {
+  private void runWorkers(Consumer<Worker> task) {
     if (workers.size() == 1) {
-      task.run(workers.get(0));
+      task.accept(workers.get(0));
     } else {
       CountDownLatch done = new CountDownLatch(workers.size());
       for (Worker worker : workers) {
         Thread thread = new Thread(() -> {
           try {
-            task.run(worker);
+            task.accept(worker);
           } catch (RuntimeException | Error e) {
             fail(e);
           } finally {
@@ -217,9 +217,12 @@ public final class Explorer<S> {
       }
       awaitPrintingProgress(done);
     }
-    RuntimeException thrown = failure;
-    if (thrown != null) {
-      throw thrown;
+    Throwable thrown = failure;
+    if (thrown instanceof RuntimeException) {
+      throw (RuntimeException) thrown;
+    }
+    if (thrown instanceof Error) {
+      throw (Error) thrown;
     }
   }
 
@@ -227,8 +230,7 @@ public final class Explorer<S> {
     stopped = true;
     synchronized (found) {
       if (failure == null) {
-        failure = e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(
-            "an explorer thread failed: " + e, e);
+        failure = e;
       }
     }
   }
