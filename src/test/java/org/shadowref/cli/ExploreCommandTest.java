@@ -54,6 +54,20 @@ class ExploreCommandTest {
   }
 
   @Test
+  void threadsShareTheSearchAndFindTheSameStates() {
+    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=2level", "--threads", "1"));
+    String alone = lastLine();
+    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=2level", "--threads", "2"));
+    String shared = lastLine();
+    assertTrue(shared.contains(" threads=2 "), shared);
+    String states = alone.replaceAll(".* (states=\\d+ transitions=\\d+) .*", "$1");
+    assertTrue(shared.contains(" " + states + " "), alone + " / " + shared);
+
+    assertEquals(2, run("explore", "models/NativeWalk.jpf", "--threads", "0"));
+    assertTrue(lastLine().equals("explore: error=\"--threads must be within 1..256, got 0\""), lastLine());
+  }
+
+  @Test
   void badInputExitsTwoWithAClearMessage(@TempDir Path dir) throws Exception {
     assertEquals(2, run("explore", "models/NoSuchModel.jpf"));
     assertTrue(lastLine().equals("explore: error=\"no model file models/NoSuchModel.jpf\""), lastLine());
