@@ -55,7 +55,6 @@ public final class Explorer<S> {
   private final AtomicInteger deepest = new AtomicInteger();
   /** Enumerates the initial states, one at a time on demand; guarded by itself. */
   private final ChoiceOdometer rootOdometer = new ChoiceOdometer();
-  private boolean rootsStarted;
   private boolean rootsExhausted;
   private volatile boolean stopped;
   /** The first exception a worker threw, rethrown to the caller once the workers are done. */
@@ -82,6 +81,7 @@ public final class Explorer<S> {
   private ExplorationReport run() {
     startNanos = System.nanoTime();
     nextProgressNanos = startNanos + (long) (options.progressSeconds() * 1e9);
+    rootOdometer.reset();
     Worker first = workers.get(0);
     Level<S> level = new Level<>();
     int depth = 0;
@@ -172,7 +172,6 @@ public final class Explorer<S> {
     List<Level<S>> parts = new ArrayList<>();
     for (Worker worker : workers) {
       parts.add(worker.nextLevel);
-      worker.nextLevel = new Level<>();
     }
     return Level.concat(parts);
   }
@@ -287,10 +286,6 @@ public final class Explorer<S> {
           if (rootsExhausted) {
             return null;
           }
-          if (!rootsStarted) {
-            rootOdometer.reset();
-            rootsStarted = true;
-          }
           rootOdometer.beginRun();
           events.reset();
           state = harness.initial(rootOdometer, events);
@@ -311,11 +306,7 @@ public final class Explorer<S> {
     void expand(S state, int id, int depth, Level<S> into) {
       odometer.reset();
       do {
-        S next = copyOf(state);
-        odometer.beginRun();
-        events.reset();
-        harness.step(next, odometer, events);
-        transitions.increment();
+        S next = stepped(state, odometer);
         int nextId = arrive(next, id, odometer.sequence(), depth + 1);
         if (nextId >= 0 && expandable(depth + 1)) {
           into.add(next, nextId);
@@ -350,11 +341,7 @@ public final class Explorer<S> {
           top--;
           continue;
         }
-        S next = copyOf(parentState);
-        frame.odometer.beginRun();
-        events.reset();
-        harness.step(next, frame.odometer, events);
-        transitions.increment();
+        S next = stepped(parentState, frame.odometer);
         int childDepth = frame.depth + 1;
         int id = arrive(next, frame.id, frame.odometer.sequence(), childDepth);
         if (id >= 0 && expandable(childDepth)) {
@@ -425,10 +412,19 @@ public final class Explorer<S> {
       }
     }
 
-    private S copyOf(S source) {
+    /**
+     * A copy of {@code parent} (made in the spare state when there is one) after the transition
+     * {@code odometer}'s next answers choose.
+     */
+    private S stepped(S parent, ChoiceOdometer odometer) {
       S target = spare;
       spare = null;
-      return target == null || target == source ? harness.copy(source) : harness.copyInto(source, target);
+      S next = target == null || target == parent ? harness.copy(parent) : harness.copyInto(parent, target);
+      odometer.beginRun();
+      events.reset();
+      harness.step(next, odometer, events);
+      transitions.increment();
+      return next;
     }
 
     /** Work done in the calling thread prints progress itself; other threads leave it to the caller. */
