@@ -6,12 +6,13 @@ import java.util.List;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.bits.BitAlgebra;
 import org.shadowref.check.proof.Unknowns.Flag;
+import org.shadowref.check.spec.DirectoryRule;
 import org.shadowref.check.spec.LeafRule;
 import org.shadowref.memory.P2mType;
 
 /**
- * Lemma 6: the engines' leaf propagation is the specification's ({@link LeafRule}, written apart
- * from it), for every guest leaf: so the invariant predicates, which judge shadow leaves against
+ * Lemma 6: the engines' propagation is the specification's ({@link LeafRule}, {@link
+ * DirectoryRule}, written apart from it), for every guest entry: so the invariant predicates, which judge shadow leaves against
  * the specification, and the engines agree wherever the engines are right.
  */
 public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
@@ -22,7 +23,7 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
 
   @Override
   public String title() {
-    return "Leaf propagation equals its specification";
+    return "Propagation equals its specification";
   }
 
   @Override
@@ -37,7 +38,9 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
         "  of the shadow leaf that INV-COHERENT judges with (check.spec, which shares no code with",
         "  the engines);",
         "- for a guest large leaf, `Propagation.leaf` of `Propagation.asSmallLeaf` of it (what a",
-        "  splinter's leaves are made of) equals `LeafRule.leaf` of `LeafRule.pieceOfLarge` of it.",
+        "  splinter's leaves are made of) equals `LeafRule.leaf` of `LeafRule.pieceOfLarge` of it;",
+        "- for a guest directory entry (a PAE PDPTE or not) and a shadow frame below 2^40",
+        "  (2^20), `Propagation.directory` equals `DirectoryRule.entry`.",
         "",
         "The specification takes the P2M type as two conditions (writable RAM, read-only RAM); the",
         "lemma gives them from the same type the engine's rule reads.");
@@ -49,15 +52,15 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
         "\n",
         "The invariant predicates judge the engines against a specification written separately,",
         "so that a wrong propagation is not coherent with itself. That only helps if the",
-        "specification is right where the engines are: this lemma shows the two leaf rules are",
-        "the same function on all 2^64 guest leaves, so every leaf INV-COHERENT rejects is one",
-        "the engines' own rule would not have produced (or a fault outside that rule: a wrong",
-        "frame, a wrong guest entry, a seeded bug).");
+        "specification is right where the engines are: this lemma shows the two leaf rules, and",
+        "the two directory rules, are the same functions on all 2^64 guest entries, so every",
+        "entry INV-COHERENT rejects is one the engines' own rules would not have produced (or a",
+        "fault outside them: a wrong frame, a wrong guest entry, a wrong child, a seeded bug).");
   }
 
   @Override
   public List<String> codeProved() {
-    return List.of("Propagation.leaf", "Propagation.asSmallLeaf");
+    return List.of("Propagation.leaf", "Propagation.asSmallLeaf", "Propagation.directory");
   }
 
   @Override
@@ -95,6 +98,16 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
               public long asSmallLeaf(BitAlgebra b, long guestLargeLeaf) {
                 return b.or(PropagationRules.CODE.asSmallLeaf(b, guestLargeLeaf), b.constant(EntryBits.PAT_4K));
               }
+            }),
+        new Variant<>(
+            "drops NX from directory entries",
+            new PropagationRules() {
+              @Override
+              public long directory(
+                  BitAlgebra b, long guestEntry, long paePdpte, long shadowMfn, long nxe, long long64) {
+                long entry = PropagationRules.CODE.directory(b, guestEntry, paePdpte, shadowMfn, nxe, long64);
+                return b.and(entry, b.not(b.constant(EntryBits.NX)));
+              }
             }));
   }
 
@@ -107,6 +120,7 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
     Flag pageTable = Flag.named(z3, "targetIsPageTable");
     Flag nxe = Flag.named(z3, "nxe");
     Flag long64 = Flag.named(z3, "long64");
+    Flag pdpte = Flag.named(z3, "paePdpte");
     BoolExpr assumptions =
         c.mkAnd(
             z3.below(type, P2mType.values().length),
@@ -123,6 +137,9 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
         nxe.condition(), long64.condition());
     long specPiece = LeafRule.leaf(z3, LeafRule.pieceOfLarge(z3, guest), ram, readOnly, mfn, pageTable.condition(),
         nxe.condition(), long64.condition());
+
+    long engineDirectory = rules.directory(z3, guest, pdpte.condition(), mfn, nxe.condition(), long64.condition());
+    long specDirectory = DirectoryRule.entry(z3, guest, pdpte.condition(), mfn, nxe.condition(), long64.condition());
 
     List<Shown> leafShown =
         List.of(
@@ -144,10 +161,21 @@ public final class PropagationMatchesSpec extends Lemma<PropagationRules> {
             long64.shown("long64"),
             Shown.of("engine", z3, enginePiece, Unknowns::entry),
             Shown.of("spec", z3, specPiece, Unknowns::entry));
+    List<Shown> directoryShown =
+        List.of(
+            Shown.of("guest", z3, guest, Unknowns::entry),
+            pdpte.shown("paePdpte"),
+            Shown.hex("shadowMfn", z3, mfn),
+            nxe.shown("nxe"),
+            long64.shown("long64"),
+            Shown.of("engine", z3, engineDirectory, Unknowns::entry),
+            Shown.of("spec", z3, specDirectory, Unknowns::entry));
     return List.of(
         new Claim("a 4 KiB leaf: the engines' shadow l1e is the specification's", assumptions,
             z3.same(engineLeaf, specLeaf), leafShown),
         new Claim("a piece of a large page: the engines' shadow l1e is the specification's", assumptions,
-            z3.same(enginePiece, specPiece), pieceShown));
+            z3.same(enginePiece, specPiece), pieceShown),
+        new Claim("a directory entry: the engines' shadow entry is the specification's", assumptions,
+            z3.same(engineDirectory, specDirectory), directoryShown));
   }
 }

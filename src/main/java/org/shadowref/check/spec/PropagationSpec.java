@@ -29,9 +29,8 @@ import org.shadowref.shadow.invariant.ShadowView;
  *       none, its A bit is set.
  *   <li>A directory entry points at the shadow of what its guest entry points at: the shadow, of
  *       the same PSE/NXE, of the guest table one level down, or, for a large page, the splinter
- *       of that guest entry (this guest table, this index). It is P, A, and the guest entry's R/W
- *       and U/S, and NX when the guest has NXE and the entry has NX (64-bit shadows only); PDPTEs
- *       are P alone. In 2-on-3, shadow l2e {@code i} of frame {@code p} stands for guest l2e
+ *       of that guest entry (this guest table, this index), and is {@link DirectoryRule#entry}
+ *       of the guest entry and that shadow's frame. In 2-on-3, shadow l2e {@code i} of frame {@code p} stands for guest l2e
  *       {@code 256p + i/2} and points at frame {@code i mod 2} of the l1 shadow (or splinter): a
  *       4 MiB guest region is two 2 MiB shadow regions; the 2-on-3 PDPT's entry {@code i} points
  *       at frame {@code i} of the l2 shadow.
@@ -199,13 +198,7 @@ public final class PropagationSpec {
       return "points at " + (child == null ? "no shadow" : child.key()) + " where the guest entry "
           + Addr.hex(guestEntry) + " needs " + wanted + (table.nxe() ? " (nxe)" : "") + (table.pse() ? " (pse)" : "");
     }
-    long expected = (childMfn << 12) | EntryBits.P;
-    if (!pdpte) {
-      expected |= EntryBits.A | (guestEntry & (EntryBits.RW | EntryBits.US));
-      if (kind.entryBytes() == 8 && table.nxe() && (guestEntry & EntryBits.NX) != 0) {
-        expected |= EntryBits.NX;
-      }
-    }
+    long expected = DirectoryRule.entry(guestEntry, pdpte, childMfn, table.nxe(), kind.entryBytes() == 8);
     return entry == expected ? null
         : "but guest entry " + Addr.hex(guestEntry) + " makes it " + Addr.hex(expected)
             + " (" + EntryBits.describe(expected) + ")";
