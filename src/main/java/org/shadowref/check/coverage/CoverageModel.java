@@ -620,6 +620,11 @@ public final class CoverageModel {
     return null;
   }
 
+  /** Whether a store of {@code width} at {@code offset} inside an entry of {@code entries} reaches the next entry. */
+  public static boolean straddlesEntries(EntrySize entries, Width width, Offset offset) {
+    return offset.ordinal() + width.bytes > entries.bytes;
+  }
+
   static @Nullable String straddleUnreachable(Form form, Width width) {
     if (!form.stores(width.bytes)) {
       return form + " stores " + form.widths() + " bytes";

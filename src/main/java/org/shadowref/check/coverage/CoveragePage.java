@@ -43,6 +43,8 @@ public final class CoveragePage {
           .append(" | ").append(unreachable).append(" | ").append(String.join(" × ", dims)).append(" | ")
           .append(grid.observed()).append(" |\n");
     }
+    md.append("\nIn `store`, a cell whose offset plus width exceeds the entry size straddles two entries")
+        .append(" (`CoverageModel.straddlesEntries`); `straddle` holds the stores that straddle two frames.\n");
     md.append("\n## Cells that cannot be reached, and why\n");
     for (Grid grid : CoverageModel.grids()) {
       Map<String, List<String>> byReason = new LinkedHashMap<>();
