@@ -73,7 +73,10 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 public final class Classifier implements StepObserver, ShadowEvents {
   private static final InstructionExecutor CPU = new SdmExecutor();
   private static final long ZF = 1L << 6;
-  private static final int MAX_WRITES = 64;
+  /** Translations the dry run keeps (an instruction touches a few pages). */
+  private static final int MAX_TRANSLATIONS = 64;
+  /** Bytes written the dry run keeps (the SDM executor writes byte by byte): a page and a little more. */
+  private static final int MAX_WRITES = 4096 + 64;
 
   private final Coverage coverage;
   private List<Platform> platforms = List.of();
@@ -86,15 +89,21 @@ public final class Classifier implements StepObserver, ShadowEvents {
   private ShadowEvents.@Nullable ResyncCause cause;
   private final boolean[] invariantsDone = new boolean[Engine.values().length];
   // The dry run's translations (page of va, machine page, gfn) and writes (va, size).
-  private final long[] vaPages = new long[MAX_WRITES];
-  private final long[] maddrPages = new long[MAX_WRITES];
-  private final long[] gfns = new long[MAX_WRITES];
+  private final long[] vaPages = new long[MAX_TRANSLATIONS];
+  private final long[] maddrPages = new long[MAX_TRANSLATIONS];
+  private final long[] gfns = new long[MAX_TRANSLATIONS];
   private int translations;
   private final long[] writeVas = new long[MAX_WRITES];
   private final long[] writeGfns = new long[MAX_WRITES];
   private final int[] writeSizes = new int[MAX_WRITES];
   private int writes;
   private long writeDestination;
+  // Every byte the dry run wrote, kept or not: pages crossed, and whether tables were written.
+  private long bytesWritten;
+  private long firstWritePage;
+  private boolean crossedPage;
+  private boolean tableOnFirstPage;
+  private boolean tableOnLaterPage;
 
   public Classifier(Coverage coverage) {
     this.coverage = coverage;
@@ -430,6 +439,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
     translations = 0;
     writes = 0;
     writeDestination = -1;
+    bytesWritten = 0;
+    crossedPage = false;
+    tableOnFirstPage = false;
+    tableOnLaterPage = false;
     byte[] code = op.code();
     EmulationResult result = CPU.execute(state, code, new DryRun(regs), op.user());
     Form form = InstructionForms.of(code, state.mode() == CpuState.Mode.LONG_64);
@@ -446,15 +459,11 @@ public final class Classifier implements StepObserver, ShadowEvents {
     if (writes == 0) {
       return;
     }
-    boolean tableWritten = false;
-    for (int w = 0; w < writes; w++) {
-      tableWritten |= map().roles(writeGfns[w]) != 0;
-    }
-    if (!tableWritten) {
+    if (!tableOnFirstPage && !tableOnLaterPage) {
       return;
     }
     if (form == Form.STOS) {
-      stos();
+      stos(InstructionForms.stosBytes(code, state.mode() == CpuState.Mode.LONG_64));
     } else {
       long start = writeVas[0];
       long end = writeVas[0] + writeSizes[0];
@@ -482,28 +491,50 @@ public final class Classifier implements StepObserver, ShadowEvents {
     map().invalidate();
   }
 
-  private void stos() {
-    long firstPage = writeVas[0] >>> Addr.PAGE_SHIFT;
-    boolean crosses = false;
-    for (int w = 0; w < writes; w++) {
-      int roles = map().roles(writeGfns[w]);
-      if (roles != 0) {
-        store(Form.STOS, roles, writeSizes[w], writeVas[w]);
-      }
-      crosses |= writeVas[w] >>> Addr.PAGE_SHIFT != firstPage;
-    }
-    if (writes < 2) {
+  /** A STOS of {@code size}-byte elements: each element that lands in a table, and where the string ran. */
+  private void stos(int size) {
+    if (size == 0) {
       return;
     }
-    if (!crosses) {
+    long reference = writeVas[0];
+    long element = Long.MIN_VALUE;
+    for (int w = 0; w <= writes; w++) {
+      long base = w < writes ? writeVas[w] - Math.floorMod(writeVas[w] - reference, (long) size) : Long.MAX_VALUE;
+      if (base != element && element != Long.MIN_VALUE) {
+        stosElement(element, size);
+      }
+      element = base;
+    }
+    if (bytesWritten <= size) {
+      return; // one element: no string
+    }
+    if (!crossedPage) {
       coverage.hit(CoverageModel.REP_STOS.cell(RepStos.WITHIN_TABLE.ordinal()));
+    }
+    if (crossedPage && tableOnFirstPage) {
+      coverage.hit(CoverageModel.REP_STOS.cell(RepStos.OUT_OF_TABLE.ordinal()));
+    }
+    if (tableOnLaterPage) {
+      coverage.hit(CoverageModel.REP_STOS.cell(RepStos.INTO_TABLE.ordinal()));
+    }
+  }
+
+  private void stosElement(long va, int size) {
+    long firstGfn = gfnOfVa(va);
+    long lastGfn = gfnOfVa(va + size - 1);
+    if ((va >>> Addr.PAGE_SHIFT) == ((va + size - 1) >>> Addr.PAGE_SHIFT)) {
+      int roles = map().roles(firstGfn);
+      if (roles != 0) {
+        store(Form.STOS, roles, size, va);
+      }
       return;
     }
-    for (int w = 0; w < writes; w++) {
-      if (map().roles(writeGfns[w]) != 0) {
-        boolean first = writeVas[w] >>> Addr.PAGE_SHIFT == firstPage;
-        coverage.hit(CoverageModel.REP_STOS.cell((first ? RepStos.OUT_OF_TABLE : RepStos.INTO_TABLE).ordinal()));
-      }
+    int width = CoverageModel.Width.ordinalOf(size);
+    if (map().roles(firstGfn) != 0) {
+      coverage.hit(CoverageModel.STRADDLE.cell(Form.STOS.ordinal(), width, CrossSide.LEAVES_TABLE.ordinal()));
+    }
+    if (map().roles(lastGfn) != 0) {
+      coverage.hit(CoverageModel.STRADDLE.cell(Form.STOS.ordinal(), width, CrossSide.ENTERS_TABLE.ordinal()));
     }
   }
 
@@ -536,7 +567,7 @@ public final class Classifier implements StepObserver, ShadowEvents {
       }
       AccessOutcome outcome = NativeMmu.physicalOutcome(guest().physical(),
           Addr.gpaOf(Addr.gfn(gfn), Addr.pageOffset(va)), access);
-      if (outcome.isOk() && translations < MAX_WRITES) {
+      if (outcome.isOk() && translations < MAX_TRANSLATIONS) {
         vaPages[translations] = va >>> Addr.PAGE_SHIFT;
         maddrPages[translations] = outcome.address() >>> Addr.PAGE_SHIFT;
         gfns[translations] = gfn;
@@ -555,18 +586,31 @@ public final class Classifier implements StepObserver, ShadowEvents {
 
     @Override
     public void write(@Maddr long maddr, int size, long value) {
-      if (writes >= MAX_WRITES) {
-        return;
-      }
       long page = maddr >>> Addr.PAGE_SHIFT;
       for (int t = translations - 1; t >= 0; t--) {
         if (maddrPages[t] == page) {
-          writeVas[writes] = (vaPages[t] << Addr.PAGE_SHIFT) | Addr.pageOffset(maddr);
-          writeGfns[writes] = gfns[t];
-          writeSizes[writes] = size;
-          writes++;
+          wrote((vaPages[t] << Addr.PAGE_SHIFT) | Addr.pageOffset(maddr), gfns[t], size);
           return;
         }
+      }
+    }
+
+    private void wrote(long va, long gfn, int size) {
+      long vaPage = va >>> Addr.PAGE_SHIFT;
+      if (bytesWritten == 0) {
+        firstWritePage = vaPage;
+      }
+      bytesWritten += size;
+      crossedPage |= vaPage != firstWritePage;
+      if (map().roles(gfn) != 0) {
+        tableOnFirstPage |= vaPage == firstWritePage;
+        tableOnLaterPage |= vaPage != firstWritePage;
+      }
+      if (writes < MAX_WRITES) {
+        writeVas[writes] = va;
+        writeGfns[writes] = gfn;
+        writeSizes[writes] = size;
+        writes++;
       }
     }
   }

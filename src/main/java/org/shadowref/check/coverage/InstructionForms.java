@@ -56,6 +56,30 @@ final class InstructionForms {
     }
   }
 
+  /** The bytes one element of a STOS stores: 1 (STOSB), else 2, 4 or 8 by the operand size; 0 for another opcode. */
+  static int stosBytes(byte[] code, boolean longMode) {
+    boolean operandSize16 = false;
+    boolean rexW = false;
+    for (byte raw : code) {
+      int b = raw & 0xFF;
+      if (b == 0x66) {
+        operandSize16 = true;
+      } else if (b == 0x67 || b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E
+          || b == 0x64 || b == 0x65) {
+        continue;
+      } else if (longMode && b >= 0x40 && b <= 0x4F) {
+        rexW = (b & 0x08) != 0;
+      } else if (b == 0xAA) {
+        return 1;
+      } else if (b == 0xAB) {
+        return rexW ? 8 : operandSize16 ? 2 : 4;
+      } else {
+        return 0;
+      }
+    }
+    return 0;
+  }
+
   private static @Nullable Form twoByte(int op, boolean rexW) {
     switch (op) {
       case 0xB0:

@@ -172,7 +172,37 @@ class ClassifierTest {
   }
 
   @Test
+  void repStosAcrossTheEndOfATableAndAMovAcrossTwoFramesAreSeen() {
+    Guest guest = Guest.of(PagingMode.FOUR_LEVEL, 0x40_0000, CpuModel.DEFAULT);
+    long l1 = guest.tables().entryAddressFor(Addr.gva(0x40_0000), 1) >>> 12;
+    long next = guest.world().allocateFrame();
+    guest.tables().map(Addr.gva(0x80_0000), Addr.gpaOf(Addr.gfn(l1), 0), 1, RW, RW);
+    guest.tables().map(Addr.gva(0x80_1000), Addr.gpaOf(Addr.gfn(next), 0), 1, RW, RW);
+    long[] gprs = new long[GuestOp.Execute.GPRS];
+    gprs[CpuState.RDI] = 0x80_0FF8;
+    gprs[CpuState.RCX] = 2;
+    byte[] repStosq = {(byte) 0xF3, 0x48, (byte) 0xAB};
+    assertEquals(OpResult.Status.OK, guest.step(new GuestOp.Execute(0, repStosq, false, gprs)).status());
+    Coverage coverage = guest.coverage();
+    assertTrue(coverage.reached(store(Form.STOS, EntrySize.EIGHT, 8, 0)), "the element in the table's last entry");
+    assertFalse(coverage.reached(store(Form.STOS, EntrySize.EIGHT, 1, 0)), "elements are 8 bytes, not bytes");
+    assertTrue(coverage.reached(CoverageModel.REP_STOS.cell(CoverageModel.RepStos.OUT_OF_TABLE.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.REP_STOS.cell(CoverageModel.RepStos.WITHIN_TABLE.ordinal())));
+
+    gprs[CpuState.RDI] = 0x80_0FFE;
+    byte[] movDword = {(byte) 0x89, 0x07}; // mov [rdi], eax: two bytes in the table, two in the next frame
+    assertEquals(OpResult.Status.OK, guest.step(new GuestOp.Execute(0, movDword, false, gprs)).status());
+    int mov = Form.MOV.ordinal();
+    int four = Width.ordinalOf(4);
+    assertTrue(coverage.reached(CoverageModel.STRADDLE.cell(mov, four, CoverageModel.CrossSide.LEAVES_TABLE.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.STRADDLE.cell(mov, four, CoverageModel.CrossSide.ENTERS_TABLE.ordinal())));
+  }
+
+  @Test
   void instructionFormsAreReadFromTheBytes() {
+    assertEquals(8, InstructionForms.stosBytes(new byte[] {(byte) 0xF3, 0x48, (byte) 0xAB}, true));
+    assertEquals(2, InstructionForms.stosBytes(new byte[] {0x66, (byte) 0xAB}, false));
+    assertEquals(1, InstructionForms.stosBytes(new byte[] {(byte) 0xAA}, false));
     assertEquals(Form.MOV, InstructionForms.of(new byte[] {(byte) 0x89, 0x07}, false));
     assertEquals(Form.MOV, InstructionForms.of(new byte[] {0x48, (byte) 0x89, 0x07}, true));
     assertEquals(Form.CMPXCHG16B, InstructionForms.of(new byte[] {(byte) 0xF0, 0x48, 0x0F, (byte) 0xC7, 0x0F}, true));
