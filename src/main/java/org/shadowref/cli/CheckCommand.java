@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.coverage.Coverage;
+import org.shadowref.check.coverage.CoverageModel;
+import org.shadowref.check.coverage.Grid;
+import org.shadowref.check.coverage.MatrixText;
 import org.shadowref.check.suite.ClaimCheck;
 import org.shadowref.check.suite.ClaimResult;
 import org.shadowref.check.suite.InvariantCatalogue;
@@ -58,6 +62,10 @@ public final class CheckCommand extends SummaryCommand {
   @Option(names = "--report", paramLabel = "DIR", description = "also write a self-contained HTML report to DIR/index.html")
   @Nullable Path reportDir;
 
+  @Option(names = "--coverage-claim", negatable = true,
+      description = "also claim that every reachable cell of the handler's input space is reached (default: ${DEFAULT-VALUE})")
+  boolean coverageClaim = Suite.COVERAGE_CLAIM_BY_DEFAULT;
+
   @Override
   protected void run(PrintWriter out, Summary summary) throws Exception {
     Preset preset = bounds == null ? Preset.STANDARD : bounds.quick ? Preset.QUICK : bounds.thorough ? Preset.THOROUGH : Preset.STANDARD;
@@ -71,7 +79,8 @@ public final class CheckCommand extends SummaryCommand {
       }
     }
     List<Report.Benchmark> figures = benchmarkFigures();
-    List<ClaimCheck> claims = Suite.standard(models, examples, traces);
+    Coverage coverage = new Coverage();
+    List<ClaimCheck> claims = Suite.standard(models, examples, traces, coverage, coverageClaim);
     for (int i = 0; i < claims.size(); i++) {
       ClaimCheck claim = claims.get(i);
       ProgressBar bar = new ProgressBar(out, (i + 1) + "/" + claims.size() + " " + shortName(claim.claim()), terminal);
@@ -82,6 +91,10 @@ public final class CheckCommand extends SummaryCommand {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     printTable(out, results);
+    Coverage.Totals totals = coverage.totals();
+    out.println(String.format(Locale.ROOT,
+        "input-space coverage of the examples and the campaign: %d of %d reachable cells reached (./shadowref coverage)",
+        totals.reached(), totals.reached() + totals.missed()));
     int failed = 0;
     for (ClaimResult result : results) {
       failed += result.held() ? 0 : 1;
@@ -89,6 +102,7 @@ public final class CheckCommand extends SummaryCommand {
     Path directory = reportDir;
     if (directory != null) {
       Report report = report(results, preset);
+      addCoverage(report, coverage);
       for (Report.Benchmark figure : figures) {
         report.add(figure);
       }
@@ -129,6 +143,31 @@ public final class CheckCommand extends SummaryCommand {
     for (ClaimResult r : results) {
       out.println(String.format(Locale.ROOT, "%-58s | %-8s | %6.1fs | %s; %s", r.claim(), r.held() ? "held" : "FAILED",
           r.seconds(), r.evidence(), r.detail()));
+    }
+  }
+
+  /** The input-space coverage matrix, one entry per group. */
+  static void addCoverage(Report report, Coverage coverage) {
+    for (Grid grid : CoverageModel.grids()) {
+      int reached = 0;
+      int reachable = 0;
+      int unreachable = 0;
+      List<String> missed = new ArrayList<>();
+      for (int local = 0; local < grid.size(); local++) {
+        boolean hit = coverage.reached(grid.offset() + local);
+        if (grid.unreachable(local) != null) {
+          unreachable++;
+          continue;
+        }
+        reachable++;
+        if (hit) {
+          reached++;
+        } else {
+          missed.add(grid.name(local));
+        }
+      }
+      report.add(new Report.CoverageGroup(grid.id(), grid.title(), reached, reachable, unreachable, missed,
+          MatrixText.grid(coverage, grid)));
     }
   }
 

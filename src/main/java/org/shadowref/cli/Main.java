@@ -17,6 +17,7 @@ import picocli.CommandLine.ParameterException;
       ProveCommand.class,
       ExploreCommand.class,
       CheckCommand.class,
+      CoverageCommand.class,
       RenderCommand.class,
       RunCommand.class,
       ReplayCommand.class,

@@ -38,6 +38,9 @@ class CheckCommandTest {
     assertTrue(html.contains("id=\"benchmark-chart\"") && html.contains("proofs/benchmarks.json"),
         "the recorded benchmark figures are charted");
     assertTrue(!html.contains("(no page"), "every invariant's statement comes from its proofs page");
+    assertTrue(html.contains("id=\"coverage\"") && html.contains("accessed-dirty</code> matrix"),
+        "the report holds the input-space coverage matrix");
+    assertTrue(run.out().contains("input-space coverage of the examples and the campaign: "), run.out());
     for (String claim : new String[] {"native MMU oracle", "models/", "example scenario", "differential campaign",
         "seeded bug"}) {
       assertTrue(run.out().contains(claim), "check runs the claim about " + claim + ":\n" + run.out());

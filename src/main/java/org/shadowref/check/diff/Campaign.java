@@ -54,6 +54,12 @@ public final class Campaign {
    */
   public static Result run(PlatformSet platforms, long seed, int ops, @Nullable PagingMode mode, Path traces,
       String name, Listener listener) throws IOException {
+    return run(platforms, seed, ops, mode, traces, name, listener, StepObserver.NONE);
+  }
+
+  /** {@link #run} with {@code observer} watching every step (input-space coverage). */
+  public static Result run(PlatformSet platforms, long seed, int ops, @Nullable PagingMode mode, Path traces,
+      String name, Listener listener, StepObserver observer) throws IOException {
     Map<String, Integer> coverage = new TreeMap<>();
     List<Differential.Shrunk> divergences = new ArrayList<>();
     Random random = new Random(seed);
@@ -65,6 +71,7 @@ public final class Campaign {
       guests++;
       Differential.Stepper stepper = new Differential.Stepper(platforms, stream.start.world());
       listen(stepper.platforms(), coverage);
+      stepper.observe(observer);
       List<GuestOp> sofar = new ArrayList<>();
       for (int i = 0; i < OPS_PER_GUEST && done < ops; i++) {
         GuestOp op = stream.next();

@@ -8,8 +8,9 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.invariants.InvariantRegistry;
-import org.shadowref.check.spec.ProgressSpec;
+import org.shadowref.check.invariants.ShadowScan;
 import org.shadowref.check.shrink.Shrinker;
+import org.shadowref.check.spec.ProgressSpec;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceWriter;
 import org.shadowref.check.trace.World;
@@ -65,16 +66,24 @@ public final class Differential {
     private int index;
     private @Nullable OpResult lastOracle;
     private final ProgressSpec progress = new ProgressSpec();
+    private StepObserver observer = StepObserver.NONE;
 
     public Stepper(PlatformSet set, World world) {
       names = set.names();
       platforms = set.build(world);
     }
 
+    /** Has {@code watcher} see every step from now on (coverage). */
+    public void observe(StepObserver watcher) {
+      observer = watcher;
+      watcher.started(platforms);
+    }
+
     /** Applies {@code op} everywhere; the failure it shows, or null. */
     public @Nullable Failure step(GuestOp op) {
       int at = index++;
       progress.before(platforms.get(0).guest(), op);
+      observer.before(op);
       OpResult oracle = platforms.get(0).apply(op);
       lastOracle = oracle;
       for (int p = 1; p < platforms.size(); p++) {
@@ -95,7 +104,9 @@ public final class Differential {
           return new Failure(AGREES_WITH_NATIVE, at, "after '" + op + "', " + names.get(p) + " vs native: " + state);
         }
         if (platform instanceof ShadowView) {
-          List<String> violations = InvariantRegistry.violations((ShadowView) platform);
+          ShadowScan scan = ShadowScan.of((ShadowView) platform);
+          List<String> violations = InvariantRegistry.violations(scan);
+          observer.judged(platform, scan);
           if (!violations.isEmpty()) {
             return new Failure(INVARIANTS, at, "after '" + op + "', " + names.get(p) + ": " + violations.get(0));
           }
@@ -105,6 +116,7 @@ public final class Differential {
           }
         }
       }
+      observer.after(op, oracle);
       return null;
     }
 

@@ -55,14 +55,23 @@ public final class SideBySide {
   private SideBySide() {}
 
   public static Run run(PlatformSet set, World world, List<GuestOp> ops, List<Expectation> expectations) {
+    return run(set, world, ops, expectations, StepObserver.NONE);
+  }
+
+  /** {@link #run} with {@code observer} watching every step (input-space coverage). */
+  public static Run run(PlatformSet set, World world, List<GuestOp> ops, List<Expectation> expectations,
+      StepObserver observer) {
     List<Platform> platforms = set.build(world);
+    observer.started(platforms);
     List<Step> steps = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
       GuestOp op = ops.get(i);
       List<OpResult> results = new ArrayList<>();
+      observer.before(op);
       for (Platform platform : platforms) {
         results.add(platform.apply(op));
       }
+      observer.after(op, results.get(0));
       Expectation expectation = i < expectations.size() ? expectations.get(i) : Expectation.ANYTHING;
       steps.add(new Step(i, op, results, expectation, disagreement(set.names(), platforms, results),
           expectation.matches(results.get(0))));

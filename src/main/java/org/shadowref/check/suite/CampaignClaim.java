@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.shadowref.check.diff.Campaign;
 import org.shadowref.check.diff.Differential;
 import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.StepObserver;
 
 /**
  * A differential campaign over generated guests: every engine agrees with native after every
@@ -21,11 +22,18 @@ public final class CampaignClaim implements ClaimCheck {
   private final PlatformSet platforms;
   private final long seed;
   private final Path traces;
+  private final StepObserver observer;
 
   public CampaignClaim(PlatformSet platforms, long seed, Path traces) {
+    this(platforms, seed, traces, StepObserver.NONE);
+  }
+
+  /** The campaign with {@code observer} watching every step (input-space coverage). */
+  public CampaignClaim(PlatformSet platforms, long seed, Path traces, StepObserver observer) {
     this.platforms = platforms;
     this.seed = seed;
     this.traces = traces;
+    this.observer = observer;
   }
 
   @Override
@@ -40,7 +48,7 @@ public final class CampaignClaim implements ClaimCheck {
     Campaign.Result result;
     try {
       result = Campaign.run(platforms, seed, ops, null, traces, "check",
-          (done, total, divergences) -> progress.update(done + " ops", done / (double) total));
+          (done, total, divergences) -> progress.update(done + " ops", done / (double) total), observer);
     } catch (IOException e) {
       return new ClaimResult(claim(), "diff campaign", false, NativeOracleClaim.seconds(start),
           "cannot write a divergence trace: " + e.getMessage(), List.of());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.SideBySide;
+import org.shadowref.check.diff.StepObserver;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.check.trace.ScenarioReader;
 import org.shadowref.check.trace.TraceFormatException;
@@ -19,10 +20,17 @@ import org.shadowref.check.trace.TraceFormatException;
 public final class ExamplesClaim implements ClaimCheck {
   private final Path directory;
   private final PlatformSet platforms;
+  private final StepObserver observer;
 
   public ExamplesClaim(Path directory, PlatformSet platforms) {
+    this(directory, platforms, StepObserver.NONE);
+  }
+
+  /** The examples with {@code observer} watching every step (input-space coverage). */
+  public ExamplesClaim(Path directory, PlatformSet platforms, StepObserver observer) {
     this.directory = directory;
     this.platforms = platforms;
+    this.observer = observer;
   }
 
   @Override
@@ -48,7 +56,8 @@ public final class ExamplesClaim implements ClaimCheck {
       progress.update(Listing.name(file), i / (double) files.size());
       try {
         Scenario scenario = ScenarioReader.read(file);
-        SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
+        SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations(),
+            observer);
         steps += run.steps().size();
         for (SideBySide.Step step : run.steps()) {
           if (!step.ok()) {

@@ -3,6 +3,8 @@ package org.shadowref.check.suite;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.shadowref.check.coverage.Classifier;
+import org.shadowref.check.coverage.Coverage;
 import org.shadowref.check.diff.StandardPlatforms;
 
 /** The claims {@code shadowref check} makes, in the order it checks them. */
@@ -13,17 +15,45 @@ public final class Suite {
   public static final long CAMPAIGN_SEED = 1;
 
   /**
+   * Whether {@code check} makes the coverage claim by default. Off until the generators reach
+   * every reachable cell (issue 16): the matrix is recorded and reported either way.
+   */
+  public static final boolean COVERAGE_CLAIM_BY_DEFAULT = false;
+
+  /**
    * Every claim: the oracle against the SDM, the lemmas, the models, the examples, a campaign and
    * the mutation table. Traces of any divergence go under {@code traces}.
    */
   public static List<ClaimCheck> standard(Path models, Path examples, Path traces) {
+    return standard(models, examples, traces, new Coverage(), COVERAGE_CLAIM_BY_DEFAULT);
+  }
+
+  /**
+   * {@link #standard(Path, Path, Path)}, recording the input-space coverage of the examples and
+   * the campaign into {@code coverage}, and with {@code coverageClaim} also claiming that every
+   * reachable cell was reached.
+   */
+  public static List<ClaimCheck> standard(Path models, Path examples, Path traces, Coverage coverage,
+      boolean coverageClaim) {
     List<ClaimCheck> claims = new ArrayList<>();
     claims.add(new NativeOracleClaim());
     claims.add(new LemmasClaim());
     claims.add(new ModelsClaim(models));
-    claims.add(new ExamplesClaim(examples, StandardPlatforms.all()));
-    claims.add(new CampaignClaim(StandardPlatforms.all(), CAMPAIGN_SEED, traces.resolve("campaign")));
+    claims.addAll(coverageRuns(examples, traces, coverage));
+    if (coverageClaim) {
+      claims.add(new CoverageClaim(coverage));
+    }
     claims.add(new MutantsClaim(traces.resolve("mutants")));
     return claims;
+  }
+
+  /**
+   * The runs whose input-space coverage is measured, as {@code check} makes them: the examples
+   * and the campaign, each step classified into {@code coverage}.
+   */
+  public static List<ClaimCheck> coverageRuns(Path examples, Path traces, Coverage coverage) {
+    Classifier classifier = new Classifier(coverage);
+    return List.of(new ExamplesClaim(examples, StandardPlatforms.all(), classifier),
+        new CampaignClaim(StandardPlatforms.all(), CAMPAIGN_SEED, traces.resolve("campaign"), classifier));
   }
 }

@@ -36,6 +36,7 @@ public final class HtmlReport {
         .append(report.claims().size()).append(" claims, ").append(failed).append(" failed</p>\n");
     claims(html, report);
     invariants(html, report);
+    coverage(html, report);
     benchmarks(html, report);
     failures(html, report);
     return html.append("</body></html>\n").toString();
@@ -62,6 +63,31 @@ public final class HtmlReport {
           .append("</td></tr>\n");
     }
     html.append("</table>\n");
+  }
+
+  private static void coverage(StringBuilder html, Report report) {
+    html.append("<h2>Input-space coverage</h2>\n");
+    if (report.coverage().isEmpty()) {
+      html.append("<p>No coverage recorded.</p>\n");
+      return;
+    }
+    html.append("<p>Cells of the page-fault handler's input space reached by the examples and the campaign"
+        + " (<code>./shadowref coverage</code>; unreachable cells and why: proofs/coverage.md).</p>\n"
+        + "<table id=\"coverage\"><tr><th>group</th><th>reached</th><th>missed</th><th>unreachable</th>"
+        + "<th>missed cells</th></tr>\n");
+    for (Report.CoverageGroup group : report.coverage()) {
+      int missed = group.reachable() - group.reached();
+      html.append("<tr><td><code>").append(esc(group.id())).append("</code> ").append(esc(group.title()))
+          .append("</td><td>").append(group.reached()).append(" of ").append(group.reachable())
+          .append("</td><td class=\"").append(missed == 0 ? "held" : "failed").append("\">").append(missed)
+          .append("</td><td>").append(group.unreachable()).append("</td><td>")
+          .append(esc(String.join("; ", group.missed()))).append("</td></tr>\n");
+    }
+    html.append("</table>\n");
+    for (Report.CoverageGroup group : report.coverage()) {
+      html.append("<details><summary><code>").append(esc(group.id())).append("</code> matrix</summary><pre>")
+          .append(esc(group.matrix())).append("</pre></details>\n");
+    }
   }
 
   private static void benchmarks(StringBuilder html, Report report) {

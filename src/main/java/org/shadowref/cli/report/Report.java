@@ -21,6 +21,17 @@ public final class Report {
     }
   }
 
+  /**
+   * One group of the input-space coverage matrix: its counts, the reachable cells it missed,
+   * and the group drawn as text (reached, missed, unreachable per cell).
+   */
+  public record CoverageGroup(String id, String title, int reached, int reachable, int unreachable, List<String> missed,
+      String matrix) {
+    public CoverageGroup {
+      missed = List.copyOf(missed);
+    }
+  }
+
   /** A failing step: the guest tree beside the shadow tree, differing entries highlighted. */
   public record Failure(String title, String explanation, String guestSvg, String shadowSvg) {}
 
@@ -29,6 +40,7 @@ public final class Report {
   private final List<Invariant> invariants = new ArrayList<>();
   private final List<Benchmark> benchmarks = new ArrayList<>();
   private final List<Failure> failures = new ArrayList<>();
+  private final List<CoverageGroup> coverage = new ArrayList<>();
   private String benchmarkSource = "";
 
   public Report(String title) {
@@ -67,6 +79,15 @@ public final class Report {
   public Report add(Failure failure) {
     failures.add(failure);
     return this;
+  }
+
+  public Report add(CoverageGroup group) {
+    coverage.add(group);
+    return this;
+  }
+
+  public List<CoverageGroup> coverage() {
+    return List.copyOf(coverage);
   }
 
   public List<Claim> claims() {

@@ -30,6 +30,7 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.ShadowEvents;
 import org.shadowref.shadow.Vcpu;
 import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.entry.Propagation;
@@ -183,6 +184,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final long[] resyncWords = new long[(int) (Addr.PAGE_SIZE / 8)];
   /** Whether a derivation is for prefetch (only the seeded bugs care). */
   private boolean prefetching;
+  /** Told of prefetches, resyncs and pool reclaims (coverage); not part of the state. */
+  private ShadowEvents events = ShadowEvents.NONE;
   /**
    * The last hardware registers made per vCPU, with the guest registers and root key they were
    * made from: {@link #hardwareRegs} is on every walk's path and allocates only when they change.
@@ -306,6 +309,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
   @Override
   public String name() {
     return "optimized";
+  }
+
+  /** Installs the listener told of prefetches, resyncs and pool reclaims ({@link ShadowEvents#NONE}: none). */
+  public void setEvents(ShadowEvents listener) {
+    events = listener;
   }
 
   public Config config() {
@@ -654,6 +662,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     @Mfn long shadowFrame = l1.mfn(part);
     long guestTable = type.role() == ShadowType.Role.TABLE ? guest.physical().machineAddress(Addr.gpaOf(key.gfn(), 0)) : -1;
     boolean magic = magicFor(type);
+    events.prefetching(index, last, type.entriesPerFrame(), guestTable < 0);
     for (int next = index + 1; next <= last && state.live(l1); next++) {
       @Maddr long address = Addr.maddrOf(shadowFrame, (long) next * shadowBytes);
       if (guest.machine().read(address, shadowBytes) != 0) {
@@ -666,6 +675,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       } else {
         long guestEntry = guest.machine().read(
             Addr.maddr(guestTable + (long) type.guestIndex(part, next) * guestBytes), guestBytes);
+        events.prefetched(guestEntry);
         if (config.has(Mutant.PREFETCH_SETS_ACCESSED)) {
           guestEntry |= EntryBits.A;
         }
@@ -830,6 +840,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     int slot = state.freeOutOfSyncSlot();
     if (slot < 0) {
       slot = 0; // every slot taken: bring the first back in sync to make room
+      events.resyncing(ShadowEvents.ResyncCause.SLOT_FULL);
       resync(slot);
     }
     state.setOutOfSync(slot, mfn);
@@ -881,6 +892,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     revalidateMappingsOf(mfn);
     long[] snapshot = state.outOfSyncSnapshot(slot);
     guest.machine().copyFrameWords(mfn, resyncWords);
+    events.resynced(snapshot, resyncWords);
     int runStart = -1; // stale words are revalidated a run at a time
     for (int word = 0; word <= resyncWords.length; word++) {
       boolean stale = word < resyncWords.length
@@ -1133,12 +1145,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
         break;
       }
       counters.unpinned++;
+      events.poolReclaimed(frames, false);
       unpin(top);
     }
     if (state.freeFrames() >= frames) {
       return;
     }
     counters.poolReclaims++;
+    events.poolReclaimed(frames, true);
     for (PooledShadow shadow : state.shadows()) {
       if (!state.live(shadow) || !isDroppable(shadow)) {
         continue;
@@ -1180,6 +1194,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       // Only l1 tables may be out of sync: a table the guest now uses at a higher level comes back first.
       int slot = state.outOfSyncSlot(guest.p2m().mfn(key.gfn()));
       if (slot >= 0 && !config.has(Mutant.UNSYNC_ANY_LEVEL)) {
+        events.resyncing(ShadowEvents.ResyncCause.PROMOTED);
         resync(slot);
       }
     }
@@ -1258,6 +1273,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       // A new path to an out-of-sync l1: its entries may predate an INVLPG of a page this path
       // reaches, which a TLB could not show, so it comes back in sync first (as Xen's
       // shadow_set_l2e does).
+      events.resyncing(ShadowEvents.ResyncCause.NEW_PATH);
       resyncTableOf(ownerOf(type, value));
     }
     if (isPresent(value)) {

@@ -1,0 +1,83 @@
+package org.shadowref.check.coverage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How often each cell of {@link CoverageModel} was reached. Not thread-safe: one run records
+ * into one instance; {@link #add} merges runs.
+ */
+public final class Coverage {
+  /** The four counts of a matrix: every cell is reached, missed or unreachable. */
+  public record Totals(int cells, int reached, int unreachable, int missed) {}
+
+  private final long[] hits = new long[CoverageModel.cells()];
+
+  /** Counts one observation of cell {@code cell} (a global index from a {@link Grid}). */
+  public void hit(int cell) {
+    hits[cell]++;
+  }
+
+  public long hits(int cell) {
+    return hits[cell];
+  }
+
+  public boolean reached(int cell) {
+    return hits[cell] > 0;
+  }
+
+  /** Adds {@code other}'s counts to these. */
+  public void add(Coverage other) {
+    for (int i = 0; i < hits.length; i++) {
+      hits[i] += other.hits[i];
+    }
+  }
+
+  /**
+   * The totals. A cell declared unreachable that was reached anyway counts as reached (and
+   * {@link #contradictions} names it: the model is wrong there).
+   */
+  public Totals totals() {
+    int reached = 0;
+    int unreachable = 0;
+    int missed = 0;
+    for (Grid grid : CoverageModel.grids()) {
+      for (int local = 0; local < grid.size(); local++) {
+        if (hits[grid.offset() + local] > 0) {
+          reached++;
+        } else if (grid.unreachable(local) != null) {
+          unreachable++;
+        } else {
+          missed++;
+        }
+      }
+    }
+    return new Totals(hits.length, reached, unreachable, missed);
+  }
+
+  /** Every reachable cell not reached, as {@code group: cell}. */
+  public List<String> missed() {
+    List<String> out = new ArrayList<>();
+    for (Grid grid : CoverageModel.grids()) {
+      for (int local = 0; local < grid.size(); local++) {
+        if (hits[grid.offset() + local] == 0 && grid.unreachable(local) == null) {
+          out.add(grid.id() + ": " + grid.name(local));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Cells declared unreachable that a run reached: the declaration is wrong. */
+  public List<String> contradictions() {
+    List<String> out = new ArrayList<>();
+    for (Grid grid : CoverageModel.grids()) {
+      for (int local = 0; local < grid.size(); local++) {
+        if (hits[grid.offset() + local] > 0 && grid.unreachable(local) != null) {
+          out.add(grid.id() + ": " + grid.name(local));
+        }
+      }
+    }
+    return out;
+  }
+}
