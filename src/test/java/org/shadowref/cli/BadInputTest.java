@@ -177,5 +177,14 @@ class BadInputTest {
     assertEquals(1, replayed.code(), replayed.out() + replayed.err());
     assertTrue(replayed.out().contains("seeded bug skip-revalidate switched on"), replayed.out());
     assertTrue(replayed.summary().contains("bug=skip-revalidate"), replayed.summary());
+
+    // The same trace with one shadow frame: the engines run out, which is the input's fault.
+    String text = Files.readString(trace);
+    java.util.regex.Matcher limit = java.util.regex.Pattern.compile("\"guestFrameLimit\" : (\\d+)").matcher(text);
+    assertTrue(limit.find(), text);
+    Path tiny = dir.resolve("tiny.json");
+    Files.writeString(tiny, text.replaceFirst("\"machineFrames\" : \\d+",
+        "\"machineFrames\" : " + (Integer.parseInt(limit.group(1)) + 1)));
+    assertBadInput(run("replay", tiny.toString()), "replay", "too few shadow frames");
   }
 }
