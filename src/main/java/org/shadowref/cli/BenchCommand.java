@@ -55,7 +55,7 @@ public final class BenchCommand extends SummaryCommand {
     List<WorkloadKind> kinds = parseWorkloads(workloads);
     Path jsonFile = json;
     if (jsonFile != null) {
-      checkWritable(jsonFile);
+      OutputPaths.requireWritableFile(jsonFile, "--json");
     }
     String preset = smoke ? "smoke" : quick ? "quick" : "standard";
     BenchHarness.Budget budget = smoke ? BenchHarness.Budget.SMOKE : quick ? BenchHarness.Budget.QUICK : BenchHarness.Budget.STANDARD;
@@ -158,16 +158,5 @@ public final class BenchCommand extends SummaryCommand {
       throw new UserInputException("--workload names no workload");
     }
     return kinds;
-  }
-
-  /** Fails before minutes of measuring, not after, when the JSON file cannot be written. */
-  private static void checkWritable(Path file) {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new UserInputException("cannot write --json " + file + ": no such directory " + parent);
-    }
-    if (Files.isDirectory(file) || (Files.exists(file) && !Files.isWritable(file)) || !Files.isWritable(parent)) {
-      throw new UserInputException("cannot write --json " + file + ": not a writable file");
-    }
   }
 }

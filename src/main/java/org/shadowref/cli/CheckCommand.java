@@ -78,6 +78,11 @@ public final class CheckCommand extends SummaryCommand {
         throw new UserInputException("no such directory: " + directory + " (run from the repository root, or pass --models/--examples)");
       }
     }
+    requireScenarios(examples);
+    OutputPaths.requireWritableDirectory(traces, "--traces");
+    if (reportDir != null) {
+      OutputPaths.requireWritableDirectory(reportDir, "--report");
+    }
     List<Report.Benchmark> figures = benchmarkFigures();
     Coverage coverage = new Coverage();
     List<ClaimCheck> claims = Suite.standard(models, examples, traces, coverage, coverageClaim);
@@ -130,6 +135,21 @@ public final class CheckCommand extends SummaryCommand {
     } catch (IOException e) {
       throw new UserInputException(String.valueOf(e.getMessage()));
     }
+  }
+
+  /** An examples directory with no scenario in it checks nothing: refused before the work starts. */
+  private static void requireScenarios(Path directory) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+      if (files.noneMatch(CheckCommand::isScenarioName)) {
+        throw new UserInputException("no scenarios (*.yaml, *.yml, *.json) in " + directory
+            + ": nothing to run; pass --examples DIR with at least one");
+      }
+    }
+  }
+
+  private static boolean isScenarioName(Path file) {
+    String name = String.valueOf(file.getFileName());
+    return (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json")) && !name.endsWith(".schema.json");
   }
 
   private static String shortName(String claim) {

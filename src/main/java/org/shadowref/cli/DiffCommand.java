@@ -29,7 +29,7 @@ public final class DiffCommand extends SummaryCommand {
   @Option(names = "--ops", description = "Operations to run in all (default ${DEFAULT-VALUE}).")
   int ops = 10_000;
 
-  @Option(names = "--mode", description = "Paging mode of every guest: 2level, pae or 4level (default: all).")
+  @Option(names = "--mode", description = "Paging mode of every guest: 2level, pae, 4level, or all to mix them (default: all).")
   @Nullable String mode;
 
   @Option(names = "--out", description = "Directory for divergence traces (default ${DEFAULT-VALUE}).")
@@ -41,11 +41,12 @@ public final class DiffCommand extends SummaryCommand {
       throw new UserInputException("--ops must be at least 1, got " + ops);
     }
     PagingMode forced = parseMode(mode);
-    ProgressBar bar = new ProgressBar(out, "diff", System.console() != null);
+    OutputPaths.requireWritableDirectory(outDir, "--out");
+    ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "diff", System.console() != null);
     long start = System.nanoTime();
     Campaign.Result result = Campaign.run(StandardPlatforms.all(), seed, ops, forced, outDir, "diff",
-        (done, total, divergences) -> bar.update(String.format(Locale.ROOT, "%d/%d ops, %.0f ops/s, divergences=%d",
-            done, total, done * 1e9 / Math.max(1, System.nanoTime() - start), divergences), done / (double) total));
+        (done, total, divergences) -> bar.update(ProgressBar.rate(done, total, start, "ops") + ", divergences=" + divergences,
+            done / (double) total));
     bar.finish();
     for (Differential.Shrunk shrunk : result.divergences()) {
       out.println("DIVERGENCE " + shrunk.failure() + " (" + shrunk.originalOps() + " ops shrunk to "
@@ -64,7 +65,7 @@ public final class DiffCommand extends SummaryCommand {
   }
 
   private static @Nullable PagingMode parseMode(@Nullable String name) {
-    if (name == null) {
+    if (name == null || name.equals("all")) {
       return null;
     }
     for (PagingMode candidate : PagingMode.values()) {
@@ -72,6 +73,6 @@ public final class DiffCommand extends SummaryCommand {
         return candidate;
       }
     }
-    throw new UserInputException("unknown --mode '" + name + "': expected 2level, pae or 4level");
+    throw new UserInputException("unknown --mode '" + name + "': expected 2level, pae, 4level or all");
   }
 }

@@ -121,6 +121,9 @@ public final class ExploreCommand extends SummaryCommand {
       replay(out, summary, file.name(), harness, origin);
       return;
     }
+    if (traceOut != null) {
+      OutputPaths.requireWritableFile(traceOut, "--trace-out");
+    }
     Strategy strategy = order != null && order.dfs ? Strategy.DFS : Strategy.BFS;
     String name = file.name();
     out.println("explore: model " + name + " (" + harness.getClass().getName() + ") args=" + args

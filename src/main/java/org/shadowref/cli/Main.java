@@ -1,6 +1,7 @@
 package org.shadowref.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -26,7 +27,7 @@ import picocli.CommandLine.ParameterException;
       EmulateCheckCommand.class,
       BenchCommand.class,
     })
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
 
   public static void main(String[] args) {
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
     err.println("shadowref " + cli.getCommandName() + ": " + e.getMessage());
     err.println("Try './shadowref " + (cli.getParent() == null ? "" : cli.getCommandName() + " ") + "--help'.");
     err.flush();
-    cli.getOut().println(new Summary(cli.getCommandName()).put("error", e.getMessage()).line());
+    cli.getOut().println(new Summary(cli.getCommandName()).put("error", Summary.firstLine(e.getMessage())).line());
     cli.getOut().flush();
     return SummaryCommand.EXIT_BAD_INPUT;
   }
@@ -67,8 +68,14 @@ public final class Main implements Runnable {
     return cause.toString();
   }
 
+  /** No command: the usage on standard error, and bad input (exit 2), so a script notices. */
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    CommandLine cli = spec.commandLine();
+    cli.usage(cli.getErr());
+    cli.getErr().flush();
+    cli.getOut().println(new Summary("shadowref").put("error", "no command given; try ./shadowref --help").line());
+    cli.getOut().flush();
+    return SummaryCommand.EXIT_BAD_INPUT;
   }
 }

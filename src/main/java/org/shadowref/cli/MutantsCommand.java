@@ -37,6 +37,10 @@ public final class MutantsCommand extends SummaryCommand {
     if (tries < 1 || ops < 1) {
       throw new UserInputException("--tries and --ops must be at least 1");
     }
+    OutputPaths.requireWritableDirectory(outDir, "--out");
+    if (page != null) {
+      OutputPaths.requireWritableFile(page, "--write");
+    }
     ProgressBar bar = new ProgressBar(out, "mutants", System.console() != null);
     List<MutationScore.Row> rows = MutationScore.run(seed, tries, ops, outDir,
         (mutant, index, count) -> bar.update(mutant, index / (double) count));

@@ -46,6 +46,20 @@ final class ProgressBar implements Progress {
     }
   }
 
+  /** {@code done/total UNIT, R UNIT/s, ETA ...} from the work done since {@code startNanos}. */
+  static String rate(long done, long total, long startNanos, String unit) {
+    double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+    double perSecond = done / seconds;
+    String eta = done == 0 ? "?" : duration((total - done) / perSecond);
+    return String.format(Locale.ROOT, "%d/%d %s, %.0f %s/s, ETA %s", done, total, unit, perSecond, unit, eta);
+  }
+
+  private static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+        : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
+  }
+
   /** Clears the bar's line on a terminal. */
   void finish() {
     if (terminal) {

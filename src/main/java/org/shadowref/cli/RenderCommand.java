@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Draws the guest page-table tree beside the reference engine's shadow tree after one step of a scenario.",
-      "Writes an HTML page, or one SVG when --out ends in .svg."
+      "Writes an HTML page (--out ending in .html or .htm), or one SVG (--out ending in .svg)."
     })
 public final class RenderCommand extends SummaryCommand {
   @Parameters(paramLabel = "FILE", description = "A scenario (.yaml, .yml or .json); see examples/.")
@@ -37,18 +37,29 @@ public final class RenderCommand extends SummaryCommand {
   @Option(names = "--step", required = true, paramLabel = "N", description = "The step to draw after (0 is the first).")
   int step;
 
-  @Option(names = "--out", paramLabel = "PATH", description = "Where to write (default: target/render/NAME-stepN.html).")
+  @Option(names = "--out", paramLabel = "PATH",
+      description = "Where to write, .html, .htm or .svg (default: target/render/NAME-stepN.html).")
   @Nullable Path out;
 
   @Override
   protected void run(PrintWriter console, Summary summary) throws IOException {
+    Path given = out;
+    boolean svg = given != null && extension(given).equals("svg");
+    if (given != null) {
+      String extension = extension(given);
+      if (!svg && !extension.equals("html") && !extension.equals("htm")) {
+        throw new UserInputException("--out " + given + ": render writes HTML (.html, .htm) or SVG (.svg), not "
+            + (extension.isEmpty() ? "a file without an extension" : "." + extension));
+      }
+      OutputPaths.requireWritableFile(given, "--out");
+    }
     Scenario scenario = RunCommand.readScenario(file);
     int steps = scenario.ops().size();
     if (step < 0 || step >= steps) {
       throw new UserInputException(String.format(Locale.ROOT, "--step %d is outside %s, which has steps 0 to %d",
           step, file, steps - 1));
     }
-    Platform engine = FailurePictures.engineAfter(scenario, step, StandardPlatforms.all());
+    Platform engine = ShadowMemory.guard(file, () -> FailurePictures.engineAfter(scenario, step, StandardPlatforms.all()));
     if (engine == null) {
       throw new IllegalStateException("the standard platforms include no shadowing engine");
     }
@@ -57,7 +68,7 @@ public final class RenderCommand extends SummaryCommand {
     Path target = out != null ? out : Path.of("target", "render", scenario.name() + "-step" + step + ".html");
     String page;
     try {
-      if (target.toString().endsWith(".svg")) {
+      if (svg) {
         page = TreePicture.draw((ShadowView) engine, op.vcpu(), FailurePictures.focus(op), title);
       } else {
         page = HtmlReport.figurePage(FailurePictures.figure(engine, op, title));
@@ -72,5 +83,11 @@ public final class RenderCommand extends SummaryCommand {
     Files.writeString(target, page, StandardCharsets.UTF_8);
     console.println("wrote " + target);
     summary.put("file", file).put("step", step).put("out", target);
+  }
+
+  private static String extension(Path path) {
+    String name = String.valueOf(path.getFileName());
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
   }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.Differential;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.SideBySide;
@@ -32,11 +33,15 @@ public final class ReplayCommand extends SummaryCommand {
 
   @Override
   protected void run(PrintWriter out, Summary summary) throws IOException {
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file)) {
       throw new UserInputException("no such trace file: " + file);
+    }
+    if (Files.isDirectory(file)) {
+      throw new UserInputException(file + ": is a directory, not a trace or scenario file");
     }
     World world;
     List<GuestOp> ops;
+    TraceFile.@Nullable Origin origin = null;
     try {
       if (isScenario(file)) {
         Scenario scenario = ScenarioReader.read(file);
@@ -51,6 +56,7 @@ public final class ReplayCommand extends SummaryCommand {
         }
         world = traced;
         ops = trace.ops();
+        origin = trace.origin();
         if (trace.origin() != null) {
           out.println("found by " + trace.origin().model() + ": " + trace.origin().property()
               + " - " + trace.origin().detail());
@@ -60,9 +66,16 @@ public final class ReplayCommand extends SummaryCommand {
       throw new UserInputException(String.valueOf(e.getMessage()));
     }
     PlatformSet platforms = StandardPlatforms.all();
-    SideBySide.Run run = SideBySide.run(platforms, world, ops, List.of());
+    String bug = seededBug(origin);
+    if (bug != null) {
+      platforms = SeededBugs.platforms(bug, file);
+      out.println("the trace was recorded with the seeded bug " + bug + " switched on: replaying with it on ("
+          + String.join(", ", platforms.names()) + ")");
+    }
+    PlatformSet chosen = platforms;
+    SideBySide.Run run = ShadowMemory.guard(file, () -> SideBySide.run(chosen, world, ops, List.of()));
     RunCommand.printTable(out, run);
-    Differential.Failure failure = Differential.check(platforms, world, ops);
+    Differential.Failure failure = ShadowMemory.guard(file, () -> Differential.check(chosen, world, ops));
     if (failure != null) {
       out.println("first failure: " + failure);
     }
@@ -70,7 +83,22 @@ public final class ReplayCommand extends SummaryCommand {
         .put("steps", run.steps().size())
         .put("diverged", run.firstDivergence() < 0 ? "none" : "step" + run.firstDivergence())
         .put("failure", failure == null ? "none" : failure.property() + "@step" + failure.step())
+        .put("bug", bug == null ? "none" : bug)
         .failIf(failure != null || run.firstDivergence() >= 0);
+  }
+
+  /** The seeded bug named by {@code bug=NAME} in the origin's arguments, or null (none, or no origin). */
+  static @Nullable String seededBug(TraceFile.@Nullable Origin origin) {
+    if (origin == null) {
+      return null;
+    }
+    for (String part : origin.args().split(",")) {
+      String word = part.trim();
+      if (word.startsWith("bug=") && !word.equals("bug=none")) {
+        return word.substring("bug=".length());
+      }
+    }
+    return null;
   }
 
   /** Scenarios are YAML, or JSON that says it is a scenario; everything else is a trace. */

@@ -28,7 +28,8 @@ public final class RunCommand extends SummaryCommand {
   protected void run(PrintWriter out, Summary summary) {
     Scenario scenario = readScenario(file);
     PlatformSet platforms = StandardPlatforms.all();
-    SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
+    SideBySide.Run run = ShadowMemory.guard(file,
+        () -> SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations()));
     out.println(scenario.name() + " (" + scenario.handlerCase() + ")");
     if (!scenario.description().isEmpty()) {
       out.println("  " + scenario.description().trim());
@@ -68,7 +69,7 @@ public final class RunCommand extends SummaryCommand {
 
   /** The scenario in {@code file}; a missing or malformed file is bad input, named with line and field. */
   static Scenario readScenario(Path file) {
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file)) {
       throw new UserInputException("no such scenario file: " + file);
     }
     try {

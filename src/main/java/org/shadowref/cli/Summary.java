@@ -37,10 +37,20 @@ public final class Summary {
     return failed;
   }
 
+  /**
+   * The first line of a message that may run over several (a YAML parser's, say), for the summary
+   * line; the whole message goes to standard error above it.
+   */
+  public static String firstLine(@Nullable String message) {
+    String text = String.valueOf(message).strip();
+    int end = text.indexOf('\n');
+    return end < 0 ? text : text.substring(0, end).strip() + " ...";
+  }
+
   public String line() {
     StringBuilder out = new StringBuilder(command).append(':');
     for (Map.Entry<String, String> field : fields.entrySet()) {
-      String value = field.getValue();
+      String value = field.getValue().replace('\n', ' ').replace('\r', ' ');
       boolean quote = value.isEmpty() || value.indexOf(' ') >= 0 || value.indexOf('"') >= 0;
       out.append(' ').append(field.getKey()).append('=');
       out.append(quote ? '"' + value.replace("\"", "'") + '"' : value);

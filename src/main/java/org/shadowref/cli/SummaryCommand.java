@@ -30,7 +30,7 @@ public abstract class SummaryCommand implements Callable<Integer> {
       out.flush();
       spec.commandLine().getErr().println("shadowref " + name + ": " + e.getMessage());
       spec.commandLine().getErr().flush();
-      out.println(new Summary(name).put("error", e.getMessage()).line());
+      out.println(new Summary(name).put("error", Summary.firstLine(e.getMessage())).line());
       out.flush();
       return EXIT_BAD_INPUT;
     } catch (Exception e) {

@@ -17,9 +17,10 @@ import org.shadowref.mmu.AccessOutcome;
  * translated on first touch; stores are staged as bytes and written only when the instruction
  * completes, which is the executor contract (nothing changes unless the result is DONE).
  *
- * <p>Flags the SDM leaves undefined are left unchanged here and are masked by {@link
- * #undefinedFlags} when results are compared: AF after AND/OR/XOR; OF, SF, AF, PF after
- * BT/BTS/BTR/BTC.
+ * <p>Flags the SDM leaves undefined get the values of one fixed CPU model, the one the guest is
+ * taken to run on (proofs/emulation-oracle.md, "Undefined flags"): AND/OR/XOR clear AF; the bit
+ * tests leave OF, SF, AF and PF unchanged. The emulator must give the same values, as a
+ * hypervisor's emulator must reproduce the CPU it runs on, so every comparison covers all of RFLAGS.
  *
  * <p>Where the hypervisor's emulator deliberately refuses (16-bit addressing, F2/F3 before 0F
  * opcodes, REPNE/67 STOS, REP STOS over {@link X86Emulator#MAX_STRING_BYTES}), the oracle refuses
@@ -33,33 +34,6 @@ public final class SdmExecutor implements InstructionExecutor {
   static final long SF = 0x80;
   static final long DF = 0x400;
   static final long OF = 0x800;
-
-  /**
-   * The RFLAGS bits the SDM leaves undefined after {@code code} (decoded in {@code mode}), which a
-   * comparison must ignore; 0 when the bytes are not an instruction of the subset.
-   */
-  public static long undefinedFlags(byte[] code, CpuState.Mode mode) {
-    int at = 0;
-    while (at < code.length && at < 15) {
-      int b = code[at] & 0xFF;
-      boolean rex = mode == CpuState.Mode.LONG_64 && (b & 0xF0) == 0x40;
-      if (!rex && !isPrefix(b)) {
-        break;
-      }
-      at++;
-    }
-    if (at + 1 >= code.length) {
-      return 0;
-    }
-    int op = code[at] & 0xFF;
-    int next = code[at + 1] & 0xFF;
-    if (op == 0x0F) {
-      boolean bitTest = next == 0xA3 || next == 0xAB || next == 0xB3 || next == 0xBB || next == 0xBA;
-      return bitTest ? OF | SF | AF | PF : 0;
-    }
-    int alu = op <= 0x3D && (op & 7) <= 5 ? op >> 3 : op == 0x80 || op == 0x81 || op == 0x83 ? (next >> 3) & 7 : -1;
-    return alu == 1 || alu == 4 || alu == 6 ? AF : 0;
-  }
 
   static boolean isPrefix(int b) {
     return b == 0x66 || b == 0x67 || b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x26 || b == 0x2E
@@ -601,11 +575,11 @@ public final class SdmExecutor implements InstructionExecutor {
           overflow = (a & sign) != (b & sign) && (result & sign) != (a & sign);
           break;
         }
-        default: { // OR, AND, XOR: CF = OF = 0, AF undefined
+        default: { // OR, AND, XOR: CF = OF = 0; AF undefined in the SDM, 0 on the model CPU
           result = alu == 1 ? a | b : alu == 4 ? a & b : a ^ b;
           carry = false;
           overflow = false;
-          adjust = (flags & AF) != 0; // undefined: left as it was
+          adjust = false;
           break;
         }
       }
@@ -680,7 +654,7 @@ public final class SdmExecutor implements InstructionExecutor {
       int bit = (int) Math.floorMod(offset, bits);
       long value = dest.value();
       boolean old = ((value >>> bit) & 1) != 0;
-      flags = old ? flags | CF : flags & ~CF; // OF, SF, AF, PF undefined: left as they were
+      flags = old ? flags | CF : flags & ~CF; // OF, SF, AF, PF undefined: unchanged on the model CPU
       if (kind == 1) {
         put(dest, value | (1L << bit));
       } else if (kind == 2) {

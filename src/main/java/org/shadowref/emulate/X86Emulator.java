@@ -12,8 +12,8 @@ package org.shadowref.emulate;
  * SBB, AND, SUB, XOR, CMP (00..3D, 80, 81, 83), CMPXCHG (0F B0, B1), CMPXCHG8B/16B (0F C7 /1),
  * BT/BTS/BTR/BTC (0F A3, AB, B3, BB, 0F BA /4../7), STOS (AA, AB, with REP) and MOVNTI (0F C3),
  * in 32-bit protected mode and 64-bit mode, with 66, 67 (64-bit mode), F0, F2/F3, REX and segment
- * prefixes. Choices where the SDM leaves a result undefined: AND/OR/XOR clear AF; the bit tests
- * leave OF, SF, AF and PF unchanged. A 32-bit register write zero-extends in both modes.
+ * prefixes. Where the SDM leaves a flag undefined it gives the model CPU's values ({@link
+ * SdmExecutor}): AND/OR/XOR clear AF; the bit tests leave OF, SF, AF and PF unchanged. A 32-bit register write zero-extends in both modes.
  */
 public final class X86Emulator implements InstructionExecutor {
   /** REP STOS strings longer than this many bytes are refused rather than emulated. */

@@ -16,14 +16,15 @@ class BenchCommandTest {
   @TempDir Path dir;
 
   @Test
-  void badArgumentsExitTwoWithAClearMessageAndNoStackTrace() {
+  void badArgumentsExitTwoWithAClearMessageAndNoStackTrace() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
     String[][] cases = {
       {"--mode", "5level"},
       {"--workload", "demand,fork"},
-      {"--json", dir.resolve("missing/out.json").toString()},
+      {"--json", dir.resolve("a-file/out.json").toString()}, // missing directories are made; a file is in the way
       {"--bogus"},
     };
-    String[] expected = {"unknown --mode '5level'", "unknown --workload 'fork'", "no such directory", "--bogus"};
+    String[] expected = {"unknown --mode '5level'", "unknown --workload 'fork'", "is a file, not a directory", "--bogus"};
     for (int i = 0; i < cases.length; i++) {
       String[] args = new String[cases[i].length + 1];
       args[0] = "bench";

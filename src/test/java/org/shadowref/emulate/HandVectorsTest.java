@@ -93,6 +93,21 @@ class HandVectorsTest {
     assertEquals(OF | AF, state.rflags() & STATUS);
   }
 
+  /** The flags the SDM leaves undefined take the model CPU's values (proofs/emulation-oracle.md). */
+  @ParameterizedTest
+  @MethodSource("executors")
+  void logicClearsAfAndBitTestsLeaveTheRest(InstructionExecutor cpu) {
+    state.setRflags(AF);
+    state.setGpr(CpuState.RAX, 0xF0);
+    run(cpu, code(0x24, 0x3C)); // and al, 0x3c: AF undefined, 0 on the model CPU
+    assertEquals(0x30, state.gpr(CpuState.RAX));
+    assertEquals(PF, state.rflags() & STATUS);
+    state.setRflags(OF | SF | AF | PF | ZF);
+    state.setGpr(CpuState.RAX, 1);
+    run(cpu, code(0x0F, 0xA3, 0xC0)); // bt eax, eax: bit 1 of 1 is clear; OF SF AF PF undefined, kept
+    assertEquals(OF | SF | AF | PF | ZF, state.rflags() & STATUS);
+  }
+
   @ParameterizedTest
   @MethodSource("executors")
   void lockCmpxchgEqualStoresTheSource(InstructionExecutor cpu) {

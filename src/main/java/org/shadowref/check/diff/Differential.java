@@ -137,6 +137,15 @@ public final class Differential {
    */
   public static Shrunk shrinkAndWrite(PlatformSet set, GeneratedCase failing, Failure failure, Path directory,
       String name, String origin) throws IOException {
+    return shrinkAndWrite(set, failing, failure, directory, name, origin, "");
+  }
+
+  /**
+   * As above, recording {@code args} in the trace's origin: {@code bug=NAME} when the failure was
+   * found with a seeded bug switched on, so that {@code replay} switches it on again.
+   */
+  public static Shrunk shrinkAndWrite(PlatformSet set, GeneratedCase failing, Failure failure, Path directory,
+      String name, String origin, String args) throws IOException {
     World world = failing.world();
     Shrinker<GuestOp> shrinker = new Shrinker<>(
         candidate -> {
@@ -151,7 +160,7 @@ public final class Differential {
     GeneratedCase small = failing.withOps(minimal);
     Files.createDirectories(directory);
     Path file = directory.resolve(name + ".json");
-    TraceWriter.write(small.toTrace(new TraceFile.Origin(origin, "", reported.property(), reported.detail(),
+    TraceWriter.write(small.toTrace(new TraceFile.Origin(origin, args, reported.property(), reported.detail(),
         new ArrayList<>())), file);
     return new Shrunk(reported, small, failing.ops().size(), shrinker.testsRun(), file);
   }

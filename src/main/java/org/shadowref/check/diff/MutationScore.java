@@ -78,7 +78,7 @@ public final class MutationScore {
       if (failure != null) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Differential.Shrunk shrunk = Differential.shrinkAndWrite(platforms, generated, failure, traceDirectory,
-            traceName, "mutants --seed " + seed);
+            traceName, "mutants --seed " + seed, "bug=" + name);
         return new Row(name, true, failure.property(), tries, seconds, shrunk.minimal().ops().size(), shrunk.trace());
       }
     }

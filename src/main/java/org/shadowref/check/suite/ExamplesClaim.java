@@ -73,7 +73,8 @@ public final class ExamplesClaim implements ClaimCheck {
     }
     String evidence = String.format(Locale.ROOT, "%d scenarios, %d steps, on %s", files.size(), steps,
         String.join(", ", platforms.names()));
-    String detail = failures.isEmpty() ? "every step and every guest frame agree" : String.join("; ", failures);
+    String detail = files.isEmpty() ? "no scenarios found in " + directory + ": nothing was checked"
+        : failures.isEmpty() ? "every step and every guest frame agree" : String.join("; ", failures);
     return new ClaimResult(claim(), evidence, failures.isEmpty() && !files.isEmpty(), NativeOracleClaim.seconds(start),
         detail, points);
   }

@@ -2,9 +2,6 @@ package org.shadowref.check.trace;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,15 +62,26 @@ public final class ScenarioReader {
   static final String FORMAT = "shadowref-scenario";
   private static final String[] CONTROL_NAMES = {"WP", "PSE", "PGE", "NXE", "SMEP", "SMAP", "AC"};
 
+  // The bounds of the guest's numbers; examples/scenario.schema.json states the same ones, and
+  // ScenarioSchemaTest holds the two together.
+  public static final int MIN_MAX_PHYS_ADDR = 32;
+  public static final int MAX_MAX_PHYS_ADDR = 52;
+  public static final int MIN_RAM_FRAMES = 1;
+  public static final int MAX_RAM_FRAMES = 1 << 16;
+  /**
+   * A fault may need 8 shadow frames beyond the top-level shadows (the engines' chain reserve),
+   * and a 2-on-3 top takes 4: fewer than 16 cannot run even one vCPU's first fault in every mode.
+   * A guest that switches among many address spaces may need more; running out is reported then.
+   */
+  public static final int MIN_SHADOW_FRAMES = 16;
+  public static final int MAX_SHADOW_FRAMES = 1 << 16;
+  public static final int MIN_VCPUS = 1;
+  public static final int MAX_VCPUS = 16;
+
   private ScenarioReader() {}
 
   public static Scenario read(Path file) throws TraceFormatException {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new TraceFormatException(file + ": cannot read: " + e.getMessage());
-    }
+    String text = TraceReader.text(file, "scenario");
     String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
     return read(text, file.toString(), name.endsWith(".yaml") || name.endsWith(".yml"));
   }
@@ -120,11 +128,11 @@ public final class ScenarioReader {
     if (mode == null && !modeName.equals("off")) {
       throw modeNode.error("unknown mode \"" + modeName + "\" (expected 2level, pae, 4level or off)");
     }
-    int maxPhysAddr = optionalInt(f, "maxPhysAddr", 40, 32, 52);
-    int ramFrames = optionalInt(f, "ramFrames", 64, 1, 1 << 16);
-    int shadowFrames = optionalInt(f, "shadowFrames", 64, 0, 1 << 16);
+    int maxPhysAddr = optionalInt(f, "maxPhysAddr", 40, MIN_MAX_PHYS_ADDR, MAX_MAX_PHYS_ADDR);
+    int ramFrames = optionalInt(f, "ramFrames", 64, MIN_RAM_FRAMES, MAX_RAM_FRAMES);
+    int shadowFrames = optionalInt(f, "shadowFrames", 64, MIN_SHADOW_FRAMES, MAX_SHADOW_FRAMES);
     int tablesFrom = optionalInt(f, "tablesFrom", ramFrames / 2, 0, ramFrames - 1);
-    int vcpuCount = optionalInt(f, "vcpus", 1, 1, 16);
+    int vcpuCount = optionalInt(f, "vcpus", 1, MIN_VCPUS, MAX_VCPUS);
 
     List<Node> p2mNodes = f.optional("p2m") == null ? List.of() : TraceReader.array(f.required("p2m"));
     int gfnCount = ramFrames;
@@ -158,7 +166,7 @@ public final class ScenarioReader {
       });
       regs = regs.withCr3(tables.root());
       try {
-        mappings(f.optional("mappings"), tables, mode, descriptions);
+        mappings(f.optional("mappings"), tables, mode, maxPhysAddr, descriptions);
         entries(f.optional("entries"), tables, mode, descriptions);
       } catch (IllegalStateException e) {
         throw place.error(String.valueOf(e.getMessage()));
@@ -251,8 +259,8 @@ public final class ScenarioReader {
     return out;
   }
 
-  private static void mappings(@Nullable Node node, PageTableBuilder tables, PagingMode mode, Map<Long, String> what)
-      throws TraceFormatException {
+  private static void mappings(@Nullable Node node, PageTableBuilder tables, PagingMode mode, int maxPhysAddr,
+      Map<Long, String> what) throws TraceFormatException {
     if (node == null) {
       return;
     }
@@ -263,13 +271,49 @@ public final class ScenarioReader {
       if (level > 1 && !mode.canMapLargePage(level, true)) {
         throw f.required("level").error("a " + mode.cliName() + " guest has no large pages at level " + level);
       }
+      long gpa = TraceReader.number(f.required("gpa"));
+      checkMapping(f, mode, level, va, gpa, maxPhysAddr);
       long flags = flags(f.required("flags"), "flags") | (level > 1 ? EntryBits.PS : 0);
       long directory = f.optional("directory") == null
           ? EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A
           : flags(f.required("directory"), "directory");
-      tables.map(Addr.gva(va), Addr.gpa(TraceReader.number(f.required("gpa"))), level, flags, directory);
+      tables.map(Addr.gva(va), Addr.gpa(gpa), level, flags, directory);
       describePath(tables, mode, va, level, what);
     }
+  }
+
+  /**
+   * A mapping's addresses must be what its entry can hold: va and gpa aligned to the page the level
+   * maps (no silent rounding), va a linear address of the mode (below 4 GiB for 32-bit modes,
+   * canonical for 4-level), gpa below 2^maxPhysAddr (below 4 GiB in a 32-bit entry).
+   */
+  private static void checkMapping(Fields f, PagingMode mode, int level, long va, long gpa, int maxPhysAddr)
+      throws TraceFormatException {
+    long pageSize = mode.pageSize(level);
+    if ((va & (pageSize - 1)) != 0) {
+      throw f.required("va").error("va " + Addr.hex(va) + " is not aligned to the " + pageSize(pageSize)
+          + " page a level-" + level + " mapping maps (the offset would be dropped)");
+    }
+    if ((gpa & (pageSize - 1)) != 0) {
+      throw f.required("gpa").error("gpa " + Addr.hex(gpa) + " is not aligned to the " + pageSize(pageSize)
+          + " page a level-" + level + " mapping maps (the offset would be dropped)");
+    }
+    if (mode == PagingMode.FOUR_LEVEL) {
+      if (va != ((va << 16) >> 16)) {
+        throw f.required("va").error("va " + Addr.hex(va) + " is not canonical: bits 63..47 must all equal bit 47");
+      }
+    } else if ((va >>> 32) != 0) {
+      throw f.required("va").error("va " + Addr.hex(va) + " is beyond the 4 GiB linear space of a " + mode.cliName() + " guest");
+    }
+    int gpaBits = mode == PagingMode.TWO_LEVEL ? 32 : maxPhysAddr;
+    if (gpa < 0 || (gpa >>> gpaBits) != 0) {
+      throw f.required("gpa").error("gpa " + Addr.hex(gpa) + " is beyond " + (mode == PagingMode.TWO_LEVEL
+          ? "the 4 GiB a 2level entry can address" : "maxPhysAddr (" + maxPhysAddr + " bits)"));
+    }
+  }
+
+  private static String pageSize(long bytes) {
+    return bytes >= 1L << 30 ? (bytes >> 30) + " GiB" : bytes >= 1L << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
   }
 
   private static void entries(@Nullable Node node, PageTableBuilder tables, PagingMode mode, Map<Long, String> what)

@@ -1,8 +1,11 @@
 package org.shadowref.check.trace;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,13 +36,31 @@ public final class TraceReader {
   private TraceReader() {}
 
   public static TraceFile read(Path file) throws TraceFormatException {
-    String text;
-    try {
-      text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new TraceFormatException(file + ": cannot read: " + e);
+    return read(text(file, "trace"), file.toString());
+  }
+
+  /**
+   * The contents of {@code file}, a {@code what} (trace, scenario) that must be UTF-8 text: a
+   * directory, an unreadable file or binary bytes get a message saying which.
+   */
+  static String text(Path file, String what) throws TraceFormatException {
+    if (Files.isDirectory(file)) {
+      throw new TraceFormatException(file + ": is a directory, not a " + what + " file");
     }
-    return read(text, file.toString());
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new TraceFormatException(file + ": no such " + what + " file");
+    } catch (IOException e) {
+      throw new TraceFormatException(file + ": cannot read: " + e.getMessage());
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new TraceFormatException(file + ": not a text " + what + " file (not UTF-8; a " + what
+          + " is " + (what.equals("trace") ? "JSON" : "YAML or JSON") + " text)");
+    }
   }
 
   /** Reads a trace from {@code json}; {@code source} names it in error messages. */

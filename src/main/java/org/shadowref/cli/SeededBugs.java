@@ -1,0 +1,44 @@
+package org.shadowref.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.StandardPlatforms;
+import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.reference.ReferenceEngine;
+
+/**
+ * Seeded bugs by the names traces record them under: {@code skip-revalidate} (a model's
+ * {@code bug=} argument), {@code reference:SKIP_REVALIDATE} or {@code optimized:DROP_NX}
+ * (the mutation table's row names).
+ */
+final class SeededBugs {
+  private SeededBugs() {}
+
+  /** Native beside the engine carrying {@code name}; an unknown name is bad input naming {@code source}. */
+  static PlatformSet platforms(String name, Path source) {
+    String engine = "reference";
+    String bug = name;
+    int colon = name.indexOf(':');
+    if (colon >= 0) {
+      engine = name.substring(0, colon);
+      bug = name.substring(colon + 1);
+    }
+    String constant = bug.toUpperCase(Locale.ROOT).replace('-', '_');
+    if (engine.equals("reference")) {
+      for (ReferenceEngine.Bug candidate : ReferenceEngine.Bug.values()) {
+        if (candidate.name().equals(constant)) {
+          return StandardPlatforms.withReferenceBug(candidate);
+        }
+      }
+    } else if (engine.equals("optimized")) {
+      for (Mutant candidate : Mutant.values()) {
+        if (candidate.name().equals(constant)) {
+          return StandardPlatforms.withOptimizedMutant(candidate);
+        }
+      }
+    }
+    throw new UserInputException(source + ": the trace was recorded with the seeded bug '" + name
+        + "', which this build does not have");
+  }
+}
