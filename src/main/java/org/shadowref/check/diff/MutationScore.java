@@ -9,6 +9,7 @@ import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.optimized.Mutant;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -16,8 +17,9 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * The power of the differential properties, measured: each seeded bug is switched on in turn and
  * generated cases are tried until a property fails (the mutant is killed) or the budget runs out
  * (it survives). Each kill is shrunk and written as a trace. The seeded bugs are the reference
- * engine's {@link ReferenceEngine.Bug}s (run beside native) and the optimized engine's {@link
- * Mutant}s (run beside native with every technique on).
+ * engine's {@link ReferenceEngine.Bug}s (run beside native), the optimized engine's {@link
+ * Mutant}s (run beside native with every technique on) and the emulator's {@link X86Emulator.Bug}s
+ * (the reference engine emulating page-table stores with the buggy emulator).
  */
 public final class MutationScore {
   /** One mutant's fate. */
@@ -58,6 +60,10 @@ public final class MutationScore {
       }
       mutants.add(new Seeded("optimized:" + mutant.name(), StandardPlatforms.withOptimizedMutant(mutant),
           "mutant-optimized-" + mutant.name()));
+    }
+    for (X86Emulator.Bug bug : X86Emulator.Bug.values()) {
+      mutants.add(new Seeded("emulator:" + bug.name(), StandardPlatforms.withEmulatorBug(bug),
+          "mutant-emulator-" + bug.name()));
     }
     for (int i = 0; i < mutants.size(); i++) {
       Seeded mutant = mutants.get(i);

@@ -54,6 +54,13 @@ public final class StandardPlatforms {
         .with("reference", world -> new ReferenceEngine(world.build(), config, CPU, EMULATOR));
   }
 
+  /** The reference engine emulating page-table stores with an emulator that carries {@code bug}. */
+  public static PlatformSet withEmulatorBug(X86Emulator.Bug bug) {
+    InstructionExecutor emulator = new X86Emulator(bug);
+    return PlatformSet.nativeOnly(CPU)
+        .with("reference", world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, CPU, emulator));
+  }
+
   /** The reference engine with one seeded bug, or clean when {@code bug} is null. */
   public static PlatformSet withReferenceBug(ReferenceEngine.@Nullable Bug bug) {
     return withReference(bug == null ? ReferenceEngine.Config.DEFAULT : ReferenceEngine.Config.DEFAULT.withBug(bug));
