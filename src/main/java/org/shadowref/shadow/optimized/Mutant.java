@@ -85,11 +85,11 @@ public enum Mutant {
    */
   STORE_INSIDE_ENTRY_NOT_REVALIDATED,
   /**
-   * Following a present directory entry down, the handler takes the first frame of the child
-   * shadow instead of the one the entry points at: in 2-on-3, a guest l1e at index 512 or above
-   * (or any address above 1 GiB) is propagated into the wrong shadow l1.
+   * 2-on-3: the shadow l1e of a guest l1e at index 512 or above is written into the first PAE l1
+   * of the shadow, at its index within the second (the index reduced, the frame not chosen): a
+   * page in the lower half of the guest table reaches the upper half's frame (INV-COHERENT).
    */
-  FOLLOWED_ENTRY_FIRST_PART;
+  UPPER_HALF_L1E_IN_FIRST_FRAME;
 
   /**
    * Whether the bug lives in out-of-sync shadows. Those run only with {@link

@@ -604,7 +604,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
         // recompute on the way down.
         @Mfn long frame = frameOf(shadow.type(), entry);
         shadow = ownerOf(shadow.type(), entry);
-        part = config.has(Mutant.FOLLOWED_ENTRY_FIRST_PART) ? 0 : partOf(shadow, frame);
+        part = partOf(shadow, frame);
         continue;
       }
       if (!derivation.childOf(shadow.key(), part, index, child)) {
@@ -627,7 +627,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
   private void propagateL1e(PooledShadow l1, int part, int index) {
-    setEntry(l1, part, index, derive(l1, part, index));
+    setEntry(l1, config.has(Mutant.UPPER_HALF_L1E_IN_FIRST_FRAME) ? 0 : part, index, derive(l1, part, index));
   }
 
   /**
