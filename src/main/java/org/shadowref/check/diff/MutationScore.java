@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.emulation.EmulationCheck;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
 import org.shadowref.emulate.X86Emulator;
@@ -19,7 +20,8 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * (it survives). Each kill is shrunk and written as a trace. The seeded bugs are the reference
  * engine's {@link ReferenceEngine.Bug}s (run beside native), the optimized engine's {@link
  * Mutant}s (run beside native with every technique on) and the emulator's {@link X86Emulator.Bug}s
- * (the reference engine emulating page-table stores with the buggy emulator).
+ * (first against the SDM executor on random instructions, as EmulationCheck does, then as the
+ * reference engine's emulator for page-table stores, beside native).
  */
 public final class MutationScore {
   /** One mutant's fate. */
@@ -31,8 +33,20 @@ public final class MutationScore {
   public static final int DEFAULT_TRIES = 300;
   public static final int DEFAULT_OPS = 40;
 
-  /** One seeded bug: its name in the table, native beside the engine that carries it, its trace's name. */
-  private record Seeded(String name, PlatformSet platforms, String traceName) {}
+  /** The property the emulator-vs-SDM comparison checks (EmulationCheck). */
+  public static final String EMULATOR_AGREES_WITH_SDM = "emulator-agrees-with-sdm";
+  /** Random instructions an emulator bug is tried on, per differential case of the budget. */
+  private static final int INSTRUCTIONS_PER_TRY = 10;
+
+  /**
+   * One seeded bug: its name in the table, native beside the engine that carries it, its trace's
+   * name, and for an emulator bug the buggy emulator (judged against the SDM executor first).
+   */
+  private record Seeded(String name, PlatformSet platforms, String traceName, @Nullable X86Emulator emulator) {
+    Seeded(String name, PlatformSet platforms, String traceName) {
+      this(name, platforms, traceName, null);
+    }
+  }
 
   /** Hears which mutant runs now. */
   public interface Listener {
@@ -63,14 +77,32 @@ public final class MutationScore {
     }
     for (X86Emulator.Bug bug : X86Emulator.Bug.values()) {
       mutants.add(new Seeded("emulator:" + bug.name(), StandardPlatforms.withEmulatorBug(bug),
-          "mutant-emulator-" + bug.name()));
+          "mutant-emulator-" + bug.name(), new X86Emulator(bug)));
     }
     for (int i = 0; i < mutants.size(); i++) {
       Seeded mutant = mutants.get(i);
       listener.running(mutant.name(), i, mutants.size());
-      rows.add(runOne(mutant.name(), mutant.platforms(), mutant.traceName(), seed, maxTries, maxOps, traceDirectory));
+      X86Emulator emulator = mutant.emulator();
+      Row row = emulator == null ? null : runAgainstSdm(mutant.name(), emulator, seed, maxTries * INSTRUCTIONS_PER_TRY);
+      rows.add(row != null ? row
+          : runOne(mutant.name(), mutant.platforms(), mutant.traceName(), seed, maxTries, maxOps, traceDirectory));
     }
     return rows;
+  }
+
+  /**
+   * Compares {@code emulator} with the SDM executor on up to {@code instructions} random
+   * instructions (instruction i from seed {@code seed + i}): the row of its kill (one
+   * instruction, no trace: {@code ./shadowref emulate-check} replays the seed), or null.
+   */
+  private static @Nullable Row runAgainstSdm(String name, X86Emulator emulator, long seed, int instructions) {
+    long start = System.nanoTime();
+    for (int tries = 1; tries <= instructions; tries++) {
+      if (EmulationCheck.compare(seed + tries, emulator) != null) {
+        return new Row(name, true, EMULATOR_AGREES_WITH_SDM, tries, (System.nanoTime() - start) / 1e9, 1, null);
+      }
+    }
+    return null;
   }
 
   /** Runs one mutant, {@code platforms} being native beside the engine that carries it. */

@@ -33,6 +33,12 @@ public final class StandardPlatforms {
         .with("optimized", world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR));
   }
 
+  /** Native, the reference engine (in the same 2-on-2 choice) and the optimized engine configured by {@code config}. */
+  public static PlatformSet withReferenceAndOptimized(OptimizedEngine.Config config) {
+    return withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(config.twoOnTwo()))
+        .with("optimized", world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR));
+  }
+
   /** Native, then the optimized engine configured by {@code config} (a seeded bug included). */
   public static PlatformSet withOptimized(OptimizedEngine.Config config) {
     return PlatformSet.nativeOnly(CPU)

@@ -13,8 +13,10 @@ public final class Suite {
   public static final long CAMPAIGN_SEED = 1;
 
   /**
-   * Every claim: the oracle against the SDM, the lemmas, the models, the examples, a campaign and
-   * the mutation table. Traces of any divergence go under {@code traces}.
+   * Every claim: the oracle against the SDM, the lemmas, the models, the examples, a campaign, the
+   * optimized engine in every combination of techniques, out-of-sync shadows against native with a
+   * TLB, copies against their originals, the emulator against the SDM executor, and the mutation
+   * table. Traces of any divergence go under {@code traces}.
    */
   public static List<ClaimCheck> standard(Path models, Path examples, Path traces) {
     List<ClaimCheck> claims = new ArrayList<>();
@@ -23,6 +25,10 @@ public final class Suite {
     claims.add(new ModelsClaim(models));
     claims.add(new ExamplesClaim(examples, StandardPlatforms.all()));
     claims.add(new CampaignClaim(StandardPlatforms.all(), CAMPAIGN_SEED, traces.resolve("campaign")));
+    claims.add(new TechniquesClaim());
+    claims.add(new OutOfSyncClaim());
+    claims.add(new CopiesClaim(StandardPlatforms.all()));
+    claims.add(new EmulatorClaim());
     claims.add(new MutantsClaim(traces.resolve("mutants")));
     return claims;
   }
