@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.emulation.EmulationCheck;
@@ -33,10 +34,25 @@ public final class MutationScore {
   public static final int DEFAULT_TRIES = 300;
   public static final int DEFAULT_OPS = 40;
 
+  /**
+   * Seeded bugs the generated cases do not reach yet, each with the boundary they miss: the
+   * mutation table shows them as survivors with this reason (and the mutants claim fails while
+   * any survives). The generators are being reworked to reach these boundaries (issue 16); each
+   * entry goes when its bug is killed, and MutantsTest fails if this map and the table disagree.
+   */
+  public static final Map<String, String> KNOWN_GAPS = Map.of(
+      "reference:UPPER_HALF_NOT_REVALIDATED", "no 2-on-3 store to a live guest l1e at index 512 or above",
+      "reference:STRADDLE_REVALIDATES_FIRST_ENTRY", "no store covering two live guest entries",
+      "reference:SHADOW_WIDTH_FOR_GUEST_ENTRIES", "no 2-on-3 store to a live guest entry followed by its use",
+      "reference:PSE36_HIGH_BITS_DROPPED", "no 4 MiB PDE with PSE-36 address bits",
+      "reference:PAE_CR3_LOW_BITS_DROPPED", "no PAE CR3 that is not page aligned",
+      "reference:DIRECTORY_NX_DROPPED", "no NX in directory entries",
+      "optimized:STORE_INSIDE_ENTRY_NOT_REVALIDATED", "no store starting inside a 64-bit entry");
+
   /** The property the emulator-vs-SDM comparison checks (EmulationCheck). */
   public static final String EMULATOR_AGREES_WITH_SDM = "emulator-agrees-with-sdm";
   /** Random instructions an emulator bug is tried on, per differential case of the budget. */
-  private static final int INSTRUCTIONS_PER_TRY = 10;
+  private static final int INSTRUCTIONS_PER_TRY = 40;
 
   /**
    * One seeded bug: its name in the table, native beside the engine that carries it, its trace's
@@ -127,15 +143,16 @@ public final class MutationScore {
   public static String markdown(List<Row> rows, boolean withSeconds) {
     StringBuilder out = new StringBuilder();
     out.append("| mutant | killed | by property | tries | shrunk to (ops) |").append(withSeconds ? " seconds |" : "")
-        .append('\n');
-    out.append("|---|---|---|---|---|").append(withSeconds ? "---|" : "").append('\n');
+        .append(" why it survives |\n");
+    out.append("|---|---|---|---|---|").append(withSeconds ? "---|" : "").append("---|\n");
     for (Row row : rows) {
       out.append("| ").append(row.mutant()).append(" | ").append(row.killed() ? "yes" : "NO").append(" | ")
           .append(row.property()).append(" | ").append(row.tries()).append(" | ").append(row.shrunkOps()).append(" |");
       if (withSeconds) {
         out.append(String.format(Locale.ROOT, " %.2f |", row.seconds()));
       }
-      out.append('\n');
+      String gap = KNOWN_GAPS.get(row.mutant());
+      out.append(' ').append(row.killed() ? "" : gap == null ? "(not known)" : gap).append(" |\n");
     }
     return out.toString();
   }
