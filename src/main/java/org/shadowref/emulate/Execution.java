@@ -63,7 +63,11 @@ final class Execution {
     }
   }
 
-  Execution(CpuState state, DecodedInstruction insn, LinearMemory memory, boolean user) {
+  /** The seeded bug, or null (X86Emulator.Bug). */
+  private final X86Emulator.@Nullable Bug bug;
+
+  Execution(CpuState state, DecodedInstruction insn, LinearMemory memory, boolean user, X86Emulator.@Nullable Bug bug) {
+    this.bug = bug;
     this.state = state;
     this.next = state.copy();
     this.insn = insn;
@@ -109,7 +113,11 @@ final class Execution {
   /** Performs the staged writes in order, then publishes the new register file. */
   void commit() {
     for (PendingWrite write : writes) {
-      write.range.write(memory, write.offset, write.length, write.value);
+      int length = bug == X86Emulator.Bug.CROSSING_STORE_FIRST_PAGE_ONLY
+          ? write.range.bytesOnFirstPage(write.offset, write.length) : write.length;
+      if (length > 0) {
+        write.range.write(memory, write.offset, length, write.value);
+      }
     }
     state.copyFrom(next);
   }
@@ -174,7 +182,7 @@ final class Execution {
     if (accumulator.value == destination.value) {
       store(destination, source);
     } else {
-      store(destination, destination.value);
+      store(destination, bug == X86Emulator.Bug.CMPXCHG_FAILURE_STORES_SOURCE ? source : destination.value);
       store(accumulator, destination.value);
     }
   }
@@ -259,7 +267,8 @@ final class Execution {
     long step = (state.rflags() & Alu.DF) != 0 ? -size : size;
     long value = state.gpr(CpuState.RAX) & Alu.mask(size);
     long destination = state.gpr(CpuState.RDI) & addressMask;
-    for (long i = 0; i < count; i++) {
+    long stored = bug == X86Emulator.Bug.REP_STOS_DROPS_LAST_ELEMENT && count > 1 ? count - 1 : count;
+    for (long i = 0; i < stored; i++) {
       long linear = linearAddress(destination, size, 0);
       writes.add(new PendingWrite(translate(linear, size, AccessKind.WRITE), 0, size, value));
       destination = (destination + step) & addressMask;

@@ -29,6 +29,11 @@ final class GuestRange {
     return firstLength < size;
   }
 
+  /** How many of the {@code length} bytes from {@code offset} lie on the first page. */
+  int bytesOnFirstPage(int offset, int length) {
+    return Math.max(0, Math.min(length, firstLength - offset));
+  }
+
   /** Reads {@code length} (1..8) bytes starting {@code offset} bytes into the range. */
   long read(LinearMemory memory, int offset, int length) {
     if (offset + length <= firstLength && isAccessSize(length)) {

@@ -1,5 +1,7 @@
 package org.shadowref.emulate;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /**
  * The hypervisor's instruction emulator for guest stores to write-protected page tables. Two
  * stages: {@link X86Decoder} turns bytes into a {@link DecodedInstruction} (refusing anything
@@ -19,6 +21,43 @@ public final class X86Emulator implements InstructionExecutor {
   /** REP STOS strings longer than this many bytes are refused rather than emulated. */
   public static final long MAX_STRING_BYTES = 1L << 20;
 
+  /**
+   * Seeded emulator bugs, one at a time, for the mutation table and tests: each a mistake real
+   * hypervisor emulators have made, at a boundary of the instruction's semantics. Each comment
+   * says what the guest sees.
+   */
+  public enum Bug {
+    /**
+     * A failed CMPXCHG is taken as a successful one: the source is written to memory although the
+     * comparison failed (the guest's entry changes under a lost compare-and-swap race).
+     */
+    CMPXCHG_FAILURE_STORES_SOURCE,
+    /** REP STOS stores one element fewer than RCX counts: the last entry of the run is not written. */
+    REP_STOS_DROPS_LAST_ELEMENT,
+    /**
+     * A store that crosses into the next page writes only its bytes on the first page: the guest
+     * finds the old bytes at the start of the second page.
+     */
+    CROSSING_STORE_FIRST_PAGE_ONLY
+  }
+
+  private final @Nullable Bug bug;
+
+  /** The emulator as it should be. */
+  public X86Emulator() {
+    this(null);
+  }
+
+  /** The emulator with {@code bug} seeded (null: none). */
+  public X86Emulator(@Nullable Bug bug) {
+    this.bug = bug;
+  }
+
+  /** The seeded bug, or null. */
+  public @Nullable Bug bug() {
+    return bug;
+  }
+
   @Override
   public EmulationResult execute(CpuState state, byte[] code, LinearMemory memory, boolean user) {
     DecodedInstruction insn;
@@ -27,7 +66,7 @@ public final class X86Emulator implements InstructionExecutor {
     } catch (Refusal refusal) {
       return EmulationResult.unhandleable(0, refusal.reason());
     }
-    Execution execution = new Execution(state, insn, memory, user);
+    Execution execution = new Execution(state, insn, memory, user, bug);
     try {
       execution.run();
     } catch (Refusal refusal) {

@@ -5,10 +5,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.emulation.EmulationCheck;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.optimized.Mutant;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -16,8 +19,10 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * The power of the differential properties, measured: each seeded bug is switched on in turn and
  * generated cases are tried until a property fails (the mutant is killed) or the budget runs out
  * (it survives). Each kill is shrunk and written as a trace. The seeded bugs are the reference
- * engine's {@link ReferenceEngine.Bug}s (run beside native) and the optimized engine's {@link
- * Mutant}s (run beside native with every technique on).
+ * engine's {@link ReferenceEngine.Bug}s (run beside native), the optimized engine's {@link
+ * Mutant}s (run beside native with every technique on) and the emulator's {@link X86Emulator.Bug}s
+ * (first against the SDM executor on random instructions, as EmulationCheck does, then as the
+ * reference engine's emulator for page-table stores, beside native).
  */
 public final class MutationScore {
   /** One mutant's fate. */
@@ -29,8 +34,34 @@ public final class MutationScore {
   public static final int DEFAULT_TRIES = 300;
   public static final int DEFAULT_OPS = 40;
 
-  /** One seeded bug: its name in the table, native beside the engine that carries it, its trace's name. */
-  private record Seeded(String name, PlatformSet platforms, String traceName) {}
+  /**
+   * Seeded bugs the generated cases do not reach yet, each with the boundary they miss: the
+   * mutation table shows them as survivors with this reason (and the mutants claim fails while
+   * any survives). The generators are being reworked to reach these boundaries (issue 16); each
+   * entry goes when its bug is killed, and MutantsTest fails if this map and the table disagree.
+   */
+  public static final Map<String, String> KNOWN_GAPS = Map.of(
+      "reference:UPPER_HALF_NOT_REVALIDATED", "no 2-on-3 store to a live guest l1e at index 512 or above",
+      "reference:STRADDLE_REVALIDATES_FIRST_ENTRY", "no store covering two live guest entries",
+      "reference:SHADOW_WIDTH_FOR_GUEST_ENTRIES", "no 2-on-3 store to a live guest entry followed by its use",
+      "reference:PSE36_HIGH_BITS_DROPPED", "no 4 MiB PDE with PSE-36 address bits",
+      "reference:PAE_CR3_LOW_BITS_DROPPED", "no PAE CR3 that is not page aligned",
+      "optimized:STORE_INSIDE_ENTRY_NOT_REVALIDATED", "no store starting inside a 64-bit entry");
+
+  /** The property the emulator-vs-SDM comparison checks (EmulationCheck). */
+  public static final String EMULATOR_AGREES_WITH_SDM = "emulator-agrees-with-sdm";
+  /** Random instructions an emulator bug is tried on, per differential case of the budget. */
+  private static final int INSTRUCTIONS_PER_TRY = 40;
+
+  /**
+   * One seeded bug: its name in the table, native beside the engine that carries it, its trace's
+   * name, and for an emulator bug the buggy emulator (judged against the SDM executor first).
+   */
+  private record Seeded(String name, PlatformSet platforms, String traceName, @Nullable X86Emulator emulator) {
+    Seeded(String name, PlatformSet platforms, String traceName) {
+      this(name, platforms, traceName, null);
+    }
+  }
 
   /** Hears which mutant runs now. */
   public interface Listener {
@@ -59,12 +90,34 @@ public final class MutationScore {
       mutants.add(new Seeded("optimized:" + mutant.name(), StandardPlatforms.withOptimizedMutant(mutant),
           "mutant-optimized-" + mutant.name()));
     }
+    for (X86Emulator.Bug bug : X86Emulator.Bug.values()) {
+      mutants.add(new Seeded("emulator:" + bug.name(), StandardPlatforms.withEmulatorBug(bug),
+          "mutant-emulator-" + bug.name(), new X86Emulator(bug)));
+    }
     for (int i = 0; i < mutants.size(); i++) {
       Seeded mutant = mutants.get(i);
       listener.running(mutant.name(), i, mutants.size());
-      rows.add(runOne(mutant.name(), mutant.platforms(), mutant.traceName(), seed, maxTries, maxOps, traceDirectory));
+      X86Emulator emulator = mutant.emulator();
+      Row row = emulator == null ? null : runAgainstSdm(mutant.name(), emulator, seed, maxTries * INSTRUCTIONS_PER_TRY);
+      rows.add(row != null ? row
+          : runOne(mutant.name(), mutant.platforms(), mutant.traceName(), seed, maxTries, maxOps, traceDirectory));
     }
     return rows;
+  }
+
+  /**
+   * Compares {@code emulator} with the SDM executor on up to {@code instructions} random
+   * instructions (instruction i from seed {@code seed + i}): the row of its kill (one
+   * instruction, no trace: {@code ./shadowref emulate-check} replays the seed), or null.
+   */
+  private static @Nullable Row runAgainstSdm(String name, X86Emulator emulator, long seed, int instructions) {
+    long start = System.nanoTime();
+    for (int tries = 1; tries <= instructions; tries++) {
+      if (EmulationCheck.compare(seed + tries, emulator) != null) {
+        return new Row(name, true, EMULATOR_AGREES_WITH_SDM, tries, (System.nanoTime() - start) / 1e9, 1, null);
+      }
+    }
+    return null;
   }
 
   /** Runs one mutant, {@code platforms} being native beside the engine that carries it. */
@@ -89,15 +142,16 @@ public final class MutationScore {
   public static String markdown(List<Row> rows, boolean withSeconds) {
     StringBuilder out = new StringBuilder();
     out.append("| mutant | killed | by property | tries | shrunk to (ops) |").append(withSeconds ? " seconds |" : "")
-        .append('\n');
-    out.append("|---|---|---|---|---|").append(withSeconds ? "---|" : "").append('\n');
+        .append(" why it survives |\n");
+    out.append("|---|---|---|---|---|").append(withSeconds ? "---|" : "").append("---|\n");
     for (Row row : rows) {
       out.append("| ").append(row.mutant()).append(" | ").append(row.killed() ? "yes" : "NO").append(" | ")
           .append(row.property()).append(" | ").append(row.tries()).append(" | ").append(row.shrunkOps()).append(" |");
       if (withSeconds) {
         out.append(String.format(Locale.ROOT, " %.2f |", row.seconds()));
       }
-      out.append('\n');
+      String gap = KNOWN_GAPS.get(row.mutant());
+      out.append(' ').append(row.killed() ? "" : gap == null ? "(not known)" : gap).append(" |\n");
     }
     return out.toString();
   }

@@ -33,6 +33,12 @@ public final class StandardPlatforms {
         .with("optimized", world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR));
   }
 
+  /** Native, the reference engine (in the same 2-on-2 choice) and the optimized engine configured by {@code config}. */
+  public static PlatformSet withReferenceAndOptimized(OptimizedEngine.Config config) {
+    return withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(config.twoOnTwo()))
+        .with("optimized", world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR));
+  }
+
   /** Native, then the optimized engine configured by {@code config} (a seeded bug included). */
   public static PlatformSet withOptimized(OptimizedEngine.Config config) {
     return PlatformSet.nativeOnly(CPU)
@@ -52,6 +58,13 @@ public final class StandardPlatforms {
   public static PlatformSet withReference(ReferenceEngine.Config config) {
     return PlatformSet.nativeOnly(CPU)
         .with("reference", world -> new ReferenceEngine(world.build(), config, CPU, EMULATOR));
+  }
+
+  /** The reference engine emulating page-table stores with an emulator that carries {@code bug}. */
+  public static PlatformSet withEmulatorBug(X86Emulator.Bug bug) {
+    InstructionExecutor emulator = new X86Emulator(bug);
+    return PlatformSet.nativeOnly(CPU)
+        .with("reference", world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, CPU, emulator));
   }
 
   /** The reference engine with one seeded bug, or clean when {@code bug} is null. */

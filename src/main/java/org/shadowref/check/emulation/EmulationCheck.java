@@ -108,6 +108,11 @@ public final class EmulationCheck {
 
   /** Runs the case for {@code seed}; null when emulator and oracle agree, else a readable report. */
   public static @Nullable String compare(long seed) {
+    return compare(seed, new X86Emulator());
+  }
+
+  /** {@link #compare(long)} judging {@code emulator} (a seeded one, for the mutation table). */
+  public static @Nullable String compare(long seed, X86Emulator emulator) {
     Random random = new Random(seed);
     CpuState.Mode mode = random.nextBoolean() ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
     long[] pool = pool(random);
@@ -115,16 +120,21 @@ public final class EmulationCheck {
     CpuState initial = registers(random, mode, pool);
     byte[] code = instruction(random, mode);
     boolean user = random.nextBoolean();
-    return compare(seed, initial, code, user, pool, guestSeed);
+    return compare(seed, initial, code, user, pool, guestSeed, emulator);
   }
 
   static @Nullable String compare(long seed, CpuState initial, byte[] code, boolean user, long[] pool, long guestSeed) {
+    return compare(seed, initial, code, user, pool, guestSeed, new X86Emulator());
+  }
+
+  private static @Nullable String compare(long seed, CpuState initial, byte[] code, boolean user, long[] pool,
+      long guestSeed, X86Emulator emulator) {
     CpuState.Mode mode = initial.mode();
     EmulationGuest emulatorGuest = new EmulationGuest(mode, pool, new Random(guestSeed));
     EmulationGuest oracleGuest = new EmulationGuest(mode, pool, new Random(guestSeed));
     CpuState emulatorState = initial.copy();
     CpuState oracleState = initial.copy();
-    EmulationResult emulated = new X86Emulator().execute(emulatorState, code, emulatorGuest, user);
+    EmulationResult emulated = emulator.execute(emulatorState, code, emulatorGuest, user);
     EmulationResult native_ = new SdmExecutor().execute(oracleState, code, oracleGuest, user);
     String problem = disagreement(emulated, native_, initial, emulatorState, oracleState);
     if (problem == null && emulatorGuest.firstDifferentFrame(oracleGuest) >= 0) {

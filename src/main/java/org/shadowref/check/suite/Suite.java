@@ -21,8 +21,10 @@ public final class Suite {
   public static final boolean COVERAGE_CLAIM_BY_DEFAULT = false;
 
   /**
-   * Every claim: the oracle against the SDM, the lemmas, the models, the examples, a campaign and
-   * the mutation table. Traces of any divergence go under {@code traces}.
+   * Every claim: the oracle against the SDM, the lemmas, the models, the examples, a campaign, the
+   * optimized engine in every combination of techniques, out-of-sync shadows against native with a
+   * TLB, copies against their originals, the emulator against the SDM executor, and the mutation
+   * table. Traces of any divergence go under {@code traces}.
    */
   public static List<ClaimCheck> standard(Path models, Path examples, Path traces) {
     return standard(models, examples, traces, new Coverage(), COVERAGE_CLAIM_BY_DEFAULT);
@@ -43,6 +45,10 @@ public final class Suite {
     if (coverageClaim) {
       claims.add(new CoverageClaim(coverage));
     }
+    claims.add(new TechniquesClaim());
+    claims.add(new OutOfSyncClaim());
+    claims.add(new CopiesClaim(StandardPlatforms.all()));
+    claims.add(new EmulatorClaim());
     claims.add(new MutantsClaim(traces.resolve("mutants")));
     return claims;
   }

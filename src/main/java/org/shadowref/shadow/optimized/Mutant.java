@@ -66,7 +66,30 @@ public enum Mutant {
    */
   SNAPSHOT_MISSES_REWRITES,
   /** The shadow index ignores the NXE/PSE flavour: shadows made under one EFER.NXE serve the other. */
-  HASH_IGNORES_FLAVOUR;
+  HASH_IGNORES_FLAVOUR,
+  /**
+   * Prefetch runs to index 512 of a 512-entry l1 (its bound is the entry count, not the last
+   * index): it reads the next guest frame's first entry and writes one entry past the shadow's
+   * frame, into whatever the pool placed there.
+   */
+  PREFETCH_PAST_LAST_ENTRY,
+  /**
+   * Prefetched leaves for read-only RAM are made as for RAM: writable once the guest's D is set,
+   * so a store the P2M forbids reaches the frame (INV-NO-AMPLIFY).
+   */
+  PREFETCH_READ_ONLY_RAM_WRITABLE,
+  /**
+   * Revalidation rounds the first guest entry a store touches up, not down: a store that starts
+   * inside an entry (the high half of a 64-bit entry, with NX and the frame's upper bits) leaves
+   * that entry's shadow stale (INV-COHERENT).
+   */
+  STORE_INSIDE_ENTRY_NOT_REVALIDATED,
+  /**
+   * 2-on-3: the shadow l1e of a guest l1e at index 512 or above is written into the first PAE l1
+   * of the shadow, at its index within the second (the index reduced, the frame not chosen): a
+   * page in the lower half of the guest table reaches the upper half's frame (INV-COHERENT).
+   */
+  UPPER_HALF_L1E_IN_FIRST_FRAME;
 
   /**
    * Whether the bug lives in out-of-sync shadows. Those run only with {@link

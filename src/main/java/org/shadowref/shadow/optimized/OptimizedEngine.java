@@ -642,7 +642,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
   private void propagateL1e(PooledShadow l1, int part, int index) {
-    setEntry(l1, part, index, derive(l1, part, index));
+    setEntry(l1, config.has(Mutant.UPPER_HALF_L1E_IN_FIRST_FRAME) ? 0 : part, index, derive(l1, part, index));
   }
 
   /**
@@ -653,7 +653,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * it.
    */
   private void prefetch(PooledShadow l1, int part, int index) {
-    int last = Math.min(l1.type().entriesPerFrame() - 1, index + config.prefetch());
+    int bound = config.has(Mutant.PREFETCH_PAST_LAST_ENTRY) ? l1.type().entriesPerFrame() : l1.type().entriesPerFrame() - 1;
+    int last = Math.min(bound, index + config.prefetch());
     ShadowKey key = l1.key();
     ShadowType type = key.type();
     PagingMode guestMode = type.mode().guestMode();
@@ -768,7 +769,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
   private void revalidateBytes(PooledShadow shadow, int offset, int size) {
     int guestBytes = Derivation.guestEntryBytes(shadow.type());
-    int firstGuest = offset / guestBytes;
+    int firstGuest = config.has(Mutant.STORE_INSIDE_ENTRY_NOT_REVALIDATED)
+        ? (offset + guestBytes - 1) / guestBytes : offset / guestBytes;
     int lastGuest = (offset + size - 1) / guestBytes;
     for (int part = 0; part < shadow.parts(); part++) {
       int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
@@ -1451,6 +1453,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private long leafFor(long guestLeaf, @Gfn long gfn, boolean nxe, ShadowFormat format) {
     P2m p2m = guest.p2m();
     P2mType type = p2m.type(gfn);
+    if (prefetching && type == P2mType.RAM_RO && config.has(Mutant.PREFETCH_READ_ONLY_RAM_WRITABLE)) {
+      type = P2mType.RAM;
+    }
     @Mfn long mfn = p2m.mfn(gfn);
     boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT)
         && !(prefetching && config.has(Mutant.PREFETCH_WRITABLE_PAGE_TABLE));

@@ -82,7 +82,48 @@ public final class ReferenceEngine implements Platform, ShadowView {
     /** The handler builds no shadow entry: every access is emulated, and native's results still come out (progress). */
     NO_SHADOW_BUILT,
     /** The handler never sees that the retry would succeed: every access it could fix is emulated (progress). */
-    HARDWARE_NEVER_ALLOWS
+    HARDWARE_NEVER_ALLOWS,
+    /**
+     * 2-on-3: a guest write revalidates only the first frame of a shadow, so a guest l1e at index
+     * 512 or above (the second PAE l1) or a guest l2e at 256 or above keeps its old shadow: the
+     * guest sees its old mapping after the write (INV-COHERENT, and native disagrees).
+     */
+    UPPER_HALF_NOT_REVALIDATED,
+    /**
+     * A store that covers two guest entries (8 bytes into a 32-bit table, or straddling an entry
+     * boundary) revalidates only the first: the second entry's shadow goes stale (INV-COHERENT).
+     */
+    STRADDLE_REVALIDATES_FIRST_ENTRY,
+    /**
+     * Revalidation indexes the guest table with the shadow's entry width (8) instead of the
+     * guest's (4 in a 32-bit guest): a write of guest entry i revalidates entry i/2 (INV-COHERENT).
+     */
+    SHADOW_WIDTH_FOR_GUEST_ENTRIES,
+    /**
+     * Splinters of a 32-bit guest's 4 MiB page drop the PSE-36 frame bits above 4 GiB: the
+     * shadows map a frame below 4 GiB where native reaches the high one (INV-NO-AMPLIFY).
+     */
+    PSE36_HIGH_BITS_DROPPED,
+    /**
+     * 2-on-3: the second PAE l1 of a 4 MiB page's splinter maps the first 2 MiB again (the
+     * slice's frame index ignores which half it is): the upper half reaches the wrong frames.
+     */
+    SPLINTER_SECOND_HALF_MAPS_FIRST,
+    /**
+     * 3-on-3: the hardware's CR3 points at the first PDPT of the frame, dropping CR3 bits 11:5
+     * that select the guest's (a PAE CR3 is 32-byte aligned, not page aligned).
+     */
+    PAE_CR3_LOW_BITS_DROPPED,
+    /**
+     * The guest walk's A/D update sets D as well as A: a read marks the guest's leaf dirty (and
+     * its directory entries), which native leaves clean.
+     */
+    WALK_SETS_DIRTY_ON_READ,
+    /**
+     * The hardware registers leave out the guest's CR4.SMAP: a supervisor access to a user page
+     * that SMAP forbids goes through on the shadows (INV-NO-AMPLIFY).
+     */
+    HARDWARE_DROPS_SMAP
   }
 
   /**
@@ -470,6 +511,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * the bytes written ({@code sh_validate_guest_entry}).
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+    if (!dataWrite && seeded(Bug.WALK_SETS_DIRTY_ON_READ)) {
+      value |= EntryBits.D;
+    }
     guest.machine().write(maddr, size, value);
     if (dataWrite && seeded(Bug.SKIP_REVALIDATE)) {
       return;
@@ -482,10 +526,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
       if (!state.holds(shadow) || !derivation.derivedFrom(shadow.key(), mfn)) {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
-      int guestBytes = Derivation.guestEntryBytes(shadow.type());
+      int guestBytes = seeded(Bug.SHADOW_WIDTH_FOR_GUEST_ENTRIES)
+          ? shadow.type().entryBytes() : Derivation.guestEntryBytes(shadow.type());
       int firstGuest = offset / guestBytes;
-      int lastGuest = (offset + size - 1) / guestBytes;
-      for (int part = 0; part < shadow.parts(); part++) {
+      int lastGuest = seeded(Bug.STRADDLE_REVALIDATES_FIRST_ENTRY) ? firstGuest : (offset + size - 1) / guestBytes;
+      int parts = seeded(Bug.UPPER_HALF_NOT_REVALIDATED) ? 1 : shadow.parts();
+      for (int part = 0; part < parts; part++) {
         int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
         for (int index = Derivation.derivedRunStart(shadow.key(), part, firstGuest, lastGuest);
             index < to && state.holds(shadow); index++) {
@@ -630,8 +676,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
     ShadowKey rootKey = state.root(vcpu);
     Shadow root = rootKey == null ? null : state.find(rootKey);
-    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) root.type().topOffset(regs) << 3);
-    return shadowModeFor(regs).hardwareRegs(regs, cr3);
+    int topOffset = seeded(Bug.PAE_CR3_LOW_BITS_DROPPED) || root == null ? 0 : root.type().topOffset(regs);
+    long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset << 3);
+    ControlRegisters hardware = shadowModeFor(regs).hardwareRegs(regs, cr3);
+    return seeded(Bug.HARDWARE_DROPS_SMAP) ? hardware.withCr4(hardware.cr4() & ~ControlRegisters.CR4_SMAP) : hardware;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -765,13 +813,17 @@ public final class ReferenceEngine implements Platform, ShadowView {
   public long derive(Shadow shadow, int part, int index) {
     if (!shadow.type().holdsPointers()) {
       Derivation.Leaf leaf = new Derivation.Leaf();
-      if (derivation.leafOf(shadow.key(), part, index, leaf) != Derivation.Source.MAPPED) {
+      int slicePart = seeded(Bug.SPLINTER_SECOND_HALF_MAPS_FIRST) && shadow.type() == ShadowType.FL1_32_PAE ? 0 : part;
+      if (derivation.leafOf(shadow.key(), slicePart, index, leaf) != Derivation.Source.MAPPED) {
         return 0;
       }
       boolean splinter = shadow.type().role() == ShadowType.Role.SPLINTER;
+      @Gfn long gfn = splinter && seeded(Bug.SPLINTER_OFF_BY_ONE) ? Addr.gfn(leaf.gfn() + 1) : leaf.gfn();
+      if (splinter && seeded(Bug.PSE36_HIGH_BITS_DROPPED) && shadow.type().mode().guestMode() == PagingMode.TWO_LEVEL) {
+        gfn = Addr.gfn(gfn & 0xF_FFFFL);
+      }
       return leafFor(splinter && seeded(Bug.PAT_BIT_NOT_MOVED) ? leaf.guestLeaf() | EntryBits.PS : leaf.guestLeaf(),
-          splinter && seeded(Bug.SPLINTER_OFF_BY_ONE) ? Addr.gfn(leaf.gfn() + 1) : leaf.gfn(),
-          shadow.key().nxe(), shadow.type().mode().format());
+          gfn, shadow.key().nxe(), shadow.type().mode().format());
     }
     Derivation.Child child = new Derivation.Child();
     if (!derivation.childOf(shadow.key(), part, index, child)) {

@@ -15,8 +15,11 @@ class MutantsTest {
   void everyMutantIsKilledAndProofsMutantsMdIsWhatTheCommandGenerates() throws Exception {
     List<MutationScore.Row> rows = MutationScore.run(MutationScore.DEFAULT_SEED, MutationScore.DEFAULT_TRIES,
         MutationScore.DEFAULT_OPS, Path.of("target", "mutants"), MutationScore.Listener.NONE);
+    // Every mutant is killed except the known gaps of the generators, each of which survives:
+    // killing one (or a new survivor) means updating MutationScore.KNOWN_GAPS.
     for (MutationScore.Row row : rows) {
-      assertTrue(row.killed(), row.mutant() + " survived");
+      assertEquals(!MutationScore.KNOWN_GAPS.containsKey(row.mutant()), row.killed(),
+          row.mutant() + (row.killed() ? " is killed now: drop it from KNOWN_GAPS" : " survived"));
     }
     String page = MutantsCommand.page(rows, MutationScore.DEFAULT_SEED, MutationScore.DEFAULT_TRIES,
         MutationScore.DEFAULT_OPS);
