@@ -22,7 +22,7 @@ public final class Suite {
     claims.add(new LemmasClaim());
     claims.add(new ModelsClaim(models));
     claims.add(new ExamplesClaim(examples, StandardPlatforms.all()));
-    claims.add(new CampaignClaim(StandardPlatforms.all(), CAMPAIGN_SEED, traces.resolve("campaign")));
+    claims.add(new CampaignClaim(CAMPAIGN_SEED, traces.resolve("campaign")));
     claims.add(new MutantsClaim(traces.resolve("mutants")));
     return claims;
   }

@@ -1,6 +1,5 @@
 package org.shadowref.shadow.optimized;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,22 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
-import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.arch.ControlRegisters;
+import org.shadowref.check.diff.TlbOracle;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
-import org.shadowref.memory.MachineMemory;
-import org.shadowref.mmu.AccessOutcome;
-import org.shadowref.mmu.TlbModel;
 import org.shadowref.shadow.GeneratedGuest;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.NativePlatform;
-import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
@@ -35,7 +28,7 @@ import org.shadowref.mmu.PageTableBuilder;
 
 /**
  * Out-of-sync l1 shadows, judged against native paging with an architectural TLB ({@link
- * TlbModel}): every result the engine gives is the fresh native result or one a TLB may produce
+ * org.shadowref.check.diff.TlbOracle}): every result the engine gives is the fresh native result or one a TLB may produce
  * (a translation cached since the last invalidation, or a spurious protection fault), and once
  * the engine has used a stale translation native is made to use the same one, so the two stay in
  * step. Instructions are left out: a stale translation inside an instruction cannot be replayed
@@ -45,105 +38,6 @@ import org.shadowref.mmu.PageTableBuilder;
 class OutOfSyncPropertyTest {
   private static final InstructionExecutor CPU = new SdmExecutor();
   private static final InstructionExecutor EMULATOR = new X86Emulator();
-
-  /** Native paging plus a TLB model fed with every guest write and invalidation. */
-  private static final class NativeWithTlb {
-    private NativePlatform machine;
-    private final TlbModel tlb;
-    /** Accesses the engine served from a stale translation (a TLB's). */
-    int staleUses;
-
-    NativeWithTlb(GuestMachine guest) {
-      machine = new NativePlatform(guest, CPU);
-      tlb = new TlbModel(guest.vcpuCount());
-    }
-
-    GuestMachine guest() {
-      return machine.guest();
-    }
-
-    /**
-     * Follows {@code op}, whose result on the engine was {@code engine}: null when native with a
-     * TLB could give that result (native then ends in the state that choice leaves), else why not.
-     * A stale translation to the frame a fresh walk reaches gives the same result but sets no
-     * A/D bit: {@code engineGuest} tells which of the two the engine did.
-     */
-    @Nullable String follow(GuestOp op, OpResult engine, GuestMachine engineGuest) {
-      GuestMachine guest = machine.guest();
-      MachineMemory before = guest.machine().copy();
-      String complaint = null;
-      ControlRegisters regs = guest.vcpu(op.vcpu()).regs();
-      if (op instanceof GuestOp.MemoryAccess) {
-        GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
-        NativePlatform fresh = (NativePlatform) machine.copy();
-        OpResult freshResult = fresh.apply(op);
-        if (freshResult.equals(engine) && fresh.guest().firstGuestDifference(engineGuest) == null) {
-          machine = fresh;
-        } else if (staleAllowed(access, regs, engine)) {
-          staleUses++;
-        } else {
-          complaint = "'" + op + "': engine gave " + engine + ", native " + freshResult
-              + ", and no translation a TLB may hold gives that";
-        }
-        if (engine.status() == OpResult.Status.GUEST_FAULT) {
-          recordWrites(guest, before);
-          tlb.invalidatePage(op.vcpu(), access.va()); // a delivered #PF flushes the page
-          return complaint;
-        }
-      } else {
-        assertEquals(machine.apply(op), engine, op.toString());
-      }
-      recordWrites(machine.guest(), before);
-      if (op instanceof GuestOp.LoadCr3) {
-        tlb.loadCr3(op.vcpu(), regs.cr3());
-      } else if (op instanceof GuestOp.Invlpg) {
-        tlb.invalidatePage(op.vcpu(), ((GuestOp.Invlpg) op).va());
-      } else if (op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl) {
-        tlb.flushAll(op.vcpu());
-      }
-      return complaint;
-    }
-
-    /** Whether a stale translation gives {@code engine}; if so native performs that access too. */
-    private boolean staleAllowed(GuestOp.MemoryAccess op, ControlRegisters regs, OpResult engine) {
-      if (!regs.pagingEnabled()) {
-        return false;
-      }
-      GuestMachine guest = machine.guest();
-      List<AccessOutcome> stale = tlb.staleOutcomes(op.vcpu(), guest.physical(), regs, guest.cpu(), op.va(),
-          Access.of(op.kind(), op.user()));
-      for (AccessOutcome outcome : stale) {
-        if (outcome.kind() == AccessOutcome.Kind.OK && engine.status() == OpResult.Status.OK
-            && outcome.address() == engine.address()) {
-          if (op.kind() == AccessKind.WRITE) {
-            guest.machine().write(Addr.maddr(outcome.address()), op.size(), op.value());
-            return true;
-          }
-          return guest.machine().read(Addr.maddr(outcome.address()), op.size()) == engine.value();
-        }
-        if (outcome.kind() != AccessOutcome.Kind.OK && OpResult.of(outcome, 0).equals(engine)) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** Tells the TLB model about every guest word the operation changed. */
-    private void recordWrites(GuestMachine guest, MachineMemory before) {
-      for (int mfn = 0; mfn < guest.guestFrameLimit(); mfn++) {
-        long gfn = guest.p2m().gfnOfMfn(Addr.mfn(mfn));
-        if (gfn < 0 || guest.machine().frameEquals(Addr.mfn(mfn), before, Addr.mfn(mfn))) {
-          continue;
-        }
-        for (int i = 0; i < 512; i++) {
-          long old = before.read(Addr.maddrOf(Addr.mfn(mfn), i * 8L), 8);
-          if (guest.machine().read(Addr.maddrOf(Addr.mfn(mfn), i * 8L), 8) != old) {
-            tlb.recordWrite(Addr.gpaOf(Addr.gfn(gfn), i * 8L), 8, old);
-          }
-        }
-      }
-    }
-  }
 
   /**
    * The operations of one case: no instructions, seven in eight invalidations dropped, and one in
@@ -173,7 +67,7 @@ class OutOfSyncPropertyTest {
   /** Runs one case; the first complaint, or null. Counts the steps with a table out of sync. */
   static @Nullable String run(int seed, List<Integer> codes, OptimizedEngine.Config config, int[] unsynced) {
     GeneratedGuest guest = new GeneratedGuest(seed);
-    NativeWithTlb oracle = new NativeWithTlb(guest.world.machine().copy());
+    TlbOracle oracle = new TlbOracle(guest.world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(), config.withTwoOnTwo(guest.twoOnTwo),
         CPU, EMULATOR);
     for (GuestOp op : ops(guest, codes, oracle.guest())) {
@@ -193,7 +87,7 @@ class OutOfSyncPropertyTest {
         unsynced[0]++;
       }
     }
-    unsynced[1] += oracle.staleUses;
+    unsynced[1] += oracle.staleUses();
     return null;
   }
 
@@ -226,7 +120,7 @@ class OutOfSyncPropertyTest {
     long l1 = tables.entryAddressFor(Addr.gva(DATA_VA), 1) & ~0xFFFL;
     tables.map(Addr.gva(WINDOW), Addr.gpa(l1), 1, RWU | EntryBits.A | EntryBits.D, RWU);
     world.startPaging(tables);
-    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy());
+    TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
         OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
     for (int step = 0; step < 60; step++) {
@@ -264,7 +158,7 @@ class OutOfSyncPropertyTest {
       }
       counts[0] += engine.state().outOfSyncCount() > 0 ? 1 : 0;
     }
-    counts[1] += oracle.staleUses;
+    counts[1] += oracle.staleUses();
     return null;
   }
 
@@ -327,7 +221,7 @@ class OutOfSyncPropertyTest {
       }
       ops.add(op);
     }
-    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy());
+    TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
         OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
     for (GuestOp op : ops) {
