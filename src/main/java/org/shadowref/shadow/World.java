@@ -33,12 +33,24 @@ public final class World {
   }
 
   public World(int vcpuCount, int ramFrames, int hypervisorFrames, CpuModel cpu) {
+    this(vcpuCount, ramFrames, hypervisorFrames, cpu, ramFrames + SPARE_GFNS);
+  }
+
+  /**
+   * A world whose P2M knows {@code gfnCount} guest frames (at least {@code ramFrames +
+   * SPARE_GFNS}), so that RAM can be moved to high guest frames (under a large page at a non-zero
+   * base) with {@link #relocate}.
+   */
+  public World(int vcpuCount, int ramFrames, int hypervisorFrames, CpuModel cpu, int gfnCount) {
     if (vcpuCount < 1 || ramFrames < 1 || hypervisorFrames < 0) {
       throw new IllegalArgumentException("a world needs a vCPU and a frame of RAM");
     }
+    if (gfnCount < ramFrames + SPARE_GFNS) {
+      throw new IllegalArgumentException("the P2M needs room for the RAM and the spare frames");
+    }
     int guestFrameLimit = ramFrames + MFN_OFFSET;
     MachineMemory memory = new MachineMemory(guestFrameLimit + hypervisorFrames);
-    P2m p2m = new P2m(ramFrames + SPARE_GFNS);
+    P2m p2m = new P2m(gfnCount);
     for (int gfn = 0; gfn < ramFrames; gfn++) {
       p2m.mapRam(Addr.gfn(gfn), Addr.mfn(gfn + MFN_OFFSET), true);
     }
@@ -90,6 +102,21 @@ public final class World {
   /** Makes guest frame {@code gfn} read-only RAM (keeping its machine frame). */
   public void makeReadOnly(@Gfn long gfn) {
     machine.p2m().mapRam(gfn, machine.p2m().mfn(gfn), false);
+  }
+
+  /**
+   * Moves the RAM behind guest frame {@code from} (not handed out) to guest frame {@code to}, which
+   * must be absent: {@code from} becomes absent. Its machine frame is kept, so gfn and mfn still
+   * differ.
+   */
+  public void relocate(@Gfn long from, @Gfn long to) {
+    P2m p2m = machine.p2m();
+    if (p2m.type(to) != org.shadowref.memory.P2mType.ABSENT || !p2m.type(from).isRam()) {
+      throw new IllegalArgumentException("relocate needs RAM at " + Addr.hex(from) + " and nothing at " + Addr.hex(to));
+    }
+    reserve(from);
+    p2m.set(to, p2m.type(from), p2m.mfn(from));
+    p2m.unmap(from);
   }
 
   /** Sets every vCPU's paging registers, and the instruction mode that goes with them. */

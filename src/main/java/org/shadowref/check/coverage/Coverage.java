@@ -2,34 +2,35 @@ package org.shadowref.check.coverage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * How often each cell of {@link CoverageModel} was reached. Not thread-safe: one run records
- * into one instance; {@link #add} merges runs.
+ * How often each cell of {@link CoverageModel} was reached. The shards of a parallel campaign
+ * record into one instance from several threads, so the counts are atomic.
  */
 public final class Coverage {
   /** The four counts of a matrix: every cell is reached, missed or unreachable. */
   public record Totals(int cells, int reached, int unreachable, int missed) {}
 
-  private final long[] hits = new long[CoverageModel.cells()];
+  private final AtomicLongArray hits = new AtomicLongArray(CoverageModel.cells());
 
   /** Counts one observation of cell {@code cell} (a global index from a {@link Grid}). */
   public void hit(int cell) {
-    hits[cell]++;
+    hits.incrementAndGet(cell);
   }
 
   public long hits(int cell) {
-    return hits[cell];
+    return hits.get(cell);
   }
 
   public boolean reached(int cell) {
-    return hits[cell] > 0;
+    return hits.get(cell) > 0;
   }
 
   /** Adds {@code other}'s counts to these. */
   public void add(Coverage other) {
-    for (int i = 0; i < hits.length; i++) {
-      hits[i] += other.hits[i];
+    for (int i = 0; i < hits.length(); i++) {
+      hits.addAndGet(i, other.hits.get(i));
     }
   }
 
@@ -43,7 +44,7 @@ public final class Coverage {
     int missed = 0;
     for (Grid grid : CoverageModel.grids()) {
       for (int local = 0; local < grid.size(); local++) {
-        if (hits[grid.offset() + local] > 0) {
+        if (hits.get(grid.offset() + local) > 0) {
           reached++;
         } else if (grid.unreachable(local) != null) {
           unreachable++;
@@ -52,7 +53,7 @@ public final class Coverage {
         }
       }
     }
-    return new Totals(hits.length, reached, unreachable, missed);
+    return new Totals(hits.length(), reached, unreachable, missed);
   }
 
   /** Every reachable cell not reached, as {@code group: cell}. */
@@ -60,7 +61,7 @@ public final class Coverage {
     List<String> out = new ArrayList<>();
     for (Grid grid : CoverageModel.grids()) {
       for (int local = 0; local < grid.size(); local++) {
-        if (hits[grid.offset() + local] == 0 && grid.unreachable(local) == null) {
+        if (hits.get(grid.offset() + local) == 0 && grid.unreachable(local) == null) {
           out.add(grid.id() + ": " + grid.name(local));
         }
       }
@@ -73,7 +74,7 @@ public final class Coverage {
     List<String> out = new ArrayList<>();
     for (Grid grid : CoverageModel.grids()) {
       for (int local = 0; local < grid.size(); local++) {
-        if (hits[grid.offset() + local] > 0 && grid.unreachable(local) != null) {
+        if (hits.get(grid.offset() + local) > 0 && grid.unreachable(local) != null) {
           out.add(grid.id() + ": " + grid.name(local));
         }
       }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
@@ -46,7 +47,127 @@ public final class Campaign {
     }
   }
 
+  /** One lane's part of a campaign over lanes. */
+  public record LaneResult(Lane lane, Result result) {}
+
+  /** Operations a shard of a lane runs at most: lanes are cut into shards so two threads share them evenly. */
+  static final int SHARD_OPS = 2_000;
+
   private Campaign() {}
+
+  /**
+   * Runs {@code ops} operations in all over {@code lanes} (each its weight's share), cut into
+   * shards run on {@code threads} threads. Each shard has its own seed drawn from {@code seed},
+   * the lane and the shard's number, so the results do not depend on the threads' timing.
+   */
+  public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
+      String name, Listener listener) throws IOException {
+    return runLanes(lanes, seed, ops, threads, traces, name, listener, () -> StepObserver.NONE);
+  }
+
+  /**
+   * {@link #runLanes} with an observer from {@code observers} watching every step of each shard
+   * (shards run on several threads, so each gets its own; what they record must be safe to share).
+   */
+  public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
+      String name, Listener listener, Supplier<StepObserver> observers) throws IOException {
+    int totalWeight = 0;
+    for (Lane lane : lanes) {
+      totalWeight += lane.weight();
+    }
+    List<java.util.concurrent.Callable<Result>> shards = new ArrayList<>();
+    List<Integer> laneOf = new ArrayList<>();
+    int[] laneOps = new int[lanes.size()];
+    for (int l = 0; l < lanes.size(); l++) {
+      laneOps[l] = Math.max(1, (int) ((long) ops * lanes.get(l).weight() / totalWeight));
+    }
+    int all = 0;
+    for (int op : laneOps) {
+      all += op;
+    }
+    int shardCount = 0;
+    for (int op : laneOps) {
+      shardCount += Math.max(1, (op + SHARD_OPS - 1) / SHARD_OPS);
+    }
+    int[] done = new int[shardCount];
+    int[] divergences = new int[done.length];
+    final int total = all;
+    Object lock = new Object();
+    for (int l = 0; l < lanes.size(); l++) {
+      Lane lane = lanes.get(l);
+      int count = Math.max(1, (laneOps[l] + SHARD_OPS - 1) / SHARD_OPS);
+      for (int k = 0; k < count; k++) {
+        int shardOps = laneOps[l] / count + (k < laneOps[l] % count ? 1 : 0);
+        long shardSeed = seed * 1_000_003L + l * 1_000L + k;
+        int slot = shards.size();
+        String shardName = name + "-" + lane.name().replaceAll("[^A-Za-z0-9]+", "-") + "-shard" + k;
+        shards.add(() -> run(lane.platforms(), shardSeed, shardOps, lane.mode(), traces, shardName,
+            (d, t, v) -> {
+              synchronized (lock) {
+                done[slot] = d;
+                divergences[slot] = v;
+                listener.progress(sum(done), total, sum(divergences));
+              }
+            }, observers.get()));
+        laneOf.add(l);
+      }
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
+    List<Result> results = new ArrayList<>();
+    try {
+      for (java.util.concurrent.Future<Result> future : pool.invokeAll(shards)) {
+        results.add(future.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("campaign interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException) {
+        throw (IOException) cause;
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException(cause);
+    } finally {
+      pool.shutdownNow();
+    }
+    List<LaneResult> out = new ArrayList<>();
+    for (int l = 0; l < lanes.size(); l++) {
+      int laneOpsDone = 0;
+      long nanos = 0;
+      int guests = 0;
+      List<Differential.Shrunk> found = new ArrayList<>();
+      Map<String, Integer> coverage = new TreeMap<>();
+      for (int i = 0; i < results.size(); i++) {
+        if (laneOf.get(i) != l) {
+          continue;
+        }
+        Result shard = results.get(i);
+        laneOpsDone += shard.ops();
+        nanos += shard.nanos();
+        guests += shard.guests();
+        found.addAll(shard.divergences());
+        for (Map.Entry<String, Integer> entry : shard.coverage().entrySet()) {
+          coverage.merge(entry.getKey(), entry.getValue(), Integer::sum);
+        }
+      }
+      out.add(new LaneResult(lanes.get(l), new Result(laneOpsDone, nanos, guests, found, coverage)));
+    }
+    return out;
+  }
+
+  private static int sum(int[] values) {
+    int total = 0;
+    for (int value : values) {
+      total += value;
+    }
+    return total;
+  }
 
   /**
    * Runs {@code ops} operations from {@code seed} ({@code mode} null: every paging mode) on {@code

@@ -22,7 +22,7 @@ import org.shadowref.shadow.optimized.OptimizedEngine;
 
 /**
  * Runs of the optimized engine with out-of-sync shadows (its PRODUCTION configuration) judged by
- * {@link NativeWithTlb}, step by step: every result one native with a TLB could give, the guest's
+ * {@link TlbOracle}, step by step: every result one native with a TLB could give, the guest's
  * memory as native's, every invariant kept. Two sources of guests: the generated ones, and a busy
  * table that keeps one l1 out of sync while two vCPUs use its pages.
  */
@@ -53,7 +53,7 @@ public final class OutOfSyncRuns {
 
   /**
    * One generated case (seed {@code seed}, up to {@code ops} operations) with {@code mutant}
-   * seeded (or none): the first complaint, or null. Instructions are left out (NativeWithTlb
+   * seeded (or none): the first complaint, or null. Instructions are left out (TlbOracle
    * cannot replay them), and seven in eight invalidations, so tables stay out of sync long
    * enough to matter.
    */
@@ -68,13 +68,13 @@ public final class OutOfSyncRuns {
         kept.add(op);
       }
     }
-    NativeWithTlb oracle = new NativeWithTlb(generated.world().build(), CPU);
+    TlbOracle oracle = new TlbOracle(generated.world().build(), CPU);
     OptimizedEngine engine = new OptimizedEngine(generated.world().build(),
         OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
     return run(oracle, engine, kept, exercised);
   }
 
-  private static @Nullable String run(NativeWithTlb oracle, OptimizedEngine engine, List<GuestOp> ops,
+  private static @Nullable String run(TlbOracle oracle, OptimizedEngine engine, List<GuestOp> ops,
       Exercised exercised) {
     for (GuestOp op : ops) {
       String complaint;
@@ -146,7 +146,7 @@ public final class OutOfSyncRuns {
         ops.add(new GuestOp.FlushTlb(vcpu));
       }
     }
-    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy(), CPU);
+    TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
         OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
     String complaint = run(oracle, engine, ops, exercised);

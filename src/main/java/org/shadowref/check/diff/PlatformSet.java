@@ -19,6 +19,8 @@ public final class PlatformSet {
 
   private final List<String> names = new ArrayList<>();
   private final List<Builder> builders = new ArrayList<>();
+  /** Whether the one engine is judged against native with a TLB model ({@link TlbOracle}), not exactly. */
+  private boolean tlbJudged;
 
   private PlatformSet() {}
 
@@ -37,7 +39,30 @@ public final class PlatformSet {
     set.builders.addAll(builders);
     set.names.add(name);
     set.builders.add(builder);
+    set.tlbJudged = tlbJudged;
+    if (tlbJudged && set.names.size() > 2) {
+      throw new IllegalArgumentException("native with a TLB follows one engine's stale choices: one engine only");
+    }
     return set;
+  }
+
+  /**
+   * This set with its engine judged against native with a TLB model: for engines whose shadows
+   * may go out of sync, which may show the guest what a TLB may show.
+   */
+  public PlatformSet judgedWithTlb() {
+    if (names.size() > 2) {
+      throw new IllegalArgumentException("native with a TLB follows one engine's stale choices: one engine only");
+    }
+    PlatformSet set = new PlatformSet();
+    set.names.addAll(names);
+    set.builders.addAll(builders);
+    set.tlbJudged = true;
+    return set;
+  }
+
+  public boolean tlbJudged() {
+    return tlbJudged;
   }
 
   public List<String> names() {

@@ -27,6 +27,43 @@ public final class StandardPlatforms {
 
   private StandardPlatforms() {}
 
+  /**
+   * The lanes of the campaign {@code check} runs: the reference engine and the optimized engine in
+   * every {@link OptimizedEngine.Config} preset, over every paging mode. Engines judged exactly
+   * share a native oracle; PRODUCTION (out-of-sync shadows) is judged against native with a TLB,
+   * one engine per lane. The 2-on-2 lanes start their guests in 2-level paging; the weights are
+   * the lanes' shares of the operations, set so that each lane gets a similar share of the time.
+   */
+  public static java.util.List<Lane> campaignLanes() {
+    OptimizedEngine.Config small = OptimizedEngine.Config.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES);
+    OptimizedEngine.Config production = OptimizedEngine.Config.PRODUCTION;
+    PlatformSet every = withReference(ReferenceEngine.Config.DEFAULT)
+        .with("optimized", optimized(OptimizedEngine.Config.DEFAULT))
+        .with("optimized-plain", optimized(OptimizedEngine.Config.PLAIN))
+        .with("optimized-pool" + MUTANT_POOL_FRAMES, optimized(small));
+    PlatformSet twoOnTwo = withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true))
+        .with("optimized-2on2", optimized(OptimizedEngine.Config.DEFAULT.withTwoOnTwo(true)))
+        .with("optimized-plain-2on2", optimized(OptimizedEngine.Config.PLAIN.withTwoOnTwo(true)))
+        .with("optimized-pool" + MUTANT_POOL_FRAMES + "-2on2", optimized(small.withTwoOnTwo(true)));
+    return java.util.List.of(
+        new Lane("every mode", every, null, 6),
+        new Lane("2-level", twoOnTwo, org.shadowref.arch.PagingMode.TWO_LEVEL, 3),
+        new Lane("production", alone("optimized-production", production), null, 4),
+        new Lane("production, small pool",
+            alone("optimized-production-pool" + MUTANT_POOL_FRAMES, production.withPoolFrames(MUTANT_POOL_FRAMES)), null, 3),
+        new Lane("production, 2-level", alone("optimized-production-2on2", production.withTwoOnTwo(true)),
+            org.shadowref.arch.PagingMode.TWO_LEVEL, 2));
+  }
+
+  /** Native with a TLB and one optimized engine configured by {@code config}. */
+  private static PlatformSet alone(String name, OptimizedEngine.Config config) {
+    return PlatformSet.nativeOnly(CPU).with(name, optimized(config)).judgedWithTlb();
+  }
+
+  private static PlatformSet.Builder optimized(OptimizedEngine.Config config) {
+    return world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR);
+  }
+
   /** Native, the reference engine and the optimized engine, each with its default configuration. */
   public static PlatformSet all() {
     return withReference(ReferenceEngine.Config.DEFAULT)

@@ -1,90 +1,67 @@
 package org.shadowref.check.gen;
 
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.quicktheories.core.Gen;
 import org.quicktheories.impl.Constraint;
+import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
-import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.mmu.GuestTables;
+import org.shadowref.mmu.WalkResult;
+import org.shadowref.mmu.Walker;
+import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.World;
+import org.shadowref.shadow.NativePlatform;
 
 /**
- * Generated guests and operation sequences for differential testing.
+ * Generated guests and operation sequences for differential testing, as a swarm: each guest
+ * first draws its {@link Swarm} of features and weights, {@link GuestLayout} builds its memory
+ * from them, and operations are drawn with the guest's own weights.
  *
- * <p>A guest has two vCPUs and two address spaces in one paging mode, with shared tables (both
- * spaces map the same slots through separate tables onto shared frames), aliases (several VAs
- * onto one frame), a recursive self-map, windows onto its own page tables (so stores hit page
- * tables), superpages, entries with reserved bits, and a P2M with RAM, read-only RAM, MMIO and a
- * hole. Edge cases are placed on purpose rather than left to chance: the last entry of a table,
- * the top of the address space, entries at the MAXPHYADDR limit, accesses at the last bytes of a
- * page.
+ * <p>The generator keeps a native machine of its own running the operations it hands out, so an
+ * operation can depend on the guest's state as it is at that point: a CMPXCHG compares with the
+ * entry's current value half the time (and succeeds), a store changes only the A/D bits, only the
+ * frame, only P, RW or NX of the entry that is there now, the bytes a partial store writes are
+ * the bytes of the new entry at that offset, and a write is followed by an access to the same
+ * page. Stores reach page tables through windows at every entry-index class and every byte
+ * offset, as plain MOVs of 1, 2, 4 and 8 bytes and as every instruction form the emulator knows
+ * (XCHG, CMPXCHG/8B/16B, LOCK OR/AND/XOR/ADD, BTS/BTR/BTC, MOVNTI, REP STOS), straddling two
+ * entries and (instructions) two frames.
  *
  * <p>Everything is drawn from a {@link Random}, so the CLI runs the same generator from a seed
  * outside JUnit; {@link #cases} wraps it as a QuickTheories {@link Gen}.
  */
 public final class Guests {
-  /** Virtual slots every address space may map (4 KiB apart, on different l1 tables). */
-  private static final long[] SLOTS = {0x0040_0000L, 0x0040_1000L, 0x0060_0000L, 0x0060_3000L};
-  /** Where an address space maps windows onto its own page-table frames. */
-  private static final long WINDOWS = 0x0100_0000L;
-  /** Where a device page may be mapped, in the l1 table of the first two slots. */
-  private static final long DEVICE_VA = 0x0040_2000L;
-  /** Where a superpage may be mapped. */
-  private static final long SUPERPAGE_VA = 0x0080_0000L;
-
-  /**
-   * Instructions that store through [rdi] (or [edi]) with every width and kind a guest uses to
-   * write page tables: MOV 8/16/32(/64), XCHG, CMPXCHG, CMPXCHG8B, LOCK OR/AND, LOCK BTS/BTR.
-   */
-  private static final byte[][] STORES_32 = {
-    {(byte) 0x88, 0x07}, // mov [edi], al
-    {0x66, (byte) 0x89, 0x07}, // mov [edi], ax
-    {(byte) 0x89, 0x07}, // mov [edi], eax
-    {(byte) 0x87, 0x07}, // xchg [edi], eax
-    {0x0F, (byte) 0xB1, 0x1F}, // cmpxchg [edi], ebx
-    {0x0F, (byte) 0xC7, 0x0F}, // cmpxchg8b [edi]
-    {(byte) 0xF0, 0x09, 0x07}, // lock or [edi], eax
-    {(byte) 0xF0, 0x21, 0x07}, // lock and [edi], eax
-    {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x2F, 0x01}, // lock bts dword [edi], 1
-    {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x37, 0x00}, // lock btr dword [edi], 0
-  };
-  private static final byte[][] STORES_64 = {
-    {(byte) 0x88, 0x07}, // mov [rdi], al
-    {0x66, (byte) 0x89, 0x07}, // mov [rdi], ax
-    {(byte) 0x89, 0x07}, // mov [rdi], eax
-    {0x48, (byte) 0x89, 0x07}, // mov [rdi], rax
-    {0x48, (byte) 0x87, 0x07}, // xchg [rdi], rax
-    {0x48, 0x0F, (byte) 0xB1, 0x1F}, // cmpxchg [rdi], rbx
-    {0x0F, (byte) 0xC7, 0x0F}, // cmpxchg8b [rdi]
-    {(byte) 0xF0, 0x48, 0x09, 0x07}, // lock or [rdi], rax
-    {(byte) 0xF0, 0x48, 0x21, 0x07}, // lock and [rdi], rax
-    {(byte) 0xF0, 0x48, 0x0F, (byte) 0xBA, 0x2F, 0x01}, // lock bts qword [rdi], 1
-    {(byte) 0xF0, 0x48, 0x0F, (byte) 0xBA, 0x37, 0x00}, // lock btr qword [rdi], 0
-  };
-
   private final Random random;
-  private final World world = new World(2, 40, 48);
+  private final Swarm swarm;
+  private final GuestLayout layout;
   private final PagingMode mode;
-  private final List<Long> roots = new ArrayList<>();
-  private final List<Long> vas = new ArrayList<>();
-  private final List<Long> windows = new ArrayList<>();
-  private final List<Long> frames = new ArrayList<>();
-  private final ControlRegisters[] regs = new ControlRegisters[2];
+  /** The generator's own native machine, one operation ahead of nobody: it has run every operation handed out. */
+  private final NativePlatform model;
+  private final GuestTables modelTables;
+  private final WalkResult walk = new WalkResult();
+  private final Deque<GuestOp> pending = new ArrayDeque<>();
+  private final GeneratedCase start;
 
   private Guests(Random random, @Nullable PagingMode forced) {
     this.random = random;
-    int shape = random.nextInt(3);
-    mode = forced != null ? forced
-        : shape == 0 ? PagingMode.TWO_LEVEL : shape == 1 ? PagingMode.PAE : PagingMode.FOUR_LEVEL;
-    build();
+    swarm = new Swarm(random, forced);
+    layout = new GuestLayout(random, swarm);
+    mode = swarm.mode;
+    start = new GeneratedCase(org.shadowref.check.trace.World.of(layout.world.machine()), List.of());
+    model = new NativePlatform(start.world().build(), new SdmExecutor());
+    modelTables = new GuestTables(model.guest().physical());
   }
 
   /** A QuickTheories generator of cases with {@code minOps..maxOps} operations. */
@@ -101,9 +78,9 @@ public final class Guests {
     Guests guest = new Guests(random, mode);
     List<GuestOp> list = new ArrayList<>();
     for (int i = 0; i < ops; i++) {
-      list.add(guest.nextOp());
+      list.add(guest.next());
     }
-    return new GeneratedCase(org.shadowref.check.trace.World.of(guest.world.machine()), list);
+    return guest.start.withOps(list);
   }
 
   /** An endless source of operations on one generated guest (for long campaigns). */
@@ -114,204 +91,465 @@ public final class Guests {
 
     public Stream(Random random, @Nullable PagingMode mode) {
       guest = new Guests(random, mode);
-      start = new GeneratedCase(org.shadowref.check.trace.World.of(guest.world.machine()), List.of());
+      start = guest.start;
     }
 
-    /** The next operation (it may depend on the control state the earlier ones set). */
+    /** The next operation (it may depend on the state the earlier ones left). */
     public GuestOp next() {
-      return guest.nextOp();
+      return guest.next();
     }
   }
 
-  private void build() {
-    for (int i = 0; i < 4; i++) {
-      frames.add(world.allocateFrame());
-    }
-    long readOnly = world.allocateFrame();
-    world.makeReadOnly(Addr.gfn(readOnly));
-    frames.add(readOnly);
-    frames.add((long) world.ramFrames()); // MMIO
-    world.mapMmio(Addr.gfn(world.ramFrames()));
-    frames.add((long) world.ramFrames() + 1); // a hole: nothing behind it
-    for (int space = 0; space < 2; space++) {
-      PageTableBuilder tables = world.pageTables(mode);
-      roots.add(tables.root());
-      List<Long> mapped = new ArrayList<>();
-      for (long slot : SLOTS) {
-        if (random.nextInt(4) == 0) {
-          continue;
-        }
-        long target = frames.get(random.nextInt(frames.size()));
-        tables.map(Addr.gva(slot), Addr.gpaOf(Addr.gfn(target), 0), 1, leafFlags(), directoryFlags());
-        vas.add(slot);
-        mapped.add(slot);
-      }
-      if (random.nextBoolean()) {
-        // A device page mapped with every right and A and D set (what a shadow engine's MMIO
-        // fast path serves), and beside it one whose A and D are still clear.
-        long device = Addr.gpaOf(Addr.gfn(world.ramFrames()), 0);
-        long all = EntryBits.P | EntryBits.RW | EntryBits.US;
-        tables.map(Addr.gva(DEVICE_VA), Addr.gpa(device), 1, all | EntryBits.A | EntryBits.D, directoryFlags());
-        tables.map(Addr.gva(DEVICE_VA + 0x1000), Addr.gpa(device), 1, all, directoryFlags());
-        vas.add(DEVICE_VA);
-        vas.add(DEVICE_VA + 0x1000);
-      }
-      // The last entry of the table and the top of the address space.
-      long top = mode == PagingMode.FOUR_LEVEL ? 0xFFFF_FFFF_FFFF_F000L : 0xFFFF_F000L;
-      if (random.nextBoolean()) {
-        tables.map(Addr.gva(top), Addr.gpaOf(Addr.gfn(frames.get(random.nextInt(4))), 0), 1, leafFlags(), directoryFlags());
-        vas.add(top);
-      }
-      if (random.nextBoolean()) {
-        int level = mode == PagingMode.FOUR_LEVEL && random.nextBoolean() ? 3 : 2;
-        long va = level == 3 ? 0xC000_0000L : SUPERPAGE_VA;
-        tables.map(Addr.gva(va), Addr.gpa(0), level, leafFlags() | EntryBits.PS, EntryBits.P | EntryBits.RW | EntryBits.US);
-        vas.add(va + 0x3000);
-      }
-      if (random.nextInt(4) == 0) {
-        // A recursive self-map: the last top-level entry points at the top-level table itself.
-        long selfVa = mode == PagingMode.FOUR_LEVEL ? 0xFFFF_FF80_0000_0000L : mode == PagingMode.PAE ? 0x4000_0000L : 0xFFC0_0000L;
-        if (mode != PagingMode.PAE) {
-          tables.setEntry(Addr.gva(selfVa), mode.levels(), tables.root() | EntryBits.P | EntryBits.RW);
-          vas.add(selfVa);
-        }
-      }
-      if (random.nextInt(5) == 0 && mode != PagingMode.TWO_LEVEL && !mapped.isEmpty()) {
-        // An entry with a frame above MAXPHYADDR: a reserved-bit fault when walked.
-        long va = mapped.get(random.nextInt(mapped.size()));
-        tables.setEntry(Addr.gva(va), 1, (1L << 45) | EntryBits.P | EntryBits.RW | EntryBits.US);
-      }
-      // Windows onto this space's page tables, so the guest can edit them (tables mapped as data).
-      List<Long> tableFrames = new ArrayList<>();
-      for (long slot : SLOTS) {
-        for (int level = 1; level <= mode.levels(); level++) {
-          long entry = tables.entryAddressFor(Addr.gva(slot), level);
-          if (entry >= 0 && !tableFrames.contains(entry >>> 12)) {
-            tableFrames.add(entry >>> 12);
-          }
-        }
-      }
-      for (int i = 0; i < tableFrames.size() && i < 3; i++) {
-        long window = WINDOWS + (space * 4L + i) * 0x1000;
-        tables.map(Addr.gva(window), Addr.gpaOf(Addr.gfn(tableFrames.get(i)), 0), 1,
-            EntryBits.P | EntryBits.RW | (random.nextBoolean() ? EntryBits.US : 0), EntryBits.P | EntryBits.RW | EntryBits.US);
-        windows.add(window);
-      }
-    }
-    ControlRegisters start = ControlRegisters.forMode(mode, roots.get(0));
-    start = start.withCr0(start.cr0() | (random.nextInt(4) == 0 ? 0 : ControlRegisters.CR0_WP))
-        .withCr4(start.cr4() | (random.nextBoolean() ? ControlRegisters.CR4_PSE : 0));
-    if (mode != PagingMode.TWO_LEVEL && random.nextBoolean()) {
-      start = start.withEfer(start.efer() | ControlRegisters.EFER_NXE);
-    }
-    world.setRegs(start);
-    regs[0] = start;
-    regs[1] = start;
+  private GuestOp next() {
+    GuestOp queued = pending.poll();
+    GuestOp op = queued != null ? queued : draw();
+    model.apply(op);
+    return op;
   }
 
-  private long leafFlags() {
-    long flags = random.nextInt(8) == 0 ? 0 : EntryBits.P;
-    flags |= random.nextInt(3) == 0 ? 0 : EntryBits.RW;
-    flags |= random.nextInt(3) == 0 ? 0 : EntryBits.US;
-    flags |= random.nextInt(3) == 0 ? EntryBits.A : 0;
-    flags |= random.nextInt(4) == 0 ? EntryBits.D : 0;
-    flags |= random.nextInt(8) == 0 ? EntryBits.G : 0;
-    if (mode != PagingMode.TWO_LEVEL && random.nextInt(4) == 0) {
-      flags |= EntryBits.NX;
-    }
-    return flags;
+  private GuestMachine guest() {
+    return model.guest();
   }
 
-  private long directoryFlags() {
-    long flags = EntryBits.P | EntryBits.RW | EntryBits.US;
-    if (random.nextInt(5) == 0) {
-      flags &= ~EntryBits.RW;
-    }
-    if (random.nextInt(5) == 0) {
-      flags &= ~EntryBits.US;
-    }
-    return flags;
+  private ControlRegisters regs(int vcpu) {
+    return guest().vcpu(vcpu).regs();
   }
 
-  private GuestOp nextOp() {
+  private GuestOp draw() {
     int vcpu = random.nextInt(4) == 0 ? 1 : 0;
-    boolean user = random.nextInt(3) == 0;
-    ControlRegisters now = regs[vcpu];
-    switch (random.nextInt(11)) {
-      case 0:
-      case 1:
-      case 2:
-        return access(vcpu, pick(vas) + 8L * random.nextInt(512), user);
-      case 3: {
-        // A store of a whole entry into a page table through a window.
-        long va = pick(windows) + (long) mode.entryBytes() * entryIndex(4096 / mode.entryBytes());
-        long value = Addr.gpaOf(Addr.gfn(pick(frames)), 0) | leafFlags();
-        return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, mode.entryBytes(), value);
+    boolean user = random.nextDouble() < swarm.user;
+    ControlRegisters now = regs(vcpu);
+    switch (swarm.opKind(random)) {
+      case Swarm.TABLE_STORE:
+        return tableStore(vcpu, user && random.nextInt(3) == 0);
+      case Swarm.TABLE_INSTRUCTION:
+        return instruction(vcpu, user && random.nextInt(3) == 0);
+      case Swarm.LOAD_CR3: {
+        List<Long> roots = layout.rootsFor(random.nextInt(5) == 0 ? null : now.pagingMode());
+        long cr3 = random.nextInt(4) == 0 ? now.cr3() : roots.get(random.nextInt(roots.size()));
+        return new GuestOp.LoadCr3(vcpu, cr3);
       }
-      case 4: {
-        long[] gprs = new long[16];
-        gprs[CpuState.RDI] = pick(random.nextBoolean() ? windows : vas) + 8L * entryIndex(512);
-        gprs[CpuState.RAX] = Addr.gpaOf(Addr.gfn(pick(frames)), 0) | leafFlags();
-        gprs[CpuState.RDX] = random.nextInt(4) == 0 ? 0 : random.nextLong();
-        gprs[CpuState.RCX] = random.nextLong();
-        gprs[CpuState.RBX] = random.nextLong();
-        boolean longMode = now.pagingMode() == PagingMode.FOUR_LEVEL;
-        byte[][] forms = longMode ? STORES_64 : STORES_32;
-        return new GuestOp.Execute(vcpu, forms[random.nextInt(forms.length)], user, gprs);
-      }
-      case 5:
-        regs[vcpu] = now.withCr3(roots.get(random.nextInt(roots.size())));
-        return new GuestOp.LoadCr3(vcpu, regs[vcpu].cr3());
-      case 6: {
+      case Swarm.CONTROL_BIT: {
         long[] bits = {ControlRegisters.CR0_WP, ControlRegisters.CR4_SMEP, ControlRegisters.CR4_SMAP,
             ControlRegisters.EFER_NXE, ControlRegisters.RFLAGS_AC, ControlRegisters.CR4_PSE};
+        int[] registers = {0, 4, 4, 8, 9, 4};
         int which = random.nextInt(bits.length);
-        if (mode == PagingMode.TWO_LEVEL && which == 3) {
-          which = 0; // NXE needs PAE-format entries to mean anything
-        }
-        regs[vcpu] = now.with(which == 0 ? 0 : which <= 2 || which == 5 ? 4 : which == 3 ? 8 : 9,
-            bits[which], random.nextBoolean());
-        return control(vcpu);
+        ControlRegisters next = now.with(registers[which], bits[which], random.nextBoolean());
+        return control(vcpu, next);
       }
-      case 7: {
-        ControlRegisters on = ControlRegisters.forMode(mode, now.cr3());
+      case Swarm.PAGING_TOGGLE: {
+        PagingMode current = now.pagingMode();
+        ControlRegisters on = ControlRegisters.forMode(current == null ? lastMode() : current, now.cr3());
         ControlRegisters target = now.pagingEnabled() ? ControlRegisters.pagingOff().withCr3(now.cr3()) : on;
-        regs[vcpu] = new ControlRegisters(target.cr0() | (now.cr0() & ControlRegisters.CR0_WP), now.cr3(),
-            target.cr4() | (now.cr4() & ControlRegisters.CR4_PSE), target.efer(), now.rflags());
-        return control(vcpu);
+        return control(vcpu, keepOptional(target, now));
       }
-      case 8:
-        return random.nextBoolean() ? new GuestOp.Invlpg(vcpu, Addr.gva(pick(vas))) : new GuestOp.FlushTlb(vcpu);
-      case 9:
-        // Aliases: the frames' own guest-physical addresses, which paging-off vCPUs and
-        // identity-like mappings reach.
-        return access(vcpu, (pick(frames) << 12) + 8L * random.nextInt(512), user);
+      case Swarm.MODE_SWITCH:
+        return modeSwitch(vcpu, now);
+      case Swarm.INVLPG:
+        return new GuestOp.Invlpg(vcpu, Addr.gva(anyPage() + (random.nextBoolean() ? 0 : random.nextInt(4096))));
+      case Swarm.FLUSH:
+        return new GuestOp.FlushTlb(vcpu);
+      case Swarm.PHYSICAL_ALIAS:
+        // Guest-physical addresses used as linear ones: what a vCPU with paging off touches.
+        return access(vcpu, (layout.target() << 12) & 0xFFFF_F000L, user);
       default:
-        // Page-end accesses of every size: the last bytes an access may touch.
-        return access(vcpu, pick(vas) | 0xFF8L, user);
+        return access(vcpu, anyPage(), user);
     }
   }
 
-  private GuestOp control(int vcpu) {
-    ControlRegisters r = regs[vcpu];
+  /** The mode a vCPU with paging off turns paging back on in: the main mode, or now and then the second. */
+  private PagingMode lastMode() {
+    PagingMode second = swarm.secondMode;
+    return second != null && random.nextInt(3) == 0 ? second : mode;
+  }
+
+  private long anyPage() {
+    List<Long> from = random.nextInt(4) == 0 ? layout.windows : layout.vas;
+    return from.get(random.nextInt(from.size()));
+  }
+
+  /** {@code target}'s paging bits with {@code now}'s optional ones (WP, PSE, SMEP, SMAP, NXE, AC). */
+  private static ControlRegisters keepOptional(ControlRegisters target, ControlRegisters now) {
+    long cr4Bits = ControlRegisters.CR4_PSE | ControlRegisters.CR4_SMEP | ControlRegisters.CR4_SMAP;
+    return new ControlRegisters(target.cr0() | (now.cr0() & ControlRegisters.CR0_WP), now.cr3(),
+        target.cr4() | (now.cr4() & cr4Bits), target.efer() | (now.efer() & ControlRegisters.EFER_NXE), now.rflags());
+  }
+
+  private GuestOp control(int vcpu, ControlRegisters r) {
     return new GuestOp.SetControl(vcpu, r.cr0(), r.cr4(), r.efer(), r.rflags());
   }
 
-  private GuestOp access(int vcpu, long va, boolean user) {
+  /**
+   * Moves a vCPU to another paging mode: through paging off and a CR3 load as a kernel does, or
+   * (now and then) by loading the new root first, so for one step the old mode walks it.
+   */
+  private GuestOp modeSwitch(int vcpu, ControlRegisters now) {
+    PagingMode current = now.pagingMode();
+    PagingMode second = swarm.secondMode;
+    PagingMode target = second != null && current == mode ? second : current == mode || second == null
+        ? PagingMode.values()[random.nextInt(3)] : mode;
+    List<Long> roots = layout.rootsFor(target);
+    long cr3 = roots.get(random.nextInt(roots.size()));
+    ControlRegisters on = keepOptional(ControlRegisters.forMode(target, cr3), now).withCr3(cr3);
+    if (random.nextBoolean()) {
+      pending.add(new GuestOp.LoadCr3(vcpu, cr3));
+      pending.add(control(vcpu, on));
+      return control(vcpu, keepOptional(ControlRegisters.pagingOff(), now));
+    }
+    pending.add(control(vcpu, on));
+    return new GuestOp.LoadCr3(vcpu, cr3);
+  }
+
+  /** A load, store or fetch on {@code page}: at the first bytes, the last bytes, or anywhere; often followed by another access to the page. */
+  private GuestOp access(int vcpu, long page, boolean user) {
     int size = 1 << random.nextInt(4);
-    long offset = Addr.pageOffset(va);
-    long aligned = offset + size > Addr.PAGE_SIZE ? va - size : va;
+    long offset;
+    switch (random.nextInt(5)) {
+      case 0:
+        offset = 0;
+        break;
+      case 1:
+        offset = Addr.PAGE_SIZE - size;
+        break;
+      case 2:
+        offset = random.nextInt((int) Addr.PAGE_SIZE - size + 1);
+        break;
+      default:
+        offset = (long) size * random.nextInt((int) Addr.PAGE_SIZE / size);
+        break;
+    }
     AccessKind kind = AccessKind.values()[random.nextInt(AccessKind.values().length)];
-    return new GuestOp.MemoryAccess(vcpu, Addr.gva(aligned), kind, user, size, random.nextLong());
+    long va = (page & ~0xFFFL) + offset;
+    GuestOp.MemoryAccess op = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, size, random.nextLong());
+    if (kind == AccessKind.WRITE && random.nextBoolean()) {
+      // A write followed by any access to the same page (a dirty-bit, write-protection or alias check).
+      int again = random.nextInt(4) == 0 ? 1 - vcpu : vcpu;
+      pending.add(new GuestOp.MemoryAccess(again, Addr.gva(va & ~0x7L), AccessKind.values()[random.nextInt(3)],
+          random.nextBoolean(), 1 << random.nextInt(4), random.nextLong()));
+    }
+    return op;
   }
 
-  /** An entry index biased towards the first and last entries of a table. */
-  private int entryIndex(int entries) {
-    int roll = random.nextInt(8);
-    return roll == 0 ? 0 : roll == 1 ? entries - 1 : random.nextInt(entries);
+  // ---- stores into page tables
+
+  /** Where a store into a table goes: a window page, an entry index class, the entry's address. */
+  private long entryAddress(int entryBytes) {
+    long window = layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
+    int entries = (int) Addr.PAGE_SIZE / entryBytes;
+    int index = layout.indexClass(entries, PagingMode.TWO_LEVEL, 1);
+    if (entryBytes == 8 && random.nextInt(8) == 0) {
+      index = random.nextInt(4); // a PAE PDPT's four entries
+    }
+    return window + (long) index * entryBytes;
   }
 
-  private long pick(List<Long> values) {
-    return values.isEmpty() ? 0x1000 : values.get(random.nextInt(values.size()));
+  private int entryBytes(int vcpu) {
+    PagingMode current = regs(vcpu).pagingMode();
+    return (current == null ? mode : current).entryBytes();
+  }
+
+  /** The guest-physical address {@code va} translates to for {@code vcpu} now (no A/D set), or -1. */
+  private long translate(int vcpu, long va) {
+    ControlRegisters regs = regs(vcpu);
+    if (!regs.pagingEnabled()) {
+      return va & 0xFFFF_FFFFL;
+    }
+    Walker.walk(modelTables, regs, guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
+    return walk.ok() ? walk.translated() : -1;
+  }
+
+  /** {@code count} bytes at {@code va} as {@code vcpu} sees them now, little-endian; unreadable bytes read as zero. */
+  private byte[] readBytes(int vcpu, long va, int count) {
+    byte[] bytes = new byte[count];
+    for (int i = 0; i < count; i++) {
+      long gpa = translate(vcpu, va + i);
+      bytes[i] = gpa < 0 ? 0 : (byte) guest().physical().read(Addr.gpa(gpa), 1);
+    }
+    return bytes;
+  }
+
+  private static long word(byte[] bytes, int from, int size) {
+    long value = 0;
+    for (int i = size - 1; i >= 0; i--) {
+      value = (value << 8) | (bytes[from + i] & 0xFF);
+    }
+    return value;
+  }
+
+  private static void put(byte[] bytes, int from, int size, long value) {
+    for (int i = 0; i < size; i++) {
+      bytes[from + i] = (byte) (value >>> (8 * i));
+    }
+  }
+
+  /**
+   * A new value for an entry that holds {@code current}: one change a guest makes (only A/D, only
+   * the frame, only P, RW, US or NX, a reserved or ignored bit, PS/PAT/G/PWT/PCD/AVL), a fresh
+   * entry, or zero.
+   */
+  private long newEntry(long current, int entryBytes) {
+    long mask = entryBytes == 8 ? -1L : 0xFFFF_FFFFL;
+    long frameMask = entryBytes == 8 ? EntryBits.ADDR_MASK_64 : EntryBits.ADDR_MASK_32;
+    long next;
+    switch (random.nextInt(12)) {
+      case 0:
+        next = current ^ ((random.nextInt(3) + 1L) << 5); // A, D or both
+        break;
+      case 1:
+        next = (current & ~frameMask) | ((layout.target() << 12) & frameMask);
+        break;
+      case 2:
+        next = current ^ EntryBits.P;
+        break;
+      case 3:
+        next = current ^ EntryBits.RW;
+        break;
+      case 4:
+        next = current ^ (entryBytes == 8 ? EntryBits.NX : EntryBits.US);
+        break;
+      case 5:
+        next = current ^ EntryBits.US;
+        break;
+      case 6: {
+        long[] bits = {EntryBits.PS, EntryBits.G, EntryBits.PWT, EntryBits.PCD, 1L << 9, 1L << 10, 1L << 11,
+            EntryBits.PAT_LARGE};
+        next = current ^ bits[random.nextInt(bits.length)];
+        break;
+      }
+      case 7: {
+        PagingMode current32 = entryBytes == 8 ? (random.nextBoolean() ? PagingMode.PAE : PagingMode.FOUR_LEVEL) : PagingMode.TWO_LEVEL;
+        next = current | layout.reservedBit(current32, 1 + random.nextInt(current32.levels()));
+        break;
+      }
+      case 8:
+        next = 0;
+        break;
+      case 9:
+        // Promote a frame to a table: a directory-like entry pointing at data or at a table.
+        next = (layout.target() << 12) | EntryBits.P | EntryBits.RW | EntryBits.US | (random.nextBoolean() ? EntryBits.A : 0);
+        break;
+      default:
+        next = ((layout.target() << 12) & frameMask) | (swarm.flags(random, entryBytes == 8) & ~frameMask);
+        break;
+    }
+    return next & mask;
+  }
+
+  /** A plain store (MOV of 1, 2, 4 or 8 bytes) of part or all of a new entry, at any byte offset of the entry. */
+  private GuestOp tableStore(int vcpu, boolean user) {
+    int entryBytes = entryBytes(vcpu);
+    long entry = entryAddress(entryBytes);
+    byte[] image = image(vcpu, entry, entryBytes);
+    int size;
+    int offset;
+    if (random.nextInt(3) == 0) {
+      size = entryBytes;
+      offset = 0;
+    } else {
+      size = 1 << random.nextInt(4);
+      offset = random.nextInt(8);
+    }
+    long va = entry + offset;
+    if (Addr.pageOffset(va) + size > Addr.PAGE_SIZE) {
+      va = (va & ~0xFFFL) + Addr.PAGE_SIZE - size;
+      offset = (int) (va - entry);
+    }
+    long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
+    return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+  }
+
+  /**
+   * The 16 bytes from {@code entry} with the entry replaced by a new value (and now and then the
+   * next entry too): the memory a store of part of it writes from.
+   */
+  private byte[] image(int vcpu, long entry, int entryBytes) {
+    byte[] bytes = readBytes(vcpu, entry, 16);
+    put(bytes, 0, entryBytes, newEntry(word(bytes, 0, entryBytes), entryBytes));
+    if (random.nextInt(4) == 0) {
+      put(bytes, entryBytes, entryBytes, newEntry(word(bytes, entryBytes, entryBytes), entryBytes));
+    }
+    return bytes;
+  }
+
+  /** One instruction storing into a table through a window, in every form the emulator knows. */
+  private GuestOp instruction(int vcpu, boolean user) {
+    boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
+    int entryBytes = entryBytes(vcpu);
+    long entry = entryAddress(entryBytes);
+    byte[] image = image(vcpu, entry, entryBytes);
+    long[] gprs = new long[GuestOp.Execute.GPRS];
+    for (int i = 0; i < gprs.length; i++) {
+      gprs[i] = random.nextInt(4) == 0 ? 0 : random.nextLong();
+    }
+    int size = random.nextInt(longMode ? 4 : 3);
+    size = 1 << size; // 1, 2, 4 or (64-bit) 8
+    // The byte offset in the entry: aligned, any offset, or straddling into the next entry or frame.
+    int offset;
+    switch (random.nextInt(4)) {
+      case 0:
+        offset = 0;
+        break;
+      case 1:
+        offset = random.nextInt(8);
+        break;
+      case 2:
+        offset = entryBytes - 1 - random.nextInt(Math.max(1, size - 1)); // straddles two entries
+        break;
+      default:
+        offset = (int) (Addr.PAGE_SIZE - Addr.pageOffset(entry)) - 1 - random.nextInt(size); // to the frame's end
+        break;
+    }
+    long rdi = entry + offset;
+    gprs[CpuState.RDI] = longMode ? rdi : rdi & 0xFFFF_FFFFL;
+    boolean inImage = offset >= 0 && offset + 16 <= image.length + 8 && offset + size <= image.length;
+    long value = inImage ? word(image, offset, size) : random.nextLong();
+    long current = word(readBytes(vcpu, rdi, 16), 0, 8);
+    ByteArrayOutputStream code = new ByteArrayOutputStream();
+    int form = random.nextInt(11);
+    switch (form) {
+      case 0: // MOV r/m, reg
+        prefixes(code, size, longMode, false);
+        code.write(size == 1 ? 0x88 : 0x89);
+        code.write(0x07);
+        gprs[CpuState.RAX] = value;
+        break;
+      case 1: // MOV r/m, imm
+        size = Math.max(size, 2);
+        prefixes(code, size, longMode, false);
+        code.write(0xC7);
+        code.write(0x07);
+        long imm = size == 8 ? (int) value : value;
+        for (int i = 0; i < Math.min(size, 4); i++) {
+          code.write((int) (imm >>> (8 * i)) & 0xFF);
+        }
+        break;
+      case 2: // XCHG
+        prefixes(code, size, longMode, random.nextInt(4) == 0);
+        code.write(size == 1 ? 0x86 : 0x87);
+        code.write(0x07);
+        gprs[CpuState.RAX] = value;
+        break;
+      case 3: // CMPXCHG r/m, ebx: compares with the current value half the time
+        prefixes(code, size, longMode, random.nextBoolean());
+        code.write(0x0F);
+        code.write(size == 1 ? 0xB0 : 0xB1);
+        code.write(0x1F);
+        gprs[CpuState.RAX] = random.nextBoolean() ? current : current ^ (1L << random.nextInt(size * 8));
+        gprs[CpuState.RBX] = value;
+        break;
+      case 4: { // CMPXCHG8B / CMPXCHG16B
+        boolean sixteen = longMode && random.nextBoolean();
+        if (sixteen && random.nextInt(4) != 0) {
+          rdi &= ~0xFL; // aligned, as CMPXCHG16B requires (unaligned: #GP)
+          gprs[CpuState.RDI] = rdi;
+        }
+        byte[] now = readBytes(vcpu, rdi, 16);
+        byte[] next = image.clone();
+        if (random.nextBoolean()) {
+          code.write(0xF0);
+        }
+        if (sixteen) {
+          code.write(0x48);
+        }
+        code.write(0x0F);
+        code.write(0xC7);
+        code.write(0x0F);
+        boolean succeed = random.nextBoolean();
+        long low = word(now, 0, 8);
+        long high = word(now, 8, 8);
+        if (!sixteen) {
+          gprs[CpuState.RAX] = low & 0xFFFF_FFFFL;
+          gprs[CpuState.RDX] = low >>> 32;
+          gprs[CpuState.RBX] = word(next, 0, 4);
+          gprs[CpuState.RCX] = word(next, 4, 4);
+        } else {
+          gprs[CpuState.RAX] = low;
+          gprs[CpuState.RDX] = high;
+          gprs[CpuState.RBX] = word(next, 0, 8);
+          gprs[CpuState.RCX] = word(next, 8, 8);
+        }
+        if (!succeed) {
+          gprs[CpuState.RAX] ^= 1L << random.nextInt(32);
+        }
+        break;
+      }
+      case 5: { // LOCK OR / AND / XOR / ADD r/m, reg
+        int[] opcodes = {0x09, 0x21, 0x31, 0x01};
+        int op = random.nextInt(opcodes.length);
+        prefixes(code, Math.max(size, 2), longMode, random.nextInt(4) != 0);
+        code.write(size == 1 ? opcodes[op] - 1 : opcodes[op]);
+        code.write(0x07);
+        long bits = (random.nextInt(3) + 1L) << 5; // A, D or both
+        if (random.nextBoolean()) {
+          long[] choice = {EntryBits.P, EntryBits.RW, EntryBits.US, EntryBits.NX >>> (8 * Math.max(0, 8 - size)), 1L << 9};
+          bits = choice[random.nextInt(choice.length)];
+        }
+        gprs[CpuState.RAX] = op == 1 ? ~bits : op == 3 ? random.nextInt(0x100) : bits;
+        break;
+      }
+      case 6: { // BTS / BTR / BTC with an immediate bit
+        int[] modrm = {0x2F, 0x37, 0x3F};
+        prefixes(code, Math.max(size, 2), longMode, random.nextInt(3) != 0);
+        code.write(0x0F);
+        code.write(0xBA);
+        code.write(modrm[random.nextInt(modrm.length)]);
+        int[] bitsOfInterest = {0, 1, 2, 5, 6, 7, 8, 12, 31, 63};
+        code.write(random.nextBoolean() ? bitsOfInterest[random.nextInt(bitsOfInterest.length)] : random.nextInt(256));
+        break;
+      }
+      case 7: { // BT / BTS / BTR / BTC with a register bit offset (may reach the next entry, or before)
+        int[] opcodes = {0xAB, 0xB3, 0xBB, 0xA3};
+        prefixes(code, Math.max(size, 2), longMode, random.nextInt(3) != 0);
+        code.write(0x0F);
+        code.write(opcodes[random.nextInt(opcodes.length)]);
+        code.write(0x07);
+        gprs[CpuState.RAX] = random.nextBoolean() ? random.nextInt(64) : random.nextInt(256) - 128;
+        break;
+      }
+      case 8: // MOVNTI
+        prefixes(code, Math.max(size, 4), longMode, false);
+        code.write(0x0F);
+        code.write(0xC3);
+        code.write(0x07);
+        gprs[CpuState.RAX] = value;
+        break;
+      default: { // STOS, often REP: across an entry, a table, or a table's end into the next frame
+        boolean rep = random.nextInt(4) != 0;
+        if (rep) {
+          code.write(0xF3);
+        }
+        prefixes(code, size, longMode, false);
+        code.write(size == 1 ? 0xAA : 0xAB);
+        long count;
+        switch (random.nextInt(3)) {
+          case 0:
+            count = 1 + random.nextInt(2 * entryBytes / size + 1);
+            break;
+          case 1:
+            count = (Addr.PAGE_SIZE - Addr.pageOffset(rdi)) / size + 1 + random.nextInt(4); // into the next page
+            break;
+          default:
+            count = random.nextInt(64);
+            break;
+        }
+        gprs[CpuState.RCX] = count;
+        gprs[CpuState.RAX] = inImage ? word(image, 0, Math.min(size, image.length)) : value;
+        break;
+      }
+    }
+    return new GuestOp.Execute(vcpu, code.toByteArray(), user, gprs);
+  }
+
+  /** Operand-size prefixes for {@code size} (66 for 2, REX.W for 8), after an optional LOCK. */
+  private static void prefixes(ByteArrayOutputStream code, int size, boolean longMode, boolean lock) {
+    if (lock) {
+      code.write(0xF0);
+    }
+    if (size == 2) {
+      code.write(0x66);
+    }
+    if (size == 8 && longMode) {
+      code.write(0x48);
+    }
   }
 }

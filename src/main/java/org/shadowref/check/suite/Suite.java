@@ -58,8 +58,7 @@ public final class Suite {
    * and the campaign, each step classified into {@code coverage}.
    */
   public static List<ClaimCheck> coverageRuns(Path examples, Path traces, Coverage coverage) {
-    Classifier classifier = new Classifier(coverage);
-    return List.of(new ExamplesClaim(examples, StandardPlatforms.all(), classifier),
-        new CampaignClaim(StandardPlatforms.all(), CAMPAIGN_SEED, traces.resolve("campaign"), classifier));
+    return List.of(new ExamplesClaim(examples, StandardPlatforms.all(), new Classifier(coverage)),
+        new CampaignClaim(CAMPAIGN_SEED, traces.resolve("campaign"), () -> new Classifier(coverage)));
   }
 }

@@ -332,6 +332,11 @@ public final class ShadowPool {
   }
 
   public @Nullable PooledShadow find(ShadowKey key) {
+    if (key.slot() < 0 || key.slot() >= MAX_SLOT || key.gfn() < 0 || key.gfn() >= MAX_GFN) {
+      // A guest with a large MAXPHYADDR may point an entry past the index's range: insert refuses
+      // such keys, so no shadow has one.
+      return null;
+    }
     if (!hashIndex) {
       for (PooledShadow shadow : slots) {
         if (shadow != null && indexKey(shadow.key()) == indexKey(key)) {

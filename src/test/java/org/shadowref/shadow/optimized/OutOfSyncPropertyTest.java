@@ -13,7 +13,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.check.diff.NativeWithTlb;
+import org.shadowref.check.diff.TlbOracle;
 import org.shadowref.check.diff.OutOfSyncRuns;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.InstructionExecutor;
@@ -29,7 +29,7 @@ import org.shadowref.mmu.PageTableBuilder;
 
 /**
  * Out-of-sync l1 shadows, judged against native paging with an architectural TLB ({@link
- * NativeWithTlb}): every result the engine gives is the fresh native result or one a TLB may
+ * TlbOracle}): every result the engine gives is the fresh native result or one a TLB may
  * produce (a translation cached since the last invalidation, or a spurious protection fault), and
  * once the engine has used a stale translation native is made to use the same one, so the two stay
  * in step. Instructions are left out: a stale translation inside an instruction cannot be replayed
@@ -68,7 +68,7 @@ class OutOfSyncPropertyTest {
   /** Runs one case; the first complaint, or null. Counts the steps with a table out of sync. */
   static @Nullable String run(int seed, List<Integer> codes, OptimizedEngine.Config config, int[] unsynced) {
     GeneratedGuest guest = new GeneratedGuest(seed);
-    NativeWithTlb oracle = new NativeWithTlb(guest.world.machine().copy(), CPU);
+    TlbOracle oracle = new TlbOracle(guest.world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(), config.withTwoOnTwo(guest.twoOnTwo),
         CPU, EMULATOR);
     for (GuestOp op : ops(guest, codes, oracle.guest())) {
@@ -162,7 +162,7 @@ class OutOfSyncPropertyTest {
       }
       ops.add(op);
     }
-    NativeWithTlb oracle = new NativeWithTlb(world.machine().copy(), CPU);
+    TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
         OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
     for (GuestOp op : ops) {

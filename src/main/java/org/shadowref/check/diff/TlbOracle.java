@@ -16,29 +16,40 @@ import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 
 /**
- * The judge of an engine whose guest may see TLB staleness (out-of-sync shadows): native paging
- * plus an architectural TLB ({@link TlbModel}) fed with every guest write and invalidation. Every
- * result the engine gives must be the fresh native result or one a TLB may produce (a translation
- * cached since the last invalidation, or a spurious protection fault); once the engine has used a
- * stale translation, native is made to use the same one, so the two stay in step. Instructions
- * cannot be judged here (a stale translation inside one cannot be replayed on native).
+ * Native paging plus an architectural TLB ({@link TlbModel}) fed with every guest write and
+ * invalidation: the oracle for an engine with out-of-sync shadows. Every result the engine gives
+ * must be the fresh native result or one a TLB may produce (a translation cached since the last
+ * invalidation, or a spurious protection fault); once the engine has used a stale translation,
+ * native is made to use the same one, so the two stay in step.
+ *
+ * <p>Instructions are judged strictly (a stale translation inside an instruction cannot be
+ * replayed on native here), so a campaign flushes the vCPU's TLB on both sides before each one
+ * ({@link Differential.Stepper}).
  */
-public final class NativeWithTlb {
+public final class TlbOracle {
   private NativePlatform machine;
   private final TlbModel tlb;
+  /** Accesses the engine served from a stale translation (a TLB's). */
   private int staleUses;
 
-  public NativeWithTlb(GuestMachine guest, InstructionExecutor cpu) {
-    machine = new NativePlatform(guest, cpu);
-    tlb = new TlbModel(guest.vcpuCount());
+  public TlbOracle(NativePlatform machine) {
+    this.machine = machine;
+    tlb = new TlbModel(machine.guest().vcpuCount());
   }
 
-  /** Native's guest, as it is after the operations followed so far. */
+  /** A fresh oracle on {@code guest} running instructions with {@code cpu}. */
+  public TlbOracle(GuestMachine guest, InstructionExecutor cpu) {
+    this(new NativePlatform(guest, cpu));
+  }
+
   public GuestMachine guest() {
     return machine.guest();
   }
 
-  /** Accesses the engine served from a stale translation (a TLB's). */
+  public NativePlatform platform() {
+    return machine;
+  }
+
   public int staleUses() {
     return staleUses;
   }
@@ -50,9 +61,6 @@ public final class NativeWithTlb {
    * bit: {@code engineGuest} tells which of the two the engine did.
    */
   public @Nullable String follow(GuestOp op, OpResult engine, GuestMachine engineGuest) {
-    if (op instanceof GuestOp.Execute) {
-      throw new IllegalArgumentException("instructions cannot be judged against native with a TLB: " + op);
-    }
     GuestMachine guest = machine.guest();
     MachineMemory before = guest.machine().copy();
     String complaint = null;
@@ -82,7 +90,7 @@ public final class NativeWithTlb {
     }
     recordWrites(machine.guest(), before);
     if (op instanceof GuestOp.LoadCr3) {
-      tlb.loadCr3(op.vcpu(), regs.cr3());
+      tlb.loadCr3(op.vcpu(), regs.cr3()); // the CR3 loaded over
     } else if (op instanceof GuestOp.Invlpg) {
       tlb.invalidatePage(op.vcpu(), ((GuestOp.Invlpg) op).va());
     } else if (op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl) {
@@ -118,8 +126,11 @@ public final class NativeWithTlb {
   /** Tells the TLB model about every guest word the operation changed. */
   private void recordWrites(GuestMachine guest, MachineMemory before) {
     for (int mfn = 0; mfn < guest.guestFrameLimit(); mfn++) {
+      if (guest.machine().frameEquals(Addr.mfn(mfn), before, Addr.mfn(mfn))) {
+        continue;
+      }
       long gfn = guest.p2m().gfnOfMfn(Addr.mfn(mfn));
-      if (gfn < 0 || guest.machine().frameEquals(Addr.mfn(mfn), before, Addr.mfn(mfn))) {
+      if (gfn < 0) {
         continue;
       }
       for (int i = 0; i < 512; i++) {

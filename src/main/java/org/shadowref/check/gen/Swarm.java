@@ -1,0 +1,144 @@
+package org.shadowref.check.gen;
+
+import java.util.Random;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.PagingMode;
+
+/**
+ * The features one generated guest draws before anything else (swarm testing): its paging mode,
+ * MAXPHYADDR, how many address spaces and mappings it has, how often each entry bit is set, how
+ * often tables are shared, linked, read-only or odd, and the weight of every kind of operation.
+ * Each guest leaves some features out entirely and leans hard on others, so combinations a
+ * uniform generator would almost never produce (every entry with NX and A clear, a guest that
+ * only rewrites entries byte by byte, eight roots on a small pool) come up as a matter of course.
+ */
+final class Swarm {
+  /** The MAXPHYADDR values a generated CPU model has (36: old parts, 52: the architectural limit). */
+  static final int[] MAX_PHYS_ADDRS = {36, 39, 40, 46, 52};
+
+  /** Operation kinds, in the order of {@link #opWeights}. */
+  static final int ACCESS = 0;
+  static final int TABLE_STORE = 1;
+  static final int TABLE_INSTRUCTION = 2;
+  static final int LOAD_CR3 = 3;
+  static final int CONTROL_BIT = 4;
+  static final int PAGING_TOGGLE = 5;
+  static final int MODE_SWITCH = 6;
+  static final int INVLPG = 7;
+  static final int FLUSH = 8;
+  static final int PHYSICAL_ALIAS = 9;
+  static final int OP_KINDS = 10;
+
+  final PagingMode mode;
+  final int maxPhysAddr;
+  /** Address spaces in the main mode: up to eight, so small shadow pools run out. */
+  final int spaces;
+  final int mappingsPerSpace;
+  /** Chance a new virtual address shares its upper table indices with an earlier one. */
+  final double cluster;
+  final double largePages;
+  /** Chance a large page's base has a reserved low bit set. */
+  final double misalignedLarge;
+  /** Chance an entry on a new mapping's path gets a reserved bit. */
+  final double reservedBits;
+  /** Chance a directory entry on a new mapping's path is rewritten with random flags. */
+  final double directoryFlags;
+  /** Chance a new table is a frame already in use (a table elsewhere, or data). */
+  final double sharedTables;
+  /** Entries pointing one table at another (or at itself): self-maps, cross-level links. */
+  final int links;
+  /** Table frames mapped as data, at consecutive pages. */
+  final int windows;
+  /** Chance a table frame ends in read-only RAM. */
+  final double readOnlyTables;
+  /** Chance a directory entry points at MMIO, a hole or read-only RAM instead of a table. */
+  final double oddTables;
+  /** A second paging mode the guest also builds address spaces for and switches to. */
+  final @Nullable PagingMode secondMode;
+  /** CR3 values with low bits set (PAE: PDPTs at 32-byte offsets; others: PWT, PCD, ignored bits). */
+  final boolean oddCr3;
+  /** Per entry bit, the chance a random entry sets it. */
+  final double[] bitChance = new double[64];
+  /** Chance an access is a user access. */
+  final double user;
+  final int[] opWeights = new int[OP_KINDS];
+
+  Swarm(Random random, @Nullable PagingMode forced) {
+    PagingMode[] modes = {PagingMode.TWO_LEVEL, PagingMode.PAE, PagingMode.FOUR_LEVEL};
+    mode = forced != null ? forced : modes[random.nextInt(modes.length)];
+    maxPhysAddr = MAX_PHYS_ADDRS[random.nextInt(MAX_PHYS_ADDRS.length)];
+    spaces = random.nextInt(4) == 0 ? 4 + random.nextInt(5) : 1 + random.nextInt(3);
+    mappingsPerSpace = 3 + random.nextInt(spaces > 3 ? 5 : 12);
+    cluster = pick(random, 0, 0.3, 0.7, 0.9);
+    largePages = pick(random, 0, 0, 0.15, 0.4);
+    misalignedLarge = pick(random, 0, 0.2, 0.6);
+    reservedBits = pick(random, 0, 0, 0.05, 0.2);
+    directoryFlags = pick(random, 0, 0.2, 0.5, 1);
+    sharedTables = pick(random, 0, 0, 0.1, 0.3);
+    links = random.nextInt(3) == 0 ? 0 : random.nextInt(5);
+    windows = 1 + random.nextInt(6);
+    readOnlyTables = pick(random, 0, 0, 0.1, 0.3);
+    oddTables = pick(random, 0, 0, 0.05, 0.15);
+    secondMode = random.nextInt(4) == 0 ? other(random, mode, modes) : null;
+    oddCr3 = random.nextInt(3) == 0;
+    user = pick(random, 0, 0.3, 0.6, 0.9);
+    for (int bit = 0; bit < 64; bit++) {
+      bitChance[bit] = pick(random, 0, 0, 0.05, 0.3, 0.7);
+    }
+    bitChance[0] = pick(random, 0.6, 0.9, 1);
+    bitChance[1] = pick(random, 0.3, 0.7, 1);
+    bitChance[2] = pick(random, 0.3, 0.7, 1);
+    bitChance[5] = pick(random, 0, 0.5, 1);
+    bitChance[6] = pick(random, 0, 0.3, 0.7, 1);
+    for (int bit = 12; bit < 52; bit++) {
+      bitChance[bit] = 0; // frame bits come from the chosen target, reserved bits on purpose
+    }
+    bitChance[12] = pick(random, 0, 0.2, 0.5); // PAT of a large page
+    bitChance[63] = pick(random, 0, 0.2, 0.5, 0.9);
+    int[] weights = {0, 1, 3, 8};
+    for (int kind = 0; kind < OP_KINDS; kind++) {
+      opWeights[kind] = weights[random.nextInt(weights.length)];
+    }
+    opWeights[ACCESS] += 4;
+    opWeights[TABLE_STORE + random.nextInt(2)] += 4;
+    if (secondMode == null && random.nextBoolean()) {
+      opWeights[MODE_SWITCH] = 0;
+    }
+  }
+
+  private static PagingMode other(Random random, PagingMode mode, PagingMode[] modes) {
+    PagingMode second = modes[random.nextInt(modes.length)];
+    return second == mode ? modes[(second.ordinal() + 1) % modes.length] : second;
+  }
+
+  static double pick(Random random, double... choices) {
+    return choices[random.nextInt(choices.length)];
+  }
+
+  /** Random entry bits (frame bits excluded) drawn with this guest's chances. */
+  long flags(Random random, boolean eightByte) {
+    long flags = 0;
+    for (int bit = 0; bit < (eightByte ? 64 : 32); bit++) {
+      if (bitChance[bit] > 0 && random.nextDouble() < bitChance[bit]) {
+        flags |= 1L << bit;
+      }
+    }
+    return flags;
+  }
+
+  /** A kind of operation, drawn by this guest's weights. */
+  int opKind(Random random) {
+    int total = 0;
+    for (int weight : opWeights) {
+      total += weight;
+    }
+    int roll = random.nextInt(total);
+    for (int kind = 0; kind < OP_KINDS; kind++) {
+      roll -= opWeights[kind];
+      if (roll < 0) {
+        return kind;
+      }
+    }
+    return ACCESS;
+  }
+}
