@@ -22,8 +22,8 @@ import org.shadowref.shadow.optimized.OptimizedEngine;
  */
 public final class TechniquesClaim implements ClaimCheck {
   /** Generated cases at the standard preset (scaled by the preset). */
-  private static final int BASE_CASES = 100;
-  private static final int MAX_OPS = 40;
+  private static final int BASE_CASES = 400;
+  private static final int MAX_OPS = 60;
   /** Frames for two vCPUs' largest tops (2-on-3: five each) and one fault's chain of new shadows. */
   private static final int SMALLEST_POOL = 18;
   private static final int[] PREFETCH_DISTANCES = {0, 1, 8, 511};
