@@ -8,6 +8,7 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.check.spec.ProgressSpec;
 import org.shadowref.check.shrink.Shrinker;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceWriter;
@@ -20,7 +21,8 @@ import org.shadowref.shadow.invariant.ShadowView;
 /**
  * The differential properties, checked step by step over one guest and its operations: every
  * platform returns what native returns and leaves the guest in the same state, and every engine
- * that exposes its shadows satisfies every invariant after every step. A failure is shrunk with
+ * that exposes its shadows satisfies every invariant after every step and resolves the step's
+ * faults as the progress decision table says ({@link ProgressSpec}). A failure is shrunk with
  * the domain {@link Shrinker} and written as a replayable trace.
  */
 public final class Differential {
@@ -28,6 +30,8 @@ public final class Differential {
   public static final String AGREES_WITH_NATIVE = "agrees-with-native";
   /** The property that the invariant predicates check. */
   public static final String INVARIANTS = "invariants";
+  /** The property that the progress decision table ({@link ProgressSpec}) checks. */
+  public static final String PROGRESS = "progress";
 
   /** Where and how a case failed. */
   public record Failure(String property, int step, String detail) {
@@ -60,6 +64,7 @@ public final class Differential {
     private final List<Platform> platforms;
     private int index;
     private @Nullable OpResult lastOracle;
+    private final ProgressSpec progress = new ProgressSpec();
 
     public Stepper(PlatformSet set, World world) {
       names = set.names();
@@ -69,6 +74,7 @@ public final class Differential {
     /** Applies {@code op} everywhere; the failure it shows, or null. */
     public @Nullable Failure step(GuestOp op) {
       int at = index++;
+      progress.before(platforms.get(0).guest(), op);
       OpResult oracle = platforms.get(0).apply(op);
       lastOracle = oracle;
       for (int p = 1; p < platforms.size(); p++) {
@@ -92,6 +98,10 @@ public final class Differential {
           List<String> violations = InvariantRegistry.violations((ShadowView) platform);
           if (!violations.isEmpty()) {
             return new Failure(INVARIANTS, at, "after '" + op + "', " + names.get(p) + ": " + violations.get(0));
+          }
+          String stuck = progress.violation(op, oracle, (ShadowView) platform);
+          if (stuck != null) {
+            return new Failure(PROGRESS, at, "'" + op + "' on " + names.get(p) + ": " + stuck);
           }
         }
       }

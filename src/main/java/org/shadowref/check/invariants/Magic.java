@@ -2,8 +2,8 @@ package org.shadowref.check.invariants;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
+import org.shadowref.check.spec.MagicMarkers;
 import org.shadowref.memory.P2mType;
-import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
@@ -37,7 +37,7 @@ public final class Magic implements InvariantPredicate {
   private static @Nullable String judge(ShadowView view, ShadowTable table, ShadowScan.Entries at) {
     long entry = at.entry();
     if (!ShadowEntries.magic(table, entry)) {
-      return (entry & MagicEntries.TAG) != 0 && table.entryBytes() == 8
+      return (entry & MagicMarkers.TAG) != 0 && table.entryBytes() == 8
           ? at.where() + " carries magic tag bits without being magic"
           : null;
     }
@@ -46,19 +46,20 @@ public final class Magic implements InvariantPredicate {
     if (table.level() != 1) {
       return where + " is magic in a level-" + table.level() + " table";
     }
-    if (!MagicEntries.usable(view.hostCpu())) {
+    if (!MagicMarkers.tagReserved(view.hostCpu().maxPhysAddr())) {
       return where + " is magic on a host with MAXPHYADDR " + view.hostCpu().maxPhysAddr()
           + ", where its tag is not reserved";
     }
-    if (MagicEntries.isGuestNotPresent(entry)) {
+    if (entry == MagicMarkers.NOT_PRESENT) {
       return null;
     }
-    if (!MagicEntries.isMmio(entry) || MagicEntries.encodeMmio(MagicEntries.mmioGfn(entry)) != entry) {
+    if (!MagicMarkers.isMmioMarker(entry)) {
       return where + " is neither the guest-not-present marker nor a well-formed MMIO marker";
     }
-    P2mType type = view.guest().p2m().type(MagicEntries.mmioGfn(entry));
+    long gfn = MagicMarkers.mmioGfn(entry);
+    P2mType type = view.guest().p2m().type(Addr.gfn(gfn));
     if (type != P2mType.MMIO) {
-      return where + " marks guest frame " + Addr.hex(MagicEntries.mmioGfn(entry)) + " as MMIO, the P2M has " + type;
+      return where + " marks guest frame " + Addr.hex(gfn) + " as MMIO, the P2M has " + type;
     }
     return null;
   }

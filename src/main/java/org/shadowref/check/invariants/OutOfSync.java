@@ -1,7 +1,6 @@
 package org.shadowref.check.invariants;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.arch.Addr;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
@@ -49,10 +48,10 @@ public final class OutOfSync implements InvariantPredicate {
       }
       for (ShadowScan.Entries at = scan.entries(table); at.next(); ) {
         if (view.resyncSkips(table, at.part(), at.index())) {
-          long derived = view.derivedEntry(table, at.part(), at.index());
-          if (at.entry() != derived) {
-            return at.where() + " would be skipped by a resync (its guest word is the snapshot's) but the"
-                + " guest's entry propagates to " + Addr.hex(derived);
+          String wrong = scan.spec().violation(table, at.part(), at.index(), at.entry());
+          if (wrong != null) {
+            return at.where() + " would be skipped by a resync (its guest word is the snapshot's), "
+                + wrong;
           }
         }
       }

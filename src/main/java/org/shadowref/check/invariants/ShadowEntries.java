@@ -2,7 +2,7 @@ package org.shadowref.check.invariants;
 
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
-import org.shadowref.shadow.entry.MagicEntries;
+import org.shadowref.check.spec.MagicMarkers;
 import org.shadowref.shadow.invariant.ShadowTable;
 
 /** Reading shadow entries out of machine memory, for the predicates. */
@@ -15,7 +15,7 @@ final class ShadowEntries {
 
   /** Whether a present entry of {@code table} is a magic marker, which maps no memory. */
   static boolean magic(ShadowTable table, long entry) {
-    return table.entryBytes() == 8 && MagicEntries.isMagic(entry);
+    return table.entryBytes() == 8 && MagicMarkers.isMarker(entry);
   }
 
   /** The machine frame an entry of {@code table} points at. */

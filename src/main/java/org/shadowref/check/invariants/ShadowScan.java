@@ -4,6 +4,7 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.EntryBits;
+import org.shadowref.check.spec.PropagationSpec;
 import org.shadowref.memory.MachineMemory;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
@@ -30,6 +31,8 @@ public final class ShadowScan {
   /** Per machine frame: its present entries as a table of 8-byte or of 4-byte entries, once read. */
   private final @Nullable PresentEntries[] eightByteEntries;
   private final @Nullable PresentEntries[] fourByteEntries;
+  /** The specification of propagation for this reading, made when a predicate first asks. */
+  private @Nullable PropagationSpec spec;
 
   private ShadowScan(ShadowView view, boolean everyEntry) {
     this.view = view;
@@ -60,6 +63,16 @@ public final class ShadowScan {
   /** {@link ShadowView#shadowTables()}, in index order. */
   public List<ShadowTable> tables() {
     return tables;
+  }
+
+  /** What the shadow entries of this reading may be (made once, shared by the predicates). */
+  public PropagationSpec spec() {
+    PropagationSpec made = spec;
+    if (made == null) {
+      made = new PropagationSpec(view, tables, this::tableAt);
+      spec = made;
+    }
+    return made;
   }
 
   /** {@link ShadowView#tableAt}: the table owning machine frame {@code mfn}, or null; asked once per frame. */

@@ -18,6 +18,11 @@ public interface PropagationRules {
     return Propagation.leaf(b, guestLeaf, type, mfn, targetIsPageTable, nxe, long64);
   }
 
+  /** {@link Propagation#asSmallLeaf}: a large leaf as the 4 KiB leaf of one of its pieces. */
+  default long asSmallLeaf(BitAlgebra b, long guestLargeLeaf) {
+    return Propagation.asSmallLeaf(b, guestLargeLeaf);
+  }
+
   default long directory(
       BitAlgebra b, long guestEntry, long paePdpte, long shadowMfn, long nxe, long long64) {
     return Propagation.directory(b, guestEntry, paePdpte, shadowMfn, nxe, long64);

@@ -14,7 +14,8 @@ public final class Prover {
         new MagicDisjoint(),
         new MmioRoundTrip(),
         new FastPathErrorCode(),
-        new ReservedBitsMatchSdm());
+        new ReservedBitsMatchSdm(),
+        new PropagationMatchesSpec());
   }
 
   public static <S> LemmaReport run(Lemma<S> lemma) {

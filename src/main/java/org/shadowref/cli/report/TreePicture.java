@@ -2,6 +2,7 @@ package org.shadowref.cli.report;
 
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.List;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
@@ -9,6 +10,7 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.CpuModel;
+import org.shadowref.check.spec.PropagationSpec;
 import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.MachineTables;
 import org.shadowref.mmu.PageTableMemory;
@@ -71,17 +73,19 @@ public final class TreePicture {
     return new Pair(guestSvg, shadowSvg);
   }
 
-  /** Present shadow entries that are not what propagation of the current guest state gives. */
+  /** Present shadow entries that are not what the specification of propagation allows for the current guest state. */
   static Set<Long> staleShadowEntries(ShadowView view) {
     Set<Long> stale = new HashSet<>();
     GuestMachine guest = view.guest();
-    for (ShadowTable table : view.shadowTables()) {
+    List<ShadowTable> tables = view.shadowTables();
+    PropagationSpec spec = new PropagationSpec(view, tables, view::tableAt);
+    for (ShadowTable table : tables) {
       long[] frames = table.mfns();
       for (int part = 0; part < frames.length; part++) {
         for (int index = 0; index < table.entriesPerFrame(); index++) {
           long address = Addr.maddrOf(Addr.mfn(frames[part]), (long) index * table.entryBytes());
           long entry = guest.machine().read(Addr.maddr(address), table.entryBytes());
-          if ((entry & 1) != 0 && entry != view.derivedEntry(table, part, index)) {
+          if ((entry & 1) != 0 && spec.violation(table, part, index, entry) != null) {
             stale.add(address);
           }
         }

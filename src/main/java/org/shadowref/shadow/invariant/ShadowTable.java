@@ -18,6 +18,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param pinned whether the engine holds one of those references for a pin (a top-level shadow
  *     kept for an address space the guest may switch back to)
  * @param childTypes the types its present entries may point at (empty for leaf tables)
+ * @param slot for a splinter, which large leaf of the guest table {@code guestGfn} it splits (its
+ *     index there; for a 1 GiB page's 2 MiB pieces, index * 512 + piece); else 0
+ * @param pse the guest's CR4.PSE the shadow was made under (32-bit guests)
+ * @param nxe the guest's EFER.NXE the shadow was made under (PAE and 4-level guests)
  */
 public record ShadowTable(
     String key,
@@ -29,7 +33,10 @@ public record ShadowTable(
     int entryBytes,
     int refCount,
     boolean pinned,
-    String[] childTypes) {
+    String[] childTypes,
+    long slot,
+    boolean pse,
+    boolean nxe) {
   public ShadowTable {
     mfns = mfns.clone();
     childTypes = childTypes.clone();

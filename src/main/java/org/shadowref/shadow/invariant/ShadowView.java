@@ -39,6 +39,9 @@ public interface ShadowView {
    */
   long derivedEntry(ShadowTable table, int part, int index);
 
+  /** The faults the handler resolved during the last operation applied (the progress check reads it). */
+  HandlerLog handlerLog();
+
   /**
    * Whether {@code table} shadows a guest l1 table that is out of sync: the guest may write it
    * directly, so its entries may lag the guest's by what a TLB may hold (INV-OOS). Engines

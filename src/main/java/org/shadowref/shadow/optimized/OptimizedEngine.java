@@ -34,6 +34,7 @@ import org.shadowref.shadow.Vcpu;
 import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
+import org.shadowref.shadow.invariant.HandlerLog;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Preserves;
 import org.shadowref.shadow.invariant.ShadowTable;
@@ -174,6 +175,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Scratch for the fast path's walk of the shadows (the engine runs one fault at a time). */
   private final WalkResult fastWalk = new WalkResult();
   private final Counters counters = new Counters();
+  /** The faults handled during the current operation (the progress check); not part of the state. */
+  private final HandlerLog handlerLog = new HandlerLog();
   /** Scratch for the handler's guest walk: where the faulting access lands. */
   private final MutableOutcome guestTarget = new MutableOutcome();
   /** Scratch for a resync: the out-of-sync table's words as the guest holds them now. */
@@ -332,6 +335,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.OUT_OF_SYNC
   })
   public OpResult apply(GuestOp op) {
+    handlerLog.clear();
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
       return hardware.access((GuestOp.MemoryAccess) op);
@@ -410,6 +414,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
   public long perform(GuestOp op) {
+    handlerLog.clear();
     return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
@@ -458,13 +463,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
     counters.handlerRuns++;
     try {
       Access access = ShadowHardware.faultingAccess(errorCode, hardwareRegs(vcpu), faultingOp);
+      @Nullable FaultResolution resolution = null;
       if (config.magicEntries() && (errorCode & PfErrorCode.RSVD) != 0) {
-        FaultResolution fast = reservedBitFault(guest.vcpu(vcpu), va, errorCode, access);
-        if (fast != null) {
-          return fast;
-        }
+        resolution = reservedBitFault(guest.vcpu(vcpu), va, errorCode, access);
       }
-      return handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+      if (resolution == null) {
+        resolution = handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+      }
+      handlerLog.add(va, errorCode, resolution.kind().name());
+      return resolution;
     } finally {
       releaseLock(vcpu);
     }
@@ -1515,6 +1522,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   @Override
+  public HandlerLog handlerLog() {
+    return handlerLog;
+  }
+
+  @Override
   public long derivedEntry(ShadowTable table, int part, int index) {
     PooledShadow shadow = state.owner(Addr.mfn(table.mfns()[0]));
     if (shadow == null) {
@@ -1527,7 +1539,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.key().toString(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), state.isPinned(shadow), type.childTypeNames());
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), state.isPinned(shadow), type.childTypeNames(),
+        shadow.key().slot(), shadow.key().pse(), shadow.key().nxe());
   }
 
   @Override

@@ -33,6 +33,7 @@ import org.shadowref.shadow.Vcpu;
 import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
+import org.shadowref.shadow.invariant.HandlerLog;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Preserves;
 import org.shadowref.shadow.invariant.ShadowTable;
@@ -69,7 +70,19 @@ public final class ReferenceEngine implements Platform, ShadowView {
     /** A shadow entry that stops pointing at a shadow keeps its reference: INV-SHADOW-STRUCTURE. */
     LEAK_REFCOUNT,
     /** Leaves that map a shadowed page table map its shadow instead: breaks INV-ISOLATION. */
-    MAP_SHADOW_FRAME
+    MAP_SHADOW_FRAME,
+    /** Directory entries never carry NX: INV-COHERENT (the specification of propagation). */
+    DIRECTORY_DROPS_NX,
+    /** Shadow leaves lose the guest's PWT and PCD (its memory type): INV-COHERENT; no result shows it. */
+    DROP_CACHE_BITS,
+    /** A splinter's leaves map the next 4 KiB piece of the large page: INV-COHERENT. */
+    SPLINTER_OFF_BY_ONE,
+    /** A splinter's leaves keep the large leaf's bit 7 (PS) as their PAT bit: INV-COHERENT; no result shows it. */
+    PAT_BIT_NOT_MOVED,
+    /** The handler builds no shadow entry: every access is emulated, and native's results still come out (progress). */
+    NO_SHADOW_BUILT,
+    /** The handler never sees that the retry would succeed: every access it could fix is emulated (progress). */
+    HARDWARE_NEVER_ALLOWS
   }
 
   /**
@@ -112,6 +125,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final Derivation derivation;
   /** {@code config.has(bug)} by the bug's ordinal: asked for every shadow entry written. */
   private final boolean[] seeded;
+  /** The faults handled during the current operation (the progress check); not part of the state. */
+  private final HandlerLog handlerLog = new HandlerLog();
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
   private @Nullable ResolutionListener resolutionListener;
 
@@ -212,6 +227,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     InvariantIds.SHADOW_STRUCTURE
   })
   public OpResult apply(GuestOp op) {
+    handlerLog.clear();
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
       return hardware.access((GuestOp.MemoryAccess) op);
@@ -240,6 +256,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
   public long perform(GuestOp op) {
+    handlerLog.clear();
     return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
@@ -286,6 +303,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     try {
       Access access = ShadowHardware.faultingAccess(errorCode, hardwareRegs(vcpu), faultingOp);
       FaultResolution resolution = handle(guest.vcpu(vcpu), va, access, faultingOp, duringEventInjection);
+      handlerLog.add(va, errorCode, resolution.kind().name());
       ResolutionListener listener = resolutionListener;
       if (listener != null) {
         listener.resolved(resolution.kind());
@@ -311,7 +329,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
     // 5. Build the missing shadow levels and propagate the guest l1e into the shadow l1e.
-    shadowL1eFor(vcpu, va);
+    if (!seeded(Bug.NO_SHADOW_BUILT)) {
+      shadowL1eFor(vcpu, va);
+    }
     // 6. A write to a shadowed page table: emulate it, or take the hint that it is no page table.
     if (access.isWrite() && isShadowedPageTable(targetMfn)) {
       if (access.user() || duringEventInjection) {
@@ -408,7 +428,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
   private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
-    return hardware.allows(vcpu, va, access);
+    return !seeded(Bug.HARDWARE_NEVER_ALLOWS) && hardware.allows(vcpu, va, access);
   }
 
   /**
@@ -748,7 +768,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
       if (derivation.leafOf(shadow.key(), part, index, leaf) != Derivation.Source.MAPPED) {
         return 0;
       }
-      return leafFor(leaf.guestLeaf(), leaf.gfn(), shadow.key().nxe(), shadow.type().mode().format());
+      boolean splinter = shadow.type().role() == ShadowType.Role.SPLINTER;
+      return leafFor(splinter && seeded(Bug.PAT_BIT_NOT_MOVED) ? leaf.guestLeaf() | EntryBits.PS : leaf.guestLeaf(),
+          splinter && seeded(Bug.SPLINTER_OFF_BY_ONE) ? Addr.gfn(leaf.gfn() + 1) : leaf.gfn(),
+          shadow.key().nxe(), shadow.type().mode().format());
     }
     Derivation.Child child = new Derivation.Child();
     if (!derivation.childOf(shadow.key(), part, index, child)) {
@@ -758,9 +781,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
     if (target == null) {
       return 0;
     }
-    return Propagation.directory(
+    long entry = Propagation.directory(
         child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
         shadow.key().nxe(), shadow.type().mode().format());
+    return seeded(Bug.DIRECTORY_DROPS_NX) ? entry & ~EntryBits.NX : entry;
   }
 
   /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
@@ -774,6 +798,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
         type, mfn, pageTable && !seeded(Bug.SKIP_WRITE_PROTECT), nxe, format);
     if (seeded(Bug.DROP_NX)) {
       leaf &= ~EntryBits.NX;
+    }
+    if (seeded(Bug.DROP_CACHE_BITS)) {
+      leaf &= ~(EntryBits.PWT | EntryBits.PCD);
     }
     if (seeded(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
       for (Shadow shadow : state.shadowsView()) {
@@ -868,6 +895,11 @@ public final class ReferenceEngine implements Platform, ShadowView {
   }
 
   @Override
+  public HandlerLog handlerLog() {
+    return handlerLog;
+  }
+
+  @Override
   public long derivedEntry(ShadowTable table, int part, int index) {
     Shadow shadow = state.owner(Addr.mfn(table.mfn(0)));
     if (shadow == null) {
@@ -880,7 +912,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
     ShadowType type = shadow.type();
     return new ShadowTable(
         shadow.name(), type.name(), shadow.key().gfn(), type.level(), type.shadowsGuestFrame(),
-        shadow.mfnArray(), type.entryBytes(), shadow.refs(), false, type.childTypeNames());
+        shadow.mfnArray(), type.entryBytes(), shadow.refs(), false, type.childTypeNames(),
+        shadow.key().slot(), shadow.key().pse(), shadow.key().nxe());
   }
 
   @Override

@@ -43,6 +43,11 @@ class LemmasTest {
   }
 
   @Test
+  void propagationEqualsItsSpecification() {
+    check(new PropagationMatchesSpec(), 6);
+  }
+
+  @Test
   void theProverListsTheLemmasInPageOrder() {
     assertEquals(
         java.util.List.of(
@@ -50,7 +55,8 @@ class LemmasTest {
             "magic-disjoint",
             "mmio-roundtrip",
             "fast-path-error-code",
-            "reserved-bits"),
+            "reserved-bits",
+            "propagation-spec"),
         Prover.lemmas().stream().map(Lemma::id).collect(java.util.stream.Collectors.toList()));
   }
 
