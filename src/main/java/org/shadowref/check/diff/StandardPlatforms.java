@@ -60,7 +60,8 @@ public final class StandardPlatforms {
     return PlatformSet.nativeOnly(CPU).with(name, optimized(config)).judgedWithTlb();
   }
 
-  private static PlatformSet.Builder optimized(OptimizedEngine.Config config) {
+  /** Builds the optimized engine configured by {@code config}, with the standard executors. */
+  public static PlatformSet.Builder optimized(OptimizedEngine.Config config) {
     return world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR);
   }
 
@@ -78,12 +79,7 @@ public final class StandardPlatforms {
 
   /** Native, then the optimized engine configured by {@code config} (a seeded bug included). */
   public static PlatformSet withOptimized(OptimizedEngine.Config config) {
-    return PlatformSet.nativeOnly(CPU).with("optimized", optimizedBuilder(config));
-  }
-
-  /** Builds the optimized engine configured by {@code config}, with the standard executors. */
-  public static PlatformSet.Builder optimizedBuilder(OptimizedEngine.Config config) {
-    return world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR);
+    return PlatformSet.nativeOnly(CPU).with("optimized", optimized(config));
   }
 
   /**

@@ -1,68 +1,67 @@
 package org.shadowref.check.diff;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.List;
 import java.util.Random;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
-import org.shadowref.arch.PagingMode;
 import org.shadowref.check.gen.Guests;
-import org.shadowref.shadow.optimized.OptimizedEngine;
-import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * The killer PIT runs against every mutant of the engines and the MMU ({@code mvn -Ppit verify}):
- * the step-by-step differential judgement that {@code shadowref check}'s campaign makes, on
- * generated guests, without the shrinking a campaign does after a divergence (PIT only needs the
- * first failure). One test per platform configuration, so PIT stops at the first that kills and
- * runs only the configurations that execute a mutated line. In the plain suite it is one more
- * campaign that must hold.
+ * the lanes of {@code shadowref check}'s campaign ({@link StandardPlatforms#campaignLanes()}),
+ * judged step by step by the same {@link Differential.Stepper}, without the shrinking a campaign
+ * does after a divergence (PIT needs only the first failure). One test per lane, so PIT stops at
+ * the first lane that kills and runs only the lanes that execute a mutated line. In the plain
+ * suite it is one more bounded campaign that must hold.
  */
 class CampaignKillsMutantsTest {
-  /** Operations per configuration: enough to reach every handler case, small enough for PIT. */
-  private static final int OPS = 1_200;
-  private static final int OPS_PER_GUEST = 60;
+  /** Operations per lane: enough to reach every handler case, small enough for PIT. */
+  private static final int OPS = 1_000;
+  private static final int OPS_PER_GUEST = 50;
 
   @Test
-  void referenceAndOptimizedByDefault() {
-    campaign(StandardPlatforms.all(), 11, null);
+  void everyModeOnReferenceAndOptimized() {
+    lane(0, 11);
   }
 
   @Test
   void twoLevelGuestsOnTwoLevelShadows() {
-    campaign(StandardPlatforms.withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true))
-        .with("optimized-2on2", StandardPlatforms.optimizedBuilder(OptimizedEngine.Config.DEFAULT.withTwoOnTwo(true))),
-        12, PagingMode.TWO_LEVEL);
+    lane(1, 12);
   }
 
   @Test
-  void everyTechniqueOffAndATinyPool() {
-    campaign(StandardPlatforms.withOptimized(OptimizedEngine.Config.PLAIN)
-        .with("optimized-tiny-pool", StandardPlatforms.optimizedBuilder(
-            OptimizedEngine.Config.DEFAULT.withPoolFrames(StandardPlatforms.MUTANT_POOL_FRAMES))),
-        13, null);
+  void productionAgainstNativeWithATlb() {
+    lane(2, 13);
   }
 
   @Test
-  void paeGuests() {
-    campaign(StandardPlatforms.all(), 14, PagingMode.PAE);
+  void productionWithASmallPool() {
+    lane(3, 14);
   }
 
   @Test
-  void fourLevelGuests() {
-    campaign(StandardPlatforms.all(), 15, PagingMode.FOUR_LEVEL);
+  void productionTwoOnTwo() {
+    lane(4, 15);
   }
 
-  private static void campaign(PlatformSet platforms, long seed, @Nullable PagingMode mode) {
+  @Test
+  void thereIsOneTestPerLane() {
+    assertEquals(5, StandardPlatforms.campaignLanes().size(), "a lane was added or removed: give it its test here");
+  }
+
+  private static void lane(int index, long seed) {
+    List<Lane> lanes = StandardPlatforms.campaignLanes();
+    Lane lane = lanes.get(index);
     Random random = new Random(seed);
-    int done = 0;
-    while (done < OPS) {
-      Guests.Stream stream = new Guests.Stream(random, mode);
-      Differential.Stepper stepper = new Differential.Stepper(platforms, stream.start.world());
+    for (int done = 0; done < OPS; ) {
+      Guests.Stream stream = new Guests.Stream(random, lane.mode());
+      Differential.Stepper stepper = new Differential.Stepper(lane.platforms(), stream.start.world());
       for (int i = 0; i < OPS_PER_GUEST; i++, done++) {
         Differential.Failure failure = stepper.step(stream.next());
         if (failure != null) {
-          fail("seed " + seed + ", guest op " + i + ": " + failure);
+          fail(lane.name() + ", seed " + seed + ", guest op " + i + ": " + failure);
         }
       }
     }
