@@ -18,9 +18,12 @@ import org.shadowref.arch.qual.Gva;
  * <p>Order of checks, as the hardware does them: level by level from CR3, a not-present entry
  * stops the walk, then a reserved bit in a present entry stops it; only a complete walk is
  * checked against the combined rights. A/D bits are written only when the access succeeds: A on
- * every entry used (PAE PDPTEs have none), D on the leaf of a write.
+ * every entry used (PAE PDPTEs have none), D on the leaf of a write; never into a PAE PDPT.
  */
 public final class Walker {
+  /** The offset bits of an address within a PAE PDPT's 32 bytes. */
+  private static final long PDPT_OFFSET_MASK = 0x1F;
+
   private Walker() {}
 
   /** Walks and returns a fresh result. */
@@ -215,8 +218,15 @@ public final class Walker {
   private static void updateAccessedDirty(PageTableMemory memory, WalkResult walk, Access access) {
     PagingMode mode = walk.mode;
     int size = mode.entryBytes();
+    // PAE: nothing is written into the four PDPTEs, not even where a directory or leaf entry of
+    // this walk lies among them (a PDPT frame reused as a PD or PT). A CPU writes that A/D bit but
+    // walks with the PDPTE registers loaded at MOV CR3, so the write changes no walk until the next
+    // load; here PDPTEs are read at walk time, and the write would give the next walk of the same
+    // page a reserved-bit fault (bits 8:5) that no CPU raises, and that an engine, which restarts
+    // or emulates the instruction and so walks the page twice, could not avoid.
+    long pdpt = mode == PagingMode.PAE ? walk.entryAddress[3] & ~PDPT_OFFSET_MASK : -1;
     for (int level = mode.levels(); level >= walk.stopLevel; level--) {
-      if (mode == PagingMode.PAE && level == 3) {
+      if (mode == PagingMode.PAE && (walk.entryAddress[level] & ~PDPT_OFFSET_MASK) == pdpt) {
         continue;
       }
       long entry = walk.entry[level];

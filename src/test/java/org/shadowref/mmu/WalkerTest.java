@@ -153,6 +153,23 @@ class WalkerTest {
   }
 
   @Test
+  void aPaeWalkWritesNoAccessedOrDirtyBitIntoThePdptEvenWhereItIsAlsoThePageTable() {
+    long pdpt = 0x1000;
+    long pd = 0x2000;
+    memory.write(Addr.gpa(pdpt), 8, pd | EntryBits.P); // PDPTE 0, and PTE 0: linear 0 maps the PD
+    memory.write(Addr.gpa(pd), 8, pdpt | RW_USER); // the PDPT frame is the page table of 0..2 MiB
+    ControlRegisters regs = ControlRegisters.forMode(PagingMode.PAE, pdpt);
+    for (int i = 0; i < 2; i++) {
+      WalkResult walk = Walker.walk(new GuestTables(memory), regs, CpuModel.DEFAULT, Addr.gva(0x10),
+          Access.SUPERVISOR_WRITE, true);
+      assertTrue(walk.ok(), "walk " + i + ": " + walk);
+      assertEquals(pd | 0x10, walk.translated());
+    }
+    assertEquals(pd | EntryBits.P, memory.read(Addr.gpa(pdpt), 8), "A and D (bits 5, 6) are reserved in a PDPTE");
+    assertEquals(pdpt | RW_USER | EntryBits.A, memory.read(Addr.gpa(pd), 8), "the PDE outside the PDPT is marked");
+  }
+
+  @Test
   void pml4eWithPageSizeSetIsAReservedBitFault() {
     PageTableBuilder tables = builder(PagingMode.FOUR_LEVEL);
     long va = 0x0000_0080_0000_1000L;
