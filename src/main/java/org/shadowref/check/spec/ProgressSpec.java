@@ -34,7 +34,7 @@ import org.shadowref.shadow.invariant.ShadowView;
  *       cannot express it: a supervisor write through a read-only translation with the guest's
  *       CR0.WP clear (the hardware runs with WP set), or a guest entry on the walk whose A bit
  *       (or the leaf's D bit, for a write) is clear and cannot be set because its table is not
- *       writable RAM (a shadow entry needs the guest's bit set first). It may also be emulated
+ *       writable RAM or lies in the PAE PDPT (a shadow entry needs the guest's bit set first). It may also be emulated
  *       when it is a write to a shadowed guest page table. Anything else must be fixed: the
  *       handler builds the shadow entry and the retry completes in hardware, with no emulation.
  * </ul>
@@ -43,6 +43,9 @@ import org.shadowref.shadow.invariant.ShadowView;
  * does not report; only the first rule is asked of them.
  */
 public final class ProgressSpec {
+  /** The offset bits of an address within a PAE PDPT's 32 bytes. */
+  private static final long PDPT_OFFSET_MASK = 0x1F;
+
   private final WalkResult walk = new WalkResult();
   /** For the last {@link #before}: whether it is a plain access, and the table's facts about it. */
   private boolean memoryAccess;
@@ -77,6 +80,9 @@ public final class ProgressSpec {
     }
     P2m p2m = guest.p2m();
     PagingMode mode = walk.mode();
+    // PAE: the 32 bytes of the PDPT take no A/D update, even where a lower entry of the walk lies
+    // among them (a PDPT frame reused as its own PD or PT; proofs/native-oracle.md).
+    long pdpt = mode == PagingMode.PAE ? walk.entryAddress(3) & ~PDPT_OFFSET_MASK : -1;
     for (int level = mode.levels(); level >= walk.stopLevel(); level--) {
       if (mode == PagingMode.PAE && level == 3) {
         continue; // PDPTEs have no A bit
@@ -85,6 +91,10 @@ public final class ProgressSpec {
       boolean needsBit = (entry & EntryBits.A) == 0 || (writeAccess && level == walk.stopLevel() && (entry & EntryBits.D) == 0);
       if (needsBit && p2m.type(Addr.gfnOf(Addr.gpa(walk.entryAddress(level)))) != P2mType.RAM) {
         mustEmulate = "the guest's level-" + level + " entry needs its A or D bit set, and its table is not writable RAM";
+        return;
+      }
+      if (needsBit && (walk.entryAddress(level) & ~PDPT_OFFSET_MASK) == pdpt) {
+        mustEmulate = "the guest's level-" + level + " entry needs its A or D bit set, and it lies in the PAE PDPT";
         return;
       }
     }
