@@ -205,6 +205,18 @@ final class GuestLayout {
       }
       vaSet.add(va);
     }
+    for (int d = 0; d < swarm.devices; d++) {
+      // A device page as a kernel maps it: every right, and usually A and D set already (the
+      // entries a shadow engine's MMIO fast path serves), else both still clear.
+      long va = newVa(spaceMode, mine, 1);
+      long all = EntryBits.P | EntryBits.RW | EntryBits.US;
+      tables.map(Addr.gva(va), Addr.gpaOf(Addr.gfn(mmioGfn), 0), 1,
+          random.nextInt(3) == 0 ? all : all | EntryBits.A | EntryBits.D, all);
+      if (tables.entryAddressFor(Addr.gva(va), 1) >= 0) {
+        mine.add(va);
+        vaSet.add(va);
+      }
+    }
   }
 
   /** Directory flags for tables the builder creates: usually full rights, sometimes less, sometimes odd bits. */

@@ -61,6 +61,8 @@ final class Swarm {
   final double[] bitChance = new double[64];
   /** Chance an access is a user access. */
   final double user;
+  /** Device pages each address space maps, as a kernel's ioremap does (see GuestLayout). */
+  final int devices;
   final int[] opWeights = new int[OP_KINDS];
 
   Swarm(Random random, @Nullable PagingMode forced) {
@@ -104,6 +106,7 @@ final class Swarm {
     if (secondMode == null && random.nextBoolean()) {
       opWeights[MODE_SWITCH] = 0;
     }
+    devices = random.nextBoolean() ? 0 : 1 + random.nextInt(2);
   }
 
   private static PagingMode other(Random random, PagingMode mode, PagingMode[] modes) {
