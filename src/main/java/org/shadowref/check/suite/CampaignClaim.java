@@ -21,7 +21,7 @@ import org.shadowref.check.diff.StepObserver;
  */
 public final class CampaignClaim implements ClaimCheck {
   /** Operations at the standard preset over all lanes (scaled by the preset). */
-  static final int BASE_OPS = 60_000;
+  static final int BASE_OPS = 600_000;
   /** Threads the lanes share: the machine's two cores. */
   static final int THREADS = 2;
 
@@ -44,7 +44,7 @@ public final class CampaignClaim implements ClaimCheck {
 
   /** One lane over every paging mode with {@code platforms} (for tests and seeded bugs). */
   public CampaignClaim(PlatformSet platforms, long seed, Path traces) {
-    this(List.of(new Lane("every mode", platforms, null, 1)), seed, traces, BASE_OPS / 6, () -> StepObserver.NONE);
+    this(List.of(new Lane("every mode", platforms, null, 1)), seed, traces, BASE_OPS / 60, () -> StepObserver.NONE);
   }
 
   public CampaignClaim(List<Lane> lanes, long seed, Path traces, int baseOps, Supplier<StepObserver> observers) {
