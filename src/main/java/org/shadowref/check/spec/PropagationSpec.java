@@ -308,17 +308,7 @@ public final class PropagationSpec {
 
   /** A PS=1 entry maps a page where the mode allows one: 4 MiB with CR4.PSE, 2 MiB, 1 GiB (SDM 4.3-4.5). */
   private static boolean isLarge(long entry, PagingMode mode, int level, boolean pse) {
-    if ((entry & EntryBits.PS) == 0) {
-      return false;
-    }
-    switch (mode) {
-      case TWO_LEVEL:
-        return level == 2 && pse;
-      case PAE:
-        return level == 2;
-      default:
-        return level == 2 || level == 3;
-    }
+    return (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, pse);
   }
 
   /** Present, no reserved bit set, and A set where the entry has one (every entry but a PAE PDPTE). */
