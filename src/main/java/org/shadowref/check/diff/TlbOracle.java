@@ -55,6 +55,19 @@ public final class TlbOracle {
   }
 
   /**
+   * {@link #follow}, then the guests compared: null when native with a TLB could give the engine's
+   * result and leaves the guest as the engine did, else why not.
+   */
+  public @Nullable String judge(GuestOp op, OpResult engine, GuestMachine engineGuest) {
+    String complaint = follow(op, engine, engineGuest);
+    if (complaint != null) {
+      return complaint;
+    }
+    String state = guest().firstGuestDifference(engineGuest);
+    return state == null ? null : "after '" + op + "': " + state;
+  }
+
+  /**
    * Follows {@code op}, whose result on the engine was {@code engine}: null when native with a
    * TLB could give that result (native then ends in the state that choice leaves), else why not.
    * A stale translation to the frame a fresh walk reaches gives the same result but sets no A/D
