@@ -113,14 +113,12 @@ public final class Differential {
         if (state != null) {
           return new Failure(AGREES_WITH_NATIVE, at, "after '" + op + "', " + names.get(p) + " vs native: " + state);
         }
-        if (platform instanceof ShadowView) {
-          ShadowScan scan = ShadowScan.of((ShadowView) platform);
-          List<String> violations = InvariantRegistry.violations(scan);
-          observer.judged(platform, scan);
-          if (!violations.isEmpty()) {
-            return new Failure(INVARIANTS, at, "after '" + op + "', " + names.get(p) + ": " + violations.get(0));
+        if (platform instanceof ShadowView view) {
+          Failure broken = invariants(platform, view, names.get(p), op, at);
+          if (broken != null) {
+            return broken;
           }
-          String stuck = progress.violation(op, oracle, (ShadowView) platform);
+          String stuck = progress.violation(op, oracle, view);
           if (stuck != null) {
             return new Failure(PROGRESS, at, "'" + op + "' on " + names.get(p) + ": " + stuck);
           }
@@ -150,17 +148,23 @@ public final class Differential {
         if (complaint != null) {
           return new Failure(AGREES_WITH_NATIVE, at, name + " vs native with a TLB: " + complaint);
         }
-        if (engine instanceof ShadowView) {
-          ShadowScan scan = ShadowScan.of((ShadowView) engine);
-          List<String> violations = InvariantRegistry.violations(scan);
-          observer.judged(engine, scan);
-          if (!violations.isEmpty()) {
-            return new Failure(INVARIANTS, at, "after '" + step + "', " + name + ": " + violations.get(0));
+        if (engine instanceof ShadowView view) {
+          Failure broken = invariants(engine, view, name, step, at);
+          if (broken != null) {
+            return broken;
           }
         }
         observer.after(step, result);
       }
       return null;
+    }
+
+    /** Judges every invariant on {@code engine} (seen as {@code view}) after {@code op}; the observer sees the same scan. */
+    private @Nullable Failure invariants(Platform engine, ShadowView view, String name, GuestOp op, int at) {
+      ShadowScan scan = ShadowScan.of(view);
+      List<String> violations = InvariantRegistry.violations(scan);
+      observer.judged(engine, scan);
+      return violations.isEmpty() ? null : new Failure(INVARIANTS, at, "after '" + op + "', " + name + ": " + violations.get(0));
     }
 
     /** What native returned for the last operation, or null before the first. */
