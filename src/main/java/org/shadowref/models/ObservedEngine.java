@@ -81,6 +81,7 @@ final class ObservedEngine implements Platform {
       return engine.apply(op);
     }
     GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+    engine.beginOperation(access.vcpu());
     for (int attempt = 0; attempt < ReferenceEngine.MAX_FAULTS_PER_OP; attempt++) {
       HardwareStep step = engine.hardwareStep(access);
       OpResult completed = step.completed();

@@ -208,6 +208,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
         return;
       }
       state.pending[vcpu] = index;
+      state.engine.beginOperation(vcpu);
       hardwareWalk(state, vcpu, (GuestOp.MemoryAccess) op, true, events);
       return;
     }

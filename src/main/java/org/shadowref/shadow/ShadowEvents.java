@@ -2,7 +2,7 @@ package org.shadowref.shadow;
 
 /**
  * What an engine does inside that no observer outside it can see: prefetches, resyncs of
- * out-of-sync tables and shadow-pool reclaims. Input-space coverage listens; the engine's
+ * out-of-sync tables, unshadowing and shadow-pool reclaims. Input-space coverage listens; the engine's
  * behaviour does not depend on whether anyone does. Every method defaults to nothing.
  */
 public interface ShadowEvents {
@@ -17,6 +17,16 @@ public interface ShadowEvents {
     NEW_PATH,
     /** The table is about to be shadowed at a higher level or as another kind. */
     PROMOTED
+  }
+
+  /** Why a shadowed guest table stops being shadowed ({@code sh_remove_shadows} from a fault). */
+  enum UnshadowCause {
+    /** A user-mode store hit it: kernels do not let user code write their page tables. */
+    USER_WRITE,
+    /** A store during event delivery hit it (the exception frame landed on a table). */
+    EVENT_DELIVERY,
+    /** A supervisor store hit it that the emulator could not carry out. */
+    UNHANDLEABLE_INSTRUCTION
   }
 
   /**
@@ -36,6 +46,9 @@ public interface ShadowEvents {
    * out of sync, {@code now} its words now (8-byte words; neither may be kept or changed).
    */
   default void resynced(long[] snapshot, long[] now) {}
+
+  /** The guest table a fault's store hit is about to be unshadowed, for {@code cause}. */
+  default void unshadowing(UnshadowCause cause) {}
 
   /**
    * The pool ran short of {@code frames} free frames: pinned tops were let go ({@code dropAll}

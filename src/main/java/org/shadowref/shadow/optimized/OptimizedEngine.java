@@ -1,6 +1,7 @@
 package org.shadowref.shadow.optimized;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
@@ -178,6 +179,14 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private final Counters counters = new Counters();
   /** The faults handled during the current operation (the progress check); not part of the state. */
   private final HandlerLog handlerLog = new HandlerLog();
+  /**
+   * Per vCPU, the table its current operation's user-mode store unshadowed, or -1. If the same
+   * operation hits it again, the table is also on that operation's own translation path (a store
+   * that straddles into a page the table maps): unshadowing again would only loop, so the store
+   * is emulated. Reset when an operation begins; it lives no longer than one operation, so it is
+   * no part of the fingerprint.
+   */
+  private final long[] unshadowedThisOp;
   /** Scratch for the handler's guest walk: where the faulting access lands. */
   private final MutableOutcome guestTarget = new MutableOutcome();
   /** Scratch for a resync: the out-of-sync table's words as the guest holds them now. */
@@ -261,6 +270,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private OptimizedEngine(
       GuestMachine guest, ShadowPool state, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
     this.guest = guest;
+    this.unshadowedThisOp = new long[guest.vcpuCount()];
+    Arrays.fill(unshadowedThisOp, -1);
     this.state = state;
     this.config = config;
     this.cpu = cpu;
@@ -343,7 +354,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     InvariantIds.OUT_OF_SYNC
   })
   public OpResult apply(GuestOp op) {
-    handlerLog.clear();
+    beginOperation(op.vcpu());
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
       return hardware.access((GuestOp.MemoryAccess) op);
@@ -419,10 +430,20 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
   }
 
+  /**
+   * A new operation of {@code vcpu} begins: the handler log and the per-operation memory of
+   * unshadowing start empty. {@link #apply} and {@link #perform} call it; a model that drives the
+   * hardware step and the handler itself calls it when it starts an operation.
+   */
+  public void beginOperation(int vcpu) {
+    handlerLog.clear();
+    unshadowedThisOp[vcpu] = -1;
+  }
+
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
   public long perform(GuestOp op) {
-    handlerLog.clear();
+    beginOperation(op.vcpu());
     return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
@@ -557,6 +578,11 @@ public final class OptimizedEngine implements Platform, ShadowView {
     // 6. A write to a shadowed page table: emulate it, or take the hint that it is no page table.
     if (access.isWrite() && isShadowedPageTable(targetMfn)) {
       if (access.user() || duringEventInjection) {
+        if (targetMfn == unshadowedThisOp[vcpu.id()]) {
+          return emulateAccess(vcpu, faultingOp, target.freeze());
+        }
+        unshadowedThisOp[vcpu.id()] = targetMfn;
+        events.unshadowing(access.user() ? ShadowEvents.UnshadowCause.USER_WRITE : ShadowEvents.UnshadowCause.EVENT_DELIVERY);
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
       } else if (!unsyncAfterWrite(targetMfn)) {
@@ -715,6 +741,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     if (result.kind() != EmulationResult.Kind.UNHANDLEABLE) {
       return GuestSide.instructionEnded(result);
     }
+    events.unshadowing(ShadowEvents.UnshadowCause.UNHANDLEABLE_INSTRUCTION);
     unshadow(Addr.mfnOf(Addr.maddr(target.address())));
     shadowL1eFor(vcpu, va);
     if (hardwareAllows(vcpu.id(), va, access)) {
@@ -1475,7 +1502,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   @Override
   public OptimizedEngine copy() {
-    return new OptimizedEngine(guest.copy(), state.copy(), config, cpu, emulator);
+    OptimizedEngine copy = new OptimizedEngine(guest.copy(), state.copy(), config, cpu, emulator);
+    System.arraycopy(unshadowedThisOp, 0, copy.unshadowedThisOp, 0, unshadowedThisOp.length);
+    return copy;
   }
 
   /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */

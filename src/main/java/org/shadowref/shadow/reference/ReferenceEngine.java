@@ -1,6 +1,7 @@
 package org.shadowref.shadow.reference;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -132,21 +133,29 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
    * @param bugs seeded faults, for tests and models only
    */
-  public record Config(boolean twoOnTwo, Set<Bug> bugs) {
-    public static final Config DEFAULT = new Config(false, EnumSet.noneOf(Bug.class));
+  /**
+   * @param poolFrames shadow frames the engine may use; 0: every frame the machine keeps for the
+   *     hypervisor (a small pool makes {@code preallocate} drop shadows, a path of its own)
+   */
+  public record Config(boolean twoOnTwo, int poolFrames, Set<Bug> bugs) {
+    public static final Config DEFAULT = new Config(false, 0, EnumSet.noneOf(Bug.class));
 
     public Config {
       bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
     }
 
     public Config withTwoOnTwo(boolean on) {
-      return new Config(on, bugs);
+      return new Config(on, poolFrames, bugs);
+    }
+
+    public Config withPoolFrames(int frames) {
+      return new Config(twoOnTwo, frames, bugs);
     }
 
     public Config withBug(Bug bug) {
       EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
       more.add(bug);
-      return new Config(twoOnTwo, more);
+      return new Config(twoOnTwo, poolFrames, more);
     }
 
     public boolean has(Bug bug) {
@@ -168,6 +177,14 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private final boolean[] seeded;
   /** The faults handled during the current operation (the progress check); not part of the state. */
   private final HandlerLog handlerLog = new HandlerLog();
+  /**
+   * Per vCPU, the table its current operation's user-mode store unshadowed, or -1. If the same
+   * operation hits it again, the table is also on that operation's own translation path (a store
+   * that straddles into a page the table maps): unshadowing again would only loop, so the store
+   * is emulated. Reset when an operation begins; it lives no longer than one operation, so it is
+   * no part of the fingerprint.
+   */
+  private final long[] unshadowedThisOp;
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
   private @Nullable ResolutionListener resolutionListener;
 
@@ -187,7 +204,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
    */
   public ReferenceEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
-    this(guest, newState(guest), config, cpu, emulator);
+    this(guest, newState(guest, config), config, cpu, emulator);
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       installTop(guest.vcpu(vcpu));
     }
@@ -196,6 +213,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
   private ReferenceEngine(
       GuestMachine guest, ShadowState state, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
     this.guest = guest;
+    this.unshadowedThisOp = new long[guest.vcpuCount()];
+    Arrays.fill(unshadowedThisOp, -1);
     this.state = state;
     this.config = config;
     this.cpu = cpu;
@@ -237,8 +256,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return seeded[bug.ordinal()];
   }
 
-  private static ShadowState newState(GuestMachine guest) {
-    int frames = guest.machine().frameCount() - guest.guestFrameLimit();
+  private static ShadowState newState(GuestMachine guest, Config config) {
+    int available = guest.machine().frameCount() - guest.guestFrameLimit();
+    int frames = config.poolFrames() > 0 ? Math.min(config.poolFrames(), available) : available;
     return new ShadowState(guest.guestFrameLimit(), frames, guest.vcpuCount());
   }
 
@@ -268,7 +288,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     InvariantIds.SHADOW_STRUCTURE
   })
   public OpResult apply(GuestOp op) {
-    handlerLog.clear();
+    beginOperation(op.vcpu());
     Vcpu vcpu = guest.vcpu(op.vcpu());
     if (op instanceof GuestOp.MemoryAccess) {
       return hardware.access((GuestOp.MemoryAccess) op);
@@ -294,10 +314,20 @@ public final class ReferenceEngine implements Platform, ShadowView {
     return OpResult.DONE;
   }
 
+  /**
+   * A new operation of {@code vcpu} begins: the handler log and the per-operation memory of
+   * unshadowing start empty. {@link #apply} and {@link #perform} call it; a model that drives the
+   * hardware step and the handler itself calls it when it starts an operation.
+   */
+  public void beginOperation(int vcpu) {
+    handlerLog.clear();
+    unshadowedThisOp[vcpu] = -1;
+  }
+
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
   public long perform(GuestOp op) {
-    handlerLog.clear();
+    beginOperation(op.vcpu());
     return op instanceof GuestOp.MemoryAccess ? hardware.perform((GuestOp.MemoryAccess) op) : apply(op).digest();
   }
 
@@ -376,6 +406,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
     // 6. A write to a shadowed page table: emulate it, or take the hint that it is no page table.
     if (access.isWrite() && isShadowedPageTable(targetMfn)) {
       if (access.user() || duringEventInjection) {
+        if (targetMfn == unshadowedThisOp[vcpu.id()]) {
+          return emulateAccess(vcpu, faultingOp, target);
+        }
+        unshadowedThisOp[vcpu.id()] = targetMfn;
         unshadow(targetMfn);
         shadowL1eFor(vcpu, va);
       } else {
@@ -875,7 +909,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   @Override
   public ReferenceEngine copy() {
-    return new ReferenceEngine(guest.copy(), state.copy(), config, cpu, emulator);
+    ReferenceEngine copy = new ReferenceEngine(guest.copy(), state.copy(), config, cpu, emulator);
+    System.arraycopy(unshadowedThisOp, 0, copy.unshadowedThisOp, 0, unshadowedThisOp.length);
+    return copy;
   }
 
   /** Overwrites {@code target} in place when it is an engine of the same configuration. */
@@ -890,6 +926,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     guest.copyInto(engine.guest);
     state.copyInto(engine.state);
+    System.arraycopy(unshadowedThisOp, 0, engine.unshadowedThisOp, 0, unshadowedThisOp.length);
     engine.resolutionListener = null;
     return engine;
   }
