@@ -694,6 +694,11 @@ public final class Classifier implements StepObserver, ShadowEvents {
   }
 
   @Override
+  public void unshadowing(ShadowEvents.UnshadowCause cause) {
+    coverage.hit(CoverageModel.UNSHADOW.cell(cause.ordinal()));
+  }
+
+  @Override
   public void poolReclaimed(int frames, boolean dropAll) {
     GuestOp op = current;
     PoolSite site = op instanceof GuestOp.MemoryAccess || op instanceof GuestOp.Execute ? PoolSite.FAULT : PoolSite.TOP;

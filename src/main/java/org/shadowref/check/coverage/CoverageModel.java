@@ -3,6 +3,7 @@ package org.shadowref.check.coverage;
 import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.shadow.ShadowEvents;
 import org.shadowref.shadow.invariant.InvariantIds;
 
 /**
@@ -549,6 +550,13 @@ public final class CoverageModel {
   public static final Grid POOL = grid("pool", "shadow pool short of frames, by allocation site",
       "optimized engine hook (ShadowEvents.poolReclaimed) and the operation that ran",
       ALL, dim("site", PoolSite.values()), dim("reclaim", PoolReclaim.values()));
+
+  public static final Grid UNSHADOW = grid("unshadow", "a shadowed table unshadowed from a fault, by cause",
+      "optimized engine hook (ShadowEvents.unshadowing)",
+      at -> at[0] == ShadowEvents.UnshadowCause.EVENT_DELIVERY.ordinal()
+          ? "the machine model delivers no events: a fault ends the operation, so no store happens during"
+              + " delivery (the handler's branch is exercised by ReferenceEngineTest)" : null,
+      dim("cause", ShadowEvents.UnshadowCause.values()));
 
   public static final Grid INVARIANTS = grid("invariants", "invariant judged where it could fail",
       "the engine reading each step's invariants were judged on: at least one entry the predicate examines",

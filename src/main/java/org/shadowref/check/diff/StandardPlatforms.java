@@ -40,11 +40,14 @@ public final class StandardPlatforms {
     PlatformSet every = withReference(ReferenceEngine.Config.DEFAULT)
         .with("optimized", optimized(OptimizedEngine.Config.DEFAULT))
         .with("optimized-plain", optimized(OptimizedEngine.Config.PLAIN))
-        .with("optimized-pool" + MUTANT_POOL_FRAMES, optimized(small));
+        .with("optimized-pool" + MUTANT_POOL_FRAMES, optimized(small))
+        .with("reference-pool" + MUTANT_POOL_FRAMES, reference(ReferenceEngine.Config.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES)));
     PlatformSet twoOnTwo = withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true))
         .with("optimized-2on2", optimized(OptimizedEngine.Config.DEFAULT.withTwoOnTwo(true)))
         .with("optimized-plain-2on2", optimized(OptimizedEngine.Config.PLAIN.withTwoOnTwo(true)))
-        .with("optimized-pool" + MUTANT_POOL_FRAMES + "-2on2", optimized(small.withTwoOnTwo(true)));
+        .with("optimized-pool" + MUTANT_POOL_FRAMES + "-2on2", optimized(small.withTwoOnTwo(true)))
+        .with("reference-pool" + MUTANT_POOL_FRAMES + "-2on2",
+            reference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true).withPoolFrames(MUTANT_POOL_FRAMES)));
     return java.util.List.of(
         new Lane("every mode", every, null, 6),
         new Lane("2-level", twoOnTwo, org.shadowref.arch.PagingMode.TWO_LEVEL, 3),
@@ -63,6 +66,11 @@ public final class StandardPlatforms {
   /** Builds the optimized engine configured by {@code config}, with the standard executors. */
   public static PlatformSet.Builder optimized(OptimizedEngine.Config config) {
     return world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR);
+  }
+
+  /** Builds the reference engine configured by {@code config}, with the standard executors. */
+  public static PlatformSet.Builder reference(ReferenceEngine.Config config) {
+    return world -> new ReferenceEngine(world.build(), config, CPU, EMULATOR);
   }
 
   /** Native, the reference engine and the optimized engine, each with its default configuration. */
@@ -94,7 +102,7 @@ public final class StandardPlatforms {
   /** Native, then the reference engine configured by {@code config} (seeded bugs included). */
   public static PlatformSet withReference(ReferenceEngine.Config config) {
     return PlatformSet.nativeOnly(CPU)
-        .with("reference", world -> new ReferenceEngine(world.build(), config, CPU, EMULATOR));
+        .with("reference", reference(config));
   }
 
   /** The reference engine emulating page-table stores with an emulator that carries {@code bug}. */

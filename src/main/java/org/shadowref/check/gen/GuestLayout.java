@@ -188,6 +188,9 @@ final class GuestLayout {
       }
       tables.setEntry(Addr.gva(va), leafLevel, leaf(spaceMode, leafLevel));
       for (int level = leafLevel + 1; level <= spaceMode.levels(); level++) {
+        if (tables.entryAddressFor(Addr.gva(va), level) < 0) {
+          break; // a table that is also on this path at a lower level just lost its present bit
+        }
         if (random.nextDouble() < swarm.directoryFlags) {
           long entry = tables.readEntry(Addr.gva(va), level);
           long frame = entry & frameMask(spaceMode);
@@ -413,7 +416,7 @@ final class GuestLayout {
         va -= (long) (l1 - room) << 12;
       }
       for (int i = 0; i < count; i++) {
-        long gfn = tableFrames.get(random.nextInt(tableFrames.size()));
+        long gfn = swarm.quiet ? leafTable(i) : tableFrames.get(random.nextInt(tableFrames.size()));
         long flags = EntryBits.P | EntryBits.RW | EntryBits.A | EntryBits.D;
         flags |= random.nextInt(3) == 0 ? EntryBits.US : 0;
         flags &= random.nextInt(8) == 0 ? ~EntryBits.RW : -1L;
@@ -424,6 +427,20 @@ final class GuestLayout {
         vaSet.add(page);
       }
     }
+  }
+
+  /**
+   * The {@code n}th distinct l1 table (wrapping), for a quiet guest's windows: stores to several
+   * l1 tables at once are what fill every out-of-sync slot.
+   */
+  private long leafTable(int n) {
+    List<Long> l1 = new ArrayList<>();
+    for (int i = 0; i < tableFrames.size(); i++) {
+      if (tableLevels.get(i) == 1 && !l1.contains(tableFrames.get(i))) {
+        l1.add(tableFrames.get(i));
+      }
+    }
+    return l1.isEmpty() ? tableFrames.get(random.nextInt(tableFrames.size())) : l1.get(n % l1.size());
   }
 
   /** A builder over an existing space (its root frame); new tables come from the same allocator. */
@@ -482,6 +499,13 @@ final class GuestLayout {
         va |= (long) index << spaceMode.indexShift(level);
         long entry = physical().read(Addr.gpa(table + (long) index * spaceMode.entryBytes()), spaceMode.entryBytes());
         boolean large = level > 1 && level < spaceMode.levels() && (entry & EntryBits.PS) != 0;
+        if (large && (entry & EntryBits.P) != 0) {
+          // Inside a large page, not only at its base: the second half of a 4 MiB page (a
+          // 2-on-3 shadow splinters it into two l1 shadows), its last 4 KiB, any page of it.
+          long size = spaceMode.pageSize(level);
+          long[] inside = {0, size / 2, size - Addr.PAGE_SIZE, random.nextLong() & (size - 1) & ~0xFFFL};
+          va |= inside[random.nextInt(inside.length)];
+        }
         if ((entry & EntryBits.P) == 0 || large) {
           break;
         }
@@ -551,7 +575,7 @@ final class GuestLayout {
       PagingMode start = mode;
       List<Long> rootList = roots;
       PagingMode second = swarm.secondMode;
-      if (vcpu == 1 && second != null && random.nextInt(3) == 0) {
+      if (vcpu == 1 && second != null && (swarm.crossFormat || random.nextInt(3) == 0)) {
         start = second;
         rootList = secondRoots;
       }

@@ -233,8 +233,15 @@ public final class Guests {
   // ---- stores into page tables
 
   /** Where a store into a table goes: a window page, an entry index class, the entry's address. */
-  private long entryAddress(int entryBytes) {
-    long window = layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
+  private long entryAddress(int vcpu, int entryBytes) {
+    // A window of the space the vCPU is in, mostly: the others' windows fault before any store.
+    long window = 0;
+    for (int tries = 0; tries < 4; tries++) {
+      window = layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
+      if (translate(vcpu, window) >= 0) {
+        break;
+      }
+    }
     int entries = (int) Addr.PAGE_SIZE / entryBytes;
     int index = layout.indexClass(entries, PagingMode.TWO_LEVEL, 1);
     if (entryBytes == 8 && random.nextInt(8) == 0) {
@@ -338,7 +345,7 @@ public final class Guests {
   /** A plain store (MOV of 1, 2, 4 or 8 bytes) of part or all of a new entry, at any byte offset of the entry. */
   private GuestOp tableStore(int vcpu, boolean user) {
     int entryBytes = entryBytes(vcpu);
-    long entry = entryAddress(entryBytes);
+    long entry = entryAddress(vcpu, entryBytes);
     byte[] image = image(vcpu, entry, entryBytes);
     int size;
     int offset;
@@ -374,8 +381,8 @@ public final class Guests {
   /** One instruction storing into a table through a window, in every form the emulator knows. */
   private GuestOp instruction(int vcpu, boolean user) {
     boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
-    int entryBytes = entryBytes(vcpu);
-    long entry = entryAddress(entryBytes);
+    int entryBytes = swarm.crossFormat && random.nextBoolean() ? 4 : entryBytes(vcpu);
+    long entry = entryAddress(vcpu, entryBytes);
     byte[] image = image(vcpu, entry, entryBytes);
     long[] gprs = new long[GuestOp.Execute.GPRS];
     for (int i = 0; i < gprs.length; i++) {
@@ -383,6 +390,9 @@ public final class Guests {
     }
     int size = random.nextInt(longMode ? 4 : 3);
     size = 1 << size; // 1, 2, 4 or (64-bit) 8
+    if (longMode && entryBytes == 4 && random.nextBoolean()) {
+      size = 8; // wider than the entry: what only a long-mode vCPU on a 2-level table can store
+    }
     // The byte offset in the entry: aligned, any offset, or straddling into the next entry or frame.
     int offset;
     switch (random.nextInt(4)) {

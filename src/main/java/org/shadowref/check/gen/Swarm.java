@@ -55,6 +55,10 @@ final class Swarm {
   final double oddTables;
   /** A second paging mode the guest also builds address spaces for and switches to. */
   final @Nullable PagingMode secondMode;
+  /** No CR3 loads, control changes, mode switches or flushes: only accesses and stores into tables. */
+  final boolean quiet;
+  /** Main mode 4-level, second mode 2-level, and instruction stores aimed at 4-byte entries too. */
+  final boolean crossFormat;
   /** CR3 values with low bits set (PAE: PDPTs at 32-byte offsets; others: PWT, PCD, ignored bits). */
   final boolean oddCr3;
   /** Per entry bit, the chance a random entry sets it. */
@@ -67,21 +71,27 @@ final class Swarm {
 
   Swarm(Random random, @Nullable PagingMode forced) {
     PagingMode[] modes = {PagingMode.TWO_LEVEL, PagingMode.PAE, PagingMode.FOUR_LEVEL};
-    mode = forced != null ? forced : modes[random.nextInt(modes.length)];
+    // A long-mode guest that keeps 2-level tables (what a mode switch leaves behind) is the only
+    // way 8- and 16-byte instruction stores reach 4-byte entries: give it a share of its own.
+    crossFormat = forced == null && random.nextInt(5) == 0;
+    mode = crossFormat ? PagingMode.FOUR_LEVEL : forced != null ? forced : modes[random.nextInt(modes.length)];
     maxPhysAddr = MAX_PHYS_ADDRS[random.nextInt(MAX_PHYS_ADDRS.length)];
     spaces = random.nextInt(4) == 0 ? 4 + random.nextInt(5) : 1 + random.nextInt(3);
-    mappingsPerSpace = 3 + random.nextInt(spaces > 3 ? 5 : 12);
-    cluster = pick(random, 0, 0.3, 0.7, 0.9);
+    quiet = random.nextInt(8) == 0;
+    mappingsPerSpace = quiet ? 12 : 3 + random.nextInt(spaces > 3 ? 5 : 12);
+    cluster = quiet ? 0 : pick(random, 0, 0.3, 0.7, 0.9);
     largePages = pick(random, 0, 0, 0.15, 0.4);
     misalignedLarge = pick(random, 0, 0.2, 0.6);
     reservedBits = pick(random, 0, 0, 0.05, 0.2);
     directoryFlags = pick(random, 0, 0.2, 0.5, 1);
     sharedTables = pick(random, 0, 0, 0.1, 0.3);
     links = random.nextInt(3) == 0 ? 0 : random.nextInt(5);
-    windows = 1 + random.nextInt(6);
+    // A guest that only stores into its tables and touches memory, for long stretches with
+    // nothing that resyncs: enough tables go out of sync at once to fill every slot.
+    windows = quiet ? 6 : 1 + random.nextInt(6);
     readOnlyTables = pick(random, 0, 0, 0.1, 0.3);
     oddTables = pick(random, 0, 0, 0.05, 0.15);
-    secondMode = random.nextInt(4) == 0 ? other(random, mode, modes) : null;
+    secondMode = crossFormat ? PagingMode.TWO_LEVEL : random.nextInt(4) == 0 ? other(random, mode, modes) : null;
     oddCr3 = random.nextInt(3) == 0;
     user = pick(random, 0, 0.3, 0.6, 0.9);
     for (int bit = 0; bit < 64; bit++) {
@@ -103,7 +113,16 @@ final class Swarm {
     }
     opWeights[ACCESS] += 4;
     opWeights[TABLE_STORE + random.nextInt(2)] += 4;
-    if (secondMode == null && random.nextBoolean()) {
+    if (quiet && !crossFormat) {
+      for (int kind : new int[] {LOAD_CR3, CONTROL_BIT, PAGING_TOGGLE, MODE_SWITCH, FLUSH}) {
+        opWeights[kind] = 0;
+      }
+      opWeights[TABLE_STORE] += 8;
+    }
+    if (crossFormat) {
+      opWeights[MODE_SWITCH] = Math.max(opWeights[MODE_SWITCH], 3); // the 2-level tables are tables only once loaded
+      opWeights[TABLE_INSTRUCTION] += 8;
+    } else if (secondMode == null && random.nextBoolean()) {
       opWeights[MODE_SWITCH] = 0;
     }
     devices = random.nextBoolean() ? 0 : 1 + random.nextInt(2);
