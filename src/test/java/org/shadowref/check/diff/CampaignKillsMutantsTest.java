@@ -18,7 +18,7 @@ import org.shadowref.check.gen.Guests;
  */
 class CampaignKillsMutantsTest {
   /** Operations per lane: enough to reach every handler case, small enough for PIT. */
-  private static final int OPS = 1_000;
+  private static final int OPS = 2_000;
   private static final int OPS_PER_GUEST = 50;
 
   @Test
