@@ -311,6 +311,11 @@ public final class ShadowPool {
     return mutant == Mutant.HASH_IGNORES_FLAVOUR ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
   }
 
+  /** Whether {@code key}'s fields fit the packed index key. */
+  private static boolean indexable(ShadowKey key) {
+    return key.slot() >= 0 && key.slot() < MAX_SLOT && key.gfn() >= 0 && key.gfn() < MAX_GFN;
+  }
+
   /** The index key of {@code key}: every field packed, so equal keys and only they collide. */
   static long encode(ShadowKey key) {
     if (key.slot() < 0 || key.slot() >= MAX_SLOT || key.gfn() < 0 || key.gfn() >= MAX_GFN) {
@@ -332,9 +337,15 @@ public final class ShadowPool {
   }
 
   public @Nullable PooledShadow find(ShadowKey key) {
-    if (key.slot() < 0 || key.slot() >= MAX_SLOT || key.gfn() < 0 || key.gfn() >= MAX_GFN) {
-      // A guest with a large MAXPHYADDR may point an entry past the index's range: insert refuses
-      // such keys, so no shadow has one.
+    if (!indexable(key)) {
+      // A guest with a large MAXPHYADDR may point an entry past the index's range (a table in a
+      // frame the P2M has nothing behind): such shadows stay out of the index and are found by
+      // their key, slot by slot. They are rare; the index stays one packed long per key.
+      for (PooledShadow shadow : slots) {
+        if (shadow != null && shadow.key().equals(key)) {
+          return shadow;
+        }
+      }
       return null;
     }
     if (!hashIndex) {
@@ -422,7 +433,9 @@ public final class ShadowPool {
     }
     PooledShadow shadow = new PooledShadow(key, slot, mfns, 0);
     slots[slot] = shadow;
-    index.put(indexKey(key), slot);
+    if (indexable(key)) {
+      index.put(indexKey(key), slot);
+    }
     return shadow;
   }
 
@@ -430,7 +443,9 @@ public final class ShadowPool {
     if (isPinned(shadow)) {
       throw new IllegalStateException("pinned shadow " + shadow + " removed from the pool");
     }
-    index.remove(indexKey(shadow.key()));
+    if (indexable(shadow.key())) {
+      index.remove(indexKey(shadow.key()));
+    }
     slots[shadow.id()] = null;
     freeSlots[freeSlotCount++] = shadow.id();
     if (mutant == Mutant.POOL_LEAK) {
@@ -477,7 +492,7 @@ public final class ShadowPool {
 
   @Override
   public String toString() {
-    return index.size() + " shadows, " + freeCount + "/" + frameOwner.length + " frames free, lock "
+    return shadows().size() + " shadows, " + freeCount + "/" + frameOwner.length + " frames free, lock "
         + (lockOwner == NO_OWNER ? "free" : "held by vcpu" + lockOwner) + ", first frame " + Addr.hex(firstFrame);
   }
 }
