@@ -42,9 +42,8 @@ public final class MutationScore {
    */
   public static final Map<String, String> KNOWN_GAPS = Map.of(
       "reference:PSE36_HIGH_BITS_DROPPED", "no RAM above 4 GiB behind a 4 MiB PDE's PSE-36 bits (the generated P2M is dense below)",
-      "reference:SPLINTER_SECOND_HALF_MAPS_FIRST", "killed by 1 case in 1,000 before the generator's cross-format and quiet guests, by none of"
-          + " 3,000 since: it needs a 4 MiB page's upper half read through a splinter built on 2-on-3 shadows",
-      "optimized:GNP_KEEPS_FETCH", "no 2-on-3 fetch through a not-present marker within the budget");
+      "optimized:MMIO_IGNORES_RIGHTS", "no access forbidden by a directory entry to a device page already served by an MMIO"
+          + " marker, within the budget (device pages share directories with other mappings, most with every right)");
 
   /** The property the emulator-vs-SDM comparison checks (EmulationCheck). */
   public static final String EMULATOR_AGREES_WITH_SDM = "emulator-agrees-with-sdm";

@@ -59,6 +59,8 @@ final class GuestLayout {
 
   private final boolean[] used = new boolean[RAM_FRAMES];
   private final List<Long> dataFrames = new ArrayList<>();
+  /** Table frames found only under the second mode's roots (for a cross-format guest, its 4-byte tables). */
+  private final List<Long> secondTables = new ArrayList<>();
   private final Set<Long> vaSet = new LinkedHashSet<>();
   private boolean rootNext;
 
@@ -213,8 +215,11 @@ final class GuestLayout {
       // entries a shadow engine's MMIO fast path serves), else both still clear.
       long va = newVa(spaceMode, mine, 1);
       long all = EntryBits.P | EntryBits.RW | EntryBits.US;
+      // Directory entries with fewer rights half the time: the leaf's marker alone must not let
+      // through what a directory forbids.
       tables.map(Addr.gva(va), Addr.gpaOf(Addr.gfn(mmioGfn), 0), 1,
-          random.nextInt(3) == 0 ? all : all | EntryBits.A | EntryBits.D, all);
+          random.nextInt(3) == 0 ? all : all | EntryBits.A | EntryBits.D,
+          random.nextBoolean() ? all : directoryFlags(spaceMode));
       if (tables.entryAddressFor(Addr.gva(va), 1) >= 0) {
         mine.add(va);
         vaSet.add(va);
@@ -345,12 +350,15 @@ final class GuestLayout {
     for (long root : roots) {
       discover(mode, Walker.rootTable(mode, root, swarm.maxPhysAddr) >>> 12, mode.levels(), 0);
     }
+    int main = tableFrames.size();
     PagingMode second = swarm.secondMode;
     for (long root : secondRoots) {
       if (second != null) {
         discover(second, Walker.rootTable(second, root, swarm.maxPhysAddr) >>> 12, second.levels(), 0);
       }
     }
+    secondTables.clear();
+    secondTables.addAll(tableFrames.subList(main, tableFrames.size()));
   }
 
   private void discover(PagingMode spaceMode, long gfn, int level, int depth) {
@@ -416,7 +424,10 @@ final class GuestLayout {
         va -= (long) (l1 - room) << 12;
       }
       for (int i = 0; i < count; i++) {
-        long gfn = swarm.quiet ? leafTable(i) : tableFrames.get(random.nextInt(tableFrames.size()));
+        long gfn = swarm.quiet ? leafTable(i)
+            : swarm.crossFormat && spaceMode == mode && !secondTables.isEmpty() && random.nextBoolean()
+            ? secondTables.get(random.nextInt(secondTables.size())) // a long-mode window on a 2-level table
+            : tableFrames.get(random.nextInt(tableFrames.size()));
         long flags = EntryBits.P | EntryBits.RW | EntryBits.A | EntryBits.D;
         flags |= random.nextInt(3) == 0 ? EntryBits.US : 0;
         flags &= random.nextInt(8) == 0 ? ~EntryBits.RW : -1L;
@@ -579,7 +590,9 @@ final class GuestLayout {
         start = second;
         rootList = secondRoots;
       }
-      ControlRegisters regs = ControlRegisters.forMode(start, rootList.get(random.nextInt(rootList.size())));
+      // A quiet guest's vCPU 0 starts where its windows' l1 tables are: under the first root.
+      long root = swarm.quiet && vcpu == 0 ? rootList.get(0) : rootList.get(random.nextInt(rootList.size()));
+      ControlRegisters regs = ControlRegisters.forMode(start, root);
       regs = regs.withCr0(regs.cr0() | (random.nextInt(4) == 0 ? 0 : ControlRegisters.CR0_WP));
       boolean pse = start == PagingMode.TWO_LEVEL ? random.nextInt(4) != 0 : random.nextBoolean();
       regs = regs.withCr4(regs.cr4() | (pse ? ControlRegisters.CR4_PSE : 0)

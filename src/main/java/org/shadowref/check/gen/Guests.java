@@ -62,6 +62,45 @@ public final class Guests {
     start = new GeneratedCase(org.shadowref.check.trace.World.of(layout.world.machine()), List.of());
     model = new NativePlatform(start.world().build(), new SdmExecutor());
     modelTables = new GuestTables(model.guest().physical());
+    if (swarm.quiet) {
+      fillOutOfSyncSlots();
+    }
+  }
+
+  /**
+   * A quiet guest begins by making several l1 tables shadowed and then writing each twice
+   * through its window: an engine that lets tables go out of sync after two emulated writes
+   * takes more tables out of sync than it has slots, and must bring one back to make room.
+   */
+  private void fillOutOfSyncSlots() {
+    List<Long> touches = new ArrayList<>();
+    List<Long> windows = new ArrayList<>();
+    for (long window : layout.windows) {
+      long table = translate(0, window);
+      if (table < 0 || !regs(0).pagingEnabled()) {
+        continue;
+      }
+      for (long va : layout.vas) {
+        Walker.walk(modelTables, regs(0), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
+        if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
+          touches.add(va);
+          windows.add(window & ~0xFFFL);
+          break;
+        }
+      }
+    }
+    for (long va : touches) {
+      pending.add(new GuestOp.MemoryAccess(0, Addr.gva(va), AccessKind.READ, false, 1, 0));
+    }
+    int entryBytes = entryBytes(0);
+    for (int round = 0; round < 2; round++) {
+      for (long window : windows) {
+        long entry = window + (long) entryBytes * random.nextInt((int) Addr.PAGE_SIZE / entryBytes);
+        long current = word(readBytes(0, entry, entryBytes), 0, entryBytes);
+        pending.add(new GuestOp.MemoryAccess(0, Addr.gva(entry), AccessKind.WRITE, false, entryBytes,
+            newEntry(current, entryBytes)));
+      }
+    }
   }
 
   /** A QuickTheories generator of cases with {@code minOps..maxOps} operations. */
@@ -123,7 +162,7 @@ public final class Guests {
       case Swarm.TABLE_STORE:
         return tableStore(vcpu, user && random.nextInt(3) == 0);
       case Swarm.TABLE_INSTRUCTION:
-        return instruction(vcpu, user && random.nextInt(3) == 0);
+        return instruction(vcpu, user && random.nextInt(3) == 0 && !swarm.crossFormat);
       case Swarm.LOAD_CR3: {
         List<Long> roots = layout.rootsFor(random.nextInt(5) == 0 ? null : now.pagingMode());
         long cr3 = random.nextInt(4) == 0 ? now.cr3() : roots.get(random.nextInt(roots.size()));
@@ -362,7 +401,53 @@ public final class Guests {
       offset = (int) (va - entry);
     }
     long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
-    return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    GuestOp store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    if (random.nextBoolean()) {
+      List<GuestOp> uses = useEntries(vcpu, va, size, entryBytes);
+      if (!uses.isEmpty()) {
+        // Use first, so every covered entry has a live shadow the store must revalidate; use again after.
+        List<GuestOp> sequence = new ArrayList<>(uses);
+        sequence.add(store);
+        sequence.addAll(uses);
+        for (int i = sequence.size() - 1; i >= 1; i--) {
+          pending.addFirst(sequence.get(i));
+        }
+        return sequence.get(0);
+      }
+    }
+    return store;
+  }
+
+  /**
+   * Accesses through every entry a store of {@code size} bytes at {@code va} (a window on a
+   * table) covers, when the table is an l1 table of the vCPU's space; none otherwise. A store
+   * that changes two live entries must have both revalidated.
+   */
+  private List<GuestOp> useEntries(int vcpu, long va, int size, int entryBytes) {
+    List<GuestOp> uses = new ArrayList<>();
+    long table = translate(vcpu, va);
+    if (table < 0 || !regs(vcpu).pagingEnabled()) {
+      return uses;
+    }
+    long region = -1;
+    for (long candidate : layout.vas) {
+      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(candidate), Access.of(AccessKind.READ, false), false, walk);
+      if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
+        long span = (Addr.PAGE_SIZE / entryBytes) << Addr.PAGE_SHIFT;
+        region = candidate & ~(span - 1);
+        break;
+      }
+    }
+    if (region < 0) {
+      return uses;
+    }
+    long first = Addr.pageOffset(table) / entryBytes;
+    long last = Math.min(Addr.PAGE_SIZE - 1, Addr.pageOffset(table) + size - 1) / entryBytes;
+    for (long index = first; index <= last; index++) {
+      uses.add(new GuestOp.MemoryAccess(vcpu, Addr.gva(region + (index << Addr.PAGE_SHIFT)),
+          AccessKind.values()[random.nextInt(3)], false, 1, random.nextLong() & 0xFF));
+    }
+    return uses;
   }
 
   /**
@@ -410,12 +495,16 @@ public final class Guests {
         break;
     }
     long rdi = entry + offset;
+    boolean data = random.nextInt(10) == 0;
+    if (data) {
+      rdi = anyPage() + random.nextInt((int) Addr.PAGE_SIZE); // data, a large page: the operand's own walk sets A and D
+    }
     gprs[CpuState.RDI] = longMode ? rdi : rdi & 0xFFFF_FFFFL;
     boolean inImage = offset >= 0 && offset + 16 <= image.length + 8 && offset + size <= image.length;
     long value = inImage ? word(image, offset, size) : random.nextLong();
     long current = word(readBytes(vcpu, rdi, 16), 0, 8);
     ByteArrayOutputStream code = new ByteArrayOutputStream();
-    int form = random.nextInt(11);
+    int form = data && random.nextBoolean() ? 7 : random.nextInt(11); // on data, often BT: a walk that only reads
     switch (form) {
       case 0: // MOV r/m, reg
         prefixes(code, size, longMode, false);
@@ -511,7 +600,7 @@ public final class Guests {
         int[] opcodes = {0xAB, 0xB3, 0xBB, 0xA3};
         prefixes(code, Math.max(size, 2), longMode, random.nextInt(3) != 0);
         code.write(0x0F);
-        code.write(opcodes[random.nextInt(opcodes.length)]);
+        code.write(data && random.nextBoolean() ? 0xA3 : opcodes[random.nextInt(opcodes.length)]);
         code.write(0x07);
         gprs[CpuState.RAX] = random.nextBoolean() ? random.nextInt(64) : random.nextInt(256) - 128;
         break;

@@ -73,7 +73,7 @@ final class Swarm {
     PagingMode[] modes = {PagingMode.TWO_LEVEL, PagingMode.PAE, PagingMode.FOUR_LEVEL};
     // A long-mode guest that keeps 2-level tables (what a mode switch leaves behind) is the only
     // way 8- and 16-byte instruction stores reach 4-byte entries: give it a share of its own.
-    crossFormat = forced == null && random.nextInt(5) == 0;
+    crossFormat = forced == null && random.nextInt(4) == 0;
     mode = crossFormat ? PagingMode.FOUR_LEVEL : forced != null ? forced : modes[random.nextInt(modes.length)];
     maxPhysAddr = MAX_PHYS_ADDRS[random.nextInt(MAX_PHYS_ADDRS.length)];
     spaces = random.nextInt(4) == 0 ? 4 + random.nextInt(5) : 1 + random.nextInt(3);
