@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.shadow.Platform;
 
 /**
  * The killer PIT runs against every mutant of the engines and the MMU ({@code mvn -Ppit verify}):
@@ -20,6 +22,7 @@ class CampaignKillsMutantsTest {
   /** Operations per lane: enough to reach every handler case, small enough for PIT. */
   private static final int OPS = 2_000;
   private static final int OPS_PER_GUEST = 50;
+  private static final int COPY_CASES = 20;
 
   @Test
   void everyModeOnReferenceAndOptimized() {
@@ -44,6 +47,27 @@ class CampaignKillsMutantsTest {
   @Test
   void productionTwoOnTwo() {
     lane(4, 15);
+  }
+
+  /**
+   * What check's copies claim runs, on every lane's engines: a copy taken midway, and a copy
+   * overwritten in place, behave as the original (kills mutants of copy, copyInto and the
+   * fingerprints, which no campaign executes).
+   */
+  @Test
+  void copiesBehaveAsTheirOriginals() {
+    for (Lane lane : StandardPlatforms.campaignLanes()) {
+      for (int i = 0; i < COPY_CASES; i++) {
+        Random random = new Random(16 + i);
+        GeneratedCase generated = Guests.generate(random, 2 + random.nextInt(40), lane.mode());
+        for (Platform platform : lane.platforms().build(generated.world())) {
+          String differs = CopyCheck.copyMidwayBehavesAlike(platform, generated.ops());
+          if (differs != null) {
+            fail(lane.name() + ", copy case " + i + ": " + differs);
+          }
+        }
+      }
+    }
   }
 
   @Test
