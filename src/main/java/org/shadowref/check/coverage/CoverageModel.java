@@ -556,9 +556,6 @@ public final class CoverageModel {
       at -> at[0] == ShadowEvents.UnshadowCause.EVENT_DELIVERY.ordinal()
           ? "the machine model delivers no events: a fault ends the operation, so no store happens during"
               + " delivery (the handler's branch is exercised by ReferenceEngineTest)"
-          : at[0] == ShadowEvents.UnshadowCause.UNHANDLEABLE_INSTRUCTION.ordinal()
-          ? "the CPU executor and the hypervisor's emulator accept the same instruction subset and refuse"
-              + " before any memory access, so no instruction the CPU runs faults into an emulator that refuses it"
           : null,
       dim("cause", ShadowEvents.UnshadowCause.values()));
 

@@ -80,13 +80,10 @@ public final class Guests {
       if (table < 0 || !regs(0).pagingEnabled()) {
         continue;
       }
-      for (long va : layout.vas) {
-        Walker.walk(modelTables, regs(0), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
-        if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
-          touches.add(va);
-          windows.add(window & ~0xFFFL);
-          break;
-        }
+      long va = mappedThrough(0, table);
+      if (va != -1) {
+        touches.add(va);
+        windows.add(window & ~0xFFFL);
       }
     }
     for (long va : touches) {
@@ -419,6 +416,20 @@ public final class Guests {
   }
 
   /**
+   * A known virtual address {@code vcpu} maps through the l1 table at guest-physical {@code
+   * table}, or -1 (never a page address; kernel addresses are negative longs).
+   */
+  private long mappedThrough(int vcpu, long table) {
+    for (long va : layout.vas) {
+      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
+      if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
+        return va;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * Accesses through every entry a store of {@code size} bytes at {@code va} (a window on a
    * table) covers, when the table is an l1 table of the vCPU's space; none otherwise. A store
    * that changes two live entries must have both revalidated.
@@ -429,18 +440,11 @@ public final class Guests {
     if (table < 0 || !regs(vcpu).pagingEnabled()) {
       return uses;
     }
-    long region = -1;
-    for (long candidate : layout.vas) {
-      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(candidate), Access.of(AccessKind.READ, false), false, walk);
-      if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
-        long span = (Addr.PAGE_SIZE / entryBytes) << Addr.PAGE_SHIFT;
-        region = candidate & ~(span - 1);
-        break;
-      }
-    }
-    if (region < 0) {
+    long mapped = mappedThrough(vcpu, table);
+    if (mapped == -1) {
       return uses;
     }
+    long region = mapped & ~(((Addr.PAGE_SIZE / entryBytes) << Addr.PAGE_SHIFT) - 1); // what the whole l1 maps
     long first = Addr.pageOffset(table) / entryBytes;
     long last = Math.min(Addr.PAGE_SIZE - 1, Addr.pageOffset(table) + size - 1) / entryBytes;
     for (long index = first; index <= last; index++) {
