@@ -55,7 +55,11 @@ final class Swarm {
   final double oddTables;
   /** A second paging mode the guest also builds address spaces for and switches to. */
   final @Nullable PagingMode secondMode;
-  /** No CR3 loads, control changes, mode switches or flushes: only accesses and stores into tables. */
+  /**
+   * Opens by taking more l1 tables out of sync than there are slots; then (unless also
+   * cross-format) no CR3 loads, control changes, mode switches or flushes, only accesses and
+   * stores into tables, on windows over distinct l1 tables.
+   */
   final boolean quiet;
   /** Main mode 4-level, second mode 2-level, and instruction stores aimed at 4-byte entries too. */
   final boolean crossFormat;
@@ -77,6 +81,8 @@ final class Swarm {
     mode = crossFormat ? PagingMode.FOUR_LEVEL : forced != null ? forced : modes[random.nextInt(modes.length)];
     maxPhysAddr = MAX_PHYS_ADDRS[random.nextInt(MAX_PHYS_ADDRS.length)];
     spaces = random.nextInt(4) == 0 ? 4 + random.nextInt(5) : 1 + random.nextInt(3);
+    // A guest that only stores into its tables and touches memory, for long stretches with
+    // nothing that resyncs: enough tables go out of sync at once to fill every slot.
     quiet = random.nextInt(8) == 0;
     mappingsPerSpace = quiet ? 12 : 3 + random.nextInt(spaces > 3 ? 5 : 12);
     cluster = quiet ? 0 : pick(random, 0, 0.3, 0.7, 0.9);
@@ -86,8 +92,6 @@ final class Swarm {
     directoryFlags = pick(random, 0, 0.2, 0.5, 1);
     sharedTables = pick(random, 0, 0, 0.1, 0.3);
     links = random.nextInt(3) == 0 ? 0 : random.nextInt(5);
-    // A guest that only stores into its tables and touches memory, for long stretches with
-    // nothing that resyncs: enough tables go out of sync at once to fill every slot.
     windows = quiet ? 6 : 1 + random.nextInt(6);
     readOnlyTables = pick(random, 0, 0, 0.1, 0.3);
     oddTables = pick(random, 0, 0, 0.05, 0.15);

@@ -183,8 +183,8 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * Per vCPU, the table its current operation's user-mode store unshadowed, or -1. If the same
    * operation hits it again, the table is also on that operation's own translation path (a store
    * that straddles into a page the table maps): unshadowing again would only loop, so the store
-   * is emulated. Reset when an operation begins; it lives no longer than one operation, so it is
-   * no part of the fingerprint.
+   * is emulated. Reset when an operation begins and copied with the engine (a model may copy it
+   * mid-operation); it lives no longer than one operation, so it is no part of the fingerprint.
    */
   private final long[] unshadowedThisOp;
   /** Scratch for the handler's guest walk: where the faulting access lands. */

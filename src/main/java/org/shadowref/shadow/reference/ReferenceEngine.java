@@ -131,11 +131,9 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * Engine configuration.
    *
    * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
-   * @param bugs seeded faults, for tests and models only
-   */
-  /**
    * @param poolFrames shadow frames the engine may use; 0: every frame the machine keeps for the
    *     hypervisor (a small pool makes {@code preallocate} drop shadows, a path of its own)
+   * @param bugs seeded faults, for tests and models only
    */
   public record Config(boolean twoOnTwo, int poolFrames, Set<Bug> bugs) {
     public static final Config DEFAULT = new Config(false, 0, EnumSet.noneOf(Bug.class));
@@ -181,8 +179,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * Per vCPU, the table its current operation's user-mode store unshadowed, or -1. If the same
    * operation hits it again, the table is also on that operation's own translation path (a store
    * that straddles into a page the table maps): unshadowing again would only loop, so the store
-   * is emulated. Reset when an operation begins; it lives no longer than one operation, so it is
-   * no part of the fingerprint.
+   * is emulated. Reset when an operation begins and copied with the engine (a model may copy it
+   * mid-operation); it lives no longer than one operation, so it is no part of the fingerprint.
    */
   private final long[] unshadowedThisOp;
   /** Told how each handled fault was resolved (campaign coverage); not part of the state. */
