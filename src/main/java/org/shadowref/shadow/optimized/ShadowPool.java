@@ -350,7 +350,8 @@ public final class ShadowPool {
     }
     if (!hashIndex) {
       for (PooledShadow shadow : slots) {
-        if (shadow != null && indexKey(shadow.key()) == indexKey(key)) {
+        // A shadow kept out of the index cannot match an indexable key (and has no index key).
+        if (shadow != null && indexable(shadow.key()) && indexKey(shadow.key()) == indexKey(key)) {
           return shadow;
         }
       }
