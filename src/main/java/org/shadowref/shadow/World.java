@@ -94,8 +94,12 @@ public final class World {
     return new PageTableBuilder(machine.physical(), mode, this::allocateFrame);
   }
 
-  /** Makes guest frame {@code gfn} emulated device memory. */
+  /**
+   * Makes guest frame {@code gfn} emulated device memory. Its RAM is gone, so it is reserved:
+   * {@link #allocateFrame()} would otherwise hand it out as a table with nothing behind it.
+   */
   public void mapMmio(@Gfn long gfn) {
+    reserve(gfn);
     machine.p2m().mapMmio(gfn);
   }
 
