@@ -3,6 +3,7 @@ package org.shadowref.shadow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,7 @@ class GuestControlSdmTest {
               if (sdmRefuses(cr0, cr4, efer)) {
                 refused++;
                 assertNotNull(why, "the CPU refuses " + what);
+                assertTrue(why.contains("CR0.PG"), "the reason names the rule: " + why);
                 assertEquals(before.regs(), vcpu.regs(), "a refused write changes nothing: " + what);
                 assertEquals(before.cpu().mode(), vcpu.cpu().mode(), "a refused write keeps the mode: " + what);
                 continue;

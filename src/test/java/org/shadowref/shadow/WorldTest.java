@@ -14,6 +14,7 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.emulate.CpuState;
+import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 
@@ -58,6 +59,10 @@ class WorldTest {
     assertNotNull(world.machine().vcpu(0));
     assertThrows(IllegalArgumentException.class, () -> world.machine().vcpu(1));
     assertThrows(IllegalArgumentException.class, () -> world.machine().vcpu(-1));
+    Vcpu[] one = {new Vcpu(0, ControlRegisters.pagingOff(), new CpuState(CpuState.Mode.PROTECTED_32))};
+    assertEquals(4, new GuestMachine(new MachineMemory(4), new P2m(4), CpuModel.DEFAULT, one, 4).guestFrameLimit());
+    assertThrows(IllegalArgumentException.class,
+        () -> new GuestMachine(new MachineMemory(4), new P2m(4), CpuModel.DEFAULT, one, 5));
   }
 
   @Test
@@ -145,10 +150,34 @@ class WorldTest {
 
     GuestMachine regsChanged = original.copy();
     regsChanged.vcpu(1).setRegs(ControlRegisters.forMode(PagingMode.PAE, 0x20));
-    assertNotNull(original.firstGuestDifference(regsChanged));
+    assertTrue(String.valueOf(original.firstGuestDifference(regsChanged)).startsWith("vcpu1 differs"));
     GuestMachine cpuChanged = original.copy();
     cpuChanged.vcpu(1).cpu().setMode(CpuState.Mode.LONG_64);
-    assertNotNull(original.firstGuestDifference(cpuChanged));
+    assertTrue(String.valueOf(original.firstGuestDifference(cpuChanged)).startsWith("vcpu1 differs"));
+
+    // The fingerprint (explorer states, copies) tells the same differences apart.
+    long fingerprint = original.guestFingerprint();
+    assertEquals(fingerprint, original.copy().guestFingerprint());
+    for (GuestMachine changed : new GuestMachine[] {p2mChanged, regsChanged, cpuChanged}) {
+      assertFalse(fingerprint == changed.guestFingerprint());
+    }
+    for (int gfn : new int[] {0, RAM - 1}) {
+      GuestMachine copy = original.copy();
+      copy.machine().write(Addr.maddrOf(copy.p2m().mfn(Addr.gfn(gfn)), 0), 8, 1);
+      assertFalse(fingerprint == copy.guestFingerprint(), "frame " + gfn);
+      // copyInto makes a changed copy equal to the original again.
+      original.copyInto(copy);
+      assertNull(original.firstGuestDifference(copy));
+      assertEquals(fingerprint, copy.guestFingerprint());
+    }
+    GuestMachine restored = original.copy();
+    restored.vcpu(1).setRegs(ControlRegisters.forMode(PagingMode.PAE, 0x20));
+    original.copyInto(restored);
+    assertNull(original.firstGuestDifference(restored), "copyInto restores the vCPUs");
+    assertThrows(IllegalArgumentException.class, () -> original.copyInto(new World(1, RAM, 0, CpuModel.DEFAULT).machine()));
+    assertThrows(IllegalArgumentException.class, () -> original.copyInto(new World(2, RAM + 1, 0, CpuModel.DEFAULT).machine()));
+    assertThrows(IllegalArgumentException.class,
+        () -> original.copyInto(new World(2, RAM, 0, new CpuModel(52)).machine()));
 
     // Hypervisor frames are not the guest's: a difference there is none the guest can see.
     World withShadows = new World(1, RAM, 2, CpuModel.DEFAULT);
