@@ -9,14 +9,27 @@ import org.shadowref.arch.qual.Mfn;
 
 /**
  * The physical-to-machine map: for each guest frame, its type and (for RAM) its machine frame.
- * Guest frames at or beyond {@link #gfnCount()} are {@link P2mType#ABSENT}.
+ *
+ * <p>Guest frames below {@link #gfnCount()} are held in arrays. A few frames above it may be
+ * mapped too ({@link #sparseCount()}): RAM moved to where only wide addresses reach it, above
+ * 4 GiB under a PSE-36 page or just below MAXPHYADDR, so that an engine that drops or masks
+ * high address bits lands on a different frame and shows. Every other frame is {@link
+ * P2mType#ABSENT}.
  */
 public final class P2m {
   /** The mfn reported for frames that have none. */
   public static final long INVALID_MFN = -1;
+  /** Guest frames are below 2^40: 52-bit physical addresses, MAXPHYADDR's architectural limit. */
+  public static final long GFN_LIMIT = 1L << 40;
+  /** At most this many frames above {@link #gfnCount()} are mapped (they are searched, not indexed). */
+  public static final int SPARSE_LIMIT = 64;
 
   private long[] mfns;
   private P2mType[] types;
+  /** The mapped frames above the arrays, in increasing gfn order, and their mfns and types. */
+  private long[] sparseGfns = new long[0];
+  private long[] sparseMfns = new long[0];
+  private P2mType[] sparseTypes = new P2mType[0];
   /**
    * Whether the arrays may also belong to a copy: models copy the P2M with every state and
    * rarely change it, so copies share the arrays until one side writes (then it clones them).
@@ -40,23 +53,53 @@ public final class P2m {
   private P2m(P2m source) {
     this.mfns = source.mfns;
     this.types = source.types;
+    this.sparseGfns = source.sparseGfns;
+    this.sparseMfns = source.sparseMfns;
+    this.sparseTypes = source.sparseTypes;
     this.shared = true;
     this.hash = source.hash;
     this.otherHash = source.otherHash;
     this.hashKnown = source.hashKnown;
   }
 
+  /** The guest frames {@code [0, gfnCount)} held in arrays (frames above may be mapped sparsely). */
   public int gfnCount() {
     return mfns.length;
   }
 
+  /** How many frames above {@link #gfnCount()} are mapped. */
+  public int sparseCount() {
+    return sparseGfns.length;
+  }
+
+  /** How many frames may be mapped: those of the arrays and the sparse ones above them. */
+  public int mappableCount() {
+    return mfns.length + sparseGfns.length;
+  }
+
+  /**
+   * The {@code i}-th frame that may be mapped, in increasing order: the arrays' frames, then the
+   * sparse ones (so one loop visits every frame that may hold RAM).
+   */
+  public @Gfn long mappableGfn(int i) {
+    return i < mfns.length ? Addr.gfn(i) : Addr.gfn(sparseGfns[i - mfns.length]);
+  }
+
   public P2mType type(@Gfn long gfn) {
-    return inRange(gfn) ? types[(int) gfn] : P2mType.ABSENT;
+    if (inRange(gfn)) {
+      return types[(int) gfn];
+    }
+    int at = sparseIndex(gfn);
+    return at >= 0 ? sparseTypes[at] : P2mType.ABSENT;
   }
 
   /** The machine frame behind {@code gfn}, or {@link #INVALID_MFN} when it has none. */
   public @Mfn long mfn(@Gfn long gfn) {
-    return Addr.mfn(inRange(gfn) ? mfns[(int) gfn] : INVALID_MFN);
+    if (inRange(gfn)) {
+      return Addr.mfn(mfns[(int) gfn]);
+    }
+    int at = sparseIndex(gfn);
+    return Addr.mfn(at >= 0 ? sparseMfns[at] : INVALID_MFN);
   }
 
   /** Maps {@code gfn} to RAM or read-only RAM at {@code mfn}. */
@@ -73,21 +116,79 @@ public final class P2m {
   }
 
   public void set(@Gfn long gfn, P2mType type, @Mfn long mfn) {
-    if (!inRange(gfn)) {
+    if (gfn < 0 || gfn >= GFN_LIMIT) {
       throw new IllegalArgumentException(
-          "guest frame " + Addr.hex(gfn) + " is outside the P2M of " + mfns.length + " frames");
+          "guest frame " + Addr.hex(gfn) + " is beyond 52-bit physical addresses");
     }
     if (type.isRam() && mfn < 0) {
       throw new IllegalArgumentException("RAM at gfn " + Addr.hex(gfn) + " needs a machine frame");
     }
+    int at = inRange(gfn) ? -1 : sparseIndex(gfn);
+    if (!inRange(gfn) && at < 0 && type != P2mType.ABSENT && sparseGfns.length == SPARSE_LIMIT) {
+      throw new IllegalArgumentException("guest frame " + Addr.hex(gfn) + " is outside the P2M's "
+          + mfns.length + " frames, and its " + SPARSE_LIMIT + " frames above them are all mapped");
+    }
     if (shared) {
       mfns = mfns.clone();
       types = types.clone();
+      sparseGfns = sparseGfns.clone();
+      sparseMfns = sparseMfns.clone();
+      sparseTypes = sparseTypes.clone();
       shared = false;
     }
     hashKnown = false;
-    types[(int) gfn] = type;
-    mfns[(int) gfn] = type.isRam() ? mfn : INVALID_MFN;
+    long machineFrame = type.isRam() ? mfn : INVALID_MFN;
+    if (inRange(gfn)) {
+      types[(int) gfn] = type;
+      mfns[(int) gfn] = machineFrame;
+    } else if (at >= 0 && type == P2mType.ABSENT) {
+      removeSparse(at);
+    } else if (at >= 0) {
+      sparseTypes[at] = type;
+      sparseMfns[at] = machineFrame;
+    } else if (type != P2mType.ABSENT) {
+      insertSparse(-at - 1, gfn, type, machineFrame);
+    }
+  }
+
+  /** The position of {@code gfn} among the sparse frames, or {@code -(insertion point) - 1}. */
+  private int sparseIndex(long gfn) {
+    return Arrays.binarySearch(sparseGfns, gfn);
+  }
+
+  private void insertSparse(int at, long gfn, P2mType type, long mfn) {
+    int n = sparseGfns.length;
+    long[] gfns = new long[n + 1];
+    long[] machineFrames = new long[n + 1];
+    P2mType[] kinds = new P2mType[n + 1];
+    System.arraycopy(sparseGfns, 0, gfns, 0, at);
+    System.arraycopy(sparseMfns, 0, machineFrames, 0, at);
+    System.arraycopy(sparseTypes, 0, kinds, 0, at);
+    gfns[at] = gfn;
+    machineFrames[at] = mfn;
+    kinds[at] = type;
+    System.arraycopy(sparseGfns, at, gfns, at + 1, n - at);
+    System.arraycopy(sparseMfns, at, machineFrames, at + 1, n - at);
+    System.arraycopy(sparseTypes, at, kinds, at + 1, n - at);
+    sparseGfns = gfns;
+    sparseMfns = machineFrames;
+    sparseTypes = kinds;
+  }
+
+  private void removeSparse(int at) {
+    int n = sparseGfns.length;
+    long[] gfns = new long[n - 1];
+    long[] machineFrames = new long[n - 1];
+    P2mType[] kinds = new P2mType[n - 1];
+    System.arraycopy(sparseGfns, 0, gfns, 0, at);
+    System.arraycopy(sparseMfns, 0, machineFrames, 0, at);
+    System.arraycopy(sparseTypes, 0, kinds, 0, at);
+    System.arraycopy(sparseGfns, at + 1, gfns, at, n - at - 1);
+    System.arraycopy(sparseMfns, at + 1, machineFrames, at, n - at - 1);
+    System.arraycopy(sparseTypes, at + 1, kinds, at, n - at - 1);
+    sparseGfns = gfns;
+    sparseMfns = machineFrames;
+    sparseTypes = kinds;
   }
 
   /** The guest frame whose RAM is machine frame {@code mfn}, or -1; a linear scan. */
@@ -95,6 +196,11 @@ public final class P2m {
     for (int gfn = 0; gfn < mfns.length; gfn++) {
       if (types[gfn].isRam() && mfns[gfn] == mfn) {
         return gfn;
+      }
+    }
+    for (int i = 0; i < sparseGfns.length; i++) {
+      if (sparseTypes[i].isRam() && sparseMfns[i] == mfn) {
+        return sparseGfns[i];
       }
     }
     return -1;
@@ -111,6 +217,9 @@ public final class P2m {
     source.shared = true;
     mfns = source.mfns;
     types = source.types;
+    sparseGfns = source.sparseGfns;
+    sparseMfns = source.sparseMfns;
+    sparseTypes = source.sparseTypes;
     shared = true;
     hash = source.hash;
     otherHash = source.otherHash;
@@ -144,6 +253,11 @@ public final class P2m {
       a = mix(a ^ mfns[gfn], 0x9E37_79B9_7F4A_7C15L) + types[gfn].ordinal();
       b = mix(b + types[gfn].ordinal(), 0xC2B2_AE3D_27D4_EB4FL) ^ mfns[gfn];
     }
+    for (int i = 0; i < sparseGfns.length; i++) {
+      a = mix(a ^ sparseGfns[i] ^ mix(sparseMfns[i], 0x9E37_79B9_7F4A_7C15L), 0x9E37_79B9_7F4A_7C15L)
+          + sparseTypes[i].ordinal();
+      b = mix(b + sparseTypes[i].ordinal() + sparseGfns[i], 0xC2B2_AE3D_27D4_EB4FL) ^ sparseMfns[i];
+    }
     hash = mix(a, 0xBF58_476D_1CE4_E5B9L);
     otherHash = mix(b, 0x94D0_49BB_1331_11EBL);
     hashKnown = true;
@@ -159,7 +273,10 @@ public final class P2m {
   public boolean equals(@Nullable Object other) {
     return other instanceof P2m
         && (mfns == ((P2m) other).mfns || Arrays.equals(mfns, ((P2m) other).mfns))
-        && Arrays.equals(types, ((P2m) other).types);
+        && Arrays.equals(types, ((P2m) other).types)
+        && Arrays.equals(sparseGfns, ((P2m) other).sparseGfns)
+        && Arrays.equals(sparseMfns, ((P2m) other).sparseMfns)
+        && Arrays.equals(sparseTypes, ((P2m) other).sparseTypes);
   }
 
   @Override

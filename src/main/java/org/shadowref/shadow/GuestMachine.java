@@ -107,8 +107,8 @@ public final class GuestMachine {
    */
   public void fingerprint(LongConsumer into) {
     p2m.fingerprint(into);
-    for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
-      @Gfn long g = Addr.gfn(gfn);
+    for (int i = 0; i < p2m.mappableCount(); i++) {
+      @Gfn long g = p2m.mappableGfn(i);
       if (p2m.type(g).isRam()) {
         machine.frameDigest(p2m.mfn(g), into);
       }
@@ -129,10 +129,10 @@ public final class GuestMachine {
     if (!p2m.equals(other.p2m)) {
       return "the P2M differs";
     }
-    for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
-      @Gfn long g = Addr.gfn(gfn);
+    for (int i = 0; i < p2m.mappableCount(); i++) {
+      @Gfn long g = p2m.mappableGfn(i);
       if (p2m.type(g).isRam() && !machine.frameMatches(p2m.mfn(g), other.machine, other.p2m.mfn(g))) {
-        return "guest frame " + Addr.hex(gfn) + " differs" + firstWordDifference(g, other);
+        return "guest frame " + Addr.hex(g) + " differs" + firstWordDifference(g, other);
       }
     }
     for (int i = 0; i < vcpus.length; i++) {

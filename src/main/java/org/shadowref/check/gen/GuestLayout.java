@@ -47,6 +47,8 @@ final class GuestLayout {
   final List<Long> secondRoots = new ArrayList<>();
   /** Page-aligned virtual addresses worth touching. */
   final List<Long> vas = new ArrayList<>();
+  /** Those of them inside large pages (an instruction's operand there updates a large leaf's A and D). */
+  final List<Long> largeVas = new ArrayList<>();
   /** Virtual pages that map a page-table frame, in runs of consecutive pages. */
   final List<Long> windows = new ArrayList<>();
   /** Guest frames an entry may point at: data of every P2M type, tables, high RAM, the top of the physical space. */
@@ -56,6 +58,14 @@ final class GuestLayout {
   final List<Integer> tableLevels = new ArrayList<>();
   final long mmioGfn;
   final long holeGfn;
+  /**
+   * Guest frames of RAM at or above 4 GiB (gfn 2^20 times a value that fits PSE-36's eight bits
+   * and MAXPHYADDR), held by the P2M sparsely: only an engine that keeps every address bit reaches
+   * them, through a PSE-36 page, a 2 MiB or 1 GiB page at that base, or a 64-bit l1e.
+   */
+  final long wideGfn;
+  /** The last frame below MAXPHYADDR, RAM: its address has every implemented bit set. */
+  final long topGfn;
 
   private final boolean[] used = new boolean[RAM_FRAMES];
   private final List<Long> dataFrames = new ArrayList<>();
@@ -71,6 +81,8 @@ final class GuestLayout {
     world = new World(2, RAM_FRAMES, HYPERVISOR_FRAMES, new CpuModel(swarm.maxPhysAddr), GFN_COUNT);
     mmioGfn = RAM_FRAMES;
     holeGfn = RAM_FRAMES + 1;
+    wideGfn = (1L + random.nextInt((int) Math.min(0xFF, (1L << (swarm.maxPhysAddr - 32)) - 1))) << 20;
+    topGfn = (1L << (swarm.maxPhysAddr - 12)) - 1;
     build();
   }
 
@@ -88,6 +100,15 @@ final class GuestLayout {
       targets.add(HIGH_2M + i);
       targets.add(HIGH_4M + i);
     }
+    // Wide RAM at the first and the last 4 KiB of a 2 MiB and of a 4 MiB page at the wide base.
+    long[] wide = {wideGfn, wideGfn + 511, wideGfn + 1023};
+    for (int i = 0; i < wide.length; i++) {
+      world.relocate(Addr.gfn(RAM_FRAMES - 7 - i), Addr.gfn(wide[i]));
+      used[RAM_FRAMES - 7 - i] = true;
+      targets.add(wide[i]);
+    }
+    world.relocate(Addr.gfn(RAM_FRAMES - 10), Addr.gfn(topGfn));
+    used[RAM_FRAMES - 10] = true;
     int data = 3 + random.nextInt(5);
     for (int i = 0; i < data; i++) {
       long gfn = fresh();
@@ -100,7 +121,7 @@ final class GuestLayout {
     world.mapMmio(Addr.gfn(mmioGfn));
     targets.add(mmioGfn);
     targets.add(holeGfn);
-    targets.add((1L << (swarm.maxPhysAddr - 12)) - 1); // the last frame below MAXPHYADDR: absent
+    targets.add(topGfn);
     for (int space = 0; space < swarm.spaces; space++) {
       buildSpace(mode, roots, swarm.mappingsPerSpace);
     }
@@ -307,12 +328,13 @@ final class GuestLayout {
     if (spaceMode == PagingMode.TWO_LEVEL) {
       base = random.nextBoolean() ? 0 : HIGH_4M << 12;
       if (random.nextInt(4) == 0) {
-        base |= (1L + random.nextInt(0xFF)) << 13; // PSE-36 high address bits (reserved above MAXPHYADDR)
+        // PSE-36 high address bits: mostly those of the wide RAM, else any (reserved above MAXPHYADDR).
+        long high = random.nextInt(4) != 0 ? wideGfn >>> 20 : 1L + random.nextInt(0xFF);
+        base |= high << 13;
       }
-    } else if (level == 2) {
-      base = random.nextBoolean() ? 0 : HIGH_2M << 12;
     } else {
-      base = random.nextBoolean() ? 0 : size;
+      long[] bases = {0, level == 2 ? HIGH_2M << 12 : size, wideGfn << 12};
+      base = bases[random.nextInt(bases.length)];
     }
     if (random.nextDouble() < swarm.misalignedLarge) {
       int low = spaceMode == PagingMode.TWO_LEVEL ? 21 : 13 + random.nextInt(Long.numberOfTrailingZeros(size) - 13);
@@ -504,6 +526,7 @@ final class GuestLayout {
     for (int walk = 0; walk < 2 * swarm.mappingsPerSpace + 4; walk++) {
       long table = Walker.rootTable(spaceMode, root, swarm.maxPhysAddr);
       long va = 0;
+      boolean inLarge = false;
       for (int level = spaceMode.levels(); level >= 1; level--) {
         int entries = spaceMode == PagingMode.PAE && level == 3 ? 4 : spaceMode.entriesPerTable(level);
         int index = presentIndex(spaceMode, table, entries);
@@ -516,6 +539,7 @@ final class GuestLayout {
           long size = spaceMode.pageSize(level);
           long[] inside = {0, size / 2, size - Addr.PAGE_SIZE, random.nextLong() & (size - 1) & ~0xFFFL};
           va |= inside[random.nextInt(inside.length)];
+          inLarge = true;
         }
         if ((entry & EntryBits.P) == 0 || large) {
           break;
@@ -525,8 +549,8 @@ final class GuestLayout {
           windows.add(canonical(spaceMode, va));
         }
       }
-      if (vaSet.size() < 64) {
-        vaSet.add(canonical(spaceMode, va));
+      if (vaSet.size() < 64 && vaSet.add(canonical(spaceMode, va)) && inLarge) {
+        largeVas.add(canonical(spaceMode, va));
       }
     }
   }

@@ -415,6 +415,23 @@ public final class Guests {
     return store;
   }
 
+  /** A known page inside a large page whose leaf has A clear for {@code vcpu} now, or -1. */
+  private long unaccessedLargePage(int vcpu) {
+    List<Long> pages = layout.largeVas;
+    if (pages.isEmpty() || !regs(vcpu).pagingEnabled()) {
+      return -1;
+    }
+    int start = random.nextInt(pages.size());
+    for (int i = 0; i < pages.size(); i++) {
+      long va = pages.get((start + i) % pages.size());
+      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
+      if (walk.ok() && walk.leafLevel() > 1 && (walk.entry(walk.leafLevel()) & EntryBits.A) == 0) {
+        return va;
+      }
+    }
+    return -1;
+  }
+
   /**
    * A known virtual address {@code vcpu} maps through the l1 table at guest-physical {@code
    * table}, or -1 (never a page address; kernel addresses are negative longs).
@@ -482,16 +499,14 @@ public final class Guests {
     if (longMode && entryBytes == 4 && random.nextBoolean()) {
       size = 8; // wider than the entry: what only a long-mode vCPU on a 2-level table can store
     }
-    // The byte offset in the entry: aligned, any offset, or straddling into the next entry or frame.
+    // The byte offset in the entry: any inside it (aligned among them), or straddling into the next
+    // entry or frame.
     int offset;
-    switch (random.nextInt(4)) {
+    switch (random.nextInt(3)) {
       case 0:
-        offset = 0;
+        offset = random.nextInt(entryBytes);
         break;
       case 1:
-        offset = random.nextInt(8);
-        break;
-      case 2:
         offset = entryBytes - 1 - random.nextInt(Math.max(1, size - 1)); // straddles two entries
         break;
       default:
@@ -501,7 +516,11 @@ public final class Guests {
     long rdi = entry + offset;
     boolean data = random.nextInt(10) == 0;
     if (data) {
-      rdi = anyPage() + random.nextInt((int) Addr.PAGE_SIZE); // data, a large page: the operand's own walk sets A and D
+      // Data, often inside a large page not accessed yet: the operand's own walk sets the leaf's A and D.
+      List<Long> large = layout.largeVas;
+      long page = random.nextInt(3) == 0 ? unaccessedLargePage(vcpu)
+          : !large.isEmpty() && random.nextBoolean() ? large.get(random.nextInt(large.size())) : -1;
+      rdi = (page != -1 ? page : anyPage()) + random.nextInt((int) Addr.PAGE_SIZE);
     }
     gprs[CpuState.RDI] = longMode ? rdi : rdi & 0xFFFF_FFFFL;
     boolean inImage = offset >= 0 && offset + 16 <= image.length + 8 && offset + size <= image.length;
@@ -604,7 +623,7 @@ public final class Guests {
         int[] opcodes = {0xAB, 0xB3, 0xBB, 0xA3};
         prefixes(code, Math.max(size, 2), longMode, random.nextInt(3) != 0);
         code.write(0x0F);
-        code.write(data && random.nextBoolean() ? 0xA3 : opcodes[random.nextInt(opcodes.length)]);
+        code.write(data && random.nextInt(4) != 0 ? 0xA3 : opcodes[random.nextInt(opcodes.length)]);
         code.write(0x07);
         gprs[CpuState.RAX] = random.nextBoolean() ? random.nextInt(64) : random.nextInt(256) - 128;
         break;

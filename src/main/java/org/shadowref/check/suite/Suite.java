@@ -60,6 +60,7 @@ public final class Suite {
    */
   public static List<ClaimCheck> coverageRuns(Path examples, Path traces, Coverage coverage) {
     return List.of(new ExamplesClaim(examples, StandardPlatforms.all(), new Classifier(coverage)),
-        new CampaignClaim(CAMPAIGN_SEED, traces.resolve("campaign"), () -> new Classifier(coverage)));
+        new CampaignClaim(CAMPAIGN_SEED, traces.resolve("campaign"), () -> new Classifier(coverage),
+            () -> coverage.missed().isEmpty()));
   }
 }

@@ -199,8 +199,11 @@ public final class ScenarioReader {
   private static void p2mEntry(Node node, P2m p2m, int ramFrames) throws TraceFormatException {
     Fields f = new Fields(node, "gfn", "type", "mfn");
     @Gfn long gfn = Addr.gfn(TraceReader.number(f.required("gfn")));
-    if (gfn < 0 || gfn >= p2m.gfnCount()) {
-      throw f.required("gfn").error("gfn " + Addr.hex(gfn) + " is out of range");
+    if (gfn < 0 || gfn >= P2m.GFN_LIMIT) {
+      throw f.required("gfn").error("gfn " + Addr.hex(gfn) + " is beyond 52-bit physical addresses");
+    }
+    if (gfn >= p2m.gfnCount() && p2m.sparseCount() == P2m.SPARSE_LIMIT && p2m.type(gfn) == P2mType.ABSENT) {
+      throw f.required("gfn").error("more than " + P2m.SPARSE_LIMIT + " p2m entries at or above gfn 0x100000");
     }
     Node typeNode = f.required("type");
     String type = TraceReader.string(typeNode);

@@ -24,7 +24,7 @@ import org.shadowref.shadow.Vcpu;
  * @param maxPhysAddr the CPU's MAXPHYADDR
  * @param machineFrames machine memory size in frames (guest RAM and room for shadows)
  * @param guestFrameLimit machine frames below this belong to the guest
- * @param gfnCount size of the P2M
+ * @param gfnCount size of the P2M's arrays (up to {@link P2m#SPARSE_LIMIT} entries may lie above)
  * @param p2m the guest frames that are not absent
  * @param memory non-zero words of guest-physical memory, in address order
  * @param vcpus one entry per vCPU, in id order
@@ -90,15 +90,18 @@ public record World(
     if (vcpus.isEmpty()) {
       throw new IllegalArgumentException("a world needs at least one vcpu");
     }
-    boolean[] seen = new boolean[gfnCount];
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    int above = 0;
     for (P2mEntry entry : p2m) {
-      if (entry.gfn() < 0 || entry.gfn() >= gfnCount) {
-        throw new IllegalArgumentException("p2m entry for gfn " + Addr.hex(entry.gfn()) + " is outside gfnCount " + gfnCount);
+      if (entry.gfn() < 0 || entry.gfn() >= P2m.GFN_LIMIT) {
+        throw new IllegalArgumentException("p2m entry for gfn " + Addr.hex(entry.gfn()) + " is beyond 52-bit physical addresses");
       }
-      if (seen[(int) entry.gfn()]) {
+      if (!seen.add(entry.gfn())) {
         throw new IllegalArgumentException("gfn " + Addr.hex(entry.gfn()) + " appears twice in the p2m");
       }
-      seen[(int) entry.gfn()] = true;
+      if (entry.gfn() >= gfnCount && entry.type() != P2mType.ABSENT && ++above > P2m.SPARSE_LIMIT) {
+        throw new IllegalArgumentException("more than " + P2m.SPARSE_LIMIT + " p2m entries above gfnCount " + gfnCount);
+      }
       if (entry.type().isRam() && (entry.mfn() < 0 || entry.mfn() >= guestFrameLimit)) {
         throw new IllegalArgumentException("gfn " + Addr.hex(entry.gfn()) + " is RAM at mfn " + Addr.hex(entry.mfn())
             + ", outside the guest's machine frames 0.." + Addr.hex(guestFrameLimit - 1L));
@@ -115,7 +118,7 @@ public record World(
         throw new IllegalArgumentException("memory word at " + Addr.hex(word.gpa()) + " is not " + word.size() + "-byte aligned");
       }
       long gfn = word.gpa() >>> Addr.PAGE_SHIFT;
-      if (word.gpa() < 0 || gfn >= gfnCount || !seen[(int) gfn] || !ramType(p2m, gfn)) {
+      if (word.gpa() < 0 || !seen.contains(gfn) || !ramType(p2m, gfn)) {
         throw new IllegalArgumentException("memory word at " + Addr.hex(word.gpa()) + " is not in guest RAM");
       }
     }
@@ -143,13 +146,13 @@ public record World(
     P2m p2m = guest.p2m();
     List<P2mEntry> entries = new ArrayList<>();
     List<MemoryWord> words = new ArrayList<>();
-    for (int gfn = 0; gfn < p2m.gfnCount(); gfn++) {
-      @Gfn long g = Addr.gfn(gfn);
+    for (int i = 0; i < p2m.mappableCount(); i++) {
+      @Gfn long g = p2m.mappableGfn(i);
       P2mType type = p2m.type(g);
       if (type == P2mType.ABSENT) {
         continue;
       }
-      entries.add(new P2mEntry(gfn, type, p2m.mfn(g)));
+      entries.add(new P2mEntry(g, type, p2m.mfn(g)));
       if (!type.isRam()) {
         continue;
       }
