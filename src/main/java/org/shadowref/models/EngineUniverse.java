@@ -142,7 +142,10 @@ final class EngineUniverse {
   final long vaL1Alias;
   /** The guest's entry mapping {@code vaData}, seen through the alias. */
   final long vaDataL1e;
-  /** An unused L1 entry, seen through the alias: writes there change no translation. */
+  /**
+   * An unused L1 entry, seen through the alias: writes there change no translation (an 8-byte
+   * write into a 32-bit table covers two entries: 2 and 3 there, both unused).
+   */
   final long vaSpareL1e;
   /** The data page through the second page table. */
   final long vaSecond;
@@ -183,7 +186,7 @@ final class EngineUniverse {
     vaAbsent = base | absentGfn << 12;
     vaL1Alias = base | L1_GFN << 12;
     vaDataL1e = vaL1Alias + (long) entryBytes * paging.index(vaData, 1);
-    vaSpareL1e = vaL1Alias + (long) entryBytes * 5;
+    vaSpareL1e = vaL1Alias + (twoLevel ? 4L * 2 : 8L * 5);
     long largeSpan = paging.pageSize(2);
     vaSecond = twoLevel ? base + largeSpan + (vaData & (largeSpan - 1)) : base + largeSpan;
     vaSecondL1e = (base | SECOND_L1_GFN << 12) + (long) entryBytes * paging.index(vaSecond, 1);
