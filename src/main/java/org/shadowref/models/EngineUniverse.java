@@ -7,6 +7,7 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gpa;
 import org.shadowref.check.explore.Events;
 import org.shadowref.check.explore.ModelArgs;
@@ -284,8 +285,14 @@ final class EngineUniverse {
     long[] order = mode == Mode.FOUR_LEVEL
         ? new long[] {top, 2, 1, 0, SECOND_L1_GFN}
         : mode == Mode.PAE ? new long[] {top, 1, 0, SECOND_L1_GFN} : new long[] {top, 0, SECOND_L1_GFN};
-    int[] next = {0};
-    PageTableBuilder tables = new PageTableBuilder(guest.physical(), paging, () -> Addr.gfn(order[next[0]++]));
+    PageTableBuilder tables = new PageTableBuilder(guest.physical(), paging, new PageTableBuilder.FrameAllocator() {
+      private int next;
+
+      @Override
+      public @Gfn long allocate() {
+        return Addr.gfn(order[next++]);
+      }
+    });
     long[] mapped = {L1_GFN, dataGfn, SECOND_L1_GFN, mmioGfn, absentGfn};
     for (long gfn : mapped) {
       tables.map(Addr.gva(vaL1Alias + (gfn << 12)), Addr.gpaOf(Addr.gfn(gfn), 0), 1, LEAF, DIRECTORY);
