@@ -20,7 +20,9 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * Every sequence of guest operations up to the depth bound over the {@link EngineUniverse}
- * guest, on the reference engine and the native machine in lockstep: loads, stores and fetches
+ * guest of each paging mode ({@code mode=}; coverage labels per mode), on the reference engine
+ * and the native machine in lockstep (in PAE and 2-level also accesses of the data page through
+ * the large page the shadows splinter): loads, stores and fetches
  * (either privilege) of the data page through either page table, and of the second page table
  * through its alias (a store there is a write to a shadowed page table once the second mapping is
  * shadowed: emulated for the kernel, unshadowed for a user); page-table writes as real instruction

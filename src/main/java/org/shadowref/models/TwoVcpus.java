@@ -26,7 +26,8 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 import org.shadowref.shadow.reference.ShadowState;
 
 /**
- * Two vCPUs sharing shadows, interleaved at the engine's real atomicity. An access is not one
+ * Two vCPUs sharing shadows, interleaved at the engine's real atomicity, on the {@link
+ * EngineUniverse} guest of each paging mode ({@code mode=}; coverage labels per mode). An access is not one
  * step: the hardware walk of the shadows is one step (lock-free: it runs between any two handler
  * runs), and each run of the page-fault handler is one step (atomic: it holds the shadow lock
  * for its whole run). A vCPU with a fault pending keeps it in the state (the operation and its
