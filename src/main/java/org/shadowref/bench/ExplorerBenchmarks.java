@@ -46,6 +46,13 @@ public class ExplorerBenchmarks {
   @Param({"1", "2"})
   public int threads = 1;
 
+  /**
+   * The engine models' paging mode: 4-level, the world the recorded rates were measured on (the
+   * model files explore every mode since; {@code -p mode=all} runs them as the files do).
+   */
+  @Param({"4level"})
+  public String mode = "4level";
+
   private @Nullable Harness<?> harness;
   private int depth;
 
@@ -64,7 +71,7 @@ public class ExplorerBenchmarks {
   @Setup(Level.Trial)
   public void read() throws Exception {
     ModelFile file = ModelFile.read(Path.of("models", model + ".jpf"));
-    ModelArgs args = file.args();
+    ModelArgs args = file.args().has("mode") ? file.args().with("mode", mode) : file.args();
     depth = args.intValue("depth", -1, -1, 1_000_000);
     harness = ModelFile.instantiate(file.target(), args, model);
   }

@@ -51,11 +51,18 @@ final class ObservedEngine implements Platform {
   };
 
   private final ReferenceEngine engine;
+  /** The world the engine runs: part of the state (2-on-3 and 2-on-2 start from the same guest). */
+  private final EngineUniverse universe;
   /** The handler cases the last operation went through (statistics: not part of the state). */
   private final List<String> lastCases = new ArrayList<>();
 
-  ObservedEngine(ReferenceEngine engine) {
+  ObservedEngine(ReferenceEngine engine, EngineUniverse universe) {
     this.engine = engine;
+    this.universe = universe;
+  }
+
+  EngineUniverse universe() {
+    return universe;
   }
 
   ReferenceEngine engine() {
@@ -199,18 +206,18 @@ final class ObservedEngine implements Platform {
 
   @Override
   public ObservedEngine copy() {
-    return new ObservedEngine(engine.copy());
+    return new ObservedEngine(engine.copy(), universe);
   }
 
   @Override
   public ObservedEngine copyInto(Platform target) {
-    if (!(target instanceof ObservedEngine)) {
+    if (!(target instanceof ObservedEngine) || ((ObservedEngine) target).universe != universe) {
       return copy();
     }
     ObservedEngine observed = (ObservedEngine) target;
     ReferenceEngine copied = engine.copyInto(observed.engine);
     if (copied != observed.engine) {
-      return new ObservedEngine(copied);
+      return new ObservedEngine(copied, universe);
     }
     observed.lastCases.clear();
     return observed;
@@ -218,11 +225,12 @@ final class ObservedEngine implements Platform {
 
   @Override
   public long fingerprint() {
-    return engine.fingerprint();
+    return engine.fingerprint() * 31 + universe.mode.ordinal();
   }
 
   @Override
   public void fingerprint(LongConsumer into) {
+    into.accept(universe.mode.ordinal());
     engine.fingerprint(into);
   }
 

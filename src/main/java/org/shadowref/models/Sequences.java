@@ -20,7 +20,9 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * Every sequence of guest operations up to the depth bound over the {@link EngineUniverse}
- * guest, on the reference engine and the native machine in lockstep: loads, stores and fetches
+ * guest of each paging mode ({@code mode=}; coverage labels per mode), on the reference engine
+ * and the native machine in lockstep (in PAE and 2-level also accesses of the data page through
+ * the large page the shadows splinter): loads, stores and fetches
  * (either privilege) of the data page through either page table, and of the second page table
  * through its alias (a store there is a write to a shadowed page table once the second mapping is
  * shadowed: emulated for the kernel, unshadowed for a user); page-table writes as real instruction
@@ -32,33 +34,61 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * the same memory and registers on both.
  */
 public final class Sequences extends LockstepHarness {
-  private static final OpMenu MENU = OpMenu.builder(1)
-      .accesses(new long[] {EngineUniverse.VA_DATA, EngineUniverse.VA_SECOND, EngineUniverse.VA_SECOND_L1})
-      .cr3Loads(EngineUniverse.ROOT_A, EngineUniverse.ROOT_B)
-      .invlpgs(EngineUniverse.VA_DATA)
-      .build();
-
   private static final byte[] MOV_RDI_RAX = {0x48, (byte) 0x89, 0x07};
   private static final byte[] LOCK_BTR_RDI_1 = {(byte) 0xF0, 0x48, 0x0F, (byte) 0xBA, 0x37, 0x01};
+  /** In 32-bit code 0x48 is DEC EAX: the same writes without REX.W, of a dword (a PAE entry's low half). */
+  private static final byte[] MOV_EDI_EAX = {(byte) 0x89, 0x07};
+  private static final byte[] LOCK_BTR_EDI_1 = {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x37, 0x01};
 
-  /** The page-table writes, as instructions on the data page's L1 entry (through the alias). */
-  private static final GuestOp[] TABLE_WRITES = {
-    tableWrite(MOV_RDI_RAX, 0),
-    tableWrite(MOV_RDI_RAX, EngineUniverse.VA_DATA | EngineUniverse.LEAF),
-    tableWrite(LOCK_BTR_RDI_1, 0)
-  };
+  private final EngineUniverse.Mode[] modes;
+  /** Per mode (by ordinal): the engine's configuration, the operations, the page-table writes. */
+  private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
+  private final OpMenu[] menus = new OpMenu[configs.length];
+  private final GuestOp[][] tableWrites = new GuestOp[configs.length][];
 
-  private static GuestOp tableWrite(byte[] code, long rax) {
+  /**
+   * The page-table writes of {@code universe}, as instructions on the data page's L1 entry
+   * (through the alias): unmap, map writable, make read-only.
+   */
+  private static GuestOp[] tableWrites(EngineUniverse universe) {
+    boolean longMode = universe.mode == EngineUniverse.Mode.FOUR_LEVEL;
+    byte[] mov = longMode ? MOV_RDI_RAX : MOV_EDI_EAX;
+    byte[] btr = longMode ? LOCK_BTR_RDI_1 : LOCK_BTR_EDI_1;
+    return new GuestOp[] {
+      tableWrite(universe, mov, 0),
+      tableWrite(universe, mov, (universe.dataGfn << 12) | EngineUniverse.LEAF),
+      tableWrite(universe, btr, 0)
+    };
+  }
+
+  private static GuestOp tableWrite(EngineUniverse universe, byte[] code, long rax) {
     long[] gprs = new long[16];
-    gprs[CpuState.RDI] = EngineUniverse.VA_DATA_L1E;
+    gprs[CpuState.RDI] = universe.vaDataL1e;
     gprs[CpuState.RAX] = rax;
     return new GuestOp.Execute(0, code, false, gprs);
   }
 
-  private final ReferenceEngine.Config config;
+  /** The accesses: the data page through either page table (and the large page), the second table. */
+  private static OpMenu menu(EngineUniverse universe) {
+    long[] vas = universe.vaLarge < 0
+        ? new long[] {universe.vaData, universe.vaSecond, universe.vaSecondL1e}
+        : new long[] {universe.vaData, universe.vaSecond, universe.vaSecondL1e, universe.vaLarge};
+    return OpMenu.builder(1)
+        .accesses(vas)
+        .cr3Loads(universe.rootA, universe.rootB)
+        .invlpgs(universe.vaData)
+        .build();
+  }
 
   public Sequences(ModelArgs args) {
-    config = EngineUniverse.config(args);
+    ReferenceEngine.Config config = EngineUniverse.config(args);
+    modes = EngineUniverse.modes(args, "4level");
+    for (EngineUniverse.Mode mode : modes) {
+      EngineUniverse universe = EngineUniverse.of(mode);
+      configs[mode.ordinal()] = universe.config(config);
+      menus[mode.ordinal()] = menu(universe);
+      tableWrites[mode.ordinal()] = tableWrites(universe);
+    }
   }
 
   /** Under JPF: JPF explores the choices. Directly: the project's explorer does. */
@@ -74,36 +104,43 @@ public final class Sequences extends LockstepHarness {
     }
   }
 
-  /** How many operations each state offers. */
-  static long menuSize() {
-    return MENU.size();
-  }
-
   @Override
   protected Lockstep start(Choices choices, Events events) {
-    GuestMachine guest = EngineUniverse.build(1).machine();
-    ReferenceEngine engine = new ReferenceEngine(guest.copy(), config, EngineUniverse.CPU, EngineUniverse.EMULATOR);
-    return new Lockstep(new ObservedEngine(engine), new NativePlatform(guest, EngineUniverse.CPU));
+    EngineUniverse.Mode mode = modes.length == 1 ? modes[0] : modes[choices.chooseInt(0, modes.length - 1)];
+    EngineUniverse universe = EngineUniverse.of(mode);
+    GuestMachine guest = universe.build(1).machine();
+    if (events.tracing()) {
+      events.note("world: " + universe);
+    }
+    ReferenceEngine engine = new ReferenceEngine(
+        guest.copy(), configs[mode.ordinal()], EngineUniverse.CPU, EngineUniverse.EMULATOR);
+    return new Lockstep(new ObservedEngine(engine, universe), new NativePlatform(guest, EngineUniverse.CPU));
   }
 
   @Override
   protected @Nullable GuestOp nextOp(Lockstep state, Choices choices, Events events) {
-    int write = choices.chooseInt(-1, TABLE_WRITES.length - 1);
-    return write < 0 ? MENU.choose(choices) : TABLE_WRITES[write];
+    int mode = ((ObservedEngine) state.system()).universe().mode.ordinal();
+    GuestOp[] writes = tableWrites[mode];
+    int write = choices.chooseInt(-1, writes.length - 1);
+    return write < 0 ? menus[mode].choose(choices) : writes[write];
   }
 
   @Override
   protected void afterOp(Lockstep state, GuestOp op, OpResult result, Events events) {
     ObservedEngine engine = (ObservedEngine) state.system();
+    EngineUniverse universe = engine.universe();
     for (String label : engine.lastCases()) {
-      events.cover(label);
+      events.cover(universe.label(label));
     }
     if (op instanceof GuestOp.LoadCr3) {
-      events.cover(CR3_LOAD);
+      events.cover(universe.label(CR3_LOAD));
     } else if (op instanceof GuestOp.Invlpg) {
-      events.cover(INVLPG);
+      events.cover(universe.label(INVLPG));
     } else if (op instanceof GuestOp.Execute) {
-      events.cover(TABLE_WRITE_INSTRUCTION);
+      events.cover(universe.label(TABLE_WRITE_INSTRUCTION));
+    } else if (op instanceof GuestOp.MemoryAccess && ((GuestOp.MemoryAccess) op).va() == universe.vaLarge
+        && result.status() == OpResult.Status.OK) {
+      events.cover(universe.label(LARGE_PAGE));
     }
     if (events.tracing()) {
       events.note("handler cases: " + engine.lastCases());
@@ -113,6 +150,7 @@ public final class Sequences extends LockstepHarness {
   static final String CR3_LOAD = "CR3 load";
   static final String INVLPG = "INVLPG";
   static final String TABLE_WRITE_INSTRUCTION = "page-table write instruction completed";
+  static final String LARGE_PAGE = "the data page accessed through the large page";
 
   @Override
   protected void checkSystem(Platform system, Events events) {
@@ -121,11 +159,19 @@ public final class Sequences extends LockstepHarness {
 
   @Override
   public String[] coverageLabels() {
-    return new String[] {
+    String[] common = {
       ObservedEngine.HARDWARE_DONE, ObservedEngine.FIXED_BUILT, ObservedEngine.FIXED_PROPAGATED,
       ObservedEngine.INJECT_NOT_PRESENT, ObservedEngine.INJECT_PROTECTION,
       ObservedEngine.EMULATED_TABLE_WRITE, ObservedEngine.FIXED_UNSHADOWED, ObservedEngine.INSTRUCTION_EMULATED,
       TABLE_WRITE_INSTRUCTION, CR3_LOAD, INVLPG
     };
+    java.util.List<String> labels = new java.util.ArrayList<>();
+    for (EngineUniverse.Mode mode : modes) {
+      java.util.Collections.addAll(labels, EngineUniverse.labels(new EngineUniverse.Mode[] {mode}, common));
+      if (EngineUniverse.of(mode).vaLarge >= 0) {
+        labels.add(EngineUniverse.of(mode).label(LARGE_PAGE));
+      }
+    }
+    return labels.toArray(new String[0]);
   }
 }

@@ -26,7 +26,8 @@ import org.shadowref.shadow.reference.ReferenceEngine;
 import org.shadowref.shadow.reference.ShadowState;
 
 /**
- * Two vCPUs sharing shadows, interleaved at the engine's real atomicity. An access is not one
+ * Two vCPUs sharing shadows, interleaved at the engine's real atomicity, on the {@link
+ * EngineUniverse} guest of each paging mode ({@code mode=}; coverage labels per mode). An access is not one
  * step: the hardware walk of the shadows is one step (lock-free: it runs between any two handler
  * runs), and each run of the page-fault handler is one step (atomic: it holds the shadow lock
  * for its whole run). A vCPU with a fault pending keeps it in the state (the operation and its
@@ -78,10 +79,16 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   /** What an idle vCPU may start; index = the operation's number in the state. */
   private static final int OPERATIONS = 7;
 
-  private final ReferenceEngine.Config config;
+  private final EngineUniverse.Mode[] modes;
+  /** Per mode (by ordinal): the engine's configuration, one object so that states copy in place. */
+  private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
 
   public TwoVcpus(ModelArgs args) {
-    config = EngineUniverse.config(args);
+    ReferenceEngine.Config config = EngineUniverse.config(args);
+    modes = EngineUniverse.modes(args, "4level");
+    for (EngineUniverse.Mode mode : modes) {
+      configs[mode.ordinal()] = EngineUniverse.of(mode).config(config);
+    }
   }
 
   /** Under JPF: JPF explores the choices. Directly: the project's explorer does. */
@@ -97,8 +104,9 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
   }
 
-  /** The engine, the oracle, and each vCPU's operation in progress. */
+  /** The world, the engine, the oracle, and each vCPU's operation in progress. */
   public static final class State {
+    final EngineUniverse universe;
     final ReferenceEngine engine;
     final NativePlatform oracle;
     /** Per vCPU: the operation in progress (its number), or -1 when idle. */
@@ -108,7 +116,8 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     /** Per vCPU: the handler answered FIXED and the other vCPU has not run since. */
     final boolean[] justFixed = new boolean[VCPUS];
 
-    State(ReferenceEngine engine, NativePlatform oracle) {
+    State(EngineUniverse universe, ReferenceEngine engine, NativePlatform oracle) {
+      this.universe = universe;
       this.engine = engine;
       this.oracle = oracle;
       for (int v = 0; v < VCPUS; v++) {
@@ -118,14 +127,14 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
 
     State copy() {
-      State copy = new State(engine.copy(), (NativePlatform) oracle.copy());
+      State copy = new State(universe, engine.copy(), (NativePlatform) oracle.copy());
       copyVcpusInto(copy);
       return copy;
     }
 
     /** Makes {@code target}, a state no longer needed, a copy of this one, in place. */
     State copyInto(State target) {
-      if (engine.copyInto(target.engine) != target.engine || oracle.copyInto(target.oracle) != target.oracle) {
+      if (target.universe != universe || engine.copyInto(target.engine) != target.engine || oracle.copyInto(target.oracle) != target.oracle) {
         return copy();
       }
       copyVcpusInto(target);
@@ -140,13 +149,13 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
     @Override
     public String toString() {
-      StringBuilder out = new StringBuilder();
+      StringBuilder out = new StringBuilder(universe.toString()).append(": ");
       for (int v = 0; v < VCPUS; v++) {
         out.append("vcpu").append(v).append(": ");
         if (pending[v] < 0) {
           out.append("idle");
         } else {
-          out.append(operation(v, pending[v], engine.guest()))
+          out.append(operation(universe, v, pending[v], engine.guest()))
               .append(errorCode[v] < 0 ? ", walk next" : ", #PF " + Addr.hex(errorCode[v]) + " awaits the handler");
         }
         out.append("; ");
@@ -155,39 +164,48 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
   }
 
-  /** Operation {@code index} of vCPU {@code vcpu}; the CR3 load switches to the other address space. */
-  static GuestOp operation(int vcpu, int index, GuestMachine guest) {
+  /**
+   * Operation {@code index} of vCPU {@code vcpu} in {@code universe}; the CR3 load switches to the
+   * other address space. Page-table writes are one entry wide.
+   */
+  static GuestOp operation(EngineUniverse universe, int vcpu, int index, GuestMachine guest) {
+    int entry = universe.entryBytes;
     switch (index) {
       case 0:
-        return access(vcpu, EngineUniverse.VA_DATA, AccessKind.READ, false, 0);
+        return access(vcpu, universe.vaData, AccessKind.READ, false, 8, 0);
       case 1:
-        return access(vcpu, EngineUniverse.VA_DATA, AccessKind.WRITE, false, 0x100 + vcpu);
+        return access(vcpu, universe.vaData, AccessKind.WRITE, false, 8, 0x100 + vcpu);
       case 2:
-        return access(vcpu, EngineUniverse.VA_DATA_L1E, AccessKind.WRITE, false, 0);
+        return access(vcpu, universe.vaDataL1e, AccessKind.WRITE, false, entry, 0);
       case 3:
-        return access(vcpu, EngineUniverse.VA_DATA_L1E, AccessKind.WRITE, false, EngineUniverse.VA_DATA | EngineUniverse.LEAF);
+        return access(vcpu, universe.vaDataL1e, AccessKind.WRITE, false, entry, (universe.dataGfn << 12) | EngineUniverse.LEAF);
       case 4:
-        return access(vcpu, EngineUniverse.VA_SECOND_L1, AccessKind.WRITE, true, 0);
+        return access(vcpu, universe.vaSecondL1e, AccessKind.WRITE, true, entry, 0);
       case 5:
-        return access(vcpu, EngineUniverse.VA_SECOND, AccessKind.READ, false, 0);
+        return access(vcpu, universe.vaSecond, AccessKind.READ, false, 8, 0);
       default:
         {
-          long cr3 = guest.vcpu(vcpu).regs().cr3() == EngineUniverse.ROOT_A ? EngineUniverse.ROOT_B : EngineUniverse.ROOT_A;
+          long cr3 = guest.vcpu(vcpu).regs().cr3() == universe.rootA ? universe.rootB : universe.rootA;
           return new GuestOp.LoadCr3(vcpu, cr3);
         }
     }
   }
 
-  private static GuestOp.MemoryAccess access(int vcpu, long va, AccessKind kind, boolean user, long value) {
-    return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, 8, value);
+  private static GuestOp.MemoryAccess access(int vcpu, long va, AccessKind kind, boolean user, int size, long value) {
+    return new GuestOp.MemoryAccess(vcpu, Addr.gva(va), kind, user, size, value);
   }
 
   @Override
   public State initial(Choices choices, Events events) {
-    GuestMachine guest = EngineUniverse.build(VCPUS).machine();
+    EngineUniverse.Mode mode = modes.length == 1 ? modes[0] : modes[choices.chooseInt(0, modes.length - 1)];
+    EngineUniverse universe = EngineUniverse.of(mode);
+    GuestMachine guest = universe.build(VCPUS).machine();
+    if (events.tracing()) {
+      events.note("world: " + universe);
+    }
     ReferenceEngine engine = new ReferenceEngine(
-        guest.copy(), config, EngineUniverse.NO_INSTRUCTIONS, EngineUniverse.NO_INSTRUCTIONS);
-    return new State(engine, new NativePlatform(guest, EngineUniverse.NO_INSTRUCTIONS));
+        guest.copy(), configs[mode.ordinal()], EngineUniverse.NO_INSTRUCTIONS, EngineUniverse.NO_INSTRUCTIONS);
+    return new State(universe, engine, new NativePlatform(guest, EngineUniverse.NO_INSTRUCTIONS));
   }
 
   @Override
@@ -200,10 +218,10 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
     if (state.pending[vcpu] < 0) {
       int index = choices.chooseInt(0, OPERATIONS - 1);
-      events.cover(START);
-      GuestOp op = operation(vcpu, index, state.engine.guest());
+      events.cover(state.universe.label(START));
+      GuestOp op = operation(state.universe, vcpu, index, state.engine.guest());
       if (op instanceof GuestOp.LoadCr3) {
-        events.cover(CR3_LOAD);
+        events.cover(state.universe.label(CR3_LOAD));
         complete(state, op, state.engine.apply(op), events);
         return;
       }
@@ -212,7 +230,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
       hardwareWalk(state, vcpu, (GuestOp.MemoryAccess) op, true, events);
       return;
     }
-    GuestOp.MemoryAccess op = (GuestOp.MemoryAccess) operation(vcpu, state.pending[vcpu], state.engine.guest());
+    GuestOp.MemoryAccess op = (GuestOp.MemoryAccess) operation(state.universe, vcpu, state.pending[vcpu], state.engine.guest());
     if (state.errorCode[vcpu] < 0) {
       hardwareWalk(state, vcpu, op, false, events);
     } else {
@@ -229,7 +247,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
       events.note("vcpu" + vcpu + " hardware walk for " + op + ": " + walk);
     }
     if (completed != null) {
-      events.cover(ObservedEngine.HARDWARE_DONE);
+      events.cover(state.universe.label(ObservedEngine.HARDWARE_DONE));
       complete(state, op, completed, events);
       return;
     }
@@ -238,7 +256,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
       return;
     }
     if (!first) {
-      events.cover(RETRY_FAULTED);
+      events.cover(state.universe.label(RETRY_FAULTED));
     }
     state.errorCode[vcpu] = walk.errorCode();
   }
@@ -257,11 +275,11 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
       events.violation(RECURSIVE, "vcpu" + vcpu + " under its own lock: the handler answered " + recursive);
       return;
     }
-    events.cover(ObservedEngine.NOT_SHADOW_FAULT);
+    events.cover(state.universe.label(ObservedEngine.NOT_SHADOW_FAULT));
     List<String> cases = new ArrayList<>(1);
     FaultResolution resolution = ObservedEngine.handle(engine, op, errorCode, cases);
     for (String label : cases) {
-      events.cover(label);
+      events.cover(state.universe.label(label));
     }
     if (events.tracing()) {
       events.note("vcpu" + vcpu + " handler for " + op + ": " + resolution + " (" + cases + ")");
@@ -313,6 +331,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
   @Override
   public void fingerprint(State state, Fingerprint into) {
+    into.add(state.universe.mode.ordinal());
     state.engine.fingerprint(into);
     state.oracle.fingerprint(into);
     for (int v = 0; v < VCPUS; v++) {
@@ -322,11 +341,10 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
   @Override
   public String[] coverageLabels() {
-    return new String[] {
+    return EngineUniverse.labels(modes,
       START, CR3_LOAD, ObservedEngine.HARDWARE_DONE, ObservedEngine.NOT_SHADOW_FAULT, ObservedEngine.FIXED_BUILT,
       ObservedEngine.FIXED_PROPAGATED, ObservedEngine.FIXED_UNSHADOWED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
-      ObservedEngine.EMULATED_TABLE_WRITE
-    };
+      ObservedEngine.EMULATED_TABLE_WRITE);
   }
 
   @Override

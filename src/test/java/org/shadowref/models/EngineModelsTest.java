@@ -34,10 +34,12 @@ import org.shadowref.check.trace.TraceWriter;
  * violation, and runs cleanly on the correct platforms ({@code shadowref replay}).
  */
 class EngineModelsTest {
-  // Recorded in proofs/models.md (default bounds); the models must not silently shrink.
-  private static final long SINGLE_FAULT_STATES = 54_176;
-  private static final long SEQUENCES_STATES = 5_959;
-  private static final long TWO_VCPUS_STATES = 23_163;
+  // Recorded in proofs/models.md (default bounds: every paging mode); the models must not silently
+  // shrink. Each mode's labels are declared apart, so a mode that explored nothing fails the
+  // coverage assertion below even where the total would hide it.
+  private static final long SINGLE_FAULT_STATES = 157_988;
+  private static final long SEQUENCES_STATES = 27_489;
+  private static final long TWO_VCPUS_STATES = 83_720;
 
   @TempDir Path temp;
 
@@ -55,6 +57,13 @@ class EngineModelsTest {
         .withStrategy(strategy).withDepthBound(depth).withThreads(threads));
   }
 
+  private static ExplorationReport explore(String name, String args, int depth, Strategy strategy, int threads)
+      throws Exception {
+    Harness<?> harness = ModelFile.instantiate("org.shadowref.models." + name, ModelArgs.parse(args.split(",")), name);
+    return Explorer.explore(harness, ExplorerOptions.defaults()
+        .withStrategy(strategy).withDepthBound(depth).withThreads(threads));
+  }
+
   private static void assertCleanAtDefaultBounds(String name, long minimumStates) throws Exception {
     ExplorationReport report = exploreFile(name, Strategy.DFS);
     assertTrue(report.violations().isEmpty(), () -> String.valueOf(report.firstViolation()));
@@ -66,7 +75,7 @@ class EngineModelsTest {
    * The harness, breadth-first, reports {@code property} with a trace of {@code length} steps
    * after the initial state; the trace file replays.
    */
-  private <S> void assertCaught(Harness<S> harness, Harness<S> fixed, int depth, String property, int length,
+  private <S> Trace assertCaught(Harness<S> harness, Harness<S> fixed, int depth, String property, int length,
       String model, String args) throws Exception {
     ExplorationReport report = Explorer.explore(harness, ExplorerOptions.defaults().withDepthBound(depth));
     Trace trace = report.firstViolation();
@@ -89,6 +98,7 @@ class EngineModelsTest {
     assertEquals("", Replay.run(fixed, origin.choices()).property(), "the correct engine passes the same steps");
     assertNull(Differential.check(StandardPlatforms.all(), file.world(), file.ops()),
         "the trace's operations run cleanly on the correct platforms");
+    return trace;
   }
 
   @Test
@@ -96,13 +106,20 @@ class EngineModelsTest {
     assertCleanAtDefaultBounds("SingleFault", SINGLE_FAULT_STATES);
   }
 
-  /** Two threads share the search and find the same states; breadth-first, the same transitions too. */
+  /**
+   * Two threads share the search and find the same states; breadth-first, the same transitions
+   * too. Every mode at once (states of one mode overwrite discarded states of another), at bounds
+   * below the files' to keep the four searches per model short.
+   */
   @Test
   void twoThreadsFindTheSameStates() throws Exception {
-    for (String name : new String[] {"SingleFault", "Sequences", "TwoVcpus"}) {
+    String[][] runs = {{"SingleFault", "mode=all,controls=none", "2"}, {"Sequences", "mode=all", "4"},
+      {"TwoVcpus", "mode=all", "6"}};
+    for (String[] run : runs) {
+      String name = run[0];
       for (Strategy strategy : Strategy.values()) {
-        ExplorationReport alone = exploreFile(name, strategy, 1);
-        ExplorationReport shared = exploreFile(name, strategy, 2);
+        ExplorationReport alone = explore(name, run[1], Integer.parseInt(run[2]), strategy, 1);
+        ExplorationReport shared = explore(name, run[1], Integer.parseInt(run[2]), strategy, 2);
         assertTrue(shared.violations().isEmpty(), () -> String.valueOf(shared.firstViolation()));
         assertEquals(alone.states(), shared.states(), name + " " + strategy);
         if (strategy == Strategy.BFS) {
@@ -144,6 +161,87 @@ class EngineModelsTest {
     String args = "bug=leak-refcount";
     assertCaught(new TwoVcpus(ModelArgs.parse(args)), new TwoVcpus(ModelArgs.parse()), 6,
         EngineUniverse.INVARIANTS, TWO_VCPUS_LEAK_STEPS, "TwoVcpus", args);
+  }
+
+  /**
+   * 2-on-3: a write of the data page's L1 entry (index 516, in the second frame of the L1's
+   * shadow) revalidates only the first frame. Two steps in the 2on3 world: read the data page,
+   * then {@code mov [edi], eax} unmapping it; the stale shadow still maps it. The 4-level world
+   * alone cannot show it (one frame per shadow): its whole search passes with the bug on, which
+   * is what the 32-bit modes add.
+   */
+  @Test
+  void sequencesCatchAnUpperHalfLeftUnrevalidatedOnlyIn2on3() throws Exception {
+    String args = "bug=upper-half-not-revalidated,mode=all";
+    Trace trace = assertCaught(new Sequences(parse(args)), new Sequences(parse("mode=all")), 5,
+        EngineUniverse.INVARIANTS, 2, "Sequences", args);
+    assertTrue(trace.render().contains("world: 2on3"), trace::render);
+    assertCleanIn4Level(new Sequences(parse("bug=upper-half-not-revalidated,mode=4level")), 5);
+  }
+
+  /**
+   * 2-on-3: the second PAE l1 of a 4 MiB page's splinter maps the first 2 MiB again. The data
+   * page's directory entry made a 4 MiB page (PS, CR4.PSE on): the data page lies in its upper
+   * 2 MiB, and two accesses reach the stale piece. 4-level large pages are never split in two
+   * halves, and its search at the same bounds passes with the bug on.
+   */
+  @Test
+  void singleFaultCatchesASplinterMappingItsFirstHalfTwiceIn2on3() throws Exception {
+    String args = "bug=splinter-second-half-maps-first,mode=all,level=2,controls=none";
+    Trace trace = assertCaught(new SingleFault(parse(args)), new SingleFault(parse("mode=all,level=2,controls=none")), 2,
+        EngineUniverse.INVARIANTS, 2, "SingleFault", args);
+    assertTrue(trace.render().contains("world: 2on3"), trace::render);
+    assertCleanIn4Level(new SingleFault(parse("bug=splinter-second-half-maps-first,mode=4level,level=2")), 2);
+  }
+
+  /**
+   * 2-on-3: revalidation indexes the guest's 32-bit table with the shadow's 8-byte width, so the
+   * write of entry 516 revalidates entry 258. Two vCPUs: four steps. 2-on-2 shadows have the
+   * guest's width, and the 4-level world's search passes with the bug on.
+   */
+  @Test
+  void twoVcpusCatchGuestEntriesIndexedWithTheShadowsWidthIn2on3() throws Exception {
+    String args = "bug=shadow-width-for-guest-entries,mode=all";
+    Trace trace = assertCaught(new TwoVcpus(parse(args)), new TwoVcpus(parse("mode=all")), 7,
+        EngineUniverse.INVARIANTS, 4, "TwoVcpus", args);
+    assertTrue(trace.render().contains("world: 2on3"), trace::render);
+    assertCleanIn4Level(new TwoVcpus(parse("bug=shadow-width-for-guest-entries,mode=4level")), 7);
+  }
+
+  /**
+   * 3-on-3: the hardware's CR3 drops bits 11:5, so it walks the PDPT at offset 0 of the frame
+   * (empty) instead of the guest's at 0x20. No result differs: the engine sees the retry would
+   * fail and emulates every access. What shows is vacuity: the PAE world never completes an
+   * access on the shadows, and since the labels are per mode the run names exactly that, while
+   * the 4-level world's labels (which would otherwise have covered the same handler cases) stay
+   * reached. The models claim of {@code shadowref check} fails on it.
+   */
+  @Test
+  void aPaeCr3BugShowsAsPaeLabelsNeverReached() throws Exception {
+    ExplorationReport report = Explorer.explore(new Sequences(parse("bug=pae-cr3-low-bits-dropped,mode=all")),
+        ExplorerOptions.defaults().withStrategy(Strategy.DFS).withDepthBound(3));
+    assertTrue(report.violations().isEmpty(), () -> String.valueOf(report.firstViolation()));
+    java.util.List<String> missed = report.coverage().missed();
+    assertTrue(missed.contains("pae: " + ObservedEngine.HARDWARE_DONE), missed::toString);
+    for (String label : missed) {
+      assertTrue(label.startsWith("pae: "), "only the PAE world misses labels: " + missed);
+    }
+    ExplorationReport fixed = Explorer.explore(new Sequences(parse("mode=pae")),
+        ExplorerOptions.defaults().withStrategy(Strategy.DFS).withDepthBound(3));
+    assertTrue(fixed.coverage().count("pae: " + ObservedEngine.HARDWARE_DONE) > 0,
+        "without the bug the PAE world completes accesses on the shadows");
+  }
+
+  private static ModelArgs parse(String args) {
+    return ModelArgs.parse(args.split(","));
+  }
+
+  /** The harness's whole search at {@code depth}, depth-first, finds no violation. */
+  private static void assertCleanIn4Level(Harness<?> harness, int depth) {
+    ExplorationReport report = Explorer.explore(harness,
+        ExplorerOptions.defaults().withStrategy(Strategy.DFS).withDepthBound(depth));
+    assertTrue(report.violations().isEmpty(), () -> "4-level alone caught it: " + report.firstViolation());
+    assertTrue(report.states() > 1000, "the 4-level search ran: " + report.states());
   }
 
   private static final int SEQUENCES_REVALIDATE_STEPS = 2;

@@ -178,6 +178,22 @@ class FastChecksAgreeTest {
     assertTrue(breaking > 0, "the seeded bugs broke invariants in some states");
   }
 
+  /** The PAE and 2-level worlds, clean and with the seeded bugs only they show. */
+  @Test
+  void theOtherPagingModesWithAndWithoutTheirSeededBugs() {
+    assertEquals(0, explore(new SingleFault(ModelArgs.parse("mode=all", "controls=none")),
+        FastChecksAgreeTest::engineOf, 2).statesBreakingInvariants);
+    assertEquals(0, explore(new Sequences(ModelArgs.parse("mode=all")), FastChecksAgreeTest::engineOf, 3).statesBreakingInvariants);
+    int breaking = 0;
+    for (String bug : new String[] {"bug=upper-half-not-revalidated", "bug=shadow-width-for-guest-entries",
+        "bug=splinter-second-half-maps-first", "bug=pae-cr3-low-bits-dropped"}) {
+      breaking += explore(new SingleFault(ModelArgs.parse(bug, "mode=all", "level=2", "controls=none")),
+          FastChecksAgreeTest::engineOf, 2).statesBreakingInvariants;
+      breaking += explore(new Sequences(ModelArgs.parse(bug, "mode=all")), FastChecksAgreeTest::engineOf, 3).statesBreakingInvariants;
+    }
+    assertTrue(breaking > 0, "the seeded bugs broke invariants in some states");
+  }
+
   /**
    * Leaving the native oracle's words out of the fingerprint (they repeat the system's guest)
    * merges no states: both orders find the same states and transitions with them fed.
@@ -188,6 +204,8 @@ class FastChecksAgreeTest {
       ExplorerOptions options = ExplorerOptions.defaults().withStrategy(strategy);
       assertSameSearch(new SingleFault(ModelArgs.parse()), options.withDepthBound(2));
       assertSameSearch(new Sequences(ModelArgs.parse()), options.withDepthBound(6));
+      // Every mode at once: states of one mode overwrite discarded states of another.
+      assertSameSearch(new Sequences(ModelArgs.parse("mode=all")), options.withDepthBound(3));
     }
   }
 

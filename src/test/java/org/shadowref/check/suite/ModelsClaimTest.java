@@ -1,0 +1,40 @@
+package org.shadowref.check.suite;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The models claim fails on a violation and, as vacuity, on a declared label left unreached. */
+class ModelsClaimTest {
+  @TempDir Path models;
+
+  private ClaimResult run(String target, String args) throws Exception {
+    Files.writeString(models.resolve("M.jpf"), "target = " + target + "\ntarget.args = " + args + "\n");
+    return new ModelsClaim(models).run(Preset.STANDARD, Progress.NONE);
+  }
+
+  @Test
+  void aModelThatReachesEveryLabelHolds() throws Exception {
+    ClaimResult result = run("org.shadowref.models.NativeWalk", "mode=pae,others=permissive");
+    assertTrue(result.held(), result.detail());
+    assertFalse(result.detail().contains("never reached"), result.detail());
+  }
+
+  /**
+   * One step of two vCPUs can start operations but never retry one, and with mode=all every
+   * mode's labels are declared: the claim names what was never reached, per mode, and fails.
+   */
+  @Test
+  void aModelThatLeavesLabelsUnreachedFails() throws Exception {
+    ClaimResult result = run("org.shadowref.models.TwoVcpus", "depth=1,mode=all");
+    assertFalse(result.held(), result.detail());
+    assertTrue(result.detail().contains("no violation, never reached: "), result.detail());
+    for (String mode : new String[] {"4level", "pae", "2on3", "2on2"}) {
+      assertTrue(result.detail().contains(mode + ": a retry faults again after the other vCPU ran"), result.detail());
+    }
+  }
+}
