@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.MutationScore;
+import org.shadowref.check.gen.GeneratedCase;
+import org.shadowref.check.suite.ExamplesClaim;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,6 +34,10 @@ public final class MutantsCommand extends SummaryCommand {
   @Option(names = "--out", description = "Directory for the killing traces (default ${DEFAULT-VALUE}).")
   Path outDir = Path.of("target", "mutants");
 
+  @Option(names = "--examples", paramLabel = "DIR",
+      description = "Scenarios every mutant is tried on before the generated cases (default ${DEFAULT-VALUE}).")
+  Path examples = Path.of("examples");
+
   @Override
   protected void run(PrintWriter out, Summary summary) throws IOException {
     if (tries < 1 || ops < 1) {
@@ -42,8 +48,12 @@ public final class MutantsCommand extends SummaryCommand {
       OutputPaths.requireWritableFile(page, "--write");
     }
     ProgressBar bar = new ProgressBar(out, "mutants", System.console() != null);
+    if (!Files.isDirectory(examples)) {
+      throw new UserInputException("no such directory: " + examples + " (run from the repository root, or pass --examples)");
+    }
+    List<GeneratedCase> cases = ExamplesClaim.asCases(examples);
     List<MutationScore.Row> rows = MutationScore.run(seed, tries, ops, outDir,
-        (mutant, index, count) -> bar.update(mutant, index / (double) count));
+        (mutant, index, count) -> bar.update(mutant, index / (double) count), cases);
     bar.finish();
     out.print(MutationScore.markdown(rows, true));
     int killed = 0;
@@ -51,16 +61,18 @@ public final class MutantsCommand extends SummaryCommand {
       killed += row.killed() ? 1 : 0;
     }
     if (page != null) {
-      Files.writeString(page, page(rows, seed, tries, ops), StandardCharsets.UTF_8);
+      Files.writeString(page, page(rows, seed, tries, ops, cases.size()), StandardCharsets.UTF_8);
     }
     summary.put("mutants", rows.size()).put("killed", killed).failIf(killed < rows.size());
   }
 
   /** proofs/mutants.md: the table without the machine-dependent seconds, and how to regenerate it. */
-  public static String page(List<MutationScore.Row> rows, long seed, int tries, int ops) {
+  public static String page(List<MutationScore.Row> rows, long seed, int tries, int ops, int examples) {
     return "# Mutation score of the differential properties\n\n"
         + "Each seeded bug is switched on alone; generated guests and operation sequences (case i from\n"
-        + "seed + i) run on native and the buggy engine until a property fails: agreement with native\n"
+        + "seed + i, up to the budget), then the " + examples + " example scenarios of examples/ (tries past the\n"
+        + "budget: the generators alone missed that bug), run on native and the buggy engine until a\n"
+        + "property fails: agreement with native\n"
         + "after every step (results and guest state), or an invariant predicate after every step. The\n"
         + "killing case is shrunk with the domain shrinker and written as a replayable trace. An\n"
         + "emulator bug is first judged against the SDM executor on random instructions (instruction i\n"

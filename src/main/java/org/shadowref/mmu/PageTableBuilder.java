@@ -61,6 +61,10 @@ public final class PageTableBuilder {
       table = tableOf(entry);
     }
     long frame = target & ~(mode.pageSize(leafLevel) - 1);
+    if (mode == PagingMode.TWO_LEVEL && leafLevel == 2) {
+      // PSE-36: a 4 MiB PDE carries physical-address bits 39:32 in its bits 20:13.
+      frame = (frame & 0xFFC0_0000L) | ((frame >>> 32) & 0xFF) << 13;
+    }
     write(entryAddress(table, va, leafLevel), frame | leafFlags);
   }
 

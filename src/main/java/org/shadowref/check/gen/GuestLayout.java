@@ -32,8 +32,11 @@ import org.shadowref.shadow.World;
 final class GuestLayout {
   static final int RAM_FRAMES = 56;
   static final int HYPERVISOR_FRAMES = 160;
-  /** Room in the P2M for RAM under a 2 MiB page at 2 MiB (gfn 512) and a 4 MiB page at 4 MiB (gfn 1024). */
-  static final int GFN_COUNT = 1024 + 16;
+  /**
+   * Room in the P2M for RAM under a 2 MiB page at 2 MiB (gfn 512) and a 4 MiB page at 4 MiB (gfn
+   * 1024, and the first page of its upper half, gfn 1536).
+   */
+  static final int GFN_COUNT = 1536 + 16;
   static final long HIGH_2M = 512;
   static final long HIGH_4M = 1024;
 
@@ -109,6 +112,11 @@ final class GuestLayout {
     }
     world.relocate(Addr.gfn(RAM_FRAMES - 10), Addr.gfn(topGfn));
     used[RAM_FRAMES - 10] = true;
+    // The first page of the upper half of the 4 MiB page at 4 MiB: a 2-on-3 shadow splinters that
+    // half into its own l1, so a splinter that maps the wrong half shows there.
+    world.relocate(Addr.gfn(RAM_FRAMES - 11), Addr.gfn(HIGH_4M + 512));
+    used[RAM_FRAMES - 11] = true;
+    targets.add(HIGH_4M + 512);
     int data = 3 + random.nextInt(5);
     for (int i = 0; i < data; i++) {
       long gfn = fresh();
@@ -327,7 +335,7 @@ final class GuestLayout {
     long base;
     if (spaceMode == PagingMode.TWO_LEVEL) {
       base = random.nextBoolean() ? 0 : HIGH_4M << 12;
-      if (random.nextInt(4) == 0) {
+      if (random.nextBoolean()) {
         // PSE-36 high address bits: mostly those of the wide RAM, else any (reserved above MAXPHYADDR).
         long high = random.nextInt(4) != 0 ? wideGfn >>> 20 : 1L + random.nextInt(0xFF);
         base |= high << 13;

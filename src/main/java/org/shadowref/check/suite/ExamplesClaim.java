@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.SideBySide;
 import org.shadowref.check.diff.StepObserver;
+import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.check.trace.ScenarioReader;
 import org.shadowref.check.trace.TraceFormatException;
@@ -77,5 +78,23 @@ public final class ExamplesClaim implements ClaimCheck {
         : failures.isEmpty() ? "every step and every guest frame agree" : String.join("; ", failures);
     return new ClaimResult(claim(), evidence, failures.isEmpty() && !files.isEmpty(), NativeOracleClaim.seconds(start),
         detail, points);
+  }
+
+  /**
+   * The scenarios of {@code directory} as cases (their guests and operations, without the
+   * expectations), in name order; a scenario that does not read is left out (this claim reports
+   * it). The mutation score tries them before generated cases.
+   */
+  public static List<GeneratedCase> asCases(Path directory) throws IOException {
+    List<GeneratedCase> cases = new ArrayList<>();
+    for (Path file : Listing.files(directory, "*.{yaml,yml,json}")) {
+      try {
+        Scenario scenario = ScenarioReader.read(file);
+        cases.add(new GeneratedCase(scenario.world(), scenario.ops()));
+      } catch (TraceFormatException | RuntimeException e) {
+        continue; // reported by the examples claim
+      }
+    }
+    return cases;
   }
 }

@@ -14,9 +14,12 @@ import org.shadowref.check.diff.MutationScore;
  */
 public final class MutantsClaim implements ClaimCheck {
   private final Path traces;
+  private final Path examples;
 
-  public MutantsClaim(Path traces) {
+  /** Killing traces go under {@code traces}; the scenarios of {@code examples} are tried first. */
+  public MutantsClaim(Path traces, Path examples) {
     this.traces = traces;
+    this.examples = examples;
   }
 
   @Override
@@ -32,7 +35,7 @@ public final class MutantsClaim implements ClaimCheck {
     List<MutationScore.Row> rows;
     try {
       rows = MutationScore.run(MutationScore.DEFAULT_SEED, tries, MutationScore.DEFAULT_OPS, traces,
-          (mutant, index, count) -> progress.update(mutant, index / (double) count));
+          (mutant, index, count) -> progress.update(mutant, index / (double) count), ExamplesClaim.asCases(examples));
     } catch (IOException e) {
       return new ClaimResult(claim(), "mutation table", false, NativeOracleClaim.seconds(start),
           "cannot write a killing trace: " + e.getMessage(), List.of());

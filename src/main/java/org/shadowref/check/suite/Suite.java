@@ -50,7 +50,7 @@ public final class Suite {
     claims.add(new OutOfSyncClaim());
     claims.add(new CopiesClaim(StandardPlatforms.all()));
     claims.add(new EmulatorClaim());
-    claims.add(new MutantsClaim(traces.resolve("mutants")));
+    claims.add(new MutantsClaim(traces.resolve("mutants"), examples));
     return claims;
   }
 

@@ -308,10 +308,12 @@ public final class ScenarioReader {
     } else if ((va >>> 32) != 0) {
       throw f.required("va").error("va " + Addr.hex(va) + " is beyond the 4 GiB linear space of a " + mode.cliName() + " guest");
     }
-    int gpaBits = mode == PagingMode.TWO_LEVEL ? 32 : maxPhysAddr;
+    // A 32-bit entry addresses 4 GiB, but a 4 MiB PDE reaches 40 bits through PSE-36.
+    int gpaBits = mode != PagingMode.TWO_LEVEL ? maxPhysAddr : level == 2 ? Math.min(40, maxPhysAddr) : 32;
     if (gpa < 0 || (gpa >>> gpaBits) != 0) {
       throw f.required("gpa").error("gpa " + Addr.hex(gpa) + " is beyond " + (mode == PagingMode.TWO_LEVEL
-          ? "the 4 GiB a 2level entry can address" : "maxPhysAddr (" + maxPhysAddr + " bits)"));
+          ? "the " + (level == 2 ? "PSE-36 bits (" + gpaBits + ")" : "4 GiB") + " a 2level entry can address"
+          : "maxPhysAddr (" + maxPhysAddr + " bits)"));
     }
   }
 
