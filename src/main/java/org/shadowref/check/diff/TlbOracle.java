@@ -9,7 +9,9 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.memory.MachineMemory;
 import org.shadowref.mmu.AccessOutcome;
+import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.TlbModel;
+import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
@@ -83,6 +85,7 @@ public final class TlbOracle {
       NativePlatform fresh = (NativePlatform) machine.copy();
       OpResult freshResult = fresh.apply(op);
       if (freshResult.equals(engine) && fresh.guest().firstGuestDifference(engineGuest) == null) {
+        before = walkedAndRecorded(guest, before, access, regs);
         machine = fresh;
       } else if (staleAllowed(access, regs, engine)) {
         staleUses++;
@@ -91,7 +94,7 @@ public final class TlbOracle {
             + ", and no translation a TLB may hold gives that";
       }
       if (engine.status() == OpResult.Status.GUEST_FAULT) {
-        recordWrites(guest, before);
+        recordWrites(machine.guest(), before); // the fresh machine, if the engine's result was its
         tlb.invalidatePage(op.vcpu(), access.va()); // a delivered #PF flushes the page
         return complaint;
       }
@@ -134,6 +137,25 @@ public final class TlbOracle {
       }
     }
     return false;
+  }
+
+  /**
+   * The access's own walk as a write of its own: the CPU sets the A and D bits of the entries it
+   * walks, caches the translation so made valid, and only then stores. Logged as one change with
+   * the store, a store through a self-map that clears the very entry it walked (A clear before, P
+   * clear after) would hide the state in which the CPU cached that translation. Records the walk's
+   * changes and returns the memory after them, which the store's changes are then measured from.
+   */
+  private MachineMemory walkedAndRecorded(GuestMachine guest, MachineMemory before, GuestOp.MemoryAccess access,
+      ControlRegisters regs) {
+    if (!regs.pagingEnabled()) {
+      return before;
+    }
+    GuestMachine walked = guest.copy();
+    Walker.walk(new GuestTables(walked.physical()), regs, guest.cpu(), access.va(), Access.of(access.kind(), access.user()),
+        true);
+    recordWrites(walked, before);
+    return walked.machine();
   }
 
   /** Tells the TLB model about every guest word the operation changed. */
