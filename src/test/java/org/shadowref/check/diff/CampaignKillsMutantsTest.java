@@ -1,13 +1,16 @@
 package org.shadowref.check.diff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.check.suite.ExamplesClaim;
 import org.shadowref.shadow.Platform;
 
 /**
@@ -15,8 +18,9 @@ import org.shadowref.shadow.Platform;
  * the lanes of {@code shadowref check}'s campaign ({@link StandardPlatforms#campaignLanes()}),
  * judged step by step by the same {@link Differential.Stepper}, without the shrinking a campaign
  * does after a divergence (PIT needs only the first failure). One test per lane, so PIT stops at
- * the first lane that kills and runs only the lanes that execute a mutated line. In the plain
- * suite it is one more bounded campaign that must hold.
+ * the first lane that kills and runs only the lanes that execute a mutated line; then the
+ * examples and the copies check, which check also runs, on every lane. In the plain suite it is
+ * one more bounded campaign that must hold.
  */
 class CampaignKillsMutantsTest {
   /** Operations per lane: enough to reach every handler case, small enough for PIT. */
@@ -65,6 +69,25 @@ class CampaignKillsMutantsTest {
           if (differs != null) {
             fail(lane.name() + ", copy case " + i + ": " + differs);
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * What check's examples claim runs, on every lane's platforms: each scenario aims at one
+   * boundary (the MMIO marker's fast path, PSE-36 RAM above 4 GiB, a refused emulation) that the
+   * generated guests of a 2,000-operation lane reach rarely or never.
+   */
+  @Test
+  void examplesAgreeOnEveryLane() throws Exception {
+    List<GeneratedCase> examples = ExamplesClaim.asCases(Path.of("examples"));
+    assertTrue(examples.size() >= 20, "the examples were read: " + examples.size());
+    for (Lane lane : StandardPlatforms.campaignLanes()) {
+      for (int i = 0; i < examples.size(); i++) {
+        Differential.Failure failure = Differential.check(lane.platforms(), examples.get(i).world(), examples.get(i).ops());
+        if (failure != null) {
+          fail(lane.name() + ", example " + (i + 1) + ": " + failure);
         }
       }
     }
