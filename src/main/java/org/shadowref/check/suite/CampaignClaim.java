@@ -71,7 +71,7 @@ public final class CampaignClaim implements ClaimCheck {
     this(lanes, seed, traces, baseOps, observers, null);
   }
 
-  private CampaignClaim(List<Lane> lanes, long seed, Path traces, int baseOps, Supplier<StepObserver> observers,
+  CampaignClaim(List<Lane> lanes, long seed, Path traces, int baseOps, Supplier<StepObserver> observers,
       @Nullable BooleanSupplier coverageClosed) {
     this.lanes = List.copyOf(lanes);
     this.seed = seed;

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shadowref.check.diff.Lane;
 import org.shadowref.check.diff.StandardPlatforms;
+import org.shadowref.check.diff.StepObserver;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.Report;
 import org.shadowref.shadow.reference.ReferenceEngine;
@@ -20,6 +23,29 @@ class CampaignClaimTest {
     ClaimResult result = new CampaignClaim(StandardPlatforms.all(), 1, traces).run(Preset.QUICK, Progress.NONE);
     assertTrue(result.held(), result.detail());
     assertTrue(result.evidence().contains("2,500 ops"), result.evidence());
+  }
+
+  /**
+   * Coverage closure: while the coverage says a cell is missed, at most two more rounds of a
+   * quarter of the operations; none once it is closed.
+   */
+  @Test
+  void topsUpWhileCoverageIsOpenAndAtMostTwice() {
+    assertTrue(closure(() -> true).contains("2,500 ops on"), "closed from the start: no top-up");
+    assertFalse(closure(() -> true).contains("top-up"));
+    int[] asked = {0};
+    String once = closure(() -> asked[0]++ > 0);
+    assertTrue(once.contains("3,125 ops on") && once.contains("with 1 top-up round of 625 ops"), once);
+    String never = closure(() -> false);
+    assertTrue(never.contains("3,750 ops on") && never.contains("with 2 top-up rounds of 625 ops"), never);
+  }
+
+  private String closure(java.util.function.BooleanSupplier closed) {
+    List<Lane> lanes = List.of(new Lane("every mode", StandardPlatforms.all(), null, 1));
+    ClaimResult result = new CampaignClaim(lanes, 1, traces, 10_000, () -> StepObserver.NONE, closed)
+        .run(Preset.QUICK, Progress.NONE);
+    assertTrue(result.held(), result.detail());
+    return result.evidence();
   }
 
   @Test
