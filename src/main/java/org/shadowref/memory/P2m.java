@@ -1,6 +1,7 @@
 package org.shadowref.memory;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -26,10 +27,13 @@ public final class P2m {
 
   private long[] mfns;
   private P2mType[] types;
-  /** The mapped frames above the arrays, in increasing gfn order, and their mfns and types. */
-  private long[] sparseGfns = new long[0];
-  private long[] sparseMfns = new long[0];
-  private P2mType[] sparseTypes = new P2mType[0];
+  /** A mapped frame above the arrays. */
+  private record Sparse(long gfn, P2mType type, long mfn) {}
+
+  private static final Comparator<Sparse> BY_GFN = Comparator.comparingLong(Sparse::gfn);
+
+  /** The mapped frames above the arrays, in increasing gfn order. */
+  private Sparse[] sparse = new Sparse[0];
   /**
    * Whether the arrays may also belong to a copy: models copy the P2M with every state and
    * rarely change it, so copies share the arrays until one side writes (then it clones them).
@@ -53,9 +57,7 @@ public final class P2m {
   private P2m(P2m source) {
     this.mfns = source.mfns;
     this.types = source.types;
-    this.sparseGfns = source.sparseGfns;
-    this.sparseMfns = source.sparseMfns;
-    this.sparseTypes = source.sparseTypes;
+    this.sparse = source.sparse;
     this.shared = true;
     this.hash = source.hash;
     this.otherHash = source.otherHash;
@@ -69,12 +71,12 @@ public final class P2m {
 
   /** How many frames above {@link #gfnCount()} are mapped. */
   public int sparseCount() {
-    return sparseGfns.length;
+    return sparse.length;
   }
 
   /** How many frames may be mapped: those of the arrays and the sparse ones above them. */
   public int mappableCount() {
-    return mfns.length + sparseGfns.length;
+    return mfns.length + sparse.length;
   }
 
   /**
@@ -82,7 +84,7 @@ public final class P2m {
    * sparse ones (so one loop visits every frame that may hold RAM).
    */
   public @Gfn long mappableGfn(int i) {
-    return i < mfns.length ? Addr.gfn(i) : Addr.gfn(sparseGfns[i - mfns.length]);
+    return i < mfns.length ? Addr.gfn(i) : Addr.gfn(sparse[i - mfns.length].gfn());
   }
 
   public P2mType type(@Gfn long gfn) {
@@ -90,7 +92,7 @@ public final class P2m {
       return types[(int) gfn];
     }
     int at = sparseIndex(gfn);
-    return at >= 0 ? sparseTypes[at] : P2mType.ABSENT;
+    return at >= 0 ? sparse[at].type() : P2mType.ABSENT;
   }
 
   /** The machine frame behind {@code gfn}, or {@link #INVALID_MFN} when it has none. */
@@ -99,7 +101,7 @@ public final class P2m {
       return Addr.mfn(mfns[(int) gfn]);
     }
     int at = sparseIndex(gfn);
-    return Addr.mfn(at >= 0 ? sparseMfns[at] : INVALID_MFN);
+    return Addr.mfn(at >= 0 ? sparse[at].mfn() : INVALID_MFN);
   }
 
   /** Maps {@code gfn} to RAM or read-only RAM at {@code mfn}. */
@@ -124,16 +126,14 @@ public final class P2m {
       throw new IllegalArgumentException("RAM at gfn " + Addr.hex(gfn) + " needs a machine frame");
     }
     int at = inRange(gfn) ? -1 : sparseIndex(gfn);
-    if (!inRange(gfn) && at < 0 && type != P2mType.ABSENT && sparseGfns.length == SPARSE_LIMIT) {
+    if (!inRange(gfn) && at < 0 && type != P2mType.ABSENT && sparse.length == SPARSE_LIMIT) {
       throw new IllegalArgumentException("guest frame " + Addr.hex(gfn) + " is outside the P2M's "
           + mfns.length + " frames, and its " + SPARSE_LIMIT + " frames above them are all mapped");
     }
     if (shared) {
       mfns = mfns.clone();
       types = types.clone();
-      sparseGfns = sparseGfns.clone();
-      sparseMfns = sparseMfns.clone();
-      sparseTypes = sparseTypes.clone();
+      sparse = sparse.clone();
       shared = false;
     }
     hashKnown = false;
@@ -144,51 +144,30 @@ public final class P2m {
     } else if (at >= 0 && type == P2mType.ABSENT) {
       removeSparse(at);
     } else if (at >= 0) {
-      sparseTypes[at] = type;
-      sparseMfns[at] = machineFrame;
+      sparse[at] = new Sparse(gfn, type, machineFrame);
     } else if (type != P2mType.ABSENT) {
-      insertSparse(-at - 1, gfn, type, machineFrame);
+      insertSparse(-at - 1, new Sparse(gfn, type, machineFrame));
     }
   }
 
   /** The position of {@code gfn} among the sparse frames, or {@code -(insertion point) - 1}. */
   private int sparseIndex(long gfn) {
-    return Arrays.binarySearch(sparseGfns, gfn);
+    return Arrays.binarySearch(sparse, new Sparse(gfn, P2mType.ABSENT, INVALID_MFN), BY_GFN);
   }
 
-  private void insertSparse(int at, long gfn, P2mType type, long mfn) {
-    int n = sparseGfns.length;
-    long[] gfns = new long[n + 1];
-    long[] machineFrames = new long[n + 1];
-    P2mType[] kinds = new P2mType[n + 1];
-    System.arraycopy(sparseGfns, 0, gfns, 0, at);
-    System.arraycopy(sparseMfns, 0, machineFrames, 0, at);
-    System.arraycopy(sparseTypes, 0, kinds, 0, at);
-    gfns[at] = gfn;
-    machineFrames[at] = mfn;
-    kinds[at] = type;
-    System.arraycopy(sparseGfns, at, gfns, at + 1, n - at);
-    System.arraycopy(sparseMfns, at, machineFrames, at + 1, n - at);
-    System.arraycopy(sparseTypes, at, kinds, at + 1, n - at);
-    sparseGfns = gfns;
-    sparseMfns = machineFrames;
-    sparseTypes = kinds;
+  private void insertSparse(int at, Sparse entry) {
+    Sparse[] grown = new Sparse[sparse.length + 1];
+    System.arraycopy(sparse, 0, grown, 0, at);
+    grown[at] = entry;
+    System.arraycopy(sparse, at, grown, at + 1, sparse.length - at);
+    sparse = grown;
   }
 
   private void removeSparse(int at) {
-    int n = sparseGfns.length;
-    long[] gfns = new long[n - 1];
-    long[] machineFrames = new long[n - 1];
-    P2mType[] kinds = new P2mType[n - 1];
-    System.arraycopy(sparseGfns, 0, gfns, 0, at);
-    System.arraycopy(sparseMfns, 0, machineFrames, 0, at);
-    System.arraycopy(sparseTypes, 0, kinds, 0, at);
-    System.arraycopy(sparseGfns, at + 1, gfns, at, n - at - 1);
-    System.arraycopy(sparseMfns, at + 1, machineFrames, at, n - at - 1);
-    System.arraycopy(sparseTypes, at + 1, kinds, at, n - at - 1);
-    sparseGfns = gfns;
-    sparseMfns = machineFrames;
-    sparseTypes = kinds;
+    Sparse[] shrunk = new Sparse[sparse.length - 1];
+    System.arraycopy(sparse, 0, shrunk, 0, at);
+    System.arraycopy(sparse, at + 1, shrunk, at, sparse.length - at - 1);
+    sparse = shrunk;
   }
 
   /** The guest frame whose RAM is machine frame {@code mfn}, or -1; a linear scan. */
@@ -198,9 +177,9 @@ public final class P2m {
         return gfn;
       }
     }
-    for (int i = 0; i < sparseGfns.length; i++) {
-      if (sparseTypes[i].isRam() && sparseMfns[i] == mfn) {
-        return sparseGfns[i];
+    for (Sparse entry : sparse) {
+      if (entry.type().isRam() && entry.mfn() == mfn) {
+        return entry.gfn();
       }
     }
     return -1;
@@ -217,9 +196,7 @@ public final class P2m {
     source.shared = true;
     mfns = source.mfns;
     types = source.types;
-    sparseGfns = source.sparseGfns;
-    sparseMfns = source.sparseMfns;
-    sparseTypes = source.sparseTypes;
+    sparse = source.sparse;
     shared = true;
     hash = source.hash;
     otherHash = source.otherHash;
@@ -253,10 +230,10 @@ public final class P2m {
       a = mix(a ^ mfns[gfn], 0x9E37_79B9_7F4A_7C15L) + types[gfn].ordinal();
       b = mix(b + types[gfn].ordinal(), 0xC2B2_AE3D_27D4_EB4FL) ^ mfns[gfn];
     }
-    for (int i = 0; i < sparseGfns.length; i++) {
-      a = mix(a ^ sparseGfns[i] ^ mix(sparseMfns[i], 0x9E37_79B9_7F4A_7C15L), 0x9E37_79B9_7F4A_7C15L)
-          + sparseTypes[i].ordinal();
-      b = mix(b + sparseTypes[i].ordinal() + sparseGfns[i], 0xC2B2_AE3D_27D4_EB4FL) ^ sparseMfns[i];
+    for (Sparse entry : sparse) {
+      a = mix(a ^ entry.gfn() ^ mix(entry.mfn(), 0x9E37_79B9_7F4A_7C15L), 0x9E37_79B9_7F4A_7C15L)
+          + entry.type().ordinal();
+      b = mix(b + entry.type().ordinal() + entry.gfn(), 0xC2B2_AE3D_27D4_EB4FL) ^ entry.mfn();
     }
     hash = mix(a, 0xBF58_476D_1CE4_E5B9L);
     otherHash = mix(b, 0x94D0_49BB_1331_11EBL);
@@ -274,9 +251,7 @@ public final class P2m {
     return other instanceof P2m
         && (mfns == ((P2m) other).mfns || Arrays.equals(mfns, ((P2m) other).mfns))
         && Arrays.equals(types, ((P2m) other).types)
-        && Arrays.equals(sparseGfns, ((P2m) other).sparseGfns)
-        && Arrays.equals(sparseMfns, ((P2m) other).sparseMfns)
-        && Arrays.equals(sparseTypes, ((P2m) other).sparseTypes);
+        && Arrays.equals(sparse, ((P2m) other).sparse);
   }
 
   @Override
