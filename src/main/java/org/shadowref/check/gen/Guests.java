@@ -293,12 +293,17 @@ public final class Guests {
 
   /** The guest-physical address {@code va} translates to for {@code vcpu} now (no A/D set), or -1. */
   private long translate(int vcpu, long va) {
-    ControlRegisters regs = regs(vcpu);
-    if (!regs.pagingEnabled()) {
+    if (!regs(vcpu).pagingEnabled()) {
       return va & 0xFFFF_FFFFL;
     }
-    Walker.walk(modelTables, regs, guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
-    return walk.ok() ? walk.translated() : -1;
+    WalkResult now = walkNow(vcpu, va);
+    return now.ok() ? now.translated() : -1;
+  }
+
+  /** {@code vcpu}'s read walk of {@code va} now, setting no A/D bit (paging on), into {@link #walk}. */
+  private WalkResult walkNow(int vcpu, long va) {
+    Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
+    return walk;
   }
 
   /** {@code count} bytes at {@code va} as {@code vcpu} sees them now, little-endian; unreadable bytes read as zero. */
@@ -424,8 +429,8 @@ public final class Guests {
     int start = random.nextInt(pages.size());
     for (int i = 0; i < pages.size(); i++) {
       long va = pages.get((start + i) % pages.size());
-      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
-      if (walk.ok() && walk.leafLevel() > 1 && (walk.entry(walk.leafLevel()) & EntryBits.A) == 0) {
+      WalkResult now = walkNow(vcpu, va);
+      if (now.ok() && now.leafLevel() > 1 && (now.entry(now.leafLevel()) & EntryBits.A) == 0) {
         return va;
       }
     }
@@ -438,8 +443,8 @@ public final class Guests {
    */
   private long mappedThrough(int vcpu, long table) {
     for (long va : layout.vas) {
-      Walker.walk(modelTables, regs(vcpu), guest().cpu(), Addr.gva(va), Access.of(AccessKind.READ, false), false, walk);
-      if (walk.ok() && walk.leafLevel() == 1 && (walk.entryAddress(1) >>> 12) == (table >>> 12)) {
+      WalkResult now = walkNow(vcpu, va);
+      if (now.ok() && now.leafLevel() == 1 && (now.entryAddress(1) >>> 12) == (table >>> 12)) {
         return va;
       }
     }
