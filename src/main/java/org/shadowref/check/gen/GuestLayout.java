@@ -89,6 +89,12 @@ final class GuestLayout {
     build();
   }
 
+  /** Moves the RAM of frame {@code from} up to gfn {@code to}; {@code from} is used up. */
+  private void moveRam(int from, long to) {
+    world.relocate(Addr.gfn(from), Addr.gfn(to));
+    used[from] = true;
+  }
+
   private GuestPhysicalMemory physical() {
     return world.machine().physical();
   }
@@ -96,26 +102,21 @@ final class GuestLayout {
   private void build() {
     // RAM under large pages at non-zero bases: a few frames moved up to 2 MiB and 4 MiB.
     for (int i = 0; i < 3; i++) {
-      world.relocate(Addr.gfn(RAM_FRAMES - 1 - i), Addr.gfn(HIGH_2M + i));
-      world.relocate(Addr.gfn(RAM_FRAMES - 4 - i), Addr.gfn(HIGH_4M + i));
-      used[RAM_FRAMES - 1 - i] = true;
-      used[RAM_FRAMES - 4 - i] = true;
+      moveRam(RAM_FRAMES - 1 - i, HIGH_2M + i);
+      moveRam(RAM_FRAMES - 4 - i, HIGH_4M + i);
       targets.add(HIGH_2M + i);
       targets.add(HIGH_4M + i);
     }
     // Wide RAM at the first and the last 4 KiB of a 2 MiB and of a 4 MiB page at the wide base.
     long[] wide = {wideGfn, wideGfn + 511, wideGfn + 1023};
     for (int i = 0; i < wide.length; i++) {
-      world.relocate(Addr.gfn(RAM_FRAMES - 7 - i), Addr.gfn(wide[i]));
-      used[RAM_FRAMES - 7 - i] = true;
+      moveRam(RAM_FRAMES - 7 - i, wide[i]);
       targets.add(wide[i]);
     }
-    world.relocate(Addr.gfn(RAM_FRAMES - 10), Addr.gfn(topGfn));
-    used[RAM_FRAMES - 10] = true;
+    moveRam(RAM_FRAMES - 10, topGfn);
     // The first page of the upper half of the 4 MiB page at 4 MiB: a 2-on-3 shadow splinters that
     // half into its own l1, so a splinter that maps the wrong half shows there.
-    world.relocate(Addr.gfn(RAM_FRAMES - 11), Addr.gfn(HIGH_4M + 512));
-    used[RAM_FRAMES - 11] = true;
+    moveRam(RAM_FRAMES - 11, HIGH_4M + 512);
     targets.add(HIGH_4M + 512);
     int data = 3 + random.nextInt(5);
     for (int i = 0; i < data; i++) {
