@@ -35,7 +35,7 @@ public final class MutantsCommand extends SummaryCommand {
   Path outDir = Path.of("target", "mutants");
 
   @Option(names = "--examples", paramLabel = "DIR",
-      description = "Scenarios every mutant is tried on before the generated cases (default ${DEFAULT-VALUE}).")
+      description = "Scenarios a mutant the generated cases miss is tried on (default ${DEFAULT-VALUE}).")
   Path examples = Path.of("examples");
 
   @Override

@@ -70,18 +70,10 @@ public final class MutationScore {
 
   /**
    * Runs every mutant with at most {@code maxTries} cases of up to {@code maxOps} operations,
-   * case {@code i} drawn from seed {@code seed + i}, so each row is reproducible.
-   */
-  public static List<Row> run(long seed, int maxTries, int maxOps, Path traceDirectory, Listener listener)
-      throws IOException {
-    return run(seed, maxTries, maxOps, traceDirectory, listener, List.of());
-  }
-
-  /**
-   * {@link #run(long, int, int, Path, Listener)}, each mutant that survives the generated cases
-   * then tried on {@code fixedCases} (the example scenarios {@code check} runs: each aims at one
-   * boundary, some of which random guests reach only rarely). A kill past {@code maxTries} tries
-   * is an example's: the generators alone missed that bug.
+   * case {@code i} drawn from seed {@code seed + i}, so each row is reproducible; a mutant that
+   * survives them is then tried on {@code fixedCases} (the example scenarios {@code check} runs:
+   * each aims at one boundary, some of which random guests reach only rarely). A kill past
+   * {@code maxTries} tries is an example's: the generators alone missed that bug.
    */
   public static List<Row> run(long seed, int maxTries, int maxOps, Path traceDirectory, Listener listener,
       List<GeneratedCase> fixedCases) throws IOException {
@@ -131,18 +123,10 @@ public final class MutationScore {
 
   /**
    * Runs one mutant, {@code platforms} being native beside the engine that carries it and {@code
-   * clean} the same without the mutation. A case the clean platforms fail too kills nothing: it
-   * is a bug of the engine (or the oracle) itself, and counting it once let one such case "kill"
-   * every mutant at the same try.
-   */
-  public static Row runOne(String name, PlatformSet platforms, PlatformSet clean, String traceName, long seed,
-      int maxTries, int maxOps, Path traceDirectory) throws IOException {
-    return runOne(name, platforms, clean, traceName, seed, maxTries, maxOps, traceDirectory, List.of());
-  }
-
-  /**
-   * {@link #runOne(String, PlatformSet, PlatformSet, String, long, int, int, Path)}, trying {@code
-   * fixedCases} after the generated ones; they count as tries {@code maxTries + 1} on.
+   * clean} the same without the mutation, on the generated cases and then on {@code fixedCases}
+   * (tries {@code maxTries + 1} on). A case the clean platforms fail too kills nothing: it is a
+   * bug of the engine (or the oracle) itself, and counting it once let one such case "kill" every
+   * mutant at the same try.
    */
   public static Row runOne(String name, PlatformSet platforms, PlatformSet clean, String traceName, long seed,
       int maxTries, int maxOps, Path traceDirectory, List<GeneratedCase> fixedCases) throws IOException {
