@@ -16,8 +16,8 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.WordFold;
-import org.shadowref.shadow.reference.FaultResolution;
-import org.shadowref.shadow.reference.HardwareStep;
+import org.shadowref.shadow.core.FaultResolution;
+import org.shadowref.shadow.core.HardwareStep;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**

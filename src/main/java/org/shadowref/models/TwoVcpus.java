@@ -20,8 +20,8 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
-import org.shadowref.shadow.reference.FaultResolution;
-import org.shadowref.shadow.reference.HardwareStep;
+import org.shadowref.shadow.core.FaultResolution;
+import org.shadowref.shadow.core.HardwareStep;
 import org.shadowref.shadow.reference.ReferenceEngine;
 import org.shadowref.shadow.reference.ShadowState;
 

@@ -33,6 +33,14 @@ import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.ShadowEvents;
 import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.core.Derivation;
+import org.shadowref.shadow.core.FaultResolution;
+import org.shadowref.shadow.core.GuestSide;
+import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.ShadowHardware;
+import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowMode;
+import org.shadowref.shadow.core.ShadowType;
 import org.shadowref.shadow.entry.MagicEntries;
 import org.shadowref.shadow.entry.Propagation;
 import org.shadowref.shadow.entry.ShadowFormat;
@@ -41,14 +49,6 @@ import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Preserves;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.invariant.ShadowView;
-import org.shadowref.shadow.reference.Derivation;
-import org.shadowref.shadow.reference.FaultResolution;
-import org.shadowref.shadow.reference.GuestSide;
-import org.shadowref.shadow.reference.HardwareStep;
-import org.shadowref.shadow.reference.ShadowKey;
-import org.shadowref.shadow.reference.ShadowHardware;
-import org.shadowref.shadow.reference.ShadowMode;
-import org.shadowref.shadow.reference.ShadowType;
 
 /**
  * The optimized shadow engine: the reference engine's fault handler and derivation, observably

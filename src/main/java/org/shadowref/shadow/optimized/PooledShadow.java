@@ -2,8 +2,8 @@ package org.shadowref.shadow.optimized;
 
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
-import org.shadowref.shadow.reference.ShadowKey;
-import org.shadowref.shadow.reference.ShadowType;
+import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowType;
 
 /**
  * One shadow of the optimized engine: its key, its slot in the pool (the value the index maps

@@ -5,8 +5,8 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
-import org.shadowref.shadow.reference.ShadowKey;
-import org.shadowref.shadow.reference.ShadowType;
+import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowType;
 
 /**
  * The optimized engine's shadow memory: shadows indexed through a {@link LongLongHashTable}

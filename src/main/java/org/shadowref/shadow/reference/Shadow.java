@@ -3,6 +3,8 @@ package org.shadowref.shadow.reference;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowType;
 
 /**
  * One shadow: its key, the machine frames holding its entries, and how many references it has

@@ -9,6 +9,7 @@ import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Maintains;
 

@@ -22,7 +22,7 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
-import org.shadowref.shadow.reference.FaultResolution;
+import org.shadowref.shadow.core.FaultResolution;
 
 /**
  * Directed runs of the optimized engine's techniques: each is shown to act (its counter moves, or

@@ -7,22 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.shadowref.check.invariants.InvariantRegistry;
-import org.shadowref.emulate.CpuState;
-import org.shadowref.emulate.EmulationResult;
-import org.shadowref.emulate.InstructionExecutor;
-import org.shadowref.emulate.Stores;
-import org.shadowref.shadow.NativePlatform;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
+import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.emulate.CpuState;
+import org.shadowref.emulate.EmulationResult;
+import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.emulate.Stores;
+import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
-import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.shadow.core.FaultResolution;
+import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.ShadowType;
 
 /** Directed scenarios, one per handler case, each checked against the native machine. */
 class ReferenceEngineTest {

@@ -1,11 +1,11 @@
-package org.shadowref.shadow.reference;
+package org.shadowref.shadow.core;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.CpuModel;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
 import org.shadowref.arch.qual.Gva;

@@ -1,4 +1,4 @@
-package org.shadowref.shadow.reference;
+package org.shadowref.shadow.core;
 
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;

@@ -1,4 +1,4 @@
-package org.shadowref.shadow.reference;
+package org.shadowref.shadow.core;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
