@@ -6,12 +6,13 @@ import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * The platforms the benchmarks time: the reference engine in its default configuration, the
- * optimized engine as a production hypervisor runs it ({@link OptimizedEngine.Config#PRODUCTION}:
+ * optimized engine as a production hypervisor runs it ({@link OptimizedConfig#PRODUCTION}:
  * out-of-sync shadows on, Xen's prefetch distance), and native paging. The workloads issue INVLPG
  * after every PTE store, as a kernel does, so out-of-sync shadows leave results equal to the
  * reference's; {@link BenchHarness}'s callers check that before timing.
@@ -57,7 +58,7 @@ public enum EngineKind {
       case REFERENCE:
         return new ReferenceEngine(guest, ReferenceEngine.Config.DEFAULT, EXECUTOR, EXECUTOR);
       case OPTIMIZED:
-        return new OptimizedEngine(guest, OptimizedEngine.Config.PRODUCTION, EXECUTOR, EXECUTOR);
+        return new OptimizedEngine(guest, OptimizedConfig.PRODUCTION, EXECUTOR, EXECUTOR);
       default:
         return new NativePlatform(guest, EXECUTOR);
     }

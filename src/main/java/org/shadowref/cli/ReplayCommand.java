@@ -68,7 +68,7 @@ public final class ReplayCommand extends SummaryCommand {
     PlatformSet platforms = StandardPlatforms.all();
     String bug = seededBug(origin);
     if (bug != null) {
-      platforms = SeededBugs.platforms(bug, file);
+      platforms = SeededBugNames.platforms(bug, file);
       out.println("the trace was recorded with the seeded bug " + bug + " switched on: replaying with it on ("
           + String.join(", ", platforms.names()) + ")");
     }

@@ -1,6 +1,7 @@
 package org.shadowref.models;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
@@ -21,6 +22,7 @@ import org.shadowref.emulate.X86Emulator;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.World;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -340,16 +342,16 @@ final class EngineUniverse {
     return guest.physical().read(Addr.gpa(gpa), entryBytes);
   }
 
-  /** {@code bug=NAME}: the seeded fault to switch on (see {@link ReferenceEngine.Bug}), or none. */
+  /** {@code bug=NAME}: the seeded fault to switch on (see {@link SeededBug}), or none. */
   static ReferenceEngine.Config config(ModelArgs args) {
-    ReferenceEngine.Bug[] bugs = ReferenceEngine.Bug.values();
-    String[] names = new String[bugs.length + 1];
+    List<SeededBug> bugs = SeededBug.ofReference();
+    String[] names = new String[bugs.size() + 1];
     names[0] = "none";
-    for (int i = 0; i < bugs.length; i++) {
-      names[i + 1] = cliName(bugs[i]);
+    for (int i = 0; i < bugs.size(); i++) {
+      names[i + 1] = cliName(bugs.get(i));
     }
     String chosen = args.choice("bug", "none", names);
-    for (ReferenceEngine.Bug bug : bugs) {
+    for (SeededBug bug : bugs) {
       if (cliName(bug).equals(chosen)) {
         return ReferenceEngine.Config.DEFAULT.withBug(bug);
       }
@@ -363,7 +365,7 @@ final class EngineUniverse {
   }
 
   /** {@code SKIP_WRITE_PROTECT} becomes {@code skip-write-protect}. */
-  static String cliName(ReferenceEngine.Bug bug) {
+  static String cliName(SeededBug bug) {
     return bug.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 

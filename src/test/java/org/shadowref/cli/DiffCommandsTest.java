@@ -1,20 +1,21 @@
 package org.shadowref.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.shadowref.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shadowref.cli.CliRun.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.shadowref.cli.CliRun.Outcome;
 import org.junit.jupiter.api.io.TempDir;
 import org.shadowref.check.diff.Differential;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
+import org.shadowref.cli.CliRun.Outcome;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /** run, replay and diff: good input, corrupt input, missing input. */
@@ -88,7 +89,7 @@ class DiffCommandsTest {
 
   @Test
   void replayOfACleanTraceAgreesAndOfABuggyKillShowsTheFailureAgainOnlyWithTheBug() throws Exception {
-    PlatformSet buggy = StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.IGNORE_DIRTY);
+    PlatformSet buggy = StandardPlatforms.withReferenceBug(SeededBug.IGNORE_DIRTY);
     for (int seed = 1; seed < 100; seed++) {
       GeneratedCase generated = Guests.generate(new Random(seed), 30, null);
       Differential.Failure failure = Differential.check(buggy, generated.world(), generated.ops());

@@ -20,6 +20,7 @@ import org.shadowref.check.explore.Strategy;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.check.invariants.ShadowScan;
 import org.shadowref.check.trace.World;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -134,10 +135,10 @@ class FastChecksAgreeTest {
   }
 
   private static String[] bugArguments() {
-    ReferenceEngine.Bug[] bugs = ReferenceEngine.Bug.values();
-    String[] out = new String[bugs.length];
-    for (int i = 0; i < bugs.length; i++) {
-      out[i] = "bug=" + EngineUniverse.cliName(bugs[i]);
+    List<SeededBug> bugs = SeededBug.ofReference();
+    String[] out = new String[bugs.size()];
+    for (int i = 0; i < bugs.size(); i++) {
+      out[i] = "bug=" + EngineUniverse.cliName(bugs.get(i));
     }
     return out;
   }

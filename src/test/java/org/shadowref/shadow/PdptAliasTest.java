@@ -10,9 +10,10 @@ import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.PfErrorCode;
 import org.shadowref.emulate.CpuState;
-import org.shadowref.memory.GuestPhysicalMemory;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.memory.GuestPhysicalMemory;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -68,7 +69,7 @@ class PdptAliasTest {
     NativePlatform oracle = new NativePlatform(world.machine().copy(), new SdmExecutor());
     Platform[] engines = {
       new ReferenceEngine(world.machine().copy(), ReferenceEngine.Config.DEFAULT, new SdmExecutor(), new X86Emulator()),
-      new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.DEFAULT, new SdmExecutor(), new X86Emulator()),
+      new OptimizedEngine(world.machine().copy(), OptimizedConfig.DEFAULT, new SdmExecutor(), new X86Emulator()),
     };
     long[] gprs = new long[GuestOp.Execute.GPRS];
     gprs[CpuState.RAX] = 0x5A5A_5A5AL;

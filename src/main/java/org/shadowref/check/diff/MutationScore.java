@@ -12,15 +12,15 @@ import org.shadowref.check.emulation.EmulationCheck;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
 import org.shadowref.emulate.X86Emulator;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
  * The power of the differential properties, measured: each seeded bug is switched on in turn and
  * generated cases are tried until a property fails (the mutant is killed) or the budget runs out
  * (it survives). Each kill is shrunk and written as a trace. The seeded bugs are the reference
- * engine's {@link ReferenceEngine.Bug}s (run beside native), the optimized engine's {@link
- * Mutant}s (run beside native with every technique on) and the emulator's {@link X86Emulator.Bug}s
+ * engine's {@link SeededBug}s (run beside native), the optimized engine's {@link
+ * SeededBug}s (run beside native with every technique on) and the emulator's {@link X86Emulator.Bug}s
  * (first against the SDM executor on random instructions, as EmulationCheck does, then as the
  * reference engine's emulator for page-table stores, beside native).
  */
@@ -79,16 +79,16 @@ public final class MutationScore {
       List<GeneratedCase> fixedCases) throws IOException {
     List<Row> rows = new ArrayList<>();
     List<Seeded> mutants = new ArrayList<>();
-    for (ReferenceEngine.Bug bug : ReferenceEngine.Bug.values()) {
+    for (SeededBug bug : SeededBug.ofReference()) {
       mutants.add(new Seeded("reference:" + bug.name(), StandardPlatforms.withReferenceBug(bug),
           StandardPlatforms.withReferenceBug(null), "mutant-" + bug.name()));
     }
-    for (Mutant mutant : Mutant.values()) {
-      if (mutant.needsOutOfSync()) {
+    for (SeededBug bug : SeededBug.ofOptimized()) {
+      if (bug.needsOutOfSync()) {
         continue; // judged against native with a TLB, not exactly: OutOfSyncPropertyTest
       }
-      mutants.add(new Seeded("optimized:" + mutant.name(), StandardPlatforms.withOptimizedMutant(mutant),
-          StandardPlatforms.withOptimizedMutant(null), "mutant-optimized-" + mutant.name()));
+      mutants.add(new Seeded("optimized:" + bug.name(), StandardPlatforms.withOptimizedBug(bug),
+          StandardPlatforms.withOptimizedBug(null), "bug-optimized-" + bug.name()));
     }
     for (X86Emulator.Bug bug : X86Emulator.Bug.values()) {
       mutants.add(new Seeded("emulator:" + bug.name(), StandardPlatforms.withEmulatorBug(bug),

@@ -17,7 +17,8 @@ import org.shadowref.emulate.X86Emulator;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 
 /**
@@ -57,7 +58,7 @@ public final class OutOfSyncRuns {
    * cannot replay them), and seven in eight invalidations, so tables stay out of sync long
    * enough to matter.
    */
-  public static @Nullable String generated(long seed, int ops, @Nullable Mutant mutant, Exercised exercised) {
+  public static @Nullable String generated(long seed, int ops, @Nullable SeededBug mutant, Exercised exercised) {
     Random random = new Random(seed);
     GeneratedCase generated = Guests.generate(random, ops, null);
     List<GuestOp> kept = new ArrayList<>();
@@ -70,7 +71,7 @@ public final class OutOfSyncRuns {
     }
     TlbOracle oracle = new TlbOracle(generated.world().build(), CPU);
     OptimizedEngine engine = new OptimizedEngine(generated.world().build(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
+        OptimizedConfig.PRODUCTION.withBug(mutant), CPU, EMULATOR);
     return run(oracle, engine, kept, exercised);
   }
 
@@ -107,7 +108,7 @@ public final class OutOfSyncRuns {
    * vCPU 0 keeps rewriting the table's entries (supervisor stores, so the table goes out of sync)
    * and now and then invalidates. The first complaint, or null.
    */
-  public static @Nullable String busyTable(long seed, @Nullable Mutant mutant, Exercised exercised) {
+  public static @Nullable String busyTable(long seed, @Nullable SeededBug mutant, Exercised exercised) {
     Random random = new Random(seed);
     PagingMode mode = PagingMode.values()[random.nextInt(3)];
     World world = new World(2, 32, 32);
@@ -146,7 +147,7 @@ public final class OutOfSyncRuns {
     }
     TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
+        OptimizedConfig.PRODUCTION.withBug(mutant), CPU, EMULATOR);
     String complaint = run(oracle, engine, ops, exercised);
     return complaint == null ? null : mode + ": " + complaint;
   }

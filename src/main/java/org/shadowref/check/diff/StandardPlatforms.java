@@ -4,7 +4,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -29,22 +30,22 @@ public final class StandardPlatforms {
 
   /**
    * The lanes of the campaign {@code check} runs: the reference engine and the optimized engine in
-   * every {@link OptimizedEngine.Config} preset, over every paging mode. Engines judged exactly
+   * every {@link OptimizedConfig} preset, over every paging mode. Engines judged exactly
    * share a native oracle; PRODUCTION (out-of-sync shadows) is judged against native with a TLB,
    * one engine per lane. The 2-on-2 lanes start their guests in 2-level paging; the weights are
    * the lanes' shares of the operations, set so that each lane gets a similar share of the time.
    */
   public static java.util.List<Lane> campaignLanes() {
-    OptimizedEngine.Config small = OptimizedEngine.Config.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES);
-    OptimizedEngine.Config production = OptimizedEngine.Config.PRODUCTION;
+    OptimizedConfig small = OptimizedConfig.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES);
+    OptimizedConfig production = OptimizedConfig.PRODUCTION;
     PlatformSet every = withReference(ReferenceEngine.Config.DEFAULT)
-        .with("optimized", optimized(OptimizedEngine.Config.DEFAULT))
-        .with("optimized-plain", optimized(OptimizedEngine.Config.PLAIN))
+        .with("optimized", optimized(OptimizedConfig.DEFAULT))
+        .with("optimized-plain", optimized(OptimizedConfig.PLAIN))
         .with("optimized-pool" + MUTANT_POOL_FRAMES, optimized(small))
         .with("reference-pool" + MUTANT_POOL_FRAMES, reference(ReferenceEngine.Config.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES)));
     PlatformSet twoOnTwo = withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true))
-        .with("optimized-2on2", optimized(OptimizedEngine.Config.DEFAULT.withTwoOnTwo(true)))
-        .with("optimized-plain-2on2", optimized(OptimizedEngine.Config.PLAIN.withTwoOnTwo(true)))
+        .with("optimized-2on2", optimized(OptimizedConfig.DEFAULT.withTwoOnTwo(true)))
+        .with("optimized-plain-2on2", optimized(OptimizedConfig.PLAIN.withTwoOnTwo(true)))
         .with("optimized-pool" + MUTANT_POOL_FRAMES + "-2on2", optimized(small.withTwoOnTwo(true)))
         .with("reference-pool" + MUTANT_POOL_FRAMES + "-2on2",
             reference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(true).withPoolFrames(MUTANT_POOL_FRAMES)));
@@ -59,12 +60,12 @@ public final class StandardPlatforms {
   }
 
   /** Native with a TLB and one optimized engine configured by {@code config}. */
-  private static PlatformSet alone(String name, OptimizedEngine.Config config) {
+  private static PlatformSet alone(String name, OptimizedConfig config) {
     return PlatformSet.nativeOnly(CPU).with(name, optimized(config)).judgedWithTlb();
   }
 
   /** Builds the optimized engine configured by {@code config}, with the standard executors. */
-  public static PlatformSet.Builder optimized(OptimizedEngine.Config config) {
+  public static PlatformSet.Builder optimized(OptimizedConfig config) {
     return world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR);
   }
 
@@ -76,17 +77,17 @@ public final class StandardPlatforms {
   /** Native, the reference engine and the optimized engine, each with its default configuration. */
   public static PlatformSet all() {
     return withReference(ReferenceEngine.Config.DEFAULT)
-        .with("optimized", world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR));
+        .with("optimized", world -> new OptimizedEngine(world.build(), OptimizedConfig.DEFAULT, CPU, EMULATOR));
   }
 
   /** Native, the reference engine (in the same 2-on-2 choice) and the optimized engine configured by {@code config}. */
-  public static PlatformSet withReferenceAndOptimized(OptimizedEngine.Config config) {
+  public static PlatformSet withReferenceAndOptimized(OptimizedConfig config) {
     return withReference(ReferenceEngine.Config.DEFAULT.withTwoOnTwo(config.twoOnTwo()))
         .with("optimized", world -> new OptimizedEngine(world.build(), config, CPU, EMULATOR));
   }
 
   /** Native, then the optimized engine configured by {@code config} (a seeded bug included). */
-  public static PlatformSet withOptimized(OptimizedEngine.Config config) {
+  public static PlatformSet withOptimized(OptimizedConfig config) {
     return PlatformSet.nativeOnly(CPU).with("optimized", optimized(config));
   }
 
@@ -95,8 +96,8 @@ public final class StandardPlatforms {
    * technique on and the pool held to {@link #MUTANT_POOL_FRAMES} frames, so that short runs
    * reach eviction too.
    */
-  public static PlatformSet withOptimizedMutant(@Nullable Mutant mutant) {
-    return withOptimized(OptimizedEngine.Config.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES).withMutant(mutant));
+  public static PlatformSet withOptimizedBug(@Nullable SeededBug mutant) {
+    return withOptimized(OptimizedConfig.DEFAULT.withPoolFrames(MUTANT_POOL_FRAMES).withBug(mutant));
   }
 
   /** Native, then the reference engine configured by {@code config} (seeded bugs included). */
@@ -113,7 +114,7 @@ public final class StandardPlatforms {
   }
 
   /** The reference engine with one seeded bug, or clean when {@code bug} is null. */
-  public static PlatformSet withReferenceBug(ReferenceEngine.@Nullable Bug bug) {
+  public static PlatformSet withReferenceBug(@Nullable SeededBug bug) {
     return withReference(bug == null ? ReferenceEngine.Config.DEFAULT : ReferenceEngine.Config.DEFAULT.withBug(bug));
   }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.OutOfSyncRuns;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.core.SeededBug;
 
 /**
  * With out-of-sync shadows (the optimized engine's PRODUCTION configuration) the guest sees only
@@ -54,8 +54,8 @@ public final class OutOfSyncClaim implements ClaimCheck {
       failures.add("vacuous: no access was ever served from a stale translation");
     }
     List<String> survivors = new ArrayList<>();
-    List<Mutant> mutants = new ArrayList<>();
-    for (Mutant mutant : Mutant.values()) {
+    List<SeededBug> mutants = new ArrayList<>();
+    for (SeededBug mutant : SeededBug.values()) {
       if (mutant.needsOutOfSync()) {
         mutants.add(mutant);
       }
@@ -83,7 +83,7 @@ public final class OutOfSyncClaim implements ClaimCheck {
   }
 
   /** The tries (a busy table and a generated case each) until {@code mutant} is caught, or -1. */
-  private static int triesToCatch(Mutant mutant) {
+  private static int triesToCatch(SeededBug mutant) {
     for (int tries = 1; tries <= MUTANT_BUDGET; tries++) {
       @Nullable String found = OutOfSyncRuns.busyTable(SEED + tries, mutant, new OutOfSyncRuns.Exercised());
       if (found == null) {

@@ -11,6 +11,7 @@ import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 
 /**
@@ -35,11 +36,17 @@ public final class TechniquesClaim implements ClaimCheck {
   }
 
   /** The configuration case {@code random} draws: every switch at random, the pool roomy or smallest. */
-  static OptimizedEngine.Config draw(Random random) {
+  static OptimizedConfig draw(Random random) {
     int switches = random.nextInt();
-    return new OptimizedEngine.Config((switches & 128) != 0, (switches & 1) != 0, (switches & 2) != 0,
-        PREFETCH_DISTANCES[(switches >>> 2) & 3], (switches & 16) != 0, (switches & 32) != 0 ? SMALLEST_POOL : 0,
-        false, (switches & 64) != 0, null);
+    return OptimizedConfig.builder()
+        .twoOnTwo((switches & 128) != 0)
+        .hashIndex((switches & 1) != 0)
+        .magicEntries((switches & 2) != 0)
+        .prefetch(PREFETCH_DISTANCES[(switches >>> 2) & 3])
+        .reverseMaps((switches & 16) != 0)
+        .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
+        .pinTops((switches & 64) != 0)
+        .build();
   }
 
   @Override
@@ -51,7 +58,7 @@ public final class TechniquesClaim implements ClaimCheck {
     long reclaims = 0;
     for (int i = 0; i < cases && failures.isEmpty(); i++) {
       Random random = new Random(SEED + i);
-      OptimizedEngine.Config config = draw(random);
+      OptimizedConfig config = draw(random);
       GeneratedCase generated = Guests.generate(random, 1 + random.nextInt(MAX_OPS), null);
       PlatformSet platforms = StandardPlatforms.withReferenceAndOptimized(config);
       Differential.Stepper stepper = new Differential.Stepper(platforms, generated.world());

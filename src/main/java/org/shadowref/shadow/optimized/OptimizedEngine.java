@@ -37,6 +37,7 @@ import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.FaultResolution;
 import org.shadowref.shadow.core.GuestSide;
 import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.ShadowHardware;
 import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.core.ShadowMode;
@@ -72,101 +73,9 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private static final CpuModel HOST_CPU = new CpuModel(MagicEntries.HOST_MAXPHYADDR_LIMIT);
 
-  /**
-   * Engine configuration: every technique can be switched off on its own (proofs/optimized-engine.md).
-   *
-   * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
-   * @param hashIndex find shadows through the hash index keyed by (type, guest frame, slot,
-   *     flavour); off: by scanning the pool's slots
-   * @param magicEntries the reserved-bit fast path: magic guest-not-present and MMIO l1 entries in
-   *     PAE and 4-level shadows, answered without a guest walk
-   * @param prefetch on a demand fault, also propagate up to this many following l1 entries (0: off)
-   * @param reverseMaps write-access removal, revalidation and unshadowing through reverse maps and
-   *     back pointers; off: by scanning every shadow
-   * @param poolFrames the most hypervisor frames the shadow pool may use (0: all there are); under
-   *     pressure shadows below the tops are torn down and rebuilt on demand
-   * @param outOfSync let guest l1 tables the guest keeps writing go out of sync (unprotected),
-   *     resynchronised at CR3 loads, INVLPG, flushes and control changes: the guest may then see
-   *     what a TLB may show, so outcomes are native-with-a-TLB rather than the reference's
-   * @param pinTops keep the top-level shadow of every address space the guest has run on (Xen's
-   *     pinned shadows), so a CR3 load back to it finds its shadows built; pins are dropped, least
-   *     recently used first, when the pool runs short, and when the frame is unshadowed
-   * @param mutant a seeded bug, for tests only; null in every real configuration
-   */
-  public record Config(boolean twoOnTwo, boolean hashIndex, boolean magicEntries, int prefetch,
-      boolean reverseMaps, int poolFrames, boolean outOfSync, boolean pinTops, @Nullable Mutant mutant) {
-    /**
-     * Every technique on except out-of-sync shadows (with those the guest may see TLB-like
-     * staleness, so the engine no longer equals the reference exactly); the pool as large as the
-     * machine allows.
-     */
-    public static final Config DEFAULT = new Config(false, true, true, 8, true, 0, false, true, null);
-    /** Every technique off: the reference engine's algorithm on the pool. */
-    public static final Config PLAIN = new Config(false, false, false, 0, false, 0, false, false, null);
-    /**
-     * Xen's prefetch distance ({@code PREFETCH_DISTANCE} in its shadow code): a demand fault also
-     * fills up to this many following l1 entries.
-     */
-    public static final int XEN_PREFETCH_DISTANCE = 32;
-    /**
-     * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
-     * production hypervisor runs.
-     */
-    public static final Config PRODUCTION = DEFAULT.withOutOfSync(true).withPrefetch(XEN_PREFETCH_DISTANCE);
-
-    public Config {
-      if (prefetch < 0 || prefetch > 511) {
-        throw new IllegalArgumentException("prefetch distance must be within 0..511, got " + prefetch);
-      }
-      if (poolFrames < 0) {
-        throw new IllegalArgumentException("pool size must not be negative, got " + poolFrames);
-      }
-    }
-
-    public Config withTwoOnTwo(boolean on) {
-      return new Config(on, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withHashIndex(boolean on) {
-      return new Config(twoOnTwo, on, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withMagicEntries(boolean on) {
-      return new Config(twoOnTwo, hashIndex, on, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withPrefetch(int distance) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, distance, reverseMaps, poolFrames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withReverseMaps(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, on, poolFrames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withPoolFrames(int frames) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, frames, outOfSync, pinTops, mutant);
-    }
-
-    public Config withMutant(@Nullable Mutant seeded) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, seeded);
-    }
-
-    public Config withOutOfSync(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, on, pinTops, mutant);
-    }
-
-    public Config withPinTops(boolean on) {
-      return new Config(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, on, mutant);
-    }
-
-    public boolean has(Mutant seeded) {
-      return mutant == seeded;
-    }
-  }
-
   private final GuestMachine guest;
   private final ShadowPool state;
-  private final Config config;
+  private final OptimizedConfig config;
   private final InstructionExecutor cpu;
   private final InstructionExecutor emulator;
   /** The MMU and CPU the guest runs on, walking these shadows; a #PF enters {@link #pageFault}. */
@@ -260,7 +169,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * @param cpu the executor playing the CPU for {@link GuestOp.Execute} (the independent one)
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
    */
-  public OptimizedEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
+  public OptimizedEngine(GuestMachine guest, OptimizedConfig config, InstructionExecutor cpu, InstructionExecutor emulator) {
     this(guest, newState(guest, config), config, cpu, emulator);
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       installTop(guest.vcpu(vcpu));
@@ -268,7 +177,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   }
 
   private OptimizedEngine(
-      GuestMachine guest, ShadowPool state, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
+      GuestMachine guest, ShadowPool state, OptimizedConfig config, InstructionExecutor cpu, InstructionExecutor emulator) {
     this.guest = guest;
     this.unshadowedThisOp = new long[guest.vcpuCount()];
     Arrays.fill(unshadowedThisOp, -1);
@@ -308,13 +217,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
   }
 
-  private static ShadowPool newState(GuestMachine guest, Config config) {
+  private static ShadowPool newState(GuestMachine guest, OptimizedConfig config) {
     int frames = guest.machine().frameCount() - guest.guestFrameLimit();
     if (config.poolFrames() > 0) {
       frames = Math.min(frames, config.poolFrames());
     }
     return new ShadowPool(guest.guestFrameLimit(), frames, guest.vcpuCount(), guest.machine().frameCount(),
-        config.hashIndex(), config.mutant());
+        config.hashIndex(), config.bugs());
   }
 
   @Override
@@ -327,7 +236,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     events = listener;
   }
 
-  public Config config() {
+  public OptimizedConfig config() {
     return config;
   }
 
@@ -363,7 +272,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return hardware.execute((GuestOp.Execute) op);
     }
     if (op instanceof GuestOp.LoadCr3) {
-      if (!config.has(Mutant.NO_RESYNC_ON_CR3)) {
+      if (!config.has(SeededBug.NO_RESYNC_ON_CR3)) {
         resyncAll();
       }
       GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
@@ -384,7 +293,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       // translation: refresh that page's l1e if it lies in an out-of-sync table, and let the
       // table stay out of sync (as Xen's sh_invlpg does), so the guest's next PTE stores still
       // need no emulation.
-      if (!config.has(Mutant.NO_RESYNC_ON_INVLPG)) {
+      if (!config.has(SeededBug.NO_RESYNC_ON_INVLPG)) {
         refreshOutOfSyncL1e(vcpu, ((GuestOp.Invlpg) op).va());
       }
       return OpResult.DONE;
@@ -530,21 +439,21 @@ public final class OptimizedEngine implements Platform, ShadowView {
     }
     if (MagicEntries.isGuestNotPresent(entry)) {
       int code = MagicEntries.guestNotPresentErrorCode(errorCode, vcpu.regs());
-      if (config.has(Mutant.GNP_KEEPS_PRESENT)) {
+      if (config.has(SeededBug.GNP_KEEPS_PRESENT)) {
         code |= PfErrorCode.P;
-      } else if (config.has(Mutant.GNP_KEEPS_RSVD)) {
+      } else if (config.has(SeededBug.GNP_KEEPS_RSVD)) {
         code |= PfErrorCode.RSVD;
-      } else if (config.has(Mutant.GNP_KEEPS_FETCH)) {
+      } else if (config.has(SeededBug.GNP_KEEPS_FETCH)) {
         code |= errorCode & PfErrorCode.ID;
       }
       counters.fastNotPresent++;
       return FaultResolution.ending(OpResult.of(AccessOutcome.guestFault(code, va), 0), false);
     }
-    if (!config.has(Mutant.MMIO_IGNORES_RIGHTS)
+    if (!config.has(SeededBug.MMIO_IGNORES_RIGHTS)
         && !Walker.permitted(fastWalk.user(), fastWalk.writable(), fastWalk.noExecute(), access, vcpu.regs())) {
       return null; // the guest's own protection fault: the full handler finds its error code
     }
-    long gfn = MagicEntries.mmioGfn(entry) + (config.has(Mutant.MMIO_WRONG_GFN) ? 1 : 0);
+    long gfn = MagicEntries.mmioGfn(entry) + (config.has(SeededBug.MMIO_WRONG_GFN) ? 1 : 0);
     @Gpa long gpa = Addr.gpaOf(Addr.gfn(gfn), Addr.pageOffset(va));
     counters.fastMmio++;
     return FaultResolution.ending(OpResult.of(NativeMmu.physicalOutcome(guest.physical(), gpa, access), 0), false);
@@ -557,7 +466,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     //    scratch, valid until the next guest walk: the paths that emulate take a frozen copy.)
     MutableOutcome target = guestTarget;
     guestSide.walk(vcpu, va, access, target);
-    if (state.outOfSyncCount() > 0 && !config.has(Mutant.NO_REFRESH_ON_FAULT)) {
+    if (state.outOfSyncCount() > 0 && !config.has(SeededBug.NO_REFRESH_ON_FAULT)) {
       // A fault invalidates the page's translation: an out-of-sync l1e for it must be fresh now.
       shadowL1eFor(vcpu, va);
     }
@@ -668,7 +577,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
 
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
   private void propagateL1e(PooledShadow l1, int part, int index) {
-    setEntry(l1, config.has(Mutant.UPPER_HALF_L1E_IN_FIRST_FRAME) ? 0 : part, index, derive(l1, part, index));
+    setEntry(l1, config.has(SeededBug.UPPER_HALF_L1E_IN_FIRST_FRAME) ? 0 : part, index, derive(l1, part, index));
   }
 
   /**
@@ -679,7 +588,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    * it.
    */
   private void prefetch(PooledShadow l1, int part, int index) {
-    int bound = config.has(Mutant.PREFETCH_PAST_LAST_ENTRY) ? l1.type().entriesPerFrame() : l1.type().entriesPerFrame() - 1;
+    int bound = config.has(SeededBug.PREFETCH_PAST_LAST_ENTRY) ? l1.type().entriesPerFrame() : l1.type().entriesPerFrame() - 1;
     int last = Math.min(bound, index + config.prefetch());
     ShadowKey key = l1.key();
     ShadowType type = key.type();
@@ -703,13 +612,13 @@ public final class OptimizedEngine implements Platform, ShadowView {
         long guestEntry = guest.machine().read(
             Addr.maddr(guestTable + (long) type.guestIndex(part, next) * guestBytes), guestBytes);
         events.prefetched(guestEntry);
-        if (config.has(Mutant.PREFETCH_SETS_ACCESSED)) {
+        if (config.has(SeededBug.PREFETCH_SETS_ACCESSED)) {
           guestEntry |= EntryBits.A;
         }
         value = leafValue(key, derivation.tableLeaf(key, guestEntry, leaf), magic);
       }
       prefetching = false;
-      if (config.has(Mutant.PREFETCH_OFF_BY_ONE) && next < last) {
+      if (config.has(SeededBug.PREFETCH_OFF_BY_ONE) && next < last) {
         setEntry(l1, part, next + 1, value);
       } else if (value != 0) { // else the entry stays as it is: empty
         noteIfOutOfSync(l1, part, next);
@@ -767,7 +676,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (dataWrite && config.has(Mutant.SKIP_REVALIDATE)) {
+    if (dataWrite && config.has(SeededBug.SKIP_REVALIDATE)) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
@@ -796,7 +705,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
   /** Recomputes the entries of {@code shadow} derived from guest bytes {@code offset..+size}. */
   private void revalidateBytes(PooledShadow shadow, int offset, int size) {
     int guestBytes = Derivation.guestEntryBytes(shadow.type());
-    int firstGuest = config.has(Mutant.STORE_INSIDE_ENTRY_NOT_REVALIDATED)
+    int firstGuest = config.has(SeededBug.STORE_INSIDE_ENTRY_NOT_REVALIDATED)
         ? (offset + guestBytes - 1) / guestBytes : offset / guestBytes;
     int lastGuest = (offset + size - 1) / guestBytes;
     for (int part = 0; part < shadow.parts(); part++) {
@@ -863,7 +772,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       return false;
     }
     if (state.countTableWrite((int) mfn) < OUT_OF_SYNC_AFTER_WRITES
-        || (!onlyL1Shadows(mfn) && !config.has(Mutant.UNSYNC_ANY_LEVEL))) {
+        || (!onlyL1Shadows(mfn) && !config.has(SeededBug.UNSYNC_ANY_LEVEL))) {
       return false;
     }
     int slot = state.freeOutOfSyncSlot();
@@ -1222,7 +1131,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
         && (key.type().holdsPointers() || key.type().role() != ShadowType.Role.TABLE)) {
       // Only l1 tables may be out of sync: a table the guest now uses at a higher level comes back first.
       int slot = state.outOfSyncSlot(guest.p2m().mfn(key.gfn()));
-      if (slot >= 0 && !config.has(Mutant.UNSYNC_ANY_LEVEL)) {
+      if (slot >= 0 && !config.has(SeededBug.UNSYNC_ANY_LEVEL)) {
         events.resyncing(ShadowEvents.ResyncCause.PROMOTED);
         resync(slot);
       }
@@ -1236,7 +1145,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       state.shadowsOfFrame().add((int) guest.p2m().mfn(key.gfn()), shadow.id());
     }
     if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()
-        && !config.has(Mutant.NO_PROTECT_NEW_TABLE)) {
+        && !config.has(SeededBug.NO_PROTECT_NEW_TABLE)) {
       // INV-WRITE-PROTECT: the frame just became a shadowed page table.
       revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
     }
@@ -1318,7 +1227,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
       if (config.reverseMaps()) {
         state.parentEntries().remove(child.id(), address);
       }
-      if (!config.has(Mutant.LEAK_REFCOUNT) && child.dropRef()) {
+      if (!config.has(SeededBug.LEAK_REFCOUNT) && child.dropRef()) {
         destroy(child);
       }
     }
@@ -1331,7 +1240,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private void noteIfOutOfSync(PooledShadow shadow, int part, int index) {
     int slot = outOfSyncSlotOf(shadow);
-    if (slot >= 0 && !config.has(Mutant.SNAPSHOT_MISSES_REWRITES)) {
+    if (slot >= 0 && !config.has(SeededBug.SNAPSHOT_MISSES_REWRITES)) {
       state.noteRewritten(slot, outOfSyncWord(shadow, part, index));
     }
   }
@@ -1355,7 +1264,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
     guest.machine().write(address, type.entryBytes(), value);
     if (config.reverseMaps()) {
       forgetLeaf(type, old, address);
-      if (mapsMemory(type, value) && !config.has(Mutant.RMAP_NOT_UPDATED)) {
+      if (mapsMemory(type, value) && !config.has(SeededBug.RMAP_NOT_UPDATED)) {
         state.leafMappings().add((int) frameOf(type, value), address);
       }
     }
@@ -1449,7 +1358,7 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private long leafValue(ShadowKey key, Derivation.Source source, boolean magic) {
     if (source != Derivation.Source.MAPPED) {
-      boolean notPresent = source == Derivation.Source.GUEST_NOT_PRESENT || config.has(Mutant.MAGIC_FOR_RESERVED);
+      boolean notPresent = source == Derivation.Source.GUEST_NOT_PRESENT || config.has(SeededBug.MAGIC_FOR_RESERVED);
       return magic && notPresent ? MagicEntries.GUEST_NOT_PRESENT : 0;
     }
     if (magic && isMmioMarkable(leaf.guestLeaf(), leaf.gfn(), key.nxe())) {
@@ -1465,12 +1374,12 @@ public final class OptimizedEngine implements Platform, ShadowView {
    */
   private boolean isMmioMarkable(long guestL1e, @Gfn long gfn, boolean nxe) {
     P2mType type = guest.p2m().type(gfn);
-    boolean device = type == P2mType.MMIO || (config.has(Mutant.MMIO_MAGIC_FOR_RAM) && type == P2mType.RAM_RO);
+    boolean device = type == P2mType.MMIO || (config.has(SeededBug.MMIO_MAGIC_FOR_RAM) && type == P2mType.RAM_RO);
     if (!device || Long.compareUnsigned(gfn, MagicEntries.GFN_LIMIT) >= 0) {
       return false;
     }
     long needed = EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
-    if (config.has(Mutant.MMIO_MAGIC_IGNORES_DIRTY)) {
+    if (config.has(SeededBug.MMIO_MAGIC_IGNORES_DIRTY)) {
       needed = EntryBits.P | EntryBits.RW | EntryBits.US;
     }
     return (guestL1e & needed) == needed && !(nxe && (guestL1e & EntryBits.NX) != 0);
@@ -1480,15 +1389,15 @@ public final class OptimizedEngine implements Platform, ShadowView {
   private long leafFor(long guestLeaf, @Gfn long gfn, boolean nxe, ShadowFormat format) {
     P2m p2m = guest.p2m();
     P2mType type = p2m.type(gfn);
-    if (prefetching && type == P2mType.RAM_RO && config.has(Mutant.PREFETCH_READ_ONLY_RAM_WRITABLE)) {
+    if (prefetching && type == P2mType.RAM_RO && config.has(SeededBug.PREFETCH_READ_ONLY_RAM_WRITABLE)) {
       type = P2mType.RAM;
     }
     @Mfn long mfn = p2m.mfn(gfn);
-    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(Mutant.SKIP_WRITE_PROTECT)
-        && !(prefetching && config.has(Mutant.PREFETCH_WRITABLE_PAGE_TABLE));
+    boolean pageTable = type.isRam() && isShadowedPageTable(mfn) && !config.has(SeededBug.SKIP_WRITE_PROTECT)
+        && !(prefetching && config.has(SeededBug.PREFETCH_WRITABLE_PAGE_TABLE));
     long leaf = Propagation.leaf(
-        config.has(Mutant.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable, config.has(Mutant.DROP_NX) ? false : nxe, format);
+        config.has(SeededBug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable, config.has(SeededBug.DROP_NX) ? false : nxe, format);
     return leaf;
   }
 

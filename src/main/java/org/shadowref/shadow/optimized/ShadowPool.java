@@ -5,6 +5,8 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.SeededBugs;
 import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.core.ShadowType;
 
@@ -69,14 +71,14 @@ public final class ShadowPool {
   private int pinnedCount;
   /** Find by the hash index (else by scanning the slots, the switched-off technique). */
   private final boolean hashIndex;
-  private final @Nullable Mutant mutant;
+  private final SeededBugs bugs;
 
   /**
    * @param frameCount the hypervisor frames the pool may use for shadows (its bound)
    * @param machineFrames every machine frame, for the reverse maps keyed by frame
    */
   ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames, boolean hashIndex,
-      @Nullable Mutant mutant) {
+      SeededBugs bugs) {
     int capacity = Math.max(1, frameCount);
     this.index = new LongLongHashTable(capacity);
     this.slots = new PooledShadow[capacity];
@@ -109,7 +111,7 @@ public final class ShadowPool {
     this.tableWrites = new int[machineFrames];
     this.pinned = new int[capacity];
     this.hashIndex = hashIndex;
-    this.mutant = mutant;
+    this.bugs = bugs;
   }
 
   private ShadowPool(ShadowPool other) {
@@ -140,7 +142,7 @@ public final class ShadowPool {
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
     this.hashIndex = other.hashIndex;
-    this.mutant = other.mutant;
+    this.bugs = other.bugs;
   }
 
   /** Shadows by the machine frame of the guest table they derive from (entries are slots). */
@@ -240,7 +242,7 @@ public final class ShadowPool {
   void pin(PooledShadow top) {
     int at = pinIndex(top);
     if (at == NONE) {
-      if (mutant != Mutant.PIN_WITHOUT_REFERENCE) {
+      if (!bugs.has(SeededBug.PIN_WITHOUT_REFERENCE)) {
         top.addRef();
       }
       pinned[pinnedCount++] = top.id();
@@ -308,7 +310,7 @@ public final class ShadowPool {
   /** {@link #encode}, or the seeded bug that forgets the flavour. */
   private long indexKey(ShadowKey key) {
     long packed = encode(key);
-    return mutant == Mutant.HASH_IGNORES_FLAVOUR ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
+    return bugs.has(SeededBug.HASH_IGNORES_FLAVOUR) ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
   }
 
   /** Whether {@code key}'s fields fit the packed index key. */
@@ -327,7 +329,7 @@ public final class ShadowPool {
 
   /** {@link #find(ShadowKey)} by the key's fields, so a lookup need not make a key. */
   @Nullable PooledShadow find(ShadowType type, long gfn, long slot, int flavour) {
-    if (!hashIndex || mutant == Mutant.HASH_IGNORES_FLAVOUR || slot < 0 || slot >= MAX_SLOT || gfn < 0
+    if (!hashIndex || bugs.has(SeededBug.HASH_IGNORES_FLAVOUR) || slot < 0 || slot >= MAX_SLOT || gfn < 0
         || gfn >= MAX_GFN) {
       return find(new ShadowKey(type, Addr.gfn(gfn), slot, flavour)); // the rare and the checked cases
     }
@@ -449,7 +451,7 @@ public final class ShadowPool {
     }
     slots[shadow.id()] = null;
     freeSlots[freeSlotCount++] = shadow.id();
-    if (mutant == Mutant.POOL_LEAK) {
+    if (bugs.has(SeededBug.POOL_LEAK)) {
       return;
     }
     for (int part = shadow.parts() - 1; part >= 0; part--) {

@@ -2,10 +2,7 @@ package org.shadowref.shadow.reference;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
@@ -35,6 +32,8 @@ import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.FaultResolution;
 import org.shadowref.shadow.core.GuestSide;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.SeededBugs;
 import org.shadowref.shadow.core.HardwareStep;
 import org.shadowref.shadow.core.ShadowHardware;
 import org.shadowref.shadow.core.ShadowKey;
@@ -66,88 +65,24 @@ public final class ReferenceEngine implements Platform, ShadowView {
   /** The hardware's CPU model: its MAXPHYADDR covers every machine frame. */
   private static final CpuModel HOST_CPU = new CpuModel(52);
 
-  /** Faults that can be switched on to show that the invariant predicates catch them. */
-  public enum Bug {
-    /** Shadow l1es of page-table frames stay writable: breaks INV-WRITE-PROTECT. */
-    SKIP_WRITE_PROTECT,
-    /** NX is not copied into shadow leaves: breaks INV-NO-AMPLIFY. */
-    DROP_NX,
-    /** Leaves are writable before the guest's D bit is set: breaks INV-NO-AMPLIFY. */
-    IGNORE_DIRTY,
-    /** Emulated page-table writes do not revalidate the shadows: breaks INV-COHERENT. */
-    SKIP_REVALIDATE,
-    /** A shadow entry that stops pointing at a shadow keeps its reference: INV-SHADOW-STRUCTURE. */
-    LEAK_REFCOUNT,
-    /** Leaves that map a shadowed page table map its shadow instead: breaks INV-ISOLATION. */
-    MAP_SHADOW_FRAME,
-    /** Directory entries never carry NX: INV-COHERENT (the specification of propagation). */
-    DIRECTORY_DROPS_NX,
-    /** Shadow leaves lose the guest's PWT and PCD (its memory type): INV-COHERENT; no result shows it. */
-    DROP_CACHE_BITS,
-    /** A splinter's leaves map the next 4 KiB piece of the large page: INV-COHERENT. */
-    SPLINTER_OFF_BY_ONE,
-    /** A splinter's leaves keep the large leaf's bit 7 (PS) as their PAT bit: INV-COHERENT; no result shows it. */
-    PAT_BIT_NOT_MOVED,
-    /** The handler builds no shadow entry: every access is emulated, and native's results still come out (progress). */
-    NO_SHADOW_BUILT,
-    /** The handler never sees that the retry would succeed: every access it could fix is emulated (progress). */
-    HARDWARE_NEVER_ALLOWS,
-    /**
-     * 2-on-3: a guest write revalidates only the first frame of a shadow, so a guest l1e at index
-     * 512 or above (the second PAE l1) or a guest l2e at 256 or above keeps its old shadow: the
-     * guest sees its old mapping after the write (INV-COHERENT, and native disagrees).
-     */
-    UPPER_HALF_NOT_REVALIDATED,
-    /**
-     * A store that covers two guest entries (8 bytes into a 32-bit table, or straddling an entry
-     * boundary) revalidates only the first: the second entry's shadow goes stale (INV-COHERENT).
-     */
-    STRADDLE_REVALIDATES_FIRST_ENTRY,
-    /**
-     * Revalidation indexes the guest table with the shadow's entry width (8) instead of the
-     * guest's (4 in a 32-bit guest): a write of guest entry i revalidates entry i/2 (INV-COHERENT).
-     */
-    SHADOW_WIDTH_FOR_GUEST_ENTRIES,
-    /**
-     * Splinters of a 32-bit guest's 4 MiB page drop the PSE-36 frame bits above 4 GiB: the
-     * shadows map a frame below 4 GiB where native reaches the high one (INV-NO-AMPLIFY).
-     */
-    PSE36_HIGH_BITS_DROPPED,
-    /**
-     * 2-on-3: the second PAE l1 of a 4 MiB page's splinter maps the first 2 MiB again (the
-     * slice's frame index ignores which half it is): the upper half reaches the wrong frames.
-     */
-    SPLINTER_SECOND_HALF_MAPS_FIRST,
-    /**
-     * 3-on-3: the hardware's CR3 points at the first PDPT of the frame, dropping CR3 bits 11:5
-     * that select the guest's (a PAE CR3 is 32-byte aligned, not page aligned).
-     */
-    PAE_CR3_LOW_BITS_DROPPED,
-    /**
-     * The guest walk's A/D update sets D as well as A: a read marks the guest's leaf dirty (and
-     * its directory entries), which native leaves clean.
-     */
-    WALK_SETS_DIRTY_ON_READ,
-    /**
-     * The hardware registers leave out the guest's CR4.SMAP: a supervisor access to a user page
-     * that SMAP forbids goes through on the shadows (INV-NO-AMPLIFY).
-     */
-    HARDWARE_DROPS_SMAP
-  }
-
   /**
    * Engine configuration.
    *
    * @param twoOnTwo shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does)
    * @param poolFrames shadow frames the engine may use; 0: every frame the machine keeps for the
    *     hypervisor (a small pool makes {@code preallocate} drop shadows, a path of its own)
-   * @param bugs seeded faults, for tests and models only
+   * @param bugs seeded bugs, for tests and models only; each must be one the reference engine
+   *     carries ({@link SeededBug#inReference})
    */
-  public record Config(boolean twoOnTwo, int poolFrames, Set<Bug> bugs) {
-    public static final Config DEFAULT = new Config(false, 0, EnumSet.noneOf(Bug.class));
+  public record Config(boolean twoOnTwo, int poolFrames, SeededBugs bugs) {
+    public static final Config DEFAULT = new Config(false, 0, SeededBugs.NONE);
 
     public Config {
-      bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
+      for (SeededBug bug : bugs.asSet()) {
+        if (!bug.inReference()) {
+          throw new IllegalArgumentException("the reference engine does not carry the seeded bug " + bug);
+        }
+      }
     }
 
     public Config withTwoOnTwo(boolean on) {
@@ -158,14 +93,12 @@ public final class ReferenceEngine implements Platform, ShadowView {
       return new Config(twoOnTwo, frames, bugs);
     }
 
-    public Config withBug(Bug bug) {
-      EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
-      more.add(bug);
-      return new Config(twoOnTwo, poolFrames, more);
+    public Config withBug(SeededBug bug) {
+      return new Config(twoOnTwo, poolFrames, bugs.with(bug));
     }
 
-    public boolean has(Bug bug) {
-      return bugs.contains(bug);
+    public boolean has(SeededBug bug) {
+      return bugs.has(bug);
     }
   }
 
@@ -179,8 +112,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
   /** The guest's own walk and the emulation of faulting accesses on its translation. */
   private final GuestSide guestSide;
   private final Derivation derivation;
-  /** {@code config.has(bug)} by the bug's ordinal: asked for every shadow entry written. */
-  private final boolean[] seeded;
+  /** {@code config.bugs()}: asked for every shadow entry written. */
+  private final SeededBugs bugs;
   /** The faults handled during the current operation (the progress check); not part of the state. */
   private final HandlerLog handlerLog = new HandlerLog();
   /**
@@ -226,10 +159,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     this.cpu = cpu;
     this.emulator = emulator;
     this.derivation = new Derivation(guest);
-    this.seeded = new boolean[Bug.values().length];
-    for (Bug bug : config.bugs()) {
-      seeded[bug.ordinal()] = true;
-    }
+    this.bugs = config.bugs();
     Hooks hooks = new Hooks();
     this.hardware = new ShadowHardware(guest, HOST_CPU, cpu, hooks);
     this.guestSide = new GuestSide(guest, hooks);
@@ -258,8 +188,8 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
   }
 
-  private boolean seeded(Bug bug) {
-    return seeded[bug.ordinal()];
+  private boolean seeded(SeededBug bug) {
+    return bugs.has(bug);
   }
 
   private static ShadowState newState(GuestMachine guest, Config config) {
@@ -406,7 +336,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
     // 5. Build the missing shadow levels and propagate the guest l1e into the shadow l1e.
-    if (!seeded(Bug.NO_SHADOW_BUILT)) {
+    if (!seeded(SeededBug.NO_SHADOW_BUILT)) {
       shadowL1eFor(vcpu, va);
     }
     // 6. A write to a shadowed page table: emulate it, or take the hint that it is no page table.
@@ -509,7 +439,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
 
   /** Whether the hardware walk of the shadows now lets the access through (A/D untouched). */
   private boolean hardwareAllows(int vcpu, @Gva long va, Access access) {
-    return !seeded(Bug.HARDWARE_NEVER_ALLOWS) && hardware.allows(vcpu, va, access);
+    return !seeded(SeededBug.HARDWARE_NEVER_ALLOWS) && hardware.allows(vcpu, va, access);
   }
 
   /**
@@ -551,11 +481,11 @@ public final class ReferenceEngine implements Platform, ShadowView {
    * the bytes written ({@code sh_validate_guest_entry}).
    */
   private void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
-    if (!dataWrite && seeded(Bug.WALK_SETS_DIRTY_ON_READ)) {
+    if (!dataWrite && seeded(SeededBug.WALK_SETS_DIRTY_ON_READ)) {
       value |= EntryBits.D;
     }
     guest.machine().write(maddr, size, value);
-    if (dataWrite && seeded(Bug.SKIP_REVALIDATE)) {
+    if (dataWrite && seeded(SeededBug.SKIP_REVALIDATE)) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
@@ -566,11 +496,11 @@ public final class ReferenceEngine implements Platform, ShadowView {
       if (!state.holds(shadow) || !derivation.derivedFrom(shadow.key(), mfn)) {
         continue; // destroyed by an earlier revalidation, or derived from another frame
       }
-      int guestBytes = seeded(Bug.SHADOW_WIDTH_FOR_GUEST_ENTRIES)
+      int guestBytes = seeded(SeededBug.SHADOW_WIDTH_FOR_GUEST_ENTRIES)
           ? shadow.type().entryBytes() : Derivation.guestEntryBytes(shadow.type());
       int firstGuest = offset / guestBytes;
-      int lastGuest = seeded(Bug.STRADDLE_REVALIDATES_FIRST_ENTRY) ? firstGuest : (offset + size - 1) / guestBytes;
-      int parts = seeded(Bug.UPPER_HALF_NOT_REVALIDATED) ? 1 : shadow.parts();
+      int lastGuest = seeded(SeededBug.STRADDLE_REVALIDATES_FIRST_ENTRY) ? firstGuest : (offset + size - 1) / guestBytes;
+      int parts = seeded(SeededBug.UPPER_HALF_NOT_REVALIDATED) ? 1 : shadow.parts();
       for (int part = 0; part < parts; part++) {
         int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
         for (int index = Derivation.derivedRunStart(shadow.key(), part, firstGuest, lastGuest);
@@ -716,10 +646,10 @@ public final class ReferenceEngine implements Platform, ShadowView {
     ControlRegisters regs = guest.vcpu(vcpu).regs();
     ShadowKey rootKey = state.root(vcpu);
     Shadow root = rootKey == null ? null : state.find(rootKey);
-    int topOffset = seeded(Bug.PAE_CR3_LOW_BITS_DROPPED) || root == null ? 0 : root.type().topOffset(regs);
+    int topOffset = seeded(SeededBug.PAE_CR3_LOW_BITS_DROPPED) || root == null ? 0 : root.type().topOffset(regs);
     long cr3 = root == null ? 0 : Addr.maddrOf(root.mfn(0), 0) + ((long) topOffset << 3);
     ControlRegisters hardware = shadowModeFor(regs).hardwareRegs(regs, cr3);
-    return seeded(Bug.HARDWARE_DROPS_SMAP) ? hardware.withCr4(hardware.cr4() & ~ControlRegisters.CR4_SMAP) : hardware;
+    return seeded(SeededBug.HARDWARE_DROPS_SMAP) ? hardware.withCr4(hardware.cr4() & ~ControlRegisters.CR4_SMAP) : hardware;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -809,7 +739,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
       ownerOf(type, value).addRef();
     }
     guest.machine().write(entryAddress(shadow, part, index), type.entryBytes(), value);
-    if (type.holdsPointers() && isPresent(old) && !seeded(Bug.LEAK_REFCOUNT)) {
+    if (type.holdsPointers() && isPresent(old) && !seeded(SeededBug.LEAK_REFCOUNT)) {
       Shadow child = ownerOf(type, old);
       if (child.dropRef()) {
         destroy(child);
@@ -853,16 +783,16 @@ public final class ReferenceEngine implements Platform, ShadowView {
   public long derive(Shadow shadow, int part, int index) {
     if (!shadow.type().holdsPointers()) {
       Derivation.Leaf leaf = new Derivation.Leaf();
-      int slicePart = seeded(Bug.SPLINTER_SECOND_HALF_MAPS_FIRST) && shadow.type() == ShadowType.FL1_32_PAE ? 0 : part;
+      int slicePart = seeded(SeededBug.SPLINTER_SECOND_HALF_MAPS_FIRST) && shadow.type() == ShadowType.FL1_32_PAE ? 0 : part;
       if (derivation.leafOf(shadow.key(), slicePart, index, leaf) != Derivation.Source.MAPPED) {
         return 0;
       }
       boolean splinter = shadow.type().role() == ShadowType.Role.SPLINTER;
-      @Gfn long gfn = splinter && seeded(Bug.SPLINTER_OFF_BY_ONE) ? Addr.gfn(leaf.gfn() + 1) : leaf.gfn();
-      if (splinter && seeded(Bug.PSE36_HIGH_BITS_DROPPED) && shadow.type().mode().guestMode() == PagingMode.TWO_LEVEL) {
+      @Gfn long gfn = splinter && seeded(SeededBug.SPLINTER_OFF_BY_ONE) ? Addr.gfn(leaf.gfn() + 1) : leaf.gfn();
+      if (splinter && seeded(SeededBug.PSE36_HIGH_BITS_DROPPED) && shadow.type().mode().guestMode() == PagingMode.TWO_LEVEL) {
         gfn = Addr.gfn(gfn & 0xF_FFFFL);
       }
-      return leafFor(splinter && seeded(Bug.PAT_BIT_NOT_MOVED) ? leaf.guestLeaf() | EntryBits.PS : leaf.guestLeaf(),
+      return leafFor(splinter && seeded(SeededBug.PAT_BIT_NOT_MOVED) ? leaf.guestLeaf() | EntryBits.PS : leaf.guestLeaf(),
           gfn, shadow.key().nxe(), shadow.type().mode().format());
     }
     Derivation.Child child = new Derivation.Child();
@@ -876,7 +806,7 @@ public final class ReferenceEngine implements Platform, ShadowView {
     long entry = Propagation.directory(
         child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
         shadow.key().nxe(), shadow.type().mode().format());
-    return seeded(Bug.DIRECTORY_DROPS_NX) ? entry & ~EntryBits.NX : entry;
+    return seeded(SeededBug.DIRECTORY_DROPS_NX) ? entry & ~EntryBits.NX : entry;
   }
 
   /** {@link Propagation#leaf} for a guest leaf mapping {@code gfn}, with the seeded bugs. */
@@ -886,15 +816,15 @@ public final class ReferenceEngine implements Platform, ShadowView {
     @Mfn long mfn = p2m.mfn(gfn);
     boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
     long leaf = Propagation.leaf(
-        seeded(Bug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable && !seeded(Bug.SKIP_WRITE_PROTECT), nxe, format);
-    if (seeded(Bug.DROP_NX)) {
+        seeded(SeededBug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
+        type, mfn, pageTable && !seeded(SeededBug.SKIP_WRITE_PROTECT), nxe, format);
+    if (seeded(SeededBug.DROP_NX)) {
       leaf &= ~EntryBits.NX;
     }
-    if (seeded(Bug.DROP_CACHE_BITS)) {
+    if (seeded(SeededBug.DROP_CACHE_BITS)) {
       leaf &= ~(EntryBits.PWT | EntryBits.PCD);
     }
-    if (seeded(Bug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
+    if (seeded(SeededBug.MAP_SHADOW_FRAME) && pageTable && leaf != 0) {
       for (Shadow shadow : state.shadowsView()) {
         if (derivation.derivedFrom(shadow.key(), mfn)) {
           leaf = (leaf & ~EntryBits.ADDR_MASK_64) | Addr.maddrOf(shadow.mfn(0), 0);

@@ -16,8 +16,7 @@ import org.shadowref.emulate.X86Emulator;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
-import org.shadowref.shadow.optimized.Mutant;
-import org.shadowref.shadow.reference.ReferenceEngine.Bug;
+import org.shadowref.shadow.core.SeededBug;
 
 /**
  * The seeded bugs at boundaries (the reference engine's, the optimized engine's and the
@@ -39,12 +38,12 @@ class BoundaryBugsTest {
     return failure;
   }
 
-  private static Differential.Failure caught(Bug bug, World world, GuestOp... ops) {
-    return caught(StandardPlatforms.withReferenceBug(null), StandardPlatforms.withReferenceBug(bug), world, ops);
-  }
-
-  private static Differential.Failure caught(Mutant mutant, World world, GuestOp... ops) {
-    return caught(StandardPlatforms.withOptimizedMutant(null), StandardPlatforms.withOptimizedMutant(mutant), world, ops);
+  /** {@code bug} in the reference engine if it carries it, else in the optimized one. */
+  private static Differential.Failure caught(SeededBug bug, World world, GuestOp... ops) {
+    if (bug.inReference()) {
+      return caught(StandardPlatforms.withReferenceBug(null), StandardPlatforms.withReferenceBug(bug), world, ops);
+    }
+    return caught(StandardPlatforms.withOptimizedBug(null), StandardPlatforms.withOptimizedBug(bug), world, ops);
   }
 
   private static Differential.Failure caught(X86Emulator.Bug bug, World world, GuestOp... ops) {
@@ -128,7 +127,7 @@ class BoundaryBugsTest {
   void aGuestL1eInTheUpperHalfOfA32BitTableIsRevalidated() {
     long va = 0x0040_0000L + 600 * 0x1000L; // guest l1 index 600: the second PAE l1 of its 2-on-3 shadow
     Guest guest = new Guest(PagingMode.TWO_LEVEL, 32, RWU | EntryBits.A, RWU, va);
-    caught(Bug.UPPER_HALF_NOT_REVALIDATED, guest.world,
+    caught(SeededBug.UPPER_HALF_NOT_REVALIDATED, guest.world,
         read(va), store(guest.entryVia(WINDOW, va, 1), 4, guest.spareLeaf()), read(va));
   }
 
@@ -137,7 +136,7 @@ class BoundaryBugsTest {
     long va = 0x0040_2000L; // l1 index 2; the next page is index 3, in the same 8 bytes
     Guest guest = new Guest(PagingMode.TWO_LEVEL, 32, RWU | EntryBits.A, RWU, va, va + 0x1000);
     long both = guest.spareLeaf() << 32 | guest.spareLeaf();
-    caught(Bug.STRADDLE_REVALIDATES_FIRST_ENTRY, guest.world,
+    caught(SeededBug.STRADDLE_REVALIDATES_FIRST_ENTRY, guest.world,
         read(va), read(va + 0x1000), store(guest.entryVia(WINDOW, va, 1), 8, both), read(va + 0x1000));
   }
 
@@ -145,7 +144,7 @@ class BoundaryBugsTest {
   void a32BitGuestEntryIsFoundByTheGuestsWidthNotTheShadows() {
     long va = 0x0040_2000L;
     Guest guest = new Guest(PagingMode.TWO_LEVEL, 32, RWU | EntryBits.A, RWU, va);
-    caught(Bug.SHADOW_WIDTH_FOR_GUEST_ENTRIES, guest.world,
+    caught(SeededBug.SHADOW_WIDTH_FOR_GUEST_ENTRIES, guest.world,
         read(va), store(guest.entryVia(WINDOW, va, 1), 4, guest.spareLeaf()), read(va));
   }
 
@@ -158,7 +157,7 @@ class BoundaryBugsTest {
     guest.setRegs(guest.regs().withCr4(guest.regs().cr4() | ControlRegisters.CR4_PSE));
     long pde = guest.tables.readEntry(Addr.gva(va), 2);
     // The same page moved to 4 GiB: PDE bit 13 is physical-address bit 32 (PSE-36), a hole here.
-    caught(Bug.PSE36_HIGH_BITS_DROPPED, guest.world,
+    caught(SeededBug.PSE36_HIGH_BITS_DROPPED, guest.world,
         read(va), store(guest.entryVia(WINDOW + 0x1000, va, 2), 4, pde | 1L << 13), read(va));
   }
 
@@ -169,7 +168,7 @@ class BoundaryBugsTest {
     guest.tables.map(Addr.gva(va), Addr.gpa(0), 2, RWU | EntryBits.A | EntryBits.D | EntryBits.PS, RWU);
     guest.setRegs(guest.regs().withCr4(guest.regs().cr4() | ControlRegisters.CR4_PSE));
     guest.world.machine().physical().write(Addr.gpaOf(Addr.gfn(512), 0), 8, 0x5120_0000L);
-    caught(Bug.SPLINTER_SECOND_HALF_MAPS_FIRST, guest.world, read(va + 0x20_0000L));
+    caught(SeededBug.SPLINTER_SECOND_HALF_MAPS_FIRST, guest.world, read(va + 0x20_0000L));
   }
 
   @Test
@@ -187,7 +186,7 @@ class BoundaryBugsTest {
     }
     guest.world.setRegs(1, guest.regs());
     guest.setRegs(guest.regs().withCr3(pdpt + 0x20));
-    caught(Bug.PAE_CR3_LOW_BITS_DROPPED, guest.world,
+    caught(SeededBug.PAE_CR3_LOW_BITS_DROPPED, guest.world,
         new GuestOp.MemoryAccess(1, Addr.gva(va), AccessKind.READ, false, 8, 0), read(va));
   }
 
@@ -196,14 +195,14 @@ class BoundaryBugsTest {
     long va = 0x0040_0000L;
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU | EntryBits.A, RWU | EntryBits.NX, va);
     guest.setRegs(guest.regs().withEfer(guest.regs().efer() | ControlRegisters.EFER_NXE));
-    caught(Bug.DIRECTORY_DROPS_NX, guest.world, read(va), access(va, AccessKind.FETCH, false, 4, 0));
+    caught(SeededBug.DIRECTORY_DROPS_NX, guest.world, read(va), access(va, AccessKind.FETCH, false, 4, 0));
   }
 
   @Test
   void aReadSetsNoDirtyBit() {
     long va = 0x0040_0000L;
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU, RWU, va);
-    Differential.Failure failure = caught(Bug.WALK_SETS_DIRTY_ON_READ, guest.world, read(va));
+    Differential.Failure failure = caught(SeededBug.WALK_SETS_DIRTY_ON_READ, guest.world, read(va));
     assertEquals(Differential.AGREES_WITH_NATIVE, failure.property(), failure.toString());
   }
 
@@ -212,7 +211,7 @@ class BoundaryBugsTest {
     long va = 0x0040_0000L;
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU | EntryBits.A, RWU, va);
     guest.setRegs(guest.regs().withCr4(guest.regs().cr4() | ControlRegisters.CR4_SMAP));
-    caught(Bug.HARDWARE_DROPS_SMAP, guest.world, access(va, AccessKind.READ, true, 8, 0), read(va));
+    caught(SeededBug.HARDWARE_DROPS_SMAP, guest.world, access(va, AccessKind.READ, true, 8, 0), read(va));
   }
 
   // ---- the optimized engine ----
@@ -229,7 +228,7 @@ class BoundaryBugsTest {
     long c = 0x00A0_1000L;
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU | EntryBits.A, RWU, last, next, x, c);
     guest.windowOnto(WINDOW + 0x1000, guest.tables.entryAddressFor(Addr.gva(x), 2) & ~0xFFFL);
-    caught(Mutant.PREFETCH_PAST_LAST_ENTRY, guest.world,
+    caught(SeededBug.PREFETCH_PAST_LAST_ENTRY, guest.world,
         read(x), read(c), store(guest.entryVia(WINDOW + 0x1000, x, 2), 8, 0), read(last));
   }
 
@@ -238,7 +237,7 @@ class BoundaryBugsTest {
     long va = 0x0040_0000L;
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU | EntryBits.A | EntryBits.D, RWU, va, va + 0x1000);
     guest.world.makeReadOnly(Addr.gfn(guest.frames[1]));
-    caught(Mutant.PREFETCH_READ_ONLY_RAM_WRITABLE, guest.world, read(va), store(va + 0x1000, 8, 7));
+    caught(SeededBug.PREFETCH_READ_ONLY_RAM_WRITABLE, guest.world, read(va), store(va + 0x1000, 8, 7));
   }
 
   @Test
@@ -247,7 +246,7 @@ class BoundaryBugsTest {
     Guest guest = new Guest(PagingMode.FOUR_LEVEL, 32, RWU | EntryBits.A, RWU, va);
     guest.setRegs(guest.regs().withEfer(guest.regs().efer() | ControlRegisters.EFER_NXE));
     // Bits 63:32 of the entry: NX on.
-    caught(Mutant.STORE_INSIDE_ENTRY_NOT_REVALIDATED, guest.world,
+    caught(SeededBug.STORE_INSIDE_ENTRY_NOT_REVALIDATED, guest.world,
         read(va), store(guest.entryVia(WINDOW, va, 1) + 4, 4, EntryBits.NX >>> 32), access(va, AccessKind.FETCH, false, 4, 0));
   }
 
@@ -256,7 +255,7 @@ class BoundaryBugsTest {
     long upper = 0x0040_0000L + 600 * 0x1000L; // guest l1 index 600: entry 88 of the second PAE l1
     long lower = 0x0040_0000L + 88 * 0x1000L; // guest l1 index 88: entry 88 of the first
     Guest guest = new Guest(PagingMode.TWO_LEVEL, 32, RWU | EntryBits.A, RWU, upper, lower);
-    caught(Mutant.UPPER_HALF_L1E_IN_FIRST_FRAME, guest.world, read(upper), read(lower));
+    caught(SeededBug.UPPER_HALF_L1E_IN_FIRST_FRAME, guest.world, read(upper), read(lower));
   }
 
   // ---- the emulator ----

@@ -15,6 +15,7 @@ import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceReader;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 class DifferentialPropertyTest {
@@ -41,7 +42,7 @@ class DifferentialPropertyTest {
 
   @Test
   void aSeededBugIsCaughtShrunkToAOneMinimalCaseAndWrittenAsAReplayableTrace() throws Exception {
-    PlatformSet buggy = StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.SKIP_REVALIDATE);
+    PlatformSet buggy = StandardPlatforms.withReferenceBug(SeededBug.SKIP_REVALIDATE);
     for (int seed = 1; seed < 200; seed++) {
       GeneratedCase generated = Guests.generate(new Random(seed), 40, null);
       Differential.Failure failure = Differential.check(buggy, generated.world(), generated.ops());

@@ -10,7 +10,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
-import org.shadowref.shadow.reference.ReferenceEngine.Bug;
+import org.shadowref.shadow.core.SeededBug;
 
 /**
  * Handlers that do less work give the guest native's results (every access emulated), so only the
@@ -34,21 +34,21 @@ class ProgressTest {
 
   @Test
   void aHandlerThatBuildsNoShadowBreaksProgress() {
-    Differential.Failure failure = firstFailure(StandardPlatforms.withReferenceBug(Bug.NO_SHADOW_BUILT));
+    Differential.Failure failure = firstFailure(StandardPlatforms.withReferenceBug(SeededBug.NO_SHADOW_BUILT));
     assertNotNull(failure, "NO_SHADOW_BUILT must be caught");
     assertEquals(Differential.PROGRESS, failure.property(), failure.toString());
   }
 
   @Test
   void aHandlerThatNeverSeesTheRetrySucceedBreaksProgress() {
-    Differential.Failure failure = firstFailure(StandardPlatforms.withReferenceBug(Bug.HARDWARE_NEVER_ALLOWS));
+    Differential.Failure failure = firstFailure(StandardPlatforms.withReferenceBug(SeededBug.HARDWARE_NEVER_ALLOWS));
     assertNotNull(failure, "HARDWARE_NEVER_ALLOWS must be caught");
     assertEquals(Differential.PROGRESS, failure.property(), failure.toString());
   }
 
   @Test
   void theCleanEnginesKeepTheTable() {
-    for (PlatformSet platforms : List.of(StandardPlatforms.all(), StandardPlatforms.withOptimizedMutant(null))) {
+    for (PlatformSet platforms : List.of(StandardPlatforms.all(), StandardPlatforms.withOptimizedBug(null))) {
       assertNull(firstFailure(platforms), platforms.names().toString());
     }
   }

@@ -16,8 +16,9 @@ import org.shadowref.emulate.X86Emulator;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.invariant.InvariantIds;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 
 /** The optimized engine's own invariants, each broken by a seeded bug and kept without it. */
@@ -40,17 +41,17 @@ class OptimizedSeededBugTest {
   }
 
   /** One read of the data page on a fresh engine, every technique but out-of-sync shadows on. */
-  private static OptimizedEngine run(World world, @Nullable Mutant mutant) {
-    return run(world, OptimizedEngine.Config.DEFAULT.withMutant(mutant),
+  private static OptimizedEngine run(World world, @Nullable SeededBug mutant) {
+    return run(world, OptimizedConfig.DEFAULT.withBug(mutant),
         new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), AccessKind.READ, false, 8, 0));
   }
 
   /** {@code ops} on a fresh engine over {@code world} with out-of-sync shadows on and {@code mutant} seeded. */
-  private static OptimizedEngine runWithOutOfSync(World world, @Nullable Mutant mutant, GuestOp... ops) {
-    return run(world, OptimizedEngine.Config.PRODUCTION.withMutant(mutant), ops);
+  private static OptimizedEngine runWithOutOfSync(World world, @Nullable SeededBug mutant, GuestOp... ops) {
+    return run(world, OptimizedConfig.PRODUCTION.withBug(mutant), ops);
   }
 
-  private static OptimizedEngine run(World world, OptimizedEngine.Config config, GuestOp... ops) {
+  private static OptimizedEngine run(World world, OptimizedConfig config, GuestOp... ops) {
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(), config, new SdmExecutor(), new X86Emulator());
     for (GuestOp op : ops) {
       engine.apply(op);
@@ -64,7 +65,7 @@ class OptimizedSeededBugTest {
     assertNotNull(predicate, id);
     assertNull(predicate.violation(correct), "without the bug");
     String violation = predicate.violation(buggy);
-    assertNotNull(violation, buggy.config().mutant() + " must break " + id);
+    assertNotNull(violation, buggy.config().bugs() + " must break " + id);
     assertTrue(violation.contains(fragment), violation);
   }
 
@@ -72,7 +73,7 @@ class OptimizedSeededBugTest {
   void anMmioMarkerForReadOnlyRamBreaksMagic() {
     World world = world();
     OptimizedEngine correct = run(world, null);
-    OptimizedEngine buggy = run(world, Mutant.MMIO_MAGIC_FOR_RAM);
+    OptimizedEngine buggy = run(world, SeededBug.MMIO_MAGIC_FOR_RAM);
     assertTrue(correct.counters().prefetched() > 0, "the neighbour was prefetched");
     assertOnlyTheBugBreaks(InvariantIds.MAGIC, correct, buggy, "RAM_RO");
   }
@@ -81,7 +82,7 @@ class OptimizedSeededBugTest {
   void aPinWithoutItsReferenceBreaksShadowStructure() {
     World world = world();
     OptimizedEngine correct = run(world, null);
-    OptimizedEngine buggy = run(world, Mutant.PIN_WITHOUT_REFERENCE);
+    OptimizedEngine buggy = run(world, SeededBug.PIN_WITHOUT_REFERENCE);
     assertEquals(1, correct.state().pinnedCount(), "the running top is pinned");
     assertOnlyTheBugBreaks(InvariantIds.SHADOW_STRUCTURE, correct, buggy, "pinned has 2 references");
   }
@@ -111,7 +112,7 @@ class OptimizedSeededBugTest {
       new GuestOp.MemoryAccess(0, Addr.gva(window + 0x808), AccessKind.WRITE, false, 8, 0),
     };
     OptimizedEngine correct = runWithOutOfSync(world, null, ops);
-    OptimizedEngine buggy = runWithOutOfSync(world, Mutant.UNSYNC_ANY_LEVEL, ops);
+    OptimizedEngine buggy = runWithOutOfSync(world, SeededBug.UNSYNC_ANY_LEVEL, ops);
     assertOnlyTheBugBreaks(InvariantIds.OUT_OF_SYNC, correct, buggy, "is out of sync but is no l1 shadow");
   }
 
@@ -139,7 +140,7 @@ class OptimizedSeededBugTest {
       new GuestOp.MemoryAccess(0, Addr.gva(dataEntry), AccessKind.WRITE, false, 8, leaf),
     };
     OptimizedEngine correct = runWithOutOfSync(world, null, ops);
-    OptimizedEngine buggy = runWithOutOfSync(world, Mutant.SNAPSHOT_MISSES_REWRITES, ops);
+    OptimizedEngine buggy = runWithOutOfSync(world, SeededBug.SNAPSHOT_MISSES_REWRITES, ops);
     assertEquals(1, correct.state().outOfSyncCount(), "the l1 is out of sync");
     assertOnlyTheBugBreaks(InvariantIds.OUT_OF_SYNC, correct, buggy, "would be skipped by a resync");
   }

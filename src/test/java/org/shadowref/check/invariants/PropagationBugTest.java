@@ -17,10 +17,10 @@ import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.ShadowTable;
 import org.shadowref.shadow.reference.ReferenceEngine;
-import org.shadowref.shadow.reference.ReferenceEngine.Bug;
 
 /**
  * Propagation bugs that a predicate judging with the engine's own derivation cannot see: the
@@ -59,12 +59,12 @@ class PropagationBugTest {
    * and fails with it, while every present entry of the buggy engine is what its own derivation
    * gives (the old predicate's verdict: no violation).
    */
-  private static void caughtOnlyBySpec(Bug bug, World world, GuestOp op) {
+  private static void caughtOnlyBySpec(SeededBug bug, World world, GuestOp op) {
     caughtOnlyBySpec(bug, world, op, false);
   }
 
   /** {@code visible}: the guest sees the bug too (a wrong frame), so only the invariant verdicts are compared. */
-  private static void caughtOnlyBySpec(Bug bug, World world, GuestOp op, boolean visible) {
+  private static void caughtOnlyBySpec(SeededBug bug, World world, GuestOp op, boolean visible) {
     InvariantPredicate coherent = InvariantRegistry.forId(InvariantIds.COHERENT);
     assertNotNull(coherent);
     ReferenceEngine correct = engine(world, ReferenceEngine.Config.DEFAULT);
@@ -91,25 +91,25 @@ class PropagationBugTest {
   @Test
   void directoryEntriesWithoutNxAreCaught() {
     World world = world(ALL, RWU | EntryBits.NX, ALL);
-    caughtOnlyBySpec(Bug.DIRECTORY_DROPS_NX, world, read(DATA_VA));
+    caughtOnlyBySpec(SeededBug.DIRECTORY_DROPS_NX, world, read(DATA_VA));
   }
 
   @Test
   void leavesWithoutTheirCacheBitsAreCaught() {
     World world = world(ALL | EntryBits.PWT | EntryBits.PCD, RWU, ALL);
-    caughtOnlyBySpec(Bug.DROP_CACHE_BITS, world, read(DATA_VA));
+    caughtOnlyBySpec(SeededBug.DROP_CACHE_BITS, world, read(DATA_VA));
   }
 
   @Test
   void aSplinterMappingTheNextPieceIsCaught() {
     World world = world(ALL, RWU, ALL);
-    caughtOnlyBySpec(Bug.SPLINTER_OFF_BY_ONE, world, read(LARGE_VA + 0x3000), true);
+    caughtOnlyBySpec(SeededBug.SPLINTER_OFF_BY_ONE, world, read(LARGE_VA + 0x3000), true);
   }
 
   @Test
   void aSplinterKeepingPsAsItsPatBitIsCaught() {
     World world = world(ALL, RWU, ALL);
-    caughtOnlyBySpec(Bug.PAT_BIT_NOT_MOVED, world, read(LARGE_VA + 0x3000));
+    caughtOnlyBySpec(SeededBug.PAT_BIT_NOT_MOVED, world, read(LARGE_VA + 0x3000));
   }
 
   @Test

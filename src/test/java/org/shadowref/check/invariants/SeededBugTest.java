@@ -9,14 +9,14 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
-import org.shadowref.mmu.PageTableBuilder;
-import org.shadowref.shadow.GuestOp;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.reference.ReferenceEngine;
-import org.shadowref.shadow.reference.ReferenceEngine.Bug;
 
 /**
  * For each invariant, a seeded engine bug and a short run after which that invariant's predicate
@@ -45,7 +45,7 @@ class SeededBugTest {
     return world;
   }
 
-  private static ReferenceEngine engine(World world, Bug bug) {
+  private static ReferenceEngine engine(World world, SeededBug bug) {
     ReferenceEngine.Config config = ReferenceEngine.Config.DEFAULT;
     if (bug != null) {
       config = config.withBug(bug);
@@ -62,7 +62,7 @@ class SeededBugTest {
   }
 
   /** Runs {@code ops} with and without {@code bug}; only the buggy run violates {@code id}. */
-  private static void caught(String id, Bug bug, World world, GuestOp... ops) {
+  private static void caught(String id, SeededBug bug, World world, GuestOp... ops) {
     InvariantPredicate predicate = InvariantRegistry.forId(id);
     assertNotNull(predicate, id);
     ReferenceEngine correct = engine(world, null);
@@ -78,18 +78,18 @@ class SeededBugTest {
   @Test
   void skipWriteProtectBreaksWriteProtect() {
     World world = world(RWU, false);
-    caught(InvariantIds.WRITE_PROTECT, Bug.SKIP_WRITE_PROTECT, world, read(DATA_VA), write(WINDOW + 0x800, 0));
+    caught(InvariantIds.WRITE_PROTECT, SeededBug.SKIP_WRITE_PROTECT, world, read(DATA_VA), write(WINDOW + 0x800, 0));
   }
 
   @Test
   void dropNxBreaksNoAmplify() {
     World world = world(RWU | EntryBits.NX | EntryBits.A, true);
-    caught(InvariantIds.NO_AMPLIFY, Bug.DROP_NX, world, read(DATA_VA));
+    caught(InvariantIds.NO_AMPLIFY, SeededBug.DROP_NX, world, read(DATA_VA));
   }
 
   @Test
   void ignoreDirtyBreaksNoAmplify() {
-    caught(InvariantIds.NO_AMPLIFY, Bug.IGNORE_DIRTY, world(RWU, false), read(DATA_VA));
+    caught(InvariantIds.NO_AMPLIFY, SeededBug.IGNORE_DIRTY, world(RWU, false), read(DATA_VA));
   }
 
   @Test
@@ -97,7 +97,7 @@ class SeededBugTest {
     World world = world(RWU, false);
     long otherLeaf = Addr.gpaOf(Addr.gfn(20), 0) | RWU;
     // Rewrite the live l1e for DATA_VA through the window: the emulated store must revalidate it.
-    caught(InvariantIds.COHERENT, Bug.SKIP_REVALIDATE, world,
+    caught(InvariantIds.COHERENT, SeededBug.SKIP_REVALIDATE, world,
         read(DATA_VA), read(WINDOW), write(WINDOW + 8 * ((DATA_VA >>> 12) & 511), otherLeaf));
   }
 
@@ -112,12 +112,12 @@ class SeededBugTest {
         otherRoot = gfn;
       }
     }
-    caught(InvariantIds.SHADOW_STRUCTURE, Bug.LEAK_REFCOUNT, world,
+    caught(InvariantIds.SHADOW_STRUCTURE, SeededBug.LEAK_REFCOUNT, world,
         read(DATA_VA), new GuestOp.LoadCr3(0, otherRoot << 12), read(DATA_VA));
   }
 
   @Test
   void mapShadowFrameBreaksIsolation() {
-    caught(InvariantIds.ISOLATION, Bug.MAP_SHADOW_FRAME, world(RWU, false), read(DATA_VA), read(WINDOW));
+    caught(InvariantIds.ISOLATION, SeededBug.MAP_SHADOW_FRAME, world(RWU, false), read(DATA_VA), read(WINDOW));
   }
 }

@@ -13,6 +13,7 @@ import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.check.diff.StepObserver;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.Report;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 class CampaignClaimTest {
@@ -50,7 +51,7 @@ class CampaignClaimTest {
 
   @Test
   void failsOnASeededBugWithAReplayableTraceAndAPointToDraw() throws Exception {
-    ClaimResult result = new CampaignClaim(StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.SKIP_WRITE_PROTECT), 1,
+    ClaimResult result = new CampaignClaim(StandardPlatforms.withReferenceBug(SeededBug.SKIP_WRITE_PROTECT), 1,
         traces).run(Preset.QUICK, Progress.NONE);
     assertFalse(result.held());
     assertTrue(result.detail().contains("replay: ./shadowref replay "), result.detail());

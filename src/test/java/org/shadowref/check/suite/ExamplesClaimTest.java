@@ -10,6 +10,7 @@ import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.cli.report.FailurePictures;
 import org.shadowref.cli.report.Report;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 class ExamplesClaimTest {
@@ -23,7 +24,7 @@ class ExamplesClaimTest {
 
   @Test
   void failsWithAPointToDrawWhenTheEngineForgetsToRevalidate() {
-    PlatformSet buggy = StandardPlatforms.withReferenceBug(ReferenceEngine.Bug.SKIP_REVALIDATE);
+    PlatformSet buggy = StandardPlatforms.withReferenceBug(SeededBug.SKIP_REVALIDATE);
     ClaimResult result = new ExamplesClaim(Path.of("examples"), buggy).run(Preset.QUICK, Progress.NONE);
     assertFalse(result.held());
     assertTrue(result.detail().contains("09-page-table-write.yaml step 2"), result.detail());

@@ -19,6 +19,7 @@ import org.shadowref.check.diff.SideBySide;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.shadow.optimized.OptimizedConfig;
 import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -44,7 +45,7 @@ class ExamplesTest {
         .with("reference",
             world -> new ReferenceEngine(world.build(), ReferenceEngine.Config.DEFAULT, CPU, EMULATOR))
         .with("optimized",
-            world -> new OptimizedEngine(world.build(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR));
+            world -> new OptimizedEngine(world.build(), OptimizedConfig.DEFAULT, CPU, EMULATOR));
     return exampleFiles().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
       Scenario scenario = ScenarioReader.read(file);
       SideBySide.Run run = SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations());
@@ -119,7 +120,7 @@ class ExamplesTest {
 
   private static OptimizedEngine runOptimized(String name) throws Exception {
     Scenario scenario = ScenarioReader.read(EXAMPLES.resolve(name));
-    OptimizedEngine engine = new OptimizedEngine(scenario.world().build(), OptimizedEngine.Config.PRODUCTION, CPU, EMULATOR);
+    OptimizedEngine engine = new OptimizedEngine(scenario.world().build(), OptimizedConfig.PRODUCTION, CPU, EMULATOR);
     for (org.shadowref.shadow.GuestOp op : scenario.ops()) {
       engine.apply(op);
     }

@@ -12,6 +12,7 @@ import org.shadowref.check.trace.Scenario;
 import org.shadowref.check.trace.ScenarioReader;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -66,7 +67,7 @@ class TreePictureTest {
 
   @Test
   void aStaleShadowEntryIsHighlightedWhereTheEngineForgotToRevalidate() throws Exception {
-    ReferenceEngine engine = runUpTo(ReferenceEngine.Config.DEFAULT.withBug(ReferenceEngine.Bug.SKIP_REVALIDATE), 1);
+    ReferenceEngine engine = runUpTo(ReferenceEngine.Config.DEFAULT.withBug(SeededBug.SKIP_REVALIDATE), 1);
     assertEquals(1, TreePicture.staleShadowEntries(engine).size(), "the l1e the emulated write left behind");
     String svg = TreePicture.draw(engine, 0, null, "after the unrevalidated write");
     assertEquals(1, diffRows(svg));

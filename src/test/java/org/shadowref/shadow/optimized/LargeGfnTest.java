@@ -43,7 +43,7 @@ class LargeGfnTest {
       new GuestOp.MemoryAccess(0, Addr.gva(0x0080_0000_0000L), AccessKind.READ, false, 8, 0),
     };
     NativePlatform oracle = new NativePlatform(world.machine().copy(), new SdmExecutor());
-    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(), OptimizedEngine.Config.DEFAULT,
+    OptimizedEngine engine = new OptimizedEngine(world.machine().copy(), OptimizedConfig.DEFAULT,
         new SdmExecutor(), new X86Emulator());
     for (GuestOp op : ops) {
       OpResult expected = oracle.apply(op);

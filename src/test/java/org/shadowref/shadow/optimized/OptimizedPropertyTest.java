@@ -41,7 +41,7 @@ class OptimizedPropertyTest {
           ReferenceEngine reference = new ReferenceEngine(guest.world.machine().copy(),
               ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
           OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(),
-              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+              OptimizedConfig.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
           assertNoViolations(engine, "start");
           for (int code : codes) {
             GuestOp op = guest.op(code, oracle.guest());
@@ -69,9 +69,15 @@ class OptimizedPropertyTest {
         .checkAssert((seed, switches, codes) -> {
           GeneratedGuest guest = new GeneratedGuest(seed);
           int[] distances = {0, 1, 8, 511};
-          OptimizedEngine.Config config = new OptimizedEngine.Config(guest.twoOnTwo, (switches & 1) != 0,
-              (switches & 2) != 0, distances[(switches >>> 2) & 3], (switches & 16) != 0,
-              (switches & 32) != 0 ? SMALLEST_POOL : 0, false, (switches & 64) != 0, null);
+          OptimizedConfig config = OptimizedConfig.builder()
+              .twoOnTwo(guest.twoOnTwo)
+              .hashIndex((switches & 1) != 0)
+              .magicEntries((switches & 2) != 0)
+              .prefetch(distances[(switches >>> 2) & 3])
+              .reverseMaps((switches & 16) != 0)
+              .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
+              .pinTops((switches & 64) != 0)
+              .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
     assertTrue(reclaims[0] > 0, "some cases ran the pool short");
@@ -89,8 +95,8 @@ class OptimizedPropertyTest {
         .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(20, 60))
         .checkAssert((seed, codes) -> {
           GeneratedGuest guest = new GeneratedGuest(seed);
-          OptimizedEngine.Config config =
-              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo).withPoolFrames(SMALLEST_POOL);
+          OptimizedConfig config =
+              OptimizedConfig.DEFAULT.withTwoOnTwo(guest.twoOnTwo).withPoolFrames(SMALLEST_POOL);
           OptimizedEngine engine = runAgainstNativeAndReference(guest, config, codes);
           assertTrue(engine.state().totalFrames() <= SMALLEST_POOL);
           reclaims[0] += engine.counters().poolReclaims();
@@ -101,7 +107,7 @@ class OptimizedPropertyTest {
   }
 
   private static OptimizedEngine runAgainstNativeAndReference(
-      GeneratedGuest guest, OptimizedEngine.Config config, List<Integer> codes) {
+      GeneratedGuest guest, OptimizedConfig config, List<Integer> codes) {
     NativePlatform oracle = new NativePlatform(guest.world.machine().copy(), CPU);
     ReferenceEngine reference = new ReferenceEngine(guest.world.machine().copy(),
         ReferenceEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
@@ -126,7 +132,7 @@ class OptimizedPropertyTest {
           GeneratedGuest guest = new GeneratedGuest(seed);
           NativePlatform oracle = new NativePlatform(guest.world.machine().copy(), CPU);
           OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(),
-              OptimizedEngine.Config.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
+              OptimizedConfig.DEFAULT.withTwoOnTwo(guest.twoOnTwo), CPU, EMULATOR);
           List<GuestOp> ops = new ArrayList<>();
           for (int code : codes) {
             GuestOp op = guest.op(code, oracle.guest());

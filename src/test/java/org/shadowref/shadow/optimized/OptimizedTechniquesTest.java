@@ -70,7 +70,7 @@ class OptimizedTechniquesTest {
     return world;
   }
 
-  private OptimizedEngine engine(OptimizedEngine.Config config) {
+  private OptimizedEngine engine(OptimizedConfig config) {
     return new OptimizedEngine(world.machine().copy(), config, CPU, EMULATOR);
   }
 
@@ -101,7 +101,7 @@ class OptimizedTechniquesTest {
       OptimizedTechniquesTest guest = new OptimizedTechniquesTest();
       guest.build(mode);
       NativePlatform oracle = guest.oracle();
-      OptimizedEngine engine = guest.engine(OptimizedEngine.Config.DEFAULT);
+      OptimizedEngine engine = guest.engine(OptimizedConfig.DEFAULT);
       same(oracle, engine, access(DATA_VA, AccessKind.READ, false)); // builds the l1 shadow and its markers
       int faults = 0;
       for (AccessKind kind : AccessKind.values()) {
@@ -119,7 +119,7 @@ class OptimizedTechniquesTest {
   @Test
   void withoutMagicEntriesEveryFaultTakesTheFullHandler() {
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT.withMagicEntries(false));
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT.withMagicEntries(false));
     same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
     same(oracle, engine, access(HOLE_VA, AccessKind.WRITE, true));
     same(oracle, engine, access(DEVICE_VA, AccessKind.READ, false));
@@ -129,7 +129,7 @@ class OptimizedTechniquesTest {
   @Test
   void mmioAccessesExitWithTheirGuestPhysicalAddressThroughTheFastPath() {
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     same(oracle, engine, access(DEVICE_VA + 0x10, AccessKind.READ, false)); // full handler; makes the marker
     OpResult read = same(oracle, engine, access(DEVICE_VA + 0x24, AccessKind.READ, true));
     OpResult write = same(oracle, engine, access(DEVICE_VA + 0xFF0, AccessKind.WRITE, false));
@@ -141,7 +141,7 @@ class OptimizedTechniquesTest {
   @Test
   void anMmioAccessAnUpperLevelForbidsIsLeftToTheFullHandler() {
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     same(oracle, engine, access(KERNEL_DEVICE_VA, AccessKind.READ, false));
     OpResult user = same(oracle, engine, access(KERNEL_DEVICE_VA, AccessKind.READ, true));
     assertEquals(OpResult.Status.GUEST_FAULT, user.status());
@@ -152,7 +152,7 @@ class OptimizedTechniquesTest {
   @Test
   void aMarkerFixedSinceTheHardwareFaultedIsAFalseAlarmAndTheAccessRetries() {
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
     // The guest maps the hole (an emulated store to its l1, which revalidates the marker away)...
     long holeEntry = WINDOW + 8 * ((HOLE_VA >>> 12) & 511);
@@ -168,7 +168,7 @@ class OptimizedTechniquesTest {
 
   @Test
   void prefetchPropagatesNeighboursButNeverOnesWhoseAccessedBitIsClear() {
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     engine.apply(access(DATA_VA, AccessKind.READ, false));
     assertTrue(hardwareAllows(engine, ACCESSED_VA), "the accessed neighbour was prefetched");
     assertFalse(hardwareAllows(engine, UNACCESSED_VA), "an entry without A stays not present");
@@ -178,7 +178,7 @@ class OptimizedTechniquesTest {
     assertEquals(guestEntry, engine.guest().physical().read(Addr.gpa(l1Gpa + 8 * ((UNACCESSED_VA >>> 12) & 511)), 8));
     assertTrue(engine.counters().prefetched() > 0);
 
-    OptimizedEngine plain = engine(OptimizedEngine.Config.DEFAULT.withPrefetch(0));
+    OptimizedEngine plain = engine(OptimizedConfig.DEFAULT.withPrefetch(0));
     plain.apply(access(DATA_VA, AccessKind.READ, false));
     assertFalse(hardwareAllows(plain, ACCESSED_VA), "without prefetch only the faulting entry is filled");
   }
@@ -194,7 +194,7 @@ class OptimizedTechniquesTest {
       }
       guest.startPaging(tables);
       for (AccessKind first : new AccessKind[] {AccessKind.READ, AccessKind.WRITE}) {
-        OptimizedEngine engine = new OptimizedEngine(guest.machine().copy(), OptimizedEngine.Config.DEFAULT, CPU, EMULATOR);
+        OptimizedEngine engine = new OptimizedEngine(guest.machine().copy(), OptimizedConfig.DEFAULT, CPU, EMULATOR);
         NativePlatform oracle = new NativePlatform(guest.machine().copy(), CPU);
         same(oracle, engine, new GuestOp.MemoryAccess(0, Addr.gva(DATA_VA), first, true, 8, 1));
         assertEquals(1, engine.counters().handlerRuns(), mode.cliName() + ": the first touch faults once");
@@ -216,7 +216,7 @@ class OptimizedTechniquesTest {
 
   @Test
   void steadyStateFaultsAllocateNothingButTheirAnswers() {
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     GuestOp.MemoryAccess[] faults = {
       access(HOLE_VA, AccessKind.READ, false), // not present: the fast path
       access(DEVICE_VA, AccessKind.WRITE, false), // MMIO: the fast path
@@ -251,7 +251,7 @@ class OptimizedTechniquesTest {
   @Test
   void everyTechniqueSwitchedOffStillAgreesWithNative() {
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.PLAIN);
+    OptimizedEngine engine = engine(OptimizedConfig.PLAIN);
     for (long va : new long[] {DATA_VA, HOLE_VA, DEVICE_VA, ACCESSED_VA, UNACCESSED_VA, KERNEL_DEVICE_VA, WINDOW}) {
       for (AccessKind kind : AccessKind.values()) {
         same(oracle, engine, access(va, kind, kind == AccessKind.READ));
@@ -282,7 +282,7 @@ class OptimizedTechniquesTest {
       long secondRoot = buildTwoAddressSpaces();
       long firstRoot = world.machine().vcpu(0).regs().cr3();
       NativePlatform oracle = oracle();
-      OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT.withPinTops(pins));
+      OptimizedEngine engine = engine(OptimizedConfig.DEFAULT.withPinTops(pins));
       same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
       same(oracle, engine, new GuestOp.LoadCr3(0, secondRoot));
       same(oracle, engine, access(DATA_VA, AccessKind.READ, false));
@@ -300,7 +300,7 @@ class OptimizedTechniquesTest {
     long secondRoot = buildTwoAddressSpaces();
     long firstRoot = world.machine().vcpu(0).regs().cr3();
     NativePlatform oracle = oracle();
-    OptimizedEngine engine = engine(OptimizedEngine.Config.DEFAULT);
+    OptimizedEngine engine = engine(OptimizedConfig.DEFAULT);
     same(oracle, engine, new GuestOp.LoadCr3(0, secondRoot));
     same(oracle, engine, new GuestOp.LoadCr3(0, firstRoot));
     long secondRootMfn = engine.guest().p2m().mfn(Addr.gfnOf(Addr.gpa(secondRoot)));

@@ -13,19 +13,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Test;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
-import org.shadowref.check.diff.TlbOracle;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
 import org.shadowref.check.diff.OutOfSyncRuns;
+import org.shadowref.check.diff.TlbOracle;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
+import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GeneratedGuest;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.World;
-import org.shadowref.arch.EntryBits;
-import org.shadowref.arch.PagingMode;
-import org.shadowref.mmu.PageTableBuilder;
+import org.shadowref.shadow.core.SeededBug;
 
 /**
  * Out-of-sync l1 shadows, judged against native paging with an architectural TLB ({@link
@@ -66,7 +67,7 @@ class OutOfSyncPropertyTest {
   }
 
   /** Runs one case; the first complaint, or null. Counts the steps with a table out of sync. */
-  static @Nullable String run(int seed, List<Integer> codes, OptimizedEngine.Config config, int[] unsynced) {
+  static @Nullable String run(int seed, List<Integer> codes, OptimizedConfig config, int[] unsynced) {
     GeneratedGuest guest = new GeneratedGuest(seed);
     TlbOracle oracle = new TlbOracle(guest.world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(guest.world.machine().copy(), config.withTwoOnTwo(guest.twoOnTwo),
@@ -93,7 +94,7 @@ class OutOfSyncPropertyTest {
     int[] unsynced = {0, 0};
     qt().withExamples(Integer.getInteger("shadowref.examples", 150))
         .forAll(integers().all(), lists().of(integers().all()).ofSizeBetween(10, 60))
-        .checkAssert((seed, codes) -> assertNull(run(seed, codes, OptimizedEngine.Config.PRODUCTION, unsynced)));
+        .checkAssert((seed, codes) -> assertNull(run(seed, codes, OptimizedConfig.PRODUCTION, unsynced)));
     System.out.println("out-of-sync property: " + unsynced[0] + " steps ran with a table out of sync, "
         + unsynced[1] + " accesses used a stale translation");
     assertTrue(unsynced[0] > 0, "no table ever went out of sync");
@@ -108,7 +109,7 @@ class OutOfSyncPropertyTest {
     System.out.println("busy table: " + exercised.unsyncedSteps() + " steps with the table out of sync, "
         + exercised.staleUses() + " accesses served from a stale translation");
     assertTrue(exercised.staleUses() > 0, "no access ever used a stale translation");
-    for (Mutant mutant : new Mutant[] {Mutant.NO_RESYNC_ON_CR3, Mutant.NO_RESYNC_ON_INVLPG, Mutant.NO_REFRESH_ON_FAULT}) {
+    for (SeededBug mutant : new SeededBug[] {SeededBug.NO_RESYNC_ON_CR3, SeededBug.NO_RESYNC_ON_INVLPG, SeededBug.NO_REFRESH_ON_FAULT}) {
       String found = null;
       for (long seed = 0; seed < 150 && found == null; seed++) {
         found = OutOfSyncRuns.busyTable(seed, mutant, new OutOfSyncRuns.Exercised());
@@ -127,7 +128,7 @@ class OutOfSyncPropertyTest {
    * the page (its translation becomes cacheable) and writing twice into unused entries of its l1
    * (which lets the l1 go out of sync), then the scenario's own operations.
    */
-  private static @Nullable String scenario(Mutant mutant, GuestOp... tail) {
+  private static @Nullable String scenario(SeededBug mutant, GuestOp... tail) {
     World world = new World(1, 32, 32);
     PageTableBuilder tables = world.pageTables(PagingMode.FOUR_LEVEL);
     long data = world.allocateFrame();
@@ -160,7 +161,7 @@ class OutOfSyncPropertyTest {
     }
     TlbOracle oracle = new TlbOracle(world.machine().copy(), CPU);
     OptimizedEngine engine = new OptimizedEngine(world.machine().copy(),
-        OptimizedEngine.Config.PRODUCTION.withMutant(mutant), CPU, EMULATOR);
+        OptimizedConfig.PRODUCTION.withBug(mutant), CPU, EMULATOR);
     for (GuestOp op : ops) {
       String complaint = oracle.follow(op, engine.apply(op), engine.guest());
       if (complaint != null) {
@@ -198,11 +199,11 @@ class OutOfSyncPropertyTest {
     assertNull(scenario(null, remap, reload, read(DATA_VA)));
     // A write the fresh (read-only) entry forbids: the #PF is delivered and ends the staleness.
     assertNull(scenario(null, remap, write(DATA_VA, 1), read(DATA_VA)));
-    assertNotNull(scenario(Mutant.NO_RESYNC_ON_INVLPG, remap, new GuestOp.Invlpg(0, Addr.gva(DATA_VA)), read(DATA_VA)),
+    assertNotNull(scenario(SeededBug.NO_RESYNC_ON_INVLPG, remap, new GuestOp.Invlpg(0, Addr.gva(DATA_VA)), read(DATA_VA)),
         "NO_RESYNC_ON_INVLPG survived");
-    assertNotNull(scenario(Mutant.NO_REFRESH_ON_FAULT, remap, write(DATA_VA, 1), read(DATA_VA)),
+    assertNotNull(scenario(SeededBug.NO_REFRESH_ON_FAULT, remap, write(DATA_VA, 1), read(DATA_VA)),
         "NO_REFRESH_ON_FAULT survived");
-    assertNotNull(scenario(Mutant.NO_RESYNC_ON_CR3, remap, reload, read(DATA_VA)), "NO_RESYNC_ON_CR3 survived");
+    assertNotNull(scenario(SeededBug.NO_RESYNC_ON_CR3, remap, reload, read(DATA_VA)), "NO_RESYNC_ON_CR3 survived");
   }
 
   @Test
@@ -215,6 +216,6 @@ class OutOfSyncPropertyTest {
       new GuestOp.LoadCr3(0, 0), read(DATA_VA)
     };
     assertNull(scenario(null, ops));
-    assertNotNull(scenario(Mutant.SNAPSHOT_MISSES_REWRITES, ops), "SNAPSHOT_MISSES_REWRITES survived");
+    assertNotNull(scenario(SeededBug.SNAPSHOT_MISSES_REWRITES, ops), "SNAPSHOT_MISSES_REWRITES survived");
   }
 }

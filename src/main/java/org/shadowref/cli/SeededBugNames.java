@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.StandardPlatforms;
-import org.shadowref.shadow.optimized.Mutant;
+import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -12,8 +12,8 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * {@code bug=} argument), {@code reference:SKIP_REVALIDATE} or {@code optimized:DROP_NX}
  * (the mutation table's row names).
  */
-final class SeededBugs {
-  private SeededBugs() {}
+final class SeededBugNames {
+  private SeededBugNames() {}
 
   /** Native beside the engine carrying {@code name}; an unknown name is bad input naming {@code source}. */
   static PlatformSet platforms(String name, Path source) {
@@ -26,15 +26,15 @@ final class SeededBugs {
     }
     String constant = bug.toUpperCase(Locale.ROOT).replace('-', '_');
     if (engine.equals("reference")) {
-      for (ReferenceEngine.Bug candidate : ReferenceEngine.Bug.values()) {
+      for (SeededBug candidate : SeededBug.ofReference()) {
         if (candidate.name().equals(constant)) {
           return StandardPlatforms.withReferenceBug(candidate);
         }
       }
     } else if (engine.equals("optimized")) {
-      for (Mutant candidate : Mutant.values()) {
+      for (SeededBug candidate : SeededBug.ofOptimized()) {
         if (candidate.name().equals(constant)) {
-          return StandardPlatforms.withOptimizedMutant(candidate);
+          return StandardPlatforms.withOptimizedBug(candidate);
         }
       }
     }

@@ -1,0 +1,274 @@
+package org.shadowref.shadow.optimized;
+
+import java.util.Objects;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.SeededBugs;
+
+/**
+ * Which techniques the optimized engine runs with: every one can be switched off on its own
+ * (proofs/optimized-engine.md). Made from a named preset ({@link #DEFAULT}, {@link #PLAIN},
+ * {@link #PRODUCTION}) and changed by name ({@link #withPrefetch}, or {@link #toBuilder} for
+ * several at once); there is no positional constructor to get a switch wrong in.
+ */
+public final class OptimizedConfig {
+  /**
+   * Xen's prefetch distance ({@code PREFETCH_DISTANCE} in its shadow code): a demand fault also
+   * fills up to this many following l1 entries.
+   */
+  public static final int XEN_PREFETCH_DISTANCE = 32;
+  /** Every technique off: the reference engine's algorithm on the pool. */
+  public static final OptimizedConfig PLAIN = new Builder().build();
+  /**
+   * Every technique on except out-of-sync shadows (with those the guest may see TLB-like
+   * staleness, so the engine no longer equals the reference exactly); the pool as large as the
+   * machine allows.
+   */
+  public static final OptimizedConfig DEFAULT = new Builder()
+      .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).build();
+  /**
+   * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
+   * production hypervisor runs.
+   */
+  public static final OptimizedConfig PRODUCTION =
+      DEFAULT.toBuilder().outOfSync(true).prefetch(XEN_PREFETCH_DISTANCE).build();
+
+  private final boolean twoOnTwo;
+  private final boolean hashIndex;
+  private final boolean magicEntries;
+  private final int prefetch;
+  private final boolean reverseMaps;
+  private final int poolFrames;
+  private final boolean outOfSync;
+  private final boolean pinTops;
+  private final SeededBugs bugs;
+
+  private OptimizedConfig(Builder builder) {
+    if (builder.prefetch < 0 || builder.prefetch > 511) {
+      throw new IllegalArgumentException("prefetch distance must be within 0..511, got " + builder.prefetch);
+    }
+    if (builder.poolFrames < 0) {
+      throw new IllegalArgumentException("pool size must not be negative, got " + builder.poolFrames);
+    }
+    for (SeededBug bug : builder.bugs.asSet()) {
+      if (!bug.inOptimized()) {
+        throw new IllegalArgumentException("the optimized engine does not carry the seeded bug " + bug);
+      }
+    }
+    twoOnTwo = builder.twoOnTwo;
+    hashIndex = builder.hashIndex;
+    magicEntries = builder.magicEntries;
+    prefetch = builder.prefetch;
+    reverseMaps = builder.reverseMaps;
+    poolFrames = builder.poolFrames;
+    outOfSync = builder.outOfSync;
+    pinTops = builder.pinTops;
+    bugs = builder.bugs;
+  }
+
+  /** Shadow 32-bit guests on 32-bit shadows (default: on PAE shadows, as Xen does). */
+  public boolean twoOnTwo() {
+    return twoOnTwo;
+  }
+
+  /** Find shadows through the hash index keyed by (type, guest frame, slot, flavour); off: by scanning the pool. */
+  public boolean hashIndex() {
+    return hashIndex;
+  }
+
+  /**
+   * The reserved-bit fast path: magic guest-not-present and MMIO l1 entries in PAE and 4-level
+   * shadows, answered without a guest walk.
+   */
+  public boolean magicEntries() {
+    return magicEntries;
+  }
+
+  /** On a demand fault, also propagate up to this many following l1 entries (0: off). */
+  public int prefetch() {
+    return prefetch;
+  }
+
+  /**
+   * Write-access removal, revalidation and unshadowing through reverse maps and back pointers;
+   * off: by scanning every shadow.
+   */
+  public boolean reverseMaps() {
+    return reverseMaps;
+  }
+
+  /**
+   * The most hypervisor frames the shadow pool may use (0: all there are); under pressure shadows
+   * below the tops are torn down and rebuilt on demand.
+   */
+  public int poolFrames() {
+    return poolFrames;
+  }
+
+  /**
+   * Let guest l1 tables the guest keeps writing go out of sync (unprotected), resynchronised at
+   * CR3 loads, INVLPG, flushes and control changes: the guest may then see what a TLB may show,
+   * so outcomes are native-with-a-TLB rather than the reference's.
+   */
+  public boolean outOfSync() {
+    return outOfSync;
+  }
+
+  /**
+   * Keep the top-level shadow of every address space the guest has run on (Xen's pinned shadows),
+   * so a CR3 load back to it finds its shadows built; pins are dropped, least recently used
+   * first, when the pool runs short, and when the frame is unshadowed.
+   */
+  public boolean pinTops() {
+    return pinTops;
+  }
+
+  /** Seeded bugs, for tests only: none in every real configuration. */
+  public SeededBugs bugs() {
+    return bugs;
+  }
+
+  public boolean has(SeededBug bug) {
+    return bugs.has(bug);
+  }
+
+  public OptimizedConfig withTwoOnTwo(boolean on) {
+    return toBuilder().twoOnTwo(on).build();
+  }
+
+  public OptimizedConfig withHashIndex(boolean on) {
+    return toBuilder().hashIndex(on).build();
+  }
+
+  public OptimizedConfig withMagicEntries(boolean on) {
+    return toBuilder().magicEntries(on).build();
+  }
+
+  public OptimizedConfig withPrefetch(int distance) {
+    return toBuilder().prefetch(distance).build();
+  }
+
+  public OptimizedConfig withReverseMaps(boolean on) {
+    return toBuilder().reverseMaps(on).build();
+  }
+
+  public OptimizedConfig withPoolFrames(int frames) {
+    return toBuilder().poolFrames(frames).build();
+  }
+
+  public OptimizedConfig withOutOfSync(boolean on) {
+    return toBuilder().outOfSync(on).build();
+  }
+
+  public OptimizedConfig withPinTops(boolean on) {
+    return toBuilder().pinTops(on).build();
+  }
+
+  /** This configuration with exactly {@code bug} seeded (none when it is null). */
+  public OptimizedConfig withBug(@Nullable SeededBug bug) {
+    return toBuilder().bugs(SeededBugs.of(bug)).build();
+  }
+
+  public Builder toBuilder() {
+    Builder builder = new Builder();
+    builder.twoOnTwo = twoOnTwo;
+    builder.hashIndex = hashIndex;
+    builder.magicEntries = magicEntries;
+    builder.prefetch = prefetch;
+    builder.reverseMaps = reverseMaps;
+    builder.poolFrames = poolFrames;
+    builder.outOfSync = outOfSync;
+    builder.pinTops = pinTops;
+    builder.bugs = bugs;
+    return builder;
+  }
+
+  /** Every switch off, the pool unbounded, no seeded bug, until set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets switches by name; {@link #build} checks them. */
+  public static final class Builder {
+    private boolean twoOnTwo;
+    private boolean hashIndex;
+    private boolean magicEntries;
+    private int prefetch;
+    private boolean reverseMaps;
+    private int poolFrames;
+    private boolean outOfSync;
+    private boolean pinTops;
+    private SeededBugs bugs = SeededBugs.NONE;
+
+    private Builder() {}
+
+    public Builder twoOnTwo(boolean on) {
+      twoOnTwo = on;
+      return this;
+    }
+
+    public Builder hashIndex(boolean on) {
+      hashIndex = on;
+      return this;
+    }
+
+    public Builder magicEntries(boolean on) {
+      magicEntries = on;
+      return this;
+    }
+
+    public Builder prefetch(int distance) {
+      prefetch = distance;
+      return this;
+    }
+
+    public Builder reverseMaps(boolean on) {
+      reverseMaps = on;
+      return this;
+    }
+
+    public Builder poolFrames(int frames) {
+      poolFrames = frames;
+      return this;
+    }
+
+    public Builder outOfSync(boolean on) {
+      outOfSync = on;
+      return this;
+    }
+
+    public Builder pinTops(boolean on) {
+      pinTops = on;
+      return this;
+    }
+
+    public Builder bugs(SeededBugs seeded) {
+      bugs = seeded;
+      return this;
+    }
+
+    public OptimizedConfig build() {
+      return new OptimizedConfig(this);
+    }
+  }
+
+  @Override
+  public boolean equals(@Nullable Object other) {
+    return other instanceof OptimizedConfig that && twoOnTwo == that.twoOnTwo && hashIndex == that.hashIndex
+        && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
+        && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
+        && bugs.equals(that.bugs);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, bugs);
+  }
+
+  @Override
+  public String toString() {
+    return "OptimizedConfig[twoOnTwo=" + twoOnTwo + ", hashIndex=" + hashIndex + ", magicEntries=" + magicEntries
+        + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
+        + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", bugs=" + bugs + "]";
+  }
+}
