@@ -68,7 +68,7 @@ public final class TraceWriter {
       json.writeStartObject();
       json.writeStringField("format", TraceReader.FORMAT);
       json.writeNumberField("version", TraceReader.VERSION);
-      World world = trace.world();
+      GuestSnapshot world = trace.world();
       if (world != null) {
         json.writeFieldName("world");
         writeWorld(json, world);
@@ -111,7 +111,7 @@ public final class TraceWriter {
     return out.toString() + "\n";
   }
 
-  private static void writeWorld(JsonGenerator json, World world) throws IOException {
+  private static void writeWorld(JsonGenerator json, GuestSnapshot world) throws IOException {
     json.writeStartObject();
     PagingMode mode = world.mode();
     json.writeStringField("mode", mode == null ? "off" : mode.cliName());
@@ -120,7 +120,7 @@ public final class TraceWriter {
     json.writeNumberField("guestFrameLimit", world.guestFrameLimit());
     json.writeNumberField("gfnCount", world.gfnCount());
     json.writeArrayFieldStart("p2m");
-    for (World.P2mEntry entry : world.p2m()) {
+    for (GuestSnapshot.P2mEntry entry : world.p2m()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
@@ -134,7 +134,7 @@ public final class TraceWriter {
     }
     json.writeEndArray();
     json.writeArrayFieldStart("memory");
-    for (World.MemoryWord word : world.memory()) {
+    for (GuestSnapshot.MemoryWord word : world.memory()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
@@ -151,7 +151,7 @@ public final class TraceWriter {
     }
     json.writeEndArray();
     json.writeArrayFieldStart("vcpus");
-    for (World.VcpuState vcpu : world.vcpus()) {
+    for (GuestSnapshot.VcpuState vcpu : world.vcpus()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
