@@ -248,10 +248,10 @@ public final class P2m {
 
   @Override
   public boolean equals(@Nullable Object other) {
-    return other instanceof P2m
-        && (mfns == ((P2m) other).mfns || Arrays.equals(mfns, ((P2m) other).mfns))
-        && Arrays.equals(types, ((P2m) other).types)
-        && Arrays.equals(sparse, ((P2m) other).sparse);
+    return other instanceof P2m that
+        && (mfns == that.mfns || Arrays.equals(mfns, that.mfns))
+        && Arrays.equals(types, that.types)
+        && Arrays.equals(sparse, that.sparse);
   }
 
   @Override

@@ -217,11 +217,11 @@ public final class Explorer<S> {
       awaitPrintingProgress(done);
     }
     Throwable thrown = failure;
-    if (thrown instanceof RuntimeException) {
-      throw (RuntimeException) thrown;
+    if (thrown instanceof RuntimeException unchecked) {
+      throw unchecked;
     }
-    if (thrown instanceof Error) {
-      throw (Error) thrown;
+    if (thrown instanceof Error error) {
+      throw error;
     }
   }
 

@@ -64,10 +64,10 @@ public record GuestSnapshot(
 
     @Override
     public boolean equals(@Nullable Object other) {
-      return other instanceof VcpuState
-          && ((VcpuState) other).regs.equals(regs)
-          && ((VcpuState) other).cpuMode == cpuMode
-          && java.util.Arrays.equals(((VcpuState) other).gprs, gprs);
+      return other instanceof VcpuState that
+          && that.regs.equals(regs)
+          && that.cpuMode == cpuMode
+          && java.util.Arrays.equals(that.gprs, gprs);
     }
 
     @Override

@@ -174,8 +174,7 @@ public final class TraceWriter {
     return inline(
         gen -> {
           gen.writeStartObject();
-          if (op instanceof GuestOp.MemoryAccess) {
-            GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+          if (op instanceof GuestOp.MemoryAccess access) {
             gen.writeStringField("op", "access");
             gen.writeNumberField("vcpu", op.vcpu());
             gen.writeStringField("va", Addr.hex(access.va()));
@@ -185,8 +184,7 @@ public final class TraceWriter {
             if (access.kind() == org.shadowref.arch.AccessKind.WRITE) {
               gen.writeStringField("value", Addr.hex(access.value()));
             }
-          } else if (op instanceof GuestOp.Execute) {
-            GuestOp.Execute execute = (GuestOp.Execute) op;
+          } else if (op instanceof GuestOp.Execute execute) {
             gen.writeStringField("op", "execute");
             gen.writeNumberField("vcpu", op.vcpu());
             StringBuilder code = new StringBuilder();
@@ -196,14 +194,14 @@ public final class TraceWriter {
             gen.writeStringField("code", code.toString());
             gen.writeBooleanField("user", execute.user());
             writeRegisters(gen, execute.gprs());
-          } else if (op instanceof GuestOp.LoadCr3) {
+          } else if (op instanceof GuestOp.LoadCr3 load) {
             gen.writeStringField("op", "load-cr3");
             gen.writeNumberField("vcpu", op.vcpu());
-            gen.writeStringField("cr3", Addr.hex(((GuestOp.LoadCr3) op).cr3()));
-          } else if (op instanceof GuestOp.Invlpg) {
+            gen.writeStringField("cr3", Addr.hex(load.cr3()));
+          } else if (op instanceof GuestOp.Invlpg invlpg) {
             gen.writeStringField("op", "invlpg");
             gen.writeNumberField("vcpu", op.vcpu());
-            gen.writeStringField("va", Addr.hex(((GuestOp.Invlpg) op).va()));
+            gen.writeStringField("va", Addr.hex(invlpg.va()));
           } else if (op instanceof GuestOp.FlushTlb) {
             gen.writeStringField("op", "flush");
             gen.writeNumberField("vcpu", op.vcpu());
