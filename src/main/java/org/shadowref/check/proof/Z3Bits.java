@@ -99,11 +99,6 @@ public final class Z3Bits implements BitAlgebra, AutoCloseable {
   }
 
   @Override
-  public long add(long x, long y) {
-    return handle(context.mkBVAdd(term(x), term(y)));
-  }
-
-  @Override
   public long subtract(long x, long y) {
     return handle(context.mkBVSub(term(x), term(y)));
   }
