@@ -109,10 +109,6 @@ public final class Classifier implements StepObserver, ShadowEvents {
     this.coverage = coverage;
   }
 
-  public Coverage coverage() {
-    return coverage;
-  }
-
   @Override
   public void started(List<Platform> started) {
     platforms = List.copyOf(started);

@@ -58,16 +58,9 @@ public final class Campaign {
   /**
    * Runs {@code ops} operations in all over {@code lanes} (each its weight's share), cut into
    * shards run on {@code threads} threads. Each shard has its own seed drawn from {@code seed},
-   * the lane and the shard's number, so the results do not depend on the threads' timing.
-   */
-  public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
-      String name, Listener listener) throws IOException {
-    return runLanes(lanes, seed, ops, threads, traces, name, listener, () -> StepObserver.NONE);
-  }
-
-  /**
-   * {@link #runLanes} with an observer from {@code observers} watching every step of each shard
-   * (shards run on several threads, so each gets its own; what they record must be safe to share).
+   * the lane and the shard's number, so the results do not depend on the threads' timing. An
+   * observer from {@code observers} watches every step of each shard (shards run on several
+   * threads, so each gets its own; what they record must be safe to share).
    */
   public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
       String name, Listener listener, Supplier<StepObserver> observers) throws IOException {

@@ -48,10 +48,6 @@ public final class TlbOracle {
     return machine.guest();
   }
 
-  public NativePlatform platform() {
-    return machine;
-  }
-
   public int staleUses() {
     return staleUses;
   }

@@ -53,16 +53,8 @@ public final class Trace {
     return steps.size() - 1;
   }
 
-  public @Nullable GuestSnapshot world() {
-    return world;
-  }
-
   public String property() {
     return property;
-  }
-
-  public String detail() {
-    return detail;
   }
 
   /** Every operation of every step, in order. */
