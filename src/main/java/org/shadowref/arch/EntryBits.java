@@ -29,10 +29,6 @@ public final class EntryBits {
 
   private EntryBits() {}
 
-  public static boolean has(long entry, long bit) {
-    return (entry & bit) != 0;
-  }
-
   /** Bits {@code high..low} inclusive set, others clear. Empty when {@code high < low}. */
   public static long bits(int high, int low) {
     if (high < low) {

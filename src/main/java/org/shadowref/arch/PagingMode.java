@@ -39,11 +39,6 @@ public enum PagingMode {
     return entryBytes;
   }
 
-  /** Width of the linear address this mode translates. */
-  public int linearBits() {
-    return linearBits;
-  }
-
   /** Number of index bits a table at {@code level} consumes. */
   public int indexBits(int level) {
     if (this == TWO_LEVEL) {

@@ -51,11 +51,10 @@ final class OutputPaths {
   }
 
   private static String reason(Exception e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such directory " + ((NoSuchFileException) e).getFile();
+    if (e instanceof NoSuchFileException missing) {
+      return "no such directory " + missing.getFile();
     }
-    if (e instanceof FileSystemException) {
-      FileSystemException fs = (FileSystemException) e;
+    if (e instanceof FileSystemException fs) {
       return (fs.getReason() == null ? e.getClass().getSimpleName() : fs.getReason())
           + (fs.getFile() == null ? "" : " (" + fs.getFile() + ")");
     }

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.shadowref.check.proof.ClaimResult;
+import org.shadowref.check.proof.ClaimAnswer;
 import org.shadowref.check.proof.Lemma;
 import org.shadowref.check.proof.LemmaReport;
 import org.shadowref.check.proof.ProofPage;
@@ -84,7 +84,7 @@ public final class ProveCommand extends SummaryCommand {
 
   private static int provedClaims(LemmaReport report) {
     int proved = 0;
-    for (ClaimResult claim : report.code().claims()) {
+    for (ClaimAnswer claim : report.code().claims()) {
       if (claim.status() == Status.PROVED) {
         proved++;
       }
@@ -95,13 +95,13 @@ public final class ProveCommand extends SummaryCommand {
   /** The counterexamples: for a refuted lemma, and for each broken variant. */
   private static void describe(LemmaReport report, StringBuilder out) {
     String id = report.lemma().id();
-    ClaimResult failed = report.code().firstRefuted();
+    ClaimAnswer failed = report.code().firstRefuted();
     if (failed != null) {
       out.append(id).append(": NOT PROVED, claim \"").append(failed.claim()).append("\": ")
           .append(failed.counterexample()).append('\n');
     }
     for (LemmaReport.VariantReport variant : report.variants()) {
-      ClaimResult refuted = variant.verdict().firstRefuted();
+      ClaimAnswer refuted = variant.verdict().firstRefuted();
       out.append(id).append(" broken \"").append(variant.description()).append("\": ");
       if (refuted == null) {
         out.append("NOT REFUTED (").append(variant.verdict().status().label()).append(")\n");

@@ -16,7 +16,7 @@ import org.shadowref.check.trace.ScenarioReader;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceFormatException;
 import org.shadowref.check.trace.TraceReader;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -39,7 +39,7 @@ public final class ReplayCommand extends SummaryCommand {
     if (Files.isDirectory(file)) {
       throw new UserInputException(file + ": is a directory, not a trace or scenario file");
     }
-    World world;
+    GuestSnapshot world;
     List<GuestOp> ops;
     TraceFile.@Nullable Origin origin = null;
     try {
@@ -49,7 +49,7 @@ public final class ReplayCommand extends SummaryCommand {
         ops = scenario.ops();
       } else {
         TraceFile trace = TraceReader.read(file);
-        World traced = trace.world();
+        GuestSnapshot traced = trace.world();
         if (traced == null) {
           throw new UserInputException(file + ": the trace has no world (an abstract model's trace):"
               + " replay it with 'shadowref explore'");

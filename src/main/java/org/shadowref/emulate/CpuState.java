@@ -102,10 +102,9 @@ public final class CpuState {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    if (!(o instanceof CpuState)) {
+    if (!(o instanceof CpuState other)) {
       return false;
     }
-    CpuState other = (CpuState) o;
     return Arrays.equals(gpr, other.gpr)
         && rip == other.rip
         && rflags == other.rflags

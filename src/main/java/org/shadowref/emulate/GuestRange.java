@@ -25,10 +25,6 @@ final class GuestRange {
     this.secondMaddr = secondMaddr;
   }
 
-  boolean crossesPage() {
-    return firstLength < size;
-  }
-
   /** How many of the {@code length} bytes from {@code offset} lie on the first page. */
   int bytesOnFirstPage(int offset, int length) {
     return Math.max(0, Math.min(length, firstLength - offset));

@@ -41,14 +41,6 @@ enum Operation {
     return lockable;
   }
 
-  boolean isArithmetic() {
-    return ordinal() <= CMP.ordinal();
-  }
-
-  boolean isBitTest() {
-    return this == BT || this == BTS || this == BTR || this == BTC;
-  }
-
   String mnemonic() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }

@@ -53,11 +53,6 @@ public final class X86Emulator implements InstructionExecutor {
     this.bug = bug;
   }
 
-  /** The seeded bug, or null. */
-  public @Nullable Bug bug() {
-    return bug;
-  }
-
   @Override
   public EmulationResult execute(CpuState state, byte[] code, LinearMemory memory, boolean user) {
     DecodedInstruction insn;

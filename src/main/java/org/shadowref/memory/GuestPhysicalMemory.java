@@ -18,10 +18,6 @@ public final class GuestPhysicalMemory {
     this.p2m = p2m;
   }
 
-  public MachineMemory machine() {
-    return machine;
-  }
-
   public P2m p2m() {
     return p2m;
   }

@@ -12,7 +12,7 @@ import org.shadowref.arch.qual.Mfn;
  * The physical-to-machine map: for each guest frame, its type and (for RAM) its machine frame.
  *
  * <p>Guest frames below {@link #gfnCount()} are held in arrays. A few frames above it may be
- * mapped too ({@link #sparseCount()}): RAM moved to where only wide addresses reach it, above
+ * mapped too (at most {@link #SPARSE_LIMIT}): RAM moved to where only wide addresses reach it, above
  * 4 GiB under a PSE-36 page or just below MAXPHYADDR, so that an engine that drops or masks
  * high address bits lands on a different frame and shows. Every other frame is {@link
  * P2mType#ABSENT}.
@@ -67,11 +67,6 @@ public final class P2m {
   /** The guest frames {@code [0, gfnCount)} held in arrays (frames above may be mapped sparsely). */
   public int gfnCount() {
     return mfns.length;
-  }
-
-  /** How many frames above {@link #gfnCount()} are mapped. */
-  public int sparseCount() {
-    return sparse.length;
   }
 
   /** How many frames may be mapped: those of the arrays and the sparse ones above them. */
@@ -248,10 +243,10 @@ public final class P2m {
 
   @Override
   public boolean equals(@Nullable Object other) {
-    return other instanceof P2m
-        && (mfns == ((P2m) other).mfns || Arrays.equals(mfns, ((P2m) other).mfns))
-        && Arrays.equals(types, ((P2m) other).types)
-        && Arrays.equals(sparse, ((P2m) other).sparse);
+    return other instanceof P2m that
+        && (mfns == that.mfns || Arrays.equals(mfns, that.mfns))
+        && Arrays.equals(types, that.types)
+        && Arrays.equals(sparse, that.sparse);
   }
 
   @Override

@@ -27,10 +27,6 @@ public final class NativeMmu {
     this.cpu = cpu;
   }
 
-  public CpuModel cpu() {
-    return cpu;
-  }
-
   /** Translates and checks one access, setting A/D in the guest tables when it succeeds. */
   public AccessOutcome translate(ControlRegisters regs, @Gva long va, Access access) {
     long gpa;
@@ -45,11 +41,6 @@ public final class NativeMmu {
       gpa = scratch.translated();
     }
     return physicalOutcome(memory, Addr.gpa(gpa), access);
-  }
-
-  /** The last walk's details (valid after a {@link #translate} with paging on). */
-  public WalkResult lastWalk() {
-    return scratch;
   }
 
   /** Where an access to guest-physical {@code gpa} lands, by the P2M type of its frame. */

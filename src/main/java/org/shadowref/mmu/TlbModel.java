@@ -39,15 +39,6 @@ public final class TlbModel {
     final Map<Long, Long> pageFlush = new HashMap<>();
     /** CR3 values loaded since the last full flush: their global translations may survive. */
     final List<Long> earlierRoots = new ArrayList<>();
-
-    Invalidations copy() {
-      Invalidations out = new Invalidations();
-      out.fullFlush = fullFlush;
-      out.nonGlobalFlush = nonGlobalFlush;
-      out.pageFlush.putAll(pageFlush);
-      out.earlierRoots.addAll(earlierRoots);
-      return out;
-    }
   }
 
   private final Invalidations[] vcpus;
@@ -59,20 +50,6 @@ public final class TlbModel {
     for (int i = 0; i < vcpuCount; i++) {
       vcpus[i] = new Invalidations();
     }
-  }
-
-  private TlbModel(Invalidations[] vcpus, List<Write> log, long seq) {
-    this.vcpus = vcpus;
-    this.log.addAll(log);
-    this.seq = seq;
-  }
-
-  public TlbModel copy() {
-    Invalidations[] copied = new Invalidations[vcpus.length];
-    for (int i = 0; i < vcpus.length; i++) {
-      copied[i] = vcpus[i].copy();
-    }
-    return new TlbModel(copied, log, seq);
   }
 
   /** Records a write to guest-physical memory (stores and A/D updates alike), before it lands. */

@@ -90,11 +90,6 @@ public final class WalkResult {
     return entry[level];
   }
 
-  /** Whether the walk read the entry at {@code level}. */
-  public boolean reached(int level) {
-    return level >= stopLevel && level <= mode.levels();
-  }
-
   public boolean user() {
     return user;
   }
@@ -126,24 +121,6 @@ public final class WalkResult {
       return "ok " + Addr.hex(translated) + " via L" + stopLevel + " " + EntryBits.describe(entry[stopLevel]);
     }
     return "fault " + fault + " at L" + stopLevel + " ec=" + PfErrorCode.describe(errorCode);
-  }
-
-  public WalkResult copy() {
-    WalkResult out = new WalkResult();
-    out.mode = mode;
-    out.access = access;
-    out.va = va;
-    out.fault = fault;
-    out.errorCode = errorCode;
-    out.stopLevel = stopLevel;
-    System.arraycopy(entryAddress, 0, out.entryAddress, 0, entryAddress.length);
-    System.arraycopy(entry, 0, out.entry, 0, entry.length);
-    out.user = user;
-    out.writable = writable;
-    out.noExecute = noExecute;
-    out.pageSize = pageSize;
-    out.translated = translated;
-    return out;
   }
 
   @Override

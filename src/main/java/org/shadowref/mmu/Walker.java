@@ -105,11 +105,6 @@ public final class Walker {
     }
   }
 
-  /** Whether the combined rights of a complete walk allow {@code access} (SDM 4.6). */
-  public static boolean permitted(WalkResult walk, Access access, ControlRegisters regs) {
-    return permitted(walk.user, walk.writable, walk.noExecute, access, regs);
-  }
-
   /** The access-rights rule on combined rights, separated so other layers can reuse it. */
   public static boolean permitted(
       boolean userPage, boolean writable, boolean noExecute, Access access, ControlRegisters regs) {

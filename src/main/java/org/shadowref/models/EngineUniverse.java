@@ -227,11 +227,6 @@ final class EngineUniverse {
     return paging.levels();
   }
 
-  /** The table of level {@code level} on the chain (the top one is root A). */
-  long tableAddress(int level) {
-    return table[level];
-  }
-
   /** The guest-physical address of the chain's entry at {@code level} for {@link #vaData}. */
   long dataEntryAddress(int level) {
     return table[level] + (long) entryBytes * paging.index(vaData, level);

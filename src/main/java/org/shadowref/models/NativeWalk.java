@@ -20,7 +20,7 @@ import org.shadowref.check.explore.Fingerprint;
 import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.JpfDriver;
 import org.shadowref.check.explore.ModelArgs;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.FaultKind;
@@ -509,19 +509,19 @@ public final class NativeWalk implements Harness<NativeWalk.State> {
   }
 
   @Override
-  public @Nullable World world(State initial) {
-    List<World.P2mEntry> p2m = new ArrayList<>();
+  public @Nullable GuestSnapshot world(State initial) {
+    List<GuestSnapshot.P2mEntry> p2m = new ArrayList<>();
     for (int gfn = 0; gfn <= 5; gfn++) {
-      p2m.add(new World.P2mEntry(gfn, P2mType.RAM, gfn));
+      p2m.add(new GuestSnapshot.P2mEntry(gfn, P2mType.RAM, gfn));
     }
-    List<World.MemoryWord> memory = new ArrayList<>();
+    List<GuestSnapshot.MemoryWord> memory = new ArrayList<>();
     int size = initial.mode.entryBytes();
     for (int level = 1; level <= initial.mode.levels(); level++) {
-      memory.add(new World.MemoryWord(tableAddress(level), size, initial.entry[level],
+      memory.add(new GuestSnapshot.MemoryWord(tableAddress(level), size, initial.entry[level],
           "L" + level + " entry for " + Addr.hex(VA) + ": " + EntryBits.describe(initial.entry[level])));
     }
     ControlRegisters regs = initial.regs();
-    World.VcpuState vcpu = new World.VcpuState(regs, World.cpuModeFor(regs), new long[16]);
-    return new World(CPU.maxPhysAddr(), 8, 8, 8, p2m, memory, List.of(vcpu));
+    GuestSnapshot.VcpuState vcpu = new GuestSnapshot.VcpuState(regs, GuestSnapshot.cpuModeFor(regs), new long[16]);
+    return new GuestSnapshot(CPU.maxPhysAddr(), 8, 8, 8, p2m, memory, List.of(vcpu));
   }
 }

@@ -84,10 +84,9 @@ final class ObservedEngine implements Platform {
     if (op instanceof GuestOp.Execute) {
       return executeObserved(op);
     }
-    if (!(op instanceof GuestOp.MemoryAccess)) {
+    if (!(op instanceof GuestOp.MemoryAccess access)) {
       return engine.apply(op);
     }
-    GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
     engine.beginOperation(access.vcpu());
     for (int attempt = 0; attempt < ReferenceEngine.MAX_FAULTS_PER_OP; attempt++) {
       HardwareStep step = engine.hardwareStep(access);
@@ -211,10 +210,9 @@ final class ObservedEngine implements Platform {
 
   @Override
   public ObservedEngine copyInto(Platform target) {
-    if (!(target instanceof ObservedEngine) || ((ObservedEngine) target).universe != universe) {
+    if (!(target instanceof ObservedEngine observed) || observed.universe != universe) {
       return copy();
     }
-    ObservedEngine observed = (ObservedEngine) target;
     ReferenceEngine copied = engine.copyInto(observed.engine);
     if (copied != observed.engine) {
       return new ObservedEngine(copied, universe);

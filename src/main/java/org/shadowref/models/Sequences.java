@@ -138,7 +138,7 @@ public final class Sequences extends LockstepHarness {
       events.cover(universe.label(INVLPG));
     } else if (op instanceof GuestOp.Execute) {
       events.cover(universe.label(TABLE_WRITE_INSTRUCTION));
-    } else if (op instanceof GuestOp.MemoryAccess && ((GuestOp.MemoryAccess) op).va() == universe.vaLarge
+    } else if (op instanceof GuestOp.MemoryAccess access && access.va() == universe.vaLarge
         && result.status() == OpResult.Status.OK) {
       events.cover(universe.label(LARGE_PAGE));
     }

@@ -14,7 +14,7 @@ import org.shadowref.check.explore.Fingerprint;
 import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.JpfDriver;
 import org.shadowref.check.explore.ModelArgs;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
@@ -348,7 +348,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   }
 
   @Override
-  public @Nullable World world(State initial) {
-    return World.of(initial.oracle.guest());
+  public @Nullable GuestSnapshot world(State initial) {
+    return GuestSnapshot.of(initial.oracle.guest());
   }
 }

@@ -15,7 +15,7 @@ import org.shadowref.memory.P2m;
  * P2M, the vCPUs and the CPU model. Machine frames below {@link #guestFrameLimit()} belong to
  * the guest; frames from there up are the hypervisor's (where engines keep shadows).
  */
-public final class GuestMachine {
+public final class GuestMachine implements Fingerprintable {
   private final MachineMemory machine;
   private final P2m p2m;
   private final GuestPhysicalMemory physical;
@@ -96,15 +96,14 @@ public final class GuestMachine {
 
   /** {@link #fingerprint} folded into one 64-bit hash. */
   public long guestFingerprint() {
-    WordFold fold = new WordFold();
-    fingerprint(fold);
-    return fold.value();
+    return WordFold.of(this);
   }
 
   /**
    * Feeds what the guest can observe to {@code into}: the P2M, the contents of every RAM frame
    * through it (a 128-bit digest each, in guest frame order), the vCPUs.
    */
+  @Override
   public void fingerprint(LongConsumer into) {
     p2m.fingerprint(into);
     for (int i = 0; i < p2m.mappableCount(); i++) {

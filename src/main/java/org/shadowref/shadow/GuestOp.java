@@ -78,11 +78,11 @@ public sealed interface GuestOp
 
     @Override
     public boolean equals(@Nullable Object other) {
-      return other instanceof Execute
-          && ((Execute) other).vcpu == vcpu
-          && ((Execute) other).user == user
-          && Arrays.equals(((Execute) other).code, code)
-          && Arrays.equals(((Execute) other).gprs, gprs);
+      return other instanceof Execute that
+          && that.vcpu == vcpu
+          && that.user == user
+          && Arrays.equals(that.code, code)
+          && Arrays.equals(that.gprs, gprs);
     }
 
     @Override

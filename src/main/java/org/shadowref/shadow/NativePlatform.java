@@ -37,18 +37,18 @@ public final class NativePlatform implements Platform {
   @Override
   public OpResult apply(GuestOp op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
-    if (op instanceof GuestOp.MemoryAccess) {
-      return access((GuestOp.MemoryAccess) op, vcpu);
+    if (op instanceof GuestOp.MemoryAccess access) {
+      return access(access, vcpu);
     }
-    if (op instanceof GuestOp.Execute) {
-      return execute((GuestOp.Execute) op, vcpu);
+    if (op instanceof GuestOp.Execute execute) {
+      return execute(execute, vcpu);
     }
-    if (op instanceof GuestOp.LoadCr3) {
-      GuestControl.loadCr3(vcpu, (GuestOp.LoadCr3) op);
+    if (op instanceof GuestOp.LoadCr3 load) {
+      GuestControl.loadCr3(vcpu, load);
       return OpResult.DONE;
     }
-    if (op instanceof GuestOp.SetControl) {
-      String refusal = GuestControl.apply(vcpu, (GuestOp.SetControl) op);
+    if (op instanceof GuestOp.SetControl set) {
+      String refusal = GuestControl.apply(vcpu, set);
       return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
     }
     // INVLPG and TLB flushes: with no TLB there is nothing to drop.
@@ -63,10 +63,9 @@ public final class NativePlatform implements Platform {
   /** {@link #apply} without the result record for an access, as the engines serve it (benchmarks time both). */
   @Override
   public long perform(GuestOp op) {
-    if (!(op instanceof GuestOp.MemoryAccess)) {
+    if (!(op instanceof GuestOp.MemoryAccess access)) {
       return apply(op).digest();
     }
-    GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
     AccessOutcome outcome = mmu.translate(guest.vcpu(op.vcpu()).regs(), access.va(), Access.of(access.kind(), access.user()));
     if (!outcome.isOk()) {
       return OpResult.of(outcome, 0).digest();
@@ -139,7 +138,7 @@ public final class NativePlatform implements Platform {
 
   @Override
   public Platform copyInto(Platform target) {
-    if (!(target instanceof NativePlatform) || ((NativePlatform) target).cpu != cpu) {
+    if (!(target instanceof NativePlatform other) || other.cpu != cpu) {
       return copy();
     }
     guest.copyInto(target.guest());

@@ -7,7 +7,7 @@ import java.util.function.LongConsumer;
  * optimized shadow engine. All three take the same operations and must show the guest the same
  * results and the same guest memory.
  */
-public interface Platform {
+public interface Platform extends Fingerprintable {
   /** {@code native}, {@code reference} or {@code optimized}. */
   String name();
 
@@ -48,6 +48,7 @@ public interface Platform {
    * digests). Model checkers hash these words at 128 bits for state matching; the default feeds
    * the 64-bit {@link #fingerprint()}, for platforms no model explores.
    */
+  @Override
   default void fingerprint(LongConsumer into) {
     into.accept(fingerprint());
   }

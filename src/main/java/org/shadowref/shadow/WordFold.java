@@ -3,17 +3,16 @@ package org.shadowref.shadow;
 import java.util.function.LongConsumer;
 
 /**
- * Folds the words a platform feeds for its state into one 64-bit hash: the single-word
- * fingerprints ({@link Platform#fingerprint()}, {@link GuestMachine#guestFingerprint()}) of state
- * that model checkers take word by word and hash at 128 bits.
+ * Folds the words a platform or a guest machine feeds for its state into one 64-bit hash: their
+ * single-word fingerprints, of state that model checkers take word by word and hash at 128 bits.
  */
 public final class WordFold implements LongConsumer {
   private long hash = 0x243F_6A88_85A3_08D3L;
 
-  /** The fold of every word {@code platform} feeds for its state. */
-  public static long of(Platform platform) {
+  /** The fold of every word {@code state} feeds. */
+  public static long of(Fingerprintable state) {
     WordFold fold = new WordFold();
-    platform.fingerprint(fold);
+    state.fingerprint(fold);
     return fold.value();
   }
 

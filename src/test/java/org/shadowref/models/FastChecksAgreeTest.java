@@ -19,7 +19,7 @@ import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.Strategy;
 import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.check.invariants.ShadowScan;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
@@ -77,7 +77,7 @@ class FastChecksAgreeTest {
     }
 
     @Override
-    public @Nullable World world(S initial) {
+    public @Nullable GuestSnapshot world(S initial) {
       return model.world(initial);
     }
   }

@@ -16,7 +16,7 @@ import org.shadowref.check.explore.Trace;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceReader;
 import org.shadowref.check.trace.TraceWriter;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.NativeMmu;
 import org.shadowref.shadow.GuestMachine;
@@ -55,7 +55,7 @@ class NativeWalkTest {
     // The trace file is self-contained: its world, rebuilt as a guest, gives the recorded result
     // on the native MMU.
     TraceFile file = TraceReader.read(TraceWriter.toJson(trace.toFile("NativeWalk", "bug=drop-dirty")), "trace");
-    World world = file.world();
+    GuestSnapshot world = file.world();
     assertNotNull(world);
     GuestMachine guest = world.build();
     GuestOp.MemoryAccess write = (GuestOp.MemoryAccess) file.ops().get(0);

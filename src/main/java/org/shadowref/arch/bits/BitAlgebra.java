@@ -31,9 +31,6 @@ public interface BitAlgebra {
 
   long not(long x);
 
-  /** Sum modulo 2^64. */
-  long add(long x, long y);
-
   /** Difference modulo 2^64. */
   long subtract(long x, long y);
 

@@ -36,11 +36,6 @@ public final class ConcreteBits implements BitAlgebra {
   }
 
   @Override
-  public long add(long x, long y) {
-    return x + y;
-  }
-
-  @Override
   public long subtract(long x, long y) {
     return x - y;
   }

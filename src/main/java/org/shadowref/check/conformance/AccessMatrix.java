@@ -2,7 +2,6 @@ package org.shadowref.check.conformance;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
-import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
@@ -207,12 +206,6 @@ public final class AccessMatrix {
       return "ok " + Addr.hex(expected.translated());
     }
     return "#PF " + PfErrorCode.describe(expected.errorCode()) + " (" + expected.outcome() + ")";
-  }
-
-  /** The index of {@code access} in {@link #ACCESSES}. */
-  public static int accessIndex(Access access) {
-    int kind = access.kind() == AccessKind.READ ? 0 : access.kind() == AccessKind.WRITE ? 1 : 2;
-    return kind * 2 + (access.user() ? 1 : 0);
   }
 
   private static final class NativeWalker implements WalkUnderTest {

@@ -90,11 +90,6 @@ public enum Geometry {
     return directoryLevel - 1;
   }
 
-  /** Whether the leaf is itself a large page (a 2 MiB PDE under a varied PDPTE). */
-  public boolean leafIsLarge() {
-    return leafIsLarge;
-  }
-
   /** Flags the leaf always carries: PS when it is a large page. */
   public int leafFixedFlags() {
     return leafIsLarge ? Flags.PS : 0;

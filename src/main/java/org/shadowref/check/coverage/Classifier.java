@@ -109,10 +109,6 @@ public final class Classifier implements StepObserver, ShadowEvents {
     this.coverage = coverage;
   }
 
-  public Coverage coverage() {
-    return coverage;
-  }
-
   @Override
   public void started(List<Platform> started) {
     platforms = List.copyOf(started);
@@ -125,8 +121,8 @@ public final class Classifier implements StepObserver, ShadowEvents {
     }
     map = fresh;
     for (Platform platform : started) {
-      if (platform instanceof OptimizedEngine) {
-        ((OptimizedEngine) platform).setEvents(this);
+      if (platform instanceof OptimizedEngine optimized) {
+        optimized.setEvents(this);
       }
     }
   }
@@ -162,10 +158,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
         coverage.hit(CoverageModel.MODES.cell(mode == null ? 0 : mode.ordinal() + 1, shadowing.ordinal()));
       }
     }
-    if (op instanceof GuestOp.MemoryAccess) {
-      access((GuestOp.MemoryAccess) op, regs);
-    } else if (op instanceof GuestOp.Execute) {
-      instruction((GuestOp.Execute) op, regs);
+    if (op instanceof GuestOp.MemoryAccess access) {
+      access(access, regs);
+    } else if (op instanceof GuestOp.Execute execute) {
+      instruction(execute, regs);
     }
   }
 
@@ -198,10 +194,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
   /** The shadow mode {@code platform} gives a guest in {@code mode}, or null for a platform that does not shadow. */
   static @Nullable Shadowing shadowing(Platform platform, @Nullable PagingMode mode) {
     boolean twoOnTwo;
-    if (platform instanceof ReferenceEngine) {
-      twoOnTwo = ((ReferenceEngine) platform).config().twoOnTwo();
-    } else if (platform instanceof OptimizedEngine) {
-      twoOnTwo = ((OptimizedEngine) platform).config().twoOnTwo();
+    if (platform instanceof ReferenceEngine reference) {
+      twoOnTwo = reference.config().twoOnTwo();
+    } else if (platform instanceof OptimizedEngine optimized) {
+      twoOnTwo = optimized.config().twoOnTwo();
     } else {
       return null;
     }

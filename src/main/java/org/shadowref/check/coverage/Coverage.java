@@ -19,19 +19,8 @@ public final class Coverage {
     hits.incrementAndGet(cell);
   }
 
-  public long hits(int cell) {
-    return hits.get(cell);
-  }
-
   public boolean reached(int cell) {
     return hits.get(cell) > 0;
-  }
-
-  /** Adds {@code other}'s counts to these. */
-  public void add(Coverage other) {
-    for (int i = 0; i < hits.length(); i++) {
-      hits.addAndGet(i, other.hits.get(i));
-    }
   }
 
   /**

@@ -58,16 +58,9 @@ public final class Campaign {
   /**
    * Runs {@code ops} operations in all over {@code lanes} (each its weight's share), cut into
    * shards run on {@code threads} threads. Each shard has its own seed drawn from {@code seed},
-   * the lane and the shard's number, so the results do not depend on the threads' timing.
-   */
-  public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
-      String name, Listener listener) throws IOException {
-    return runLanes(lanes, seed, ops, threads, traces, name, listener, () -> StepObserver.NONE);
-  }
-
-  /**
-   * {@link #runLanes} with an observer from {@code observers} watching every step of each shard
-   * (shards run on several threads, so each gets its own; what they record must be safe to share).
+   * the lane and the shard's number, so the results do not depend on the threads' timing. An
+   * observer from {@code observers} watches every step of each shard (shards run on several
+   * threads, so each gets its own; what they record must be safe to share).
    */
   public static List<LaneResult> runLanes(List<Lane> lanes, long seed, int ops, int threads, Path traces,
       String name, Listener listener, Supplier<StepObserver> observers) throws IOException {
@@ -123,14 +116,14 @@ public final class Campaign {
       throw new IOException("campaign interrupted", e);
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof IOException) {
-        throw (IOException) cause;
+      if (cause instanceof IOException io) {
+        throw io;
       }
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
+      if (cause instanceof RuntimeException unchecked) {
+        throw unchecked;
       }
-      if (cause instanceof Error) {
-        throw (Error) cause;
+      if (cause instanceof Error error) {
+        throw error;
       }
       throw new IllegalStateException(cause);
     } finally {
@@ -216,17 +209,17 @@ public final class Campaign {
   /** Counts the reference engine's fault resolutions (the handler's cases) into {@code coverage}. */
   private static void listen(List<Platform> platforms, Map<String, Integer> coverage) {
     for (Platform platform : platforms) {
-      if (platform instanceof ReferenceEngine) {
-        ((ReferenceEngine) platform).setResolutionListener(kind -> count(coverage, "handler " + kind));
+      if (platform instanceof ReferenceEngine reference) {
+        reference.setResolutionListener(kind -> count(coverage, "handler " + kind));
       }
     }
   }
 
   /** The class of an outcome: operation kind (instruction bytes for Execute), status, error code. */
   static String outcomeClass(GuestOp op, @Nullable OpResult result) {
-    String what = op instanceof GuestOp.MemoryAccess
-        ? ((GuestOp.MemoryAccess) op).kind().name().toLowerCase(Locale.ROOT) + ((GuestOp.MemoryAccess) op).size()
-        : op instanceof GuestOp.Execute ? "exec " + hex(((GuestOp.Execute) op).code())
+    String what = op instanceof GuestOp.MemoryAccess access
+        ? access.kind().name().toLowerCase(Locale.ROOT) + access.size()
+        : op instanceof GuestOp.Execute execute ? "exec " + hex(execute.code())
         : op.getClass().getSimpleName();
     if (result == null) {
       return what;

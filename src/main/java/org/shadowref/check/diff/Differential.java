@@ -13,7 +13,7 @@ import org.shadowref.check.shrink.Shrinker;
 import org.shadowref.check.spec.ProgressSpec;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceWriter;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
@@ -49,7 +49,7 @@ public final class Differential {
   private Differential() {}
 
   /** The first failure of {@code ops} on {@code world}, or null when every step holds. */
-  public static @Nullable Failure check(PlatformSet set, World world, List<GuestOp> ops) {
+  public static @Nullable Failure check(PlatformSet set, GuestSnapshot world, List<GuestOp> ops) {
     Stepper stepper = new Stepper(set, world);
     for (GuestOp op : ops) {
       Failure failure = stepper.step(op);
@@ -71,7 +71,7 @@ public final class Differential {
     /** Native with a TLB model, when the set's engine is judged so; null for exact judgement. */
     private final @Nullable TlbOracle tlb;
 
-    public Stepper(PlatformSet set, World world) {
+    public Stepper(PlatformSet set, GuestSnapshot world) {
       names = set.names();
       platforms = set.build(world);
       tlb = set.tlbJudged() ? new TlbOracle((NativePlatform) platforms.get(0)) : null;
@@ -193,7 +193,7 @@ public final class Differential {
    */
   public static Shrunk shrinkAndWrite(PlatformSet set, GeneratedCase failing, Failure failure, Path directory,
       String name, String origin, String args) throws IOException {
-    World world = failing.world();
+    GuestSnapshot world = failing.world();
     Shrinker<GuestOp> shrinker = new Shrinker<>(
         candidate -> {
           Failure again = check(set, world, candidate);

@@ -23,8 +23,7 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
   @Override
   public List<GuestOp> simpler(GuestOp op) {
     List<GuestOp> out = new ArrayList<>();
-    if (op instanceof GuestOp.MemoryAccess) {
-      GuestOp.MemoryAccess a = (GuestOp.MemoryAccess) op;
+    if (op instanceof GuestOp.MemoryAccess a) {
       if (a.vcpu() != 0) {
         out.add(new GuestOp.MemoryAccess(0, a.va(), a.kind(), a.user(), a.size(), a.value()));
       }
@@ -43,8 +42,7 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
       if (a.kind() == AccessKind.WRITE && a.value() != 0) {
         out.add(new GuestOp.MemoryAccess(a.vcpu(), a.va(), a.kind(), a.user(), a.size(), 0));
       }
-    } else if (op instanceof GuestOp.Execute) {
-      GuestOp.Execute e = (GuestOp.Execute) op;
+    } else if (op instanceof GuestOp.Execute e) {
       if (e.vcpu() != 0) {
         out.add(new GuestOp.Execute(0, e.code(), e.user(), e.gprs()));
       }
@@ -73,11 +71,11 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
   }
 
   private static GuestOp onVcpu0(GuestOp op) {
-    if (op instanceof GuestOp.LoadCr3) {
-      return new GuestOp.LoadCr3(0, ((GuestOp.LoadCr3) op).cr3());
+    if (op instanceof GuestOp.LoadCr3 load) {
+      return new GuestOp.LoadCr3(0, load.cr3());
     }
-    if (op instanceof GuestOp.Invlpg) {
-      return new GuestOp.Invlpg(0, ((GuestOp.Invlpg) op).va());
+    if (op instanceof GuestOp.Invlpg invlpg) {
+      return new GuestOp.Invlpg(0, invlpg.va());
     }
     if (op instanceof GuestOp.FlushTlb) {
       return new GuestOp.FlushTlb(0);

@@ -2,7 +2,7 @@ package org.shadowref.check.diff;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.Platform;
@@ -14,7 +14,7 @@ import org.shadowref.shadow.Platform;
 public final class PlatformSet {
   /** Builds one platform on its own copy of a world. */
   public interface Builder {
-    Platform build(World world);
+    Platform build(GuestSnapshot world);
   }
 
   private final List<String> names = new ArrayList<>();
@@ -70,7 +70,7 @@ public final class PlatformSet {
   }
 
   /** Fresh platforms on {@code world}, native first. */
-  public List<Platform> build(World world) {
+  public List<Platform> build(GuestSnapshot world) {
     List<Platform> out = new ArrayList<>();
     for (Builder builder : builders) {
       out.add(builder.build(world));

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.Scenario.Expectation;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
@@ -54,12 +54,12 @@ public final class SideBySide {
 
   private SideBySide() {}
 
-  public static Run run(PlatformSet set, World world, List<GuestOp> ops, List<Expectation> expectations) {
+  public static Run run(PlatformSet set, GuestSnapshot world, List<GuestOp> ops, List<Expectation> expectations) {
     return run(set, world, ops, expectations, StepObserver.NONE);
   }
 
   /** {@link #run} with {@code observer} watching every step (input-space coverage). */
-  public static Run run(PlatformSet set, World world, List<GuestOp> ops, List<Expectation> expectations,
+  public static Run run(PlatformSet set, GuestSnapshot world, List<GuestOp> ops, List<Expectation> expectations,
       StepObserver observer) {
     List<Platform> platforms = set.build(world);
     observer.started(platforms);

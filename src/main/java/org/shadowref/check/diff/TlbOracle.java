@@ -48,10 +48,6 @@ public final class TlbOracle {
     return machine.guest();
   }
 
-  public NativePlatform platform() {
-    return machine;
-  }
-
   public int staleUses() {
     return staleUses;
   }
@@ -80,8 +76,7 @@ public final class TlbOracle {
     MachineMemory before = guest.machine().copy();
     String complaint = null;
     ControlRegisters regs = guest.vcpu(op.vcpu()).regs();
-    if (op instanceof GuestOp.MemoryAccess) {
-      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+    if (op instanceof GuestOp.MemoryAccess access) {
       NativePlatform fresh = (NativePlatform) machine.copy();
       OpResult freshResult = fresh.apply(op);
       if (freshResult.equals(engine) && fresh.guest().firstGuestDifference(engineGuest) == null) {
@@ -107,8 +102,8 @@ public final class TlbOracle {
     recordWrites(machine.guest(), before);
     if (op instanceof GuestOp.LoadCr3) {
       tlb.loadCr3(op.vcpu(), regs.cr3()); // the CR3 loaded over
-    } else if (op instanceof GuestOp.Invlpg) {
-      tlb.invalidatePage(op.vcpu(), ((GuestOp.Invlpg) op).va());
+    } else if (op instanceof GuestOp.Invlpg invlpg) {
+      tlb.invalidatePage(op.vcpu(), invlpg.va());
     } else if (op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl) {
       tlb.flushAll(op.vcpu());
     }

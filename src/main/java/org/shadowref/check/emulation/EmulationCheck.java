@@ -123,10 +123,6 @@ public final class EmulationCheck {
     return compare(seed, initial, code, user, pool, guestSeed, emulator);
   }
 
-  static @Nullable String compare(long seed, CpuState initial, byte[] code, boolean user, long[] pool, long guestSeed) {
-    return compare(seed, initial, code, user, pool, guestSeed, new X86Emulator());
-  }
-
   private static @Nullable String compare(long seed, CpuState initial, byte[] code, boolean user, long[] pool,
       long guestSeed, X86Emulator emulator) {
     CpuState.Mode mode = initial.mode();

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 
 /**
  * Explicit-state search over a {@link Harness}: every state reachable through the harness's
@@ -217,11 +217,11 @@ public final class Explorer<S> {
       awaitPrintingProgress(done);
     }
     Throwable thrown = failure;
-    if (thrown instanceof RuntimeException) {
-      throw (RuntimeException) thrown;
+    if (thrown instanceof RuntimeException unchecked) {
+      throw unchecked;
     }
-    if (thrown instanceof Error) {
-      throw (Error) thrown;
+    if (thrown instanceof Error error) {
+      throw error;
     }
   }
 
@@ -469,7 +469,7 @@ public final class Explorer<S> {
     ChoiceOdometer odometer = new ChoiceOdometer();
     List<Trace.Step> steps = new ArrayList<>();
     S state = null;
-    World world = null;
+    GuestSnapshot world = null;
     for (int i = path.size() - 1; i >= 0; i--) {
       int target = path.get(i);
       odometer.reset();

@@ -1,7 +1,7 @@
 package org.shadowref.check.explore;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 
 /**
  * A model: a small environment that drives a system through nondeterministic {@link Choices}.
@@ -70,7 +70,7 @@ public interface Harness<S> {
    * The guest a trace starting at {@code initial} runs on, for the trace file; null for models
    * that do not drive a guest (their traces hold choices and notes only).
    */
-  default @Nullable World world(S initial) {
+  default @Nullable GuestSnapshot world(S initial) {
     return null;
   }
 }

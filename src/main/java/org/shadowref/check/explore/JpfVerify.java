@@ -63,11 +63,11 @@ public final class JpfVerify implements Choices {
       throw new IllegalStateException("cannot call " + method, e);
     } catch (InvocationTargetException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
+      if (cause instanceof RuntimeException unchecked) {
+        throw unchecked;
       }
-      if (cause instanceof Error) {
-        throw (Error) cause;
+      if (cause instanceof Error error) {
+        throw error;
       }
       throw new IllegalStateException(method + " failed", cause);
     }

@@ -1,7 +1,7 @@
 package org.shadowref.check.explore;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
@@ -102,7 +102,7 @@ public abstract class LockstepHarness implements Harness<Lockstep> {
   }
 
   @Override
-  public @Nullable World world(Lockstep initial) {
-    return World.of(initial.oracle().guest());
+  public @Nullable GuestSnapshot world(Lockstep initial) {
+    return GuestSnapshot.of(initial.oracle().guest());
   }
 }

@@ -83,10 +83,6 @@ public final class ModelFile {
     return new ModelFile(path, properties, lines);
   }
 
-  public Path path() {
-    return path;
-  }
-
   /** The model's name: the file name without {@code .jpf}. */
   public String name() {
     Path file = path.getFileName();

@@ -3,7 +3,7 @@ package org.shadowref.check.explore;
 import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 
 /**
  * Re-runs a model along recorded answers (a trace file's {@code origin.choices}): step 0 builds
@@ -34,7 +34,7 @@ public final class Replay {
     SearchEvents events = new SearchEvents(null, true);
     List<Trace.Step> steps = new ArrayList<>();
     S state = null;
-    World world = null;
+    GuestSnapshot world = null;
     for (int index = 0; index < answers.size(); index++) {
       Scripted choices = new Scripted(answers.get(index), index);
       events.reset();

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.TraceFile;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 
@@ -32,11 +32,11 @@ public final class Trace {
   }
 
   private final List<Step> steps;
-  private final @Nullable World world;
+  private final @Nullable GuestSnapshot world;
   private final String property;
   private final String detail;
 
-  Trace(List<Step> steps, @Nullable World world, String property, String detail) {
+  Trace(List<Step> steps, @Nullable GuestSnapshot world, String property, String detail) {
     this.steps = List.copyOf(steps);
     this.world = world;
     this.property = property;
@@ -53,16 +53,8 @@ public final class Trace {
     return steps.size() - 1;
   }
 
-  public @Nullable World world() {
-    return world;
-  }
-
   public String property() {
     return property;
-  }
-
-  public String detail() {
-    return detail;
   }
 
   /** Every operation of every step, in order. */

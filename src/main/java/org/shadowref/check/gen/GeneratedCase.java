@@ -2,11 +2,11 @@ package org.shadowref.check.gen;
 
 import java.util.List;
 import org.shadowref.check.trace.TraceFile;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 
 /** A generated guest and the operations to run on it: one differential test case. */
-public record GeneratedCase(World world, List<GuestOp> ops) {
+public record GeneratedCase(GuestSnapshot world, List<GuestOp> ops) {
   public GeneratedCase {
     ops = List.copyOf(ops);
   }

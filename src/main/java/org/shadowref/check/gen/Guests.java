@@ -15,6 +15,7 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.mmu.GuestTables;
@@ -59,7 +60,7 @@ public final class Guests {
     swarm = new Swarm(random, forced);
     layout = new GuestLayout(random, swarm);
     mode = swarm.mode;
-    start = new GeneratedCase(org.shadowref.check.trace.World.of(layout.world.machine()), List.of());
+    start = new GeneratedCase(GuestSnapshot.of(layout.world.machine()), List.of());
     model = new NativePlatform(start.world().build(), new SdmExecutor());
     modelTables = new GuestTables(model.guest().physical());
     if (swarm.quiet) {

@@ -14,14 +14,6 @@ public final class InvariantRegistry {
 
   private InvariantRegistry() {}
 
-  public static List<InvariantPredicate> predicates() {
-    List<InvariantPredicate> out = new ArrayList<>();
-    for (InvariantPredicate predicate : PREDICATES) {
-      out.add(predicate);
-    }
-    return out;
-  }
-
   /** The predicate for {@code id}, or null when there is none. */
   public static @Nullable InvariantPredicate forId(String id) {
     for (InvariantPredicate predicate : PREDICATES) {

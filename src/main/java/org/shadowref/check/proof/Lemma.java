@@ -40,7 +40,7 @@ public abstract class Lemma<S> {
   /** Asks Z3 about every claim for {@code subject}. */
   public final Verdict check(S subject) {
     long start = System.nanoTime();
-    List<ClaimResult> results = new ArrayList<>();
+    List<ClaimAnswer> results = new ArrayList<>();
     try (Z3Bits z3 = new Z3Bits()) {
       for (Claim claim : claims(z3, subject)) {
         results.add(solve(z3, claim));
@@ -49,7 +49,7 @@ public abstract class Lemma<S> {
     return new Verdict(results, (System.nanoTime() - start) / 1_000_000);
   }
 
-  private static ClaimResult solve(Z3Bits z3, Claim claim) {
+  private static ClaimAnswer solve(Z3Bits z3, Claim claim) {
     long start = System.nanoTime();
     Solver solver = z3.context().mkSolver();
     Params params = z3.context().mkParams();
@@ -61,19 +61,19 @@ public abstract class Lemma<S> {
       long millis = (System.nanoTime() - start) / 1_000_000;
       Status status =
           satisfiable == com.microsoft.z3.Status.UNSATISFIABLE ? Status.VACUOUS : Status.UNKNOWN;
-      return new ClaimResult(claim.name(), status, millis, "");
+      return new ClaimAnswer(claim.name(), status, millis, "");
     }
     solver.add(z3.context().mkNot(claim.goal()));
     com.microsoft.z3.Status answer = solver.check();
     long millis = (System.nanoTime() - start) / 1_000_000;
     switch (answer) {
       case UNSATISFIABLE:
-        return new ClaimResult(claim.name(), Status.PROVED, millis, "");
+        return new ClaimAnswer(claim.name(), Status.PROVED, millis, "");
       case SATISFIABLE:
-        return new ClaimResult(
+        return new ClaimAnswer(
             claim.name(), Status.REFUTED, millis, counterexample(solver.getModel(), claim));
       default:
-        return new ClaimResult(claim.name(), Status.UNKNOWN, millis, "");
+        return new ClaimAnswer(claim.name(), Status.UNKNOWN, millis, "");
     }
   }
 

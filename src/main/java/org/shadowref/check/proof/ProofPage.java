@@ -49,7 +49,7 @@ public final class ProofPage {
         .append(code.millis())
         .append(" ms.\n\n");
     out.append("| claim | result | time |\n|---|---|---|\n");
-    for (ClaimResult claim : code.claims()) {
+    for (ClaimAnswer claim : code.claims()) {
       out.append("| ")
           .append(claim.claim())
           .append(" | ")
@@ -63,7 +63,7 @@ public final class ProofPage {
     for (LemmaReport.VariantReport variant : report.variants()) {
       out.append("### ").append(variant.description()).append("\n\n");
       Verdict verdict = variant.verdict();
-      ClaimResult refuted = verdict.firstRefuted();
+      ClaimAnswer refuted = verdict.firstRefuted();
       out.append("**").append(verdict.status().label()).append("**");
       if (refuted != null) {
         out.append(" (claim \"")

@@ -4,11 +4,11 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The answers for every claim of a lemma about one subject (the code or a broken variant). */
-public record Verdict(List<ClaimResult> claims, long millis) {
+public record Verdict(List<ClaimAnswer> claims, long millis) {
   /** Proved when every claim is; refuted when any is; else vacuous or unknown, as a claim is. */
   public Status status() {
     Status worst = Status.PROVED;
-    for (ClaimResult claim : claims) {
+    for (ClaimAnswer claim : claims) {
       if (claim.status() == Status.REFUTED) {
         return Status.REFUTED;
       }
@@ -20,8 +20,8 @@ public record Verdict(List<ClaimResult> claims, long millis) {
   }
 
   /** The first refuted claim, or null when none was. */
-  public @Nullable ClaimResult firstRefuted() {
-    for (ClaimResult claim : claims) {
+  public @Nullable ClaimAnswer firstRefuted() {
+    for (ClaimAnswer claim : claims) {
       if (claim.status() == Status.REFUTED) {
         return claim;
       }

@@ -67,10 +67,10 @@ public final class Z3Bits implements BitAlgebra, AutoCloseable {
   /** The value of a closed term (one without variables), e.g. after substitution. */
   public static long valueOf(Expr<?> closed) {
     Expr<?> simplified = closed.simplify();
-    if (!(simplified instanceof BitVecNum)) {
+    if (!(simplified instanceof BitVecNum number)) {
       throw new IllegalArgumentException("not a constant: " + simplified);
     }
-    return ((BitVecNum) simplified).getBigInteger().longValue();
+    return number.getBigInteger().longValue();
   }
 
   @Override
@@ -96,11 +96,6 @@ public final class Z3Bits implements BitAlgebra, AutoCloseable {
   @Override
   public long not(long x) {
     return handle(context.mkBVNot(term(x)));
-  }
-
-  @Override
-  public long add(long x, long y) {
-    return handle(context.mkBVAdd(term(x), term(y)));
   }
 
   @Override

@@ -57,13 +57,13 @@ public final class ProgressSpec {
    * guest: every platform's guest is the same before a step).
    */
   public void before(GuestMachine guest, GuestOp op) {
-    memoryAccess = op instanceof GuestOp.MemoryAccess;
+    memoryAccess = false;
     mustEmulate = null;
     writeAccess = false;
-    if (!memoryAccess) {
+    if (!(op instanceof GuestOp.MemoryAccess access)) {
       return;
     }
-    GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+    memoryAccess = true;
     writeAccess = access.kind() == AccessKind.WRITE;
     ControlRegisters regs = guest.vcpu(op.vcpu()).regs();
     if (!regs.pagingEnabled()) {

@@ -71,8 +71,8 @@ public final class TechniquesClaim implements ClaimCheck {
         }
       }
       for (Platform platform : stepper.platforms()) {
-        if (platform instanceof OptimizedEngine) {
-          reclaims += ((OptimizedEngine) platform).counters().poolReclaims();
+        if (platform instanceof OptimizedEngine optimized) {
+          reclaims += optimized.counters().poolReclaims();
         }
       }
       progress.update("case " + i, i / (double) cases);

@@ -20,7 +20,7 @@ public record Scenario(
     String name,
     String description,
     String handlerCase,
-    World world,
+    GuestSnapshot world,
     List<GuestOp> ops,
     List<Expectation> expectations) {
 

@@ -98,7 +98,7 @@ public final class ScenarioReader {
     String name = TraceReader.string(f.required("name"));
     String handlerCase = TraceReader.string(f.required("case"));
     Node description = f.optional("description");
-    World world = guest(f.required("guest"));
+    GuestSnapshot world = guest(f.required("guest"));
     List<GuestOp> ops = new ArrayList<>();
     List<Scenario.Expectation> expectations = new ArrayList<>();
     for (Node step : TraceReader.array(f.required("steps"))) {
@@ -117,7 +117,7 @@ public final class ScenarioReader {
         ops, expectations);
   }
 
-  private static World guest(Node node) throws TraceFormatException {
+  private static GuestSnapshot guest(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "mode", "control", "maxPhysAddr", "ramFrames", "shadowFrames", "tablesFrom",
         "vcpus", "p2m", "mappings", "entries", "memory");
     Node modeNode = f.required("mode");
@@ -192,12 +192,12 @@ public final class ScenarioReader {
     }
     Vcpu[] vcpus = new Vcpu[vcpuCount];
     for (int id = 0; id < vcpuCount; id++) {
-      CpuState cpu = new CpuState(World.cpuModeFor(regs));
+      CpuState cpu = new CpuState(GuestSnapshot.cpuModeFor(regs));
       cpu.setRflags(regs.rflags());
       vcpus[id] = new Vcpu(id, regs, cpu);
     }
     GuestMachine guest = new GuestMachine(machine, p2m, new CpuModel(maxPhysAddr), vcpus, ramFrames);
-    return World.of(guest).describingWords(descriptions);
+    return GuestSnapshot.of(guest).describingWords(descriptions);
   }
 
   private static void p2mEntry(Node node, P2m p2m, int ramFrames) throws TraceFormatException {

@@ -6,7 +6,7 @@ import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 
 /**
- * The project's one trace format: a guest ({@link World}) and the operations run on it, with
+ * The project's one trace format: a guest ({@link GuestSnapshot}) and the operations run on it, with
  * the results they are expected to give when known. The differential tests replay them on every
  * platform; the explorer writes its counterexamples in it, adding where they came from.
  *
@@ -17,7 +17,7 @@ import org.shadowref.shadow.OpResult;
  * @param origin how the trace was found, or null for hand-written traces
  */
 public record TraceFile(
-    @Nullable World world, List<GuestOp> ops, @Nullable List<OpResult> expected, @Nullable Origin origin) {
+    @Nullable GuestSnapshot world, List<GuestOp> ops, @Nullable List<OpResult> expected, @Nullable Origin origin) {
 
   /**
    * Where an explored trace came from: the model, its arguments, the broken property, and the

@@ -76,7 +76,7 @@ public final class TraceReader {
       throw versionNode.error("unsupported trace version " + versionNode.text + " (this build reads version " + VERSION + ")");
     }
     Node worldNode = top.optional("world");
-    World world = worldNode == null ? null : world(worldNode);
+    GuestSnapshot world = worldNode == null ? null : world(worldNode);
     List<GuestOp> ops = new ArrayList<>();
     Node opsNode = top.required("ops");
     for (Node op : array(opsNode)) {
@@ -105,30 +105,30 @@ public final class TraceReader {
     return new TraceFile(world, ops, expected, origin);
   }
 
-  private static World world(Node node) throws TraceFormatException {
+  private static GuestSnapshot world(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "mode", "maxPhysAddr", "machineFrames", "guestFrameLimit", "gfnCount", "p2m", "memory", "vcpus");
     int maxPhysAddr = integer(f.required("maxPhysAddr"), 32, 52);
     int machineFrames = integer(f.required("machineFrames"), 1, 1 << 20);
     int guestFrameLimit = integer(f.required("guestFrameLimit"), 0, machineFrames);
     int gfnCount = integer(f.required("gfnCount"), 0, 1 << 20);
-    List<World.P2mEntry> p2m = new ArrayList<>();
+    List<GuestSnapshot.P2mEntry> p2m = new ArrayList<>();
     for (Node entry : array(f.required("p2m"))) {
       p2m.add(p2mEntry(entry));
     }
-    List<World.MemoryWord> memory = new ArrayList<>();
+    List<GuestSnapshot.MemoryWord> memory = new ArrayList<>();
     Node memoryNode = f.optional("memory");
     if (memoryNode != null) {
       for (Node word : array(memoryNode)) {
         memory.add(memoryWord(word));
       }
     }
-    List<World.VcpuState> vcpus = new ArrayList<>();
+    List<GuestSnapshot.VcpuState> vcpus = new ArrayList<>();
     for (Node vcpu : array(f.required("vcpus"))) {
       vcpus.add(vcpu(vcpu));
     }
-    World world;
+    GuestSnapshot world;
     try {
-      world = new World(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, memory, vcpus);
+      world = new GuestSnapshot(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, memory, vcpus);
     } catch (IllegalArgumentException e) {
       throw node.error(String.valueOf(e.getMessage()));
     }
@@ -144,7 +144,7 @@ public final class TraceReader {
     return world;
   }
 
-  private static World.P2mEntry p2mEntry(Node node) throws TraceFormatException {
+  private static GuestSnapshot.P2mEntry p2mEntry(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "gfn", "type", "mfn");
     long gfn = number(f.required("gfn"));
     Node typeNode = f.required("type");
@@ -156,7 +156,7 @@ public final class TraceReader {
     if (!type.isRam() && mfnNode != null) {
       throw mfnNode.error("a " + TraceWriter.p2mTypeName(type) + " entry has no machine frame");
     }
-    return new World.P2mEntry(gfn, type, mfnNode == null ? P2m.INVALID_MFN : number(mfnNode));
+    return new GuestSnapshot.P2mEntry(gfn, type, mfnNode == null ? P2m.INVALID_MFN : number(mfnNode));
   }
 
   private static P2mType p2mType(Node node) throws TraceFormatException {
@@ -169,7 +169,7 @@ public final class TraceReader {
     throw node.error("unknown p2m type \"" + name + "\" (expected ram, ram-ro, mmio or absent)");
   }
 
-  private static World.MemoryWord memoryWord(Node node) throws TraceFormatException {
+  private static GuestSnapshot.MemoryWord memoryWord(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "gpa", "value", "size", "what");
     Node sizeNode = f.optional("size");
     int size = sizeNode == null ? 8 : integer(sizeNode, 4, 8);
@@ -177,11 +177,11 @@ public final class TraceReader {
       throw sizeNode == null ? node.error("bad size") : sizeNode.error("a memory word is 4 or 8 bytes, got " + size);
     }
     Node whatNode = f.optional("what");
-    return new World.MemoryWord(
+    return new GuestSnapshot.MemoryWord(
         number(f.required("gpa")), size, number(f.required("value")), whatNode == null ? "" : string(whatNode));
   }
 
-  private static World.VcpuState vcpu(Node node) throws TraceFormatException {
+  private static GuestSnapshot.VcpuState vcpu(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "cr0", "cr3", "cr4", "efer", "rflags", "cpuMode", "gprs");
     ControlRegisters regs =
         new ControlRegisters(
@@ -190,7 +190,7 @@ public final class TraceReader {
             f.numberOr("cr4", 0),
             f.numberOr("efer", 0),
             f.numberOr("rflags", 0));
-    CpuState.Mode mode = World.cpuModeFor(regs);
+    CpuState.Mode mode = GuestSnapshot.cpuModeFor(regs);
     Node modeNode = f.optional("cpuMode");
     if (modeNode != null) {
       mode = cpuMode(modeNode);
@@ -200,7 +200,7 @@ public final class TraceReader {
     if (gprsNode != null) {
       gprs = longs(gprsNode, 16);
     }
-    return new World.VcpuState(regs, mode, gprs);
+    return new GuestSnapshot.VcpuState(regs, mode, gprs);
   }
 
   private static CpuState.Mode cpuMode(Node node) throws TraceFormatException {

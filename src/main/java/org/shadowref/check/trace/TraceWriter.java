@@ -68,7 +68,7 @@ public final class TraceWriter {
       json.writeStartObject();
       json.writeStringField("format", TraceReader.FORMAT);
       json.writeNumberField("version", TraceReader.VERSION);
-      World world = trace.world();
+      GuestSnapshot world = trace.world();
       if (world != null) {
         json.writeFieldName("world");
         writeWorld(json, world);
@@ -111,7 +111,7 @@ public final class TraceWriter {
     return out.toString() + "\n";
   }
 
-  private static void writeWorld(JsonGenerator json, World world) throws IOException {
+  private static void writeWorld(JsonGenerator json, GuestSnapshot world) throws IOException {
     json.writeStartObject();
     PagingMode mode = world.mode();
     json.writeStringField("mode", mode == null ? "off" : mode.cliName());
@@ -120,7 +120,7 @@ public final class TraceWriter {
     json.writeNumberField("guestFrameLimit", world.guestFrameLimit());
     json.writeNumberField("gfnCount", world.gfnCount());
     json.writeArrayFieldStart("p2m");
-    for (World.P2mEntry entry : world.p2m()) {
+    for (GuestSnapshot.P2mEntry entry : world.p2m()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
@@ -134,7 +134,7 @@ public final class TraceWriter {
     }
     json.writeEndArray();
     json.writeArrayFieldStart("memory");
-    for (World.MemoryWord word : world.memory()) {
+    for (GuestSnapshot.MemoryWord word : world.memory()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
@@ -151,7 +151,7 @@ public final class TraceWriter {
     }
     json.writeEndArray();
     json.writeArrayFieldStart("vcpus");
-    for (World.VcpuState vcpu : world.vcpus()) {
+    for (GuestSnapshot.VcpuState vcpu : world.vcpus()) {
       json.writeRawValue(
           inline(gen -> {
             gen.writeStartObject();
@@ -174,8 +174,7 @@ public final class TraceWriter {
     return inline(
         gen -> {
           gen.writeStartObject();
-          if (op instanceof GuestOp.MemoryAccess) {
-            GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+          if (op instanceof GuestOp.MemoryAccess access) {
             gen.writeStringField("op", "access");
             gen.writeNumberField("vcpu", op.vcpu());
             gen.writeStringField("va", Addr.hex(access.va()));
@@ -185,8 +184,7 @@ public final class TraceWriter {
             if (access.kind() == org.shadowref.arch.AccessKind.WRITE) {
               gen.writeStringField("value", Addr.hex(access.value()));
             }
-          } else if (op instanceof GuestOp.Execute) {
-            GuestOp.Execute execute = (GuestOp.Execute) op;
+          } else if (op instanceof GuestOp.Execute execute) {
             gen.writeStringField("op", "execute");
             gen.writeNumberField("vcpu", op.vcpu());
             StringBuilder code = new StringBuilder();
@@ -196,14 +194,14 @@ public final class TraceWriter {
             gen.writeStringField("code", code.toString());
             gen.writeBooleanField("user", execute.user());
             writeRegisters(gen, execute.gprs());
-          } else if (op instanceof GuestOp.LoadCr3) {
+          } else if (op instanceof GuestOp.LoadCr3 load) {
             gen.writeStringField("op", "load-cr3");
             gen.writeNumberField("vcpu", op.vcpu());
-            gen.writeStringField("cr3", Addr.hex(((GuestOp.LoadCr3) op).cr3()));
-          } else if (op instanceof GuestOp.Invlpg) {
+            gen.writeStringField("cr3", Addr.hex(load.cr3()));
+          } else if (op instanceof GuestOp.Invlpg invlpg) {
             gen.writeStringField("op", "invlpg");
             gen.writeNumberField("vcpu", op.vcpu());
-            gen.writeStringField("va", Addr.hex(((GuestOp.Invlpg) op).va()));
+            gen.writeStringField("va", Addr.hex(invlpg.va()));
           } else if (op instanceof GuestOp.FlushTlb) {
             gen.writeStringField("op", "flush");
             gen.writeNumberField("vcpu", op.vcpu());

@@ -52,6 +52,6 @@ public final class FailurePictures {
 
   /** The address a step is about: the one it accesses, if it is an access. */
   public static @Nullable Long focus(GuestOp op) {
-    return op instanceof GuestOp.MemoryAccess ? ((GuestOp.MemoryAccess) op).va() : null;
+    return op instanceof GuestOp.MemoryAccess access ? access.va() : null;
   }
 }

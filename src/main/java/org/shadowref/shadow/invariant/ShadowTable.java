@@ -77,7 +77,7 @@ public record ShadowTable(
 
   @Override
   public boolean equals(@Nullable Object other) {
-    return other instanceof ShadowTable && ((ShadowTable) other).key.equals(key);
+    return other instanceof ShadowTable that && that.key.equals(key);
   }
 
   @Override

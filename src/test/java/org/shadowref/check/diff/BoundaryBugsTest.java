@@ -31,7 +31,7 @@ class BoundaryBugsTest {
 
   /** Runs {@code ops} on native beside the clean set, then beside the buggy one; the buggy failure. */
   private static Differential.Failure caught(PlatformSet clean, PlatformSet buggy, World world, GuestOp... ops) {
-    org.shadowref.check.trace.World start = org.shadowref.check.trace.World.of(world.machine());
+    org.shadowref.check.trace.GuestSnapshot start = org.shadowref.check.trace.GuestSnapshot.of(world.machine());
     assertNull(Differential.check(clean, start, List.of(ops)), "the clean engine");
     Differential.Failure failure = Differential.check(buggy, start, List.of(ops));
     assertNotNull(failure, "the seeded bug went unseen");

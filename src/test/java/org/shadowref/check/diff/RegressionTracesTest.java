@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceFormatException;
 import org.shadowref.check.trace.TraceReader;
-import org.shadowref.check.trace.World;
+import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.shadow.GuestOp;
 
 /**
@@ -34,7 +34,7 @@ class RegressionTracesTest {
     List<String> failures = new ArrayList<>();
     for (Path path : traces) {
       TraceFile trace = TraceReader.read(path);
-      World world = trace.world();
+      GuestSnapshot world = trace.world();
       if (world == null) {
         failures.add(path.getFileName() + ": no world");
         continue;

@@ -52,8 +52,7 @@ class LockstepHarnessTest {
     @Override
     public OpResult apply(GuestOp op) {
       Vcpu vcpu = guest.vcpu(op.vcpu());
-      if (op instanceof GuestOp.MemoryAccess) {
-        GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+      if (op instanceof GuestOp.MemoryAccess access) {
         ControlRegisters regs = vcpu.regs();
         if (ignoreWp) {
           regs = regs.withCr0(regs.cr0() & ~ControlRegisters.CR0_WP);
@@ -70,13 +69,12 @@ class LockstepHarnessTest {
         }
         return OpResult.of(outcome, value);
       }
-      if (op instanceof GuestOp.SetControl) {
-        GuestOp.SetControl set = (GuestOp.SetControl) op;
+      if (op instanceof GuestOp.SetControl set) {
         vcpu.setRegs(new ControlRegisters(set.cr0(), vcpu.regs().cr3(), set.cr4(), set.efer(), set.rflags()));
         return OpResult.DONE;
       }
-      if (op instanceof GuestOp.LoadCr3) {
-        vcpu.setRegs(vcpu.regs().withCr3(((GuestOp.LoadCr3) op).cr3()));
+      if (op instanceof GuestOp.LoadCr3 load) {
+        vcpu.setRegs(vcpu.regs().withCr3(load.cr3()));
         return OpResult.DONE;
       }
       if (op instanceof GuestOp.Execute) {
@@ -146,9 +144,7 @@ class LockstepHarnessTest {
     protected @Nullable GuestOp nextOp(Lockstep state, Choices choices, Events events) {
       GuestOp op = menu.choose(choices);
       // Reads are enabled only for user mode, to show skipping: supervisor reads are left out.
-      if (op instanceof GuestOp.MemoryAccess
-          && ((GuestOp.MemoryAccess) op).kind() == AccessKind.READ
-          && !((GuestOp.MemoryAccess) op).user()) {
+      if (op instanceof GuestOp.MemoryAccess access && access.kind() == AccessKind.READ && !access.user()) {
         return null;
       }
       return op;

@@ -62,7 +62,7 @@ class LemmasTest {
 
   private static void check(Lemma<?> lemma, int number) {
     LemmaReport report = Prover.run(lemma);
-    for (ClaimResult claim : report.code().claims()) {
+    for (ClaimAnswer claim : report.code().claims()) {
       assertEquals(
           Status.PROVED,
           claim.status(),
@@ -71,7 +71,7 @@ class LemmasTest {
     assertFalse(report.code().claims().isEmpty(), lemma.id() + " has no claims");
     assertFalse(report.variants().isEmpty(), lemma.id() + " has no broken variants");
     for (LemmaReport.VariantReport variant : report.variants()) {
-      ClaimResult refuted = variant.verdict().firstRefuted();
+      ClaimAnswer refuted = variant.verdict().firstRefuted();
       assertNotNull(refuted, lemma.id() + ": broken variant not refuted: " + variant.description());
       assertTrue(
           refuted.counterexample().contains("="),

@@ -72,7 +72,7 @@ class TraceFileTest {
   @Test
   void aWorldDescribesItsGuestExactly() {
     GuestMachine original = guest();
-    GuestMachine rebuilt = World.of(original).build();
+    GuestMachine rebuilt = GuestSnapshot.of(original).build();
     assertNull(original.firstGuestDifference(rebuilt));
     assertEquals(original.guestFingerprint(), rebuilt.guestFingerprint());
     assertEquals(0x1234, rebuilt.physical().read(Addr.gpa(0x8008), 8), "read-only RAM is loaded too");
@@ -90,7 +90,7 @@ class TraceFileTest {
         new OpResult(OpResult.Status.MMIO, 0x9000, 0, 0, ""),
         OpResult.invalid("general protection"));
     TraceFile trace = new TraceFile(
-        World.of(guest()), ops, expected,
+        GuestSnapshot.of(guest()), ops, expected,
         new TraceFile.Origin("NativeWalk", "depth=1", "prop", "why", List.of(new int[] {1, 2}, new int[0])));
     Path file = dir.resolve("trace.json");
     TraceWriter.write(trace, file);
@@ -117,7 +117,7 @@ class TraceFileTest {
         "   \"vcpus\": [{\"cr0\": \"0x80000001\", \"cr3\": \"0x1000\"}]},",
         " \"ops\": [{\"op\": \"access\", \"vcpu\": 0, \"va\": \"0x0\", \"kind\": \"read\", \"user\": false}]}");
     TraceFile trace = TraceReader.read(json, "hand.json");
-    World world = trace.world();
+    GuestSnapshot world = trace.world();
     assertNotNull(world);
     assertEquals(PagingMode.TWO_LEVEL, world.mode());
     assertEquals(CpuState.Mode.PROTECTED_32, world.vcpus().get(0).cpuMode());
@@ -132,7 +132,7 @@ class TraceFileTest {
   }
 
   private static String valid() {
-    return TraceWriter.toJson(new TraceFile(World.of(guest()), everyKindOfOp(), null, null));
+    return TraceWriter.toJson(new TraceFile(GuestSnapshot.of(guest()), everyKindOfOp(), null, null));
   }
 
   @Test

@@ -17,9 +17,10 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.Vcpu;
 
 /**
- * Everything a trace needs to rebuild its guest from nothing: machine size, the P2M, the
- * non-zero contents of guest memory (page-table entries included, as raw words) and each vCPU's
- * registers. {@link #of} describes a running guest; {@link #build} makes a fresh one.
+ * A guest's whole state as data, the {@code "world"} of a trace file: everything a trace needs to
+ * rebuild its guest from nothing (machine size, the P2M, the non-zero contents of guest memory,
+ * page-table entries included, as raw words, and each vCPU's registers). {@link #of} describes a
+ * running guest; {@link #build} makes a fresh one.
  *
  * @param maxPhysAddr the CPU's MAXPHYADDR
  * @param machineFrames machine memory size in frames (guest RAM and room for shadows)
@@ -29,7 +30,7 @@ import org.shadowref.shadow.Vcpu;
  * @param memory non-zero words of guest-physical memory, in address order
  * @param vcpus one entry per vCPU, in id order
  */
-public record World(
+public record GuestSnapshot(
     int maxPhysAddr,
     int machineFrames,
     int guestFrameLimit,
@@ -63,10 +64,10 @@ public record World(
 
     @Override
     public boolean equals(@Nullable Object other) {
-      return other instanceof VcpuState
-          && ((VcpuState) other).regs.equals(regs)
-          && ((VcpuState) other).cpuMode == cpuMode
-          && java.util.Arrays.equals(((VcpuState) other).gprs, gprs);
+      return other instanceof VcpuState that
+          && that.regs.equals(regs)
+          && that.cpuMode == cpuMode
+          && java.util.Arrays.equals(that.gprs, gprs);
     }
 
     @Override
@@ -75,7 +76,7 @@ public record World(
     }
   }
 
-  public World {
+  public GuestSnapshot {
     new CpuModel(maxPhysAddr); // validates the range
     if (machineFrames <= 0) {
       throw new IllegalArgumentException("machineFrames must be positive, got " + machineFrames);
@@ -142,7 +143,7 @@ public record World(
   }
 
   /** Describes {@code guest} as it is now: every non-zero 8-byte word of its RAM. */
-  public static World of(GuestMachine guest) {
+  public static GuestSnapshot of(GuestMachine guest) {
     P2m p2m = guest.p2m();
     List<P2mEntry> entries = new ArrayList<>();
     List<MemoryWord> words = new ArrayList<>();
@@ -172,7 +173,7 @@ public record World(
       }
       vcpus.add(new VcpuState(vcpu.regs(), vcpu.cpu().mode(), gprs));
     }
-    return new World(
+    return new GuestSnapshot(
         guest.cpu().maxPhysAddr(),
         guest.machine().frameCount(),
         guest.guestFrameLimit(),
@@ -213,13 +214,13 @@ public record World(
     return (regs.efer() & ControlRegisters.EFER_LMA) != 0 ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
   }
 
-  /** The same world with descriptions attached to memory words (matched by address), for readers of traces. */
-  public World describingWords(java.util.Map<Long, String> descriptions) {
+  /** The same snapshot with descriptions attached to memory words (matched by address), for readers of traces. */
+  public GuestSnapshot describingWords(java.util.Map<Long, String> descriptions) {
     List<MemoryWord> described = new ArrayList<>();
     for (MemoryWord word : memory) {
       String what = descriptions.get(word.gpa());
       described.add(what == null ? word : new MemoryWord(word.gpa(), word.size(), word.value(), what));
     }
-    return new World(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, described, vcpus);
+    return new GuestSnapshot(maxPhysAddr, machineFrames, guestFrameLimit, gfnCount, p2m, described, vcpus);
   }
 }
