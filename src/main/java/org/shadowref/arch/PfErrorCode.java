@@ -15,6 +15,30 @@ public final class PfErrorCode {
 
   private PfErrorCode() {}
 
+  /**
+   * Whether the CPU reports instruction fetches in I/D: only with SMEP, or with execute-disable
+   * in PAE and 4-level paging. Elsewhere a fetch fault reads as a read fault.
+   */
+  public static boolean reportsFetches(ControlRegisters regs) {
+    return regs.smep() || (regs.nxe() && regs.pagingMode() != PagingMode.TWO_LEVEL);
+  }
+
+  /**
+   * The access a #PF with {@code errorCode} was raised for, under the registers {@code regs} the
+   * faulting walk ran with. Where the CPU does not report fetches, a handler tells a fetch from a
+   * read by decoding the instruction at RIP, as Xen does: {@code fetchAtRip} is that answer (a
+   * fetch and a read differ under SMAP).
+   */
+  public static Access access(int errorCode, ControlRegisters regs, boolean fetchAtRip) {
+    AccessKind kind = AccessKind.READ;
+    if ((errorCode & W) != 0) {
+      kind = AccessKind.WRITE;
+    } else if ((errorCode & ID) != 0 || (fetchAtRip && !reportsFetches(regs))) {
+      kind = AccessKind.FETCH;
+    }
+    return Access.of(kind, (errorCode & U) != 0);
+  }
+
   public static String describe(int errorCode) {
     StringBuilder out = new StringBuilder();
     out.append((errorCode & P) != 0 ? "P" : "NP");

@@ -146,15 +146,10 @@ public final class Walker {
     if (access.user()) {
       code |= PfErrorCode.U;
     }
-    if (access.kind() == AccessKind.FETCH && reportsFetches(regs)) {
+    if (access.kind() == AccessKind.FETCH && PfErrorCode.reportsFetches(regs)) {
       code |= PfErrorCode.ID;
     }
     return code;
-  }
-
-  /** I/D is reported only with SMEP, or with execute-disable in PAE and 4-level paging. */
-  private static boolean reportsFetches(ControlRegisters regs) {
-    return regs.smep() || (regs.nxe() && regs.pagingMode() != PagingMode.TWO_LEVEL);
   }
 
   /** The table CR3 points at. */

@@ -6,8 +6,6 @@ import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
-import org.shadowref.arch.PagingMode;
-import org.shadowref.arch.PfErrorCode;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.emulate.CpuState;
@@ -177,26 +175,6 @@ public final class ShadowHardware {
     for (int i = 0; i < GuestOp.Execute.GPRS; i++) {
       into.setGpr(i, op.gpr(i));
     }
-  }
-
-  /**
-   * The access the MMU reported in {@code errorCode}: W for writes, I/D for fetches, U for user
-   * mode. 32-bit hardware paging without SMEP does not report I/D; there, as Xen would by decoding
-   * the instruction, the faulting operation tells a fetch from a read (they differ under SMAP).
-   */
-  public static Access faultingAccess(int errorCode, ControlRegisters hardware, GuestOp faultingOp) {
-    AccessKind kind = AccessKind.READ;
-    boolean reportsFetches =
-        hardware.smep() || (hardware.nxe() && hardware.pagingMode() != PagingMode.TWO_LEVEL);
-    if ((errorCode & PfErrorCode.W) != 0) {
-      kind = AccessKind.WRITE;
-    } else if ((errorCode & PfErrorCode.ID) != 0) {
-      kind = AccessKind.FETCH;
-    } else if (!reportsFetches && faultingOp instanceof GuestOp.MemoryAccess
-        && ((GuestOp.MemoryAccess) faultingOp).kind() == AccessKind.FETCH) {
-      kind = AccessKind.FETCH;
-    }
-    return Access.of(kind, (errorCode & PfErrorCode.U) != 0);
   }
 
   /** Whether the MMU's walk of the shadows now lets {@code access} through (A/D bits untouched). */

@@ -42,6 +42,14 @@ public record ShadowKey(ShadowType type, @Gfn long gfn, long slot, int flavour)
     return (flavour & NXE) != 0;
   }
 
+  /**
+   * For a 3-on-3 top ({@link ShadowType#L3_32_PAE}): the l2 shadow of the same guest frame, made
+   * with the top, whose four parts the top's four entries point at.
+   */
+  public ShadowKey pdptL2() {
+    return new ShadowKey(ShadowType.L2_32_PAE, gfn, 0, flavour);
+  }
+
   @Override
   public int compareTo(ShadowKey other) {
     if (type != other.type) {

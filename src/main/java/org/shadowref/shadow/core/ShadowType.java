@@ -2,6 +2,9 @@ package org.shadowref.shadow.core;
 
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
+import org.shadowref.arch.EntryBits;
+import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.qual.Mfn;
 import org.shadowref.shadow.entry.ShadowFormat;
 
 /**
@@ -99,6 +102,12 @@ public enum ShadowType {
     return mode.format() == ShadowFormat.LEGACY_32 ? 4 : 8;
   }
 
+  /** The machine frame a present entry of this type names (a child shadow's, or a leaf's). */
+  public @Mfn long frameOf(long entry) {
+    long mask = entryBytes() == 4 ? EntryBits.ADDR_MASK_32 : EntryBits.ADDR_MASK_64;
+    return Addr.mfn((entry & mask) >>> Addr.PAGE_SHIFT);
+  }
+
   public int entriesPerFrame() {
     return (int) (Addr.PAGE_SIZE / entryBytes());
   }
@@ -165,6 +174,16 @@ public enum ShadowType {
    */
   public int topOffset(ControlRegisters regs) {
     return this == L3_PAE ? (int) ((regs.cr3() & 0xFE0L) >>> 3) : 0;
+  }
+
+  /**
+   * The index of the entry the hardware uses for {@code va} in a shadow of this type met at
+   * {@code level} of its host paging mode, for a vCPU with {@code regs} (a top's {@link
+   * #topOffset} included).
+   */
+  public int entryIndex(long va, int level, ControlRegisters regs) {
+    PagingMode host = mode.hostMode();
+    return host.index(host.truncate(va), level) + (level == host.levels() ? topOffset(regs) : 0);
   }
 
   /** The names of the types a table's entries may point at (none for leaf tables), made once per type. */

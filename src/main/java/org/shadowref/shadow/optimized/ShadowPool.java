@@ -7,7 +7,10 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.SeededBugs;
+import org.shadowref.shadow.core.Shadow;
+import org.shadowref.shadow.core.ShadowEngine;
 import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowStore;
 import org.shadowref.shadow.core.ShadowType;
 
 /**
@@ -16,8 +19,8 @@ import org.shadowref.shadow.core.ShadowType;
  * array, frames handed out from a free list, and an owner slot per hypervisor frame. Nothing
  * here allocates when a shadow is found, made or dropped, apart from the shadow object itself.
  */
-public final class ShadowPool {
-  public static final int NO_OWNER = -1;
+public final class ShadowPool extends ShadowStore {
+  public static final int NO_OWNER = ShadowEngine.NO_OWNER;
   /** Guest l1 tables that may be out of sync at once (Xen keeps a handful per vCPU). */
   public static final int OUT_OF_SYNC_SLOTS = 4;
   private static final int NONE = -1;
@@ -30,7 +33,7 @@ public final class ShadowPool {
   private static final long MAX_GFN = 1L << (63 - GFN_SHIFT);
 
   private final LongLongHashTable index;
-  private final @Nullable PooledShadow[] slots;
+  private final @Nullable Shadow[] slots;
   /** Slot of the shadow owning hypervisor frame {@code firstFrame + i}, or NONE when free. */
   private final int[] frameOwner;
   /** Free hypervisor frames (offsets from firstFrame), lowest on top. */
@@ -38,11 +41,8 @@ public final class ShadowPool {
   private int freeCount;
   private final int[] freeSlots;
   private int freeSlotCount;
-  private final int firstFrame;
-  private final @Nullable ShadowKey[] roots;
   /** The slot of each vCPU's top-level shadow (NONE before the first CR3 load): found without a lookup. */
   private final int[] rootSlots;
-  private int lockOwner;
   /** For every machine frame, the slots of the shadows derived from the guest table in it. */
   private final ReverseMap shadowsOfFrame;
   /** For every machine frame, the addresses of the present shadow leaves that map it. */
@@ -79,9 +79,10 @@ public final class ShadowPool {
    */
   ShadowPool(int firstFrame, int frameCount, int vcpuCount, int machineFrames, boolean hashIndex,
       SeededBugs bugs) {
+    super(firstFrame, frameCount, vcpuCount);
     int capacity = Math.max(1, frameCount);
     this.index = new LongLongHashTable(capacity);
-    this.slots = new PooledShadow[capacity];
+    this.slots = new Shadow[capacity];
     this.frameOwner = new int[frameCount];
     this.freeFrames = new int[frameCount];
     this.freeSlots = new int[capacity];
@@ -94,11 +95,8 @@ public final class ShadowPool {
       freeSlots[i] = capacity - 1 - i;
     }
     this.freeSlotCount = capacity;
-    this.firstFrame = firstFrame;
-    this.roots = new ShadowKey[vcpuCount];
     this.rootSlots = new int[vcpuCount];
     java.util.Arrays.fill(rootSlots, NONE);
-    this.lockOwner = NO_OWNER;
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
     this.leafMappings = new LeafReverseMap(firstFrame, frameCount, machineFrames);
     this.parentEntries = new ReverseMap(capacity, capacity);
@@ -115,10 +113,11 @@ public final class ShadowPool {
   }
 
   private ShadowPool(ShadowPool other) {
+    super(other);
     this.index = other.index.copy();
-    this.slots = new PooledShadow[other.slots.length];
+    this.slots = new Shadow[other.slots.length];
     for (int i = 0; i < slots.length; i++) {
-      PooledShadow shadow = other.slots[i];
+      Shadow shadow = other.slots[i];
       slots[i] = shadow == null ? null : shadow.copy();
     }
     this.frameOwner = other.frameOwner.clone();
@@ -126,10 +125,7 @@ public final class ShadowPool {
     this.freeCount = other.freeCount;
     this.freeSlots = other.freeSlots.clone();
     this.freeSlotCount = other.freeSlotCount;
-    this.firstFrame = other.firstFrame;
-    this.roots = other.roots.clone();
     this.rootSlots = other.rootSlots.clone();
-    this.lockOwner = other.lockOwner;
     this.shadowsOfFrame = other.shadowsOfFrame.copy();
     this.leafMappings = other.leafMappings.copy();
     this.parentEntries = other.parentEntries.copy();
@@ -239,24 +235,24 @@ public final class ShadowPool {
    * Pins {@code top}, taking a reference for the pin, or if it is pinned already makes it the most
    * recently used ({@code sh_pin}).
    */
-  void pin(PooledShadow top) {
+  void pin(Shadow top) {
     int at = pinIndex(top);
     if (at == NONE) {
       if (!bugs.has(SeededBug.PIN_WITHOUT_REFERENCE)) {
         top.addRef();
       }
-      pinned[pinnedCount++] = top.id();
+      pinned[pinnedCount++] = top.slot();
       return;
     }
     System.arraycopy(pinned, at + 1, pinned, at, pinnedCount - at - 1);
-    pinned[pinnedCount - 1] = top.id();
+    pinned[pinnedCount - 1] = top.slot();
   }
 
   /**
    * Takes {@code top} off the pinned list ({@code sh_unpin}); returns whether it was on it. The
    * caller drops the pin's reference.
    */
-  boolean unpin(PooledShadow top) {
+  boolean unpin(Shadow top) {
     int at = pinIndex(top);
     if (at == NONE) {
       return false;
@@ -267,11 +263,12 @@ public final class ShadowPool {
   }
 
   /** The least recently pinned top, or null when none is pinned. */
-  @Nullable PooledShadow leastRecentlyPinned() {
+  @Nullable Shadow leastRecentlyPinned() {
     return pinnedCount == 0 ? null : slots[pinned[0]];
   }
 
-  public boolean isPinned(PooledShadow shadow) {
+  @Override
+  public boolean isPinned(Shadow shadow) {
     return pinIndex(shadow) != NONE;
   }
 
@@ -279,9 +276,9 @@ public final class ShadowPool {
     return pinnedCount;
   }
 
-  private int pinIndex(PooledShadow shadow) {
+  private int pinIndex(Shadow shadow) {
     for (int i = 0; i < pinnedCount; i++) {
-      if (pinned[i] == shadow.id() && slots[pinned[i]] == shadow) {
+      if (pinned[i] == shadow.slot() && slots[pinned[i]] == shadow) {
         return i;
       }
     }
@@ -294,7 +291,7 @@ public final class ShadowPool {
   }
 
   /** The shadow in slot {@code slot}, or null. */
-  @Nullable PooledShadow atSlot(long slot) {
+  @Nullable Shadow atSlot(long slot) {
     return slots[(int) slot];
   }
 
@@ -328,7 +325,7 @@ public final class ShadowPool {
   }
 
   /** {@link #find(ShadowKey)} by the key's fields, so a lookup need not make a key. */
-  @Nullable PooledShadow find(ShadowType type, long gfn, long slot, int flavour) {
+  @Nullable Shadow find(ShadowType type, long gfn, long slot, int flavour) {
     if (!hashIndex || bugs.has(SeededBug.HASH_IGNORES_FLAVOUR) || slot < 0 || slot >= MAX_SLOT || gfn < 0
         || gfn >= MAX_GFN) {
       return find(new ShadowKey(type, Addr.gfn(gfn), slot, flavour)); // the rare and the checked cases
@@ -338,12 +335,13 @@ public final class ShadowPool {
     return found == NONE ? null : slots[(int) found];
   }
 
-  public @Nullable PooledShadow find(ShadowKey key) {
+  @Override
+  public @Nullable Shadow find(ShadowKey key) {
     if (!indexable(key)) {
       // A guest with a large MAXPHYADDR may point an entry past the index's range (a table in a
       // frame the P2M has nothing behind): such shadows stay out of the index and are found by
       // their key, slot by slot. They are rare; the index stays one packed long per key.
-      for (PooledShadow shadow : slots) {
+      for (Shadow shadow : slots) {
         if (shadow != null && shadow.key().equals(key)) {
           return shadow;
         }
@@ -351,7 +349,7 @@ public final class ShadowPool {
       return null;
     }
     if (!hashIndex) {
-      for (PooledShadow shadow : slots) {
+      for (Shadow shadow : slots) {
         // A shadow kept out of the index cannot match an indexable key (and has no index key).
         if (shadow != null && indexable(shadow.key()) && indexKey(shadow.key()) == indexKey(key)) {
           return shadow;
@@ -364,14 +362,16 @@ public final class ShadowPool {
   }
 
   /** Whether {@code shadow} is still in the pool (not destroyed by an earlier step). */
-  boolean live(PooledShadow shadow) {
-    return slots[shadow.id()] == shadow;
+  @Override
+  public boolean holds(Shadow shadow) {
+    return slots[shadow.slot()] == shadow;
   }
 
   /** Every shadow, in slot order. */
-  public List<PooledShadow> shadows() {
-    List<PooledShadow> all = new ArrayList<>(index.size());
-    for (PooledShadow shadow : slots) {
+  @Override
+  public List<Shadow> shadows() {
+    List<Shadow> all = new ArrayList<>(index.size());
+    for (Shadow shadow : slots) {
       if (shadow != null) {
         all.add(shadow);
       }
@@ -380,49 +380,38 @@ public final class ShadowPool {
   }
 
   /** The shadow that owns machine frame {@code mfn}, or null (a guest frame, or a free one). */
-  public @Nullable PooledShadow owner(@Mfn long mfn) {
-    long i = mfn - firstFrame;
-    if (i < 0 || i >= frameOwner.length) {
+  @Override
+  public @Nullable Shadow owner(@Mfn long mfn) {
+    int i = frameOffset(mfn);
+    if (i < 0) {
       return null;
     }
-    int slot = frameOwner[(int) i];
+    int slot = frameOwner[i];
     return slot == NONE ? null : slots[slot];
   }
 
-  public @Nullable ShadowKey root(int vcpu) {
-    return roots[vcpu];
-  }
-
   /** The top-level shadow vCPU {@code vcpu} runs on, or null before its first CR3 load. */
-  public @Nullable PooledShadow rootShadow(int vcpu) {
+  @Override
+  public @Nullable Shadow rootShadow(int vcpu) {
     int slot = rootSlots[vcpu];
     return slot == NONE ? null : slots[slot];
   }
 
   /** Makes {@code top} the vCPU's top-level shadow (its CR3). */
-  void setRoot(int vcpu, PooledShadow top) {
-    roots[vcpu] = top.key();
-    rootSlots[vcpu] = top.id();
+  @Override
+  public void setRoot(int vcpu, Shadow top) {
+    super.setRoot(vcpu, top);
+    rootSlots[vcpu] = top.slot();
   }
 
-  public int lockOwner() {
-    return lockOwner;
-  }
-
-  void setLockOwner(int vcpu) {
-    lockOwner = vcpu;
-  }
-
+  @Override
   public int freeFrames() {
     return freeCount;
   }
 
-  public int totalFrames() {
-    return frameOwner.length;
-  }
-
   /** Puts a new shadow in the index on frames from the free list; the caller zeroes them. */
-  PooledShadow insert(ShadowKey key) {
+  @Override
+  public Shadow insert(ShadowKey key) {
     ShadowType type = key.type();
     if (freeCount < type.frames() || freeSlotCount == 0) {
       throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + type.frames() + " frames");
@@ -434,7 +423,7 @@ public final class ShadowPool {
       frameOwner[frame] = slot;
       mfns[part] = firstFrame + frame;
     }
-    PooledShadow shadow = new PooledShadow(key, slot, mfns, 0);
+    Shadow shadow = new Shadow(key, slot, mfns);
     slots[slot] = shadow;
     if (indexable(key)) {
       index.put(indexKey(key), slot);
@@ -442,15 +431,16 @@ public final class ShadowPool {
     return shadow;
   }
 
-  void remove(PooledShadow shadow) {
+  @Override
+  public void remove(Shadow shadow) {
     if (isPinned(shadow)) {
       throw new IllegalStateException("pinned shadow " + shadow + " removed from the pool");
     }
     if (indexable(shadow.key())) {
       index.remove(indexKey(shadow.key()));
     }
-    slots[shadow.id()] = null;
-    freeSlots[freeSlotCount++] = shadow.id();
+    slots[shadow.slot()] = null;
+    freeSlots[freeSlotCount++] = shadow.slot();
     if (bugs.has(SeededBug.POOL_LEAK)) {
       return;
     }
@@ -464,7 +454,7 @@ public final class ShadowPool {
   /** A hash over the shadows, their frames and references, the roots, the pins and the lock. */
   long hash() {
     long h = 17;
-    for (PooledShadow shadow : slots) {
+    for (Shadow shadow : slots) {
       if (shadow == null) {
         continue;
       }
@@ -490,12 +480,11 @@ public final class ShadowPool {
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first
     }
-    return h * 31 + lockOwner;
+    return h * 31 + lockOwner();
   }
 
   @Override
   public String toString() {
-    return shadows().size() + " shadows, " + freeCount + "/" + frameOwner.length + " frames free, lock "
-        + (lockOwner == NO_OWNER ? "free" : "held by vcpu" + lockOwner) + ", first frame " + Addr.hex(firstFrame);
+    return describe(shadows().size());
   }
 }

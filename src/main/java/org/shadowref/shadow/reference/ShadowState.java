@@ -7,9 +7,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.core.Shadow;
+import org.shadowref.shadow.core.ShadowEngine;
 import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowStore;
 import org.shadowref.shadow.invariant.InvariantIds;
 import org.shadowref.shadow.invariant.Maintains;
 
@@ -25,8 +27,8 @@ import org.shadowref.shadow.invariant.Maintains;
   InvariantIds.COHERENT,
   InvariantIds.SHADOW_STRUCTURE
 })
-public final class ShadowState {
-  public static final int NO_OWNER = -1;
+public final class ShadowState extends ShadowStore {
+  public static final int NO_OWNER = ShadowEngine.NO_OWNER;
 
   /**
    * The shadow index: the first {@code count} slots hold the shadows in key order. A model state
@@ -37,26 +39,19 @@ public final class ShadowState {
   private int count;
   /** The shadow in hypervisor frame {@code firstFrame + i}, or null when free. */
   private final @Nullable Shadow[] frameOwner;
-  private final int firstFrame;
-  private final @Nullable ShadowKey[] roots;
-  private int lockOwner;
   private final Collection<Shadow> view;
 
   ShadowState(int firstFrame, int frameCount, int vcpuCount) {
+    super(firstFrame, frameCount, vcpuCount);
     this.index = new Shadow[8];
     this.frameOwner = new Shadow[frameCount];
-    this.firstFrame = firstFrame;
-    this.roots = new ShadowKey[vcpuCount];
-    this.lockOwner = NO_OWNER;
     this.view = new View();
   }
 
   private ShadowState(ShadowState other) {
+    super(other);
     this.index = new Shadow[other.index.length];
     this.frameOwner = new Shadow[other.frameOwner.length];
-    this.firstFrame = other.firstFrame;
-    this.roots = other.roots.clone();
-    this.lockOwner = other.lockOwner;
     this.view = new View();
     other.copyShadowsInto(this);
   }
@@ -92,10 +87,7 @@ public final class ShadowState {
 
   /** Makes {@code target}, a state of an engine on the same machine, equal to this one. */
   void copyInto(ShadowState target) {
-    if (target.firstFrame != firstFrame || target.frameOwner.length != frameOwner.length
-        || target.roots.length != roots.length) {
-      throw new IllegalArgumentException("shadow states of different machines");
-    }
+    copyRootsAndLockInto(target);
     if (target.index.length < count) {
       target.index = new Shadow[index.length];
     }
@@ -104,8 +96,6 @@ public final class ShadowState {
     }
     Arrays.fill(target.frameOwner, null);
     copyShadowsInto(target);
-    System.arraycopy(roots, 0, target.roots, 0, roots.length);
-    target.lockOwner = lockOwner;
   }
 
   /** Puts a copy of every shadow in {@code target}'s index and frames (both large enough, the frames free). */
@@ -120,6 +110,7 @@ public final class ShadowState {
     target.count = count;
   }
 
+  @Override
   public @Nullable Shadow find(ShadowKey key) {
     for (int i = 0; i < count; i++) {
       Shadow shadow = at(i);
@@ -134,11 +125,13 @@ public final class ShadowState {
    * Whether {@code shadow} is still in the index: loops over a list of shadows taken before they
    * changed anything ask this of each one, for every entry they touch.
    */
+  @Override
   public boolean holds(Shadow shadow) {
     return !shadow.isRemoved();
   }
 
   /** Every shadow, in key order. */
+  @Override
   public List<Shadow> shadows() {
     List<Shadow> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -151,35 +144,25 @@ public final class ShadowState {
    * Every shadow, in key order, as a read-only live view: for loops that change nothing (a
    * lookup in every derivation, fingerprints), which would otherwise copy the list each time.
    */
+  @Override
   public Collection<Shadow> shadowsView() {
     return view;
   }
 
   /** The shadow that owns machine frame {@code mfn}, or null (a guest frame, or a free one). */
+  @Override
   public @Nullable Shadow owner(@Mfn long mfn) {
-    long i = mfn - firstFrame;
-    if (i < 0 || i >= frameOwner.length) {
-      return null;
-    }
-    return frameOwner[(int) i];
+    int i = frameOffset(mfn);
+    return i < 0 ? null : frameOwner[i];
   }
 
-  public @Nullable ShadowKey root(int vcpu) {
-    return roots[vcpu];
+  @Override
+  public @Nullable Shadow rootShadow(int vcpu) {
+    ShadowKey key = roots[vcpu];
+    return key == null ? null : find(key);
   }
 
-  void setRoot(int vcpu, @Nullable ShadowKey key) {
-    roots[vcpu] = key;
-  }
-
-  public int lockOwner() {
-    return lockOwner;
-  }
-
-  void setLockOwner(int vcpu) {
-    lockOwner = vcpu;
-  }
-
+  @Override
   public int freeFrames() {
     int free = 0;
     for (Shadow owner : frameOwner) {
@@ -190,12 +173,9 @@ public final class ShadowState {
     return free;
   }
 
-  public int totalFrames() {
-    return frameOwner.length;
-  }
-
   /** Puts a new shadow in the index on the lowest free frames; the caller zeroes them. */
-  Shadow insert(ShadowKey key) {
+  @Override
+  public Shadow insert(ShadowKey key) {
     long[] mfns = new long[key.type().frames()];
     int found = 0;
     for (int i = 0; i < frameOwner.length && found < mfns.length; i++) {
@@ -206,7 +186,7 @@ public final class ShadowState {
     if (found < mfns.length) {
       throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + mfns.length + " frames");
     }
-    Shadow shadow = new Shadow(key, mfns, 0);
+    Shadow shadow = new Shadow(key, -1, mfns);
     for (long mfn : mfns) {
       frameOwner[(int) (mfn - firstFrame)] = shadow;
     }
@@ -228,7 +208,8 @@ public final class ShadowState {
     return shadow;
   }
 
-  void remove(Shadow shadow) {
+  @Override
+  public void remove(Shadow shadow) {
     for (int i = 0; i < count; i++) {
       if (at(i) == shadow) {
         shadow.markRemoved();
@@ -264,7 +245,7 @@ public final class ShadowState {
         feedKey(root, into);
       }
     }
-    into.accept(lockOwner);
+    into.accept(lockOwner());
   }
 
   private static void feedKey(ShadowKey key, LongConsumer into) {
@@ -276,7 +257,6 @@ public final class ShadowState {
 
   @Override
   public String toString() {
-    return count + " shadows, " + freeFrames() + "/" + frameOwner.length + " frames free, lock "
-        + (lockOwner == NO_OWNER ? "free" : "held by vcpu" + lockOwner) + ", first frame " + Addr.hex(firstFrame);
+    return describe(count);
   }
 }

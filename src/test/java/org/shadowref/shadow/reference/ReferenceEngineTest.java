@@ -25,6 +25,7 @@ import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.World;
 import org.shadowref.shadow.core.FaultResolution;
 import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.Shadow;
 import org.shadowref.shadow.core.ShadowType;
 
 /** Directed scenarios, one per handler case, each checked against the native machine. */

@@ -1,0 +1,50 @@
+package org.shadowref.shadow.optimized;
+
+/**
+ * What the optimized engine's techniques did, for tests and benchmarks. Plain counters: not
+ * engine state (copies start from zero, the fingerprint leaves them out).
+ */
+public final class Counters {
+  long handlerRuns;
+  long fastNotPresent;
+  long fastMmio;
+  long falseAlarms;
+  long prefetched;
+  long poolReclaims;
+  long unpinned;
+
+  /** Page-fault handler runs, fast path included. */
+  public long handlerRuns() {
+    return handlerRuns;
+  }
+
+  /** Not-present faults the fast path sent to the guest. */
+  public long fastNotPresent() {
+    return fastNotPresent;
+  }
+
+  /** MMIO accesses the fast path sent to the device model. */
+  public long fastMmio() {
+    return fastMmio;
+  }
+
+  /** Reserved-bit faults whose magic entry was gone: retried. */
+  public long falseAlarms() {
+    return falseAlarms;
+  }
+
+  /** Shadow l1 entries filled by prefetch with something present (a mapping or a marker). */
+  public long prefetched() {
+    return prefetched;
+  }
+
+  /** Times the pool ran short and tore down the shadows below the tops. */
+  public long poolReclaims() {
+    return poolReclaims;
+  }
+
+  /** Pinned tops let go to make room in the pool. */
+  public long unpinned() {
+    return unpinned;
+  }
+}

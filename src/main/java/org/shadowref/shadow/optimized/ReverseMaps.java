@@ -1,0 +1,211 @@
+package org.shadowref.shadow.optimized;
+
+import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
+import org.checkerframework.checker.initialization.qual.UnderInitialization;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Maddr;
+import org.shadowref.arch.qual.Mfn;
+import org.shadowref.shadow.GuestMachine;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.Shadow;
+import org.shadowref.shadow.core.ShadowType;
+import org.shadowref.shadow.entry.MagicEntries;
+
+/**
+ * Reverse maps and back pointers (Xen's shadow hash by guest frame, its {@code sh_remove_*_mappings}
+ * walks, and the up-pointers of {@code SHOPT_WRITABLE_HEURISTIC}'s relatives): which shadows derive
+ * from a guest frame, which shadow leaves map a frame, which directory entries point at a shadow.
+ * With them, revalidating a guest write, removing write access to a new page table and
+ * unshadowing touch only what they must; without them ({@link OptimizedConfig#reverseMaps} off)
+ * every shadow is searched, as the reference engine does. The maps live in the {@link ShadowPool}.
+ */
+final class ReverseMaps {
+  @NotOnlyInitialized private final OptimizedEngine engine;
+  private final OptimizedConfig config;
+  private final GuestMachine guest;
+  private final ShadowPool pool;
+  /** Scratch for {@link #revalidateMappingsOf}: the leaves mapping a frame, copied before they change. */
+  private long[] leafSnapshot = new long[16];
+  private boolean revalidatingMappings;
+
+  ReverseMaps(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool) {
+    this.engine = engine;
+    this.config = config;
+    this.guest = guest;
+    this.pool = pool;
+  }
+
+  /** Whether any shadow is derived from the guest table in {@code mfn}, in sync or not. */
+  boolean hasShadows(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      return engine.hasShadowsByScan(mfn);
+    }
+    return inMachine(mfn) && !pool.shadowsOfFrame().isEmpty((int) mfn);
+  }
+
+  /** Recomputes the entries of every shadow derived from guest bytes {@code offset..+size} of frame {@code mfn}. */
+  void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {
+    if (!config.reverseMaps()) {
+      engine.revalidateGuestWriteByScan(mfn, offset, size);
+      return;
+    }
+    if (!inMachine(mfn) || pool.shadowsOfFrame().isEmpty((int) mfn)) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(pool.shadowsOfFrame(), (int) mfn)) {
+      Shadow shadow = pool.atSlot(slot);
+      if (shadow != null) { // else destroyed by an earlier revalidation
+        engine.revalidateBytes(shadow, offset, size);
+      }
+    }
+  }
+
+  /**
+   * {@code sh_remove_shadows}: drops every shadow of the guest frame at {@code mfn} by clearing
+   * the entries that point at it and unpinning it. A top-level shadow a vCPU runs on stays (its
+   * CR3 needs it).
+   */
+  void unshadow(@Mfn long mfn, PinnedTops pins) {
+    if (!config.reverseMaps()) {
+      engine.unshadowByScan(mfn);
+      return;
+    }
+    if (!inMachine(mfn)) {
+      return;
+    }
+    for (long slot : ShadowPool.snapshot(pool.shadowsOfFrame(), (int) mfn)) {
+      Shadow victim = pool.atSlot(slot);
+      if (victim == null) {
+        continue;
+      }
+      pins.unpin(victim);
+      // Back pointers: exactly the directory entries that point at the victim.
+      for (long address : ShadowPool.snapshot(pool.parentEntries(), victim.slot())) {
+        if (!pool.holds(victim)) {
+          break;
+        }
+        @Maddr long maddr = Addr.maddr(address);
+        Shadow parent = pool.owner(Addr.mfnOf(maddr));
+        if (parent == null) {
+          throw new IllegalStateException("back pointer " + Addr.hex(address) + " is in no shadow");
+        }
+        int part = parent.partOf(Addr.mfnOf(maddr));
+        engine.setEntry(parent, part, (int) Addr.pageOffset(maddr) / parent.type().entryBytes(), 0);
+      }
+    }
+  }
+
+  /**
+   * Recomputes every present shadow leaf that maps {@code mfn}: run when the frame becomes a
+   * shadowed page table (its mappings lose write access) and when it stops being one.
+   */
+  void revalidateMappingsOf(@Mfn long mfn) {
+    if (!config.reverseMaps()) {
+      engine.revalidateMappingsByScan(mfn);
+      return;
+    }
+    // Iterate over a copy (recomputing a leaf moves its record), kept in one buffer: recomputing
+    // leaves changes no page table, so this never runs inside itself.
+    if (revalidatingMappings) {
+      throw new IllegalStateException("revalidateMappingsOf re-entered for " + Addr.hex(mfn));
+    }
+    revalidatingMappings = true;
+    try {
+      int count = pool.leafMappings().count((int) mfn);
+      leafSnapshot = pool.leafMappings().entries((int) mfn, leafSnapshot);
+      for (int i = 0; i < count; i++) {
+        @Maddr long maddr = Addr.maddr(leafSnapshot[i]);
+        Shadow shadow = pool.owner(Addr.mfnOf(maddr));
+        if (shadow == null) {
+          throw new IllegalStateException("reverse map names " + Addr.hex(maddr) + ", which is in no shadow");
+        }
+        int part = shadow.partOf(Addr.mfnOf(maddr));
+        int index = (int) Addr.pageOffset(maddr) / shadow.type().entryBytes();
+        engine.setEntry(shadow, part, index, engine.deriveLeaf(shadow, part, index));
+      }
+    } finally {
+      revalidatingMappings = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keeping the maps: the engine reports every shadow made and dropped, every entry written
+
+  /** {@code shadow} was made: record it under the guest frame it derives from. */
+  void created(Shadow shadow) {
+    @Mfn long frame = guestFrameOf(shadow);
+    if (config.reverseMaps() && frame >= 0) {
+      pool.shadowsOfFrame().add((int) frame, shadow.slot());
+    }
+  }
+
+  /** {@code shadow}, whose directory entries are cleared already, is about to go. */
+  void destroying(Shadow shadow) {
+    if (!config.reverseMaps()) {
+      return;
+    }
+    ShadowType type = shadow.type();
+    if (!type.holdsPointers()) {
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = shadow.nextSetEntry(guest.machine(), part, 0); index >= 0;
+            index = shadow.nextSetEntry(guest.machine(), part, index + 1)) {
+          forgetLeaf(type, engine.readEntry(shadow, part, index), shadow.entryAddress(part, index));
+        }
+      }
+    }
+    @Mfn long frame = guestFrameOf(shadow);
+    if (frame >= 0) {
+      pool.shadowsOfFrame().remove((int) frame, shadow.slot());
+    }
+  }
+
+  /** The directory entry at {@code address} comes to point at {@code child}. */
+  void pointerSet(Shadow child, @Maddr long address) {
+    if (config.reverseMaps()) {
+      pool.parentEntries().add(child.slot(), address);
+    }
+  }
+
+  /** The directory entry at {@code address} stops pointing at {@code child}. */
+  void pointerCleared(Shadow child, @Maddr long address) {
+    if (config.reverseMaps()) {
+      pool.parentEntries().remove(child.slot(), address);
+    }
+  }
+
+  /** The leaf at {@code address} changes from {@code old} to {@code value}: move its record. */
+  void leafChanged(ShadowType type, @Maddr long address, long old, long value) {
+    if (!config.reverseMaps()) {
+      return;
+    }
+    forgetLeaf(type, old, address);
+    if (mapsMemory(type, value) && !config.has(SeededBug.RMAP_NOT_UPDATED)) {
+      pool.leafMappings().add((int) type.frameOf(value), address);
+    }
+  }
+
+  /** Drops the reverse-map record of the leaf {@code entry} at {@code address}, if it maps memory. */
+  private void forgetLeaf(ShadowType type, long entry, @Maddr long address) {
+    if (mapsMemory(type, entry)) {
+      pool.leafMappings().remove((int) type.frameOf(entry), address);
+    }
+  }
+
+  /** Whether a leaf of {@code type} maps a machine frame: present, not magic, inside the machine. */
+  private boolean mapsMemory(ShadowType type, long entry) {
+    return Shadow.isPresent(entry) && !(type.entryBytes() == 8 && MagicEntries.isMagic(entry))
+        && type.frameOf(entry) < guest.machine().frameCount();
+  }
+
+  /** The machine frame of the guest table {@code shadow} derives from, or -1 (no RAM, or not a table's shadow). */
+  private @Mfn long guestFrameOf(Shadow shadow) {
+    if (!shadow.type().shadowsGuestFrame() || !guest.p2m().type(shadow.key().gfn()).isRam()) {
+      return Addr.mfn(-1);
+    }
+    return guest.p2m().mfn(shadow.key().gfn());
+  }
+
+  private boolean inMachine(@Mfn long mfn) {
+    return mfn >= 0 && mfn < guest.machine().frameCount();
+  }
+}
