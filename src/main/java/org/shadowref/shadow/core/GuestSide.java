@@ -92,8 +92,7 @@ public final class GuestSide {
    */
   public FaultResolution emulateAccess(
       Vcpu vcpu, GuestOp op, AccessOutcome target, InstructionExecutor emulator, InstructionExecutor cpu) {
-    if (op instanceof GuestOp.MemoryAccess) {
-      GuestOp.MemoryAccess access = (GuestOp.MemoryAccess) op;
+    if (op instanceof GuestOp.MemoryAccess access) {
       @Maddr long maddr = Addr.maddr(target.address());
       if (access.kind() == AccessKind.WRITE) {
         writes.writeGuestMachine(maddr, access.size(), access.value(), true);

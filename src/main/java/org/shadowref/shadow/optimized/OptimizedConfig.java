@@ -136,9 +136,6 @@ public final class OptimizedConfig {
     return toBuilder().twoOnTwo(on).build();
   }
 
-  public OptimizedConfig withHashIndex(boolean on) {
-    return toBuilder().hashIndex(on).build();
-  }
 
   public OptimizedConfig withMagicEntries(boolean on) {
     return toBuilder().magicEntries(on).build();
@@ -148,17 +145,11 @@ public final class OptimizedConfig {
     return toBuilder().prefetch(distance).build();
   }
 
-  public OptimizedConfig withReverseMaps(boolean on) {
-    return toBuilder().reverseMaps(on).build();
-  }
 
   public OptimizedConfig withPoolFrames(int frames) {
     return toBuilder().poolFrames(frames).build();
   }
 
-  public OptimizedConfig withOutOfSync(boolean on) {
-    return toBuilder().outOfSync(on).build();
-  }
 
   public OptimizedConfig withPinTops(boolean on) {
     return toBuilder().pinTops(on).build();

@@ -91,18 +91,17 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
    */
   public ReferenceEngine(GuestMachine guest, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
-    this(guest, newState(guest, config), config, cpu, emulator);
+    super(guest, new ShadowState(guest.guestFrameLimit(), shadowFrames(guest, config.poolFrames()), guest.vcpuCount()),
+        config.bugs(), config.twoOnTwo(), HOST_CPU, cpu, emulator);
+    this.config = config;
     installTops();
   }
 
-  private ReferenceEngine(
-      GuestMachine guest, ShadowState state, Config config, InstructionExecutor cpu, InstructionExecutor emulator) {
-    super(guest, state, config.bugs(), config.twoOnTwo(), HOST_CPU, cpu, emulator);
-    this.config = config;
-  }
-
-  private static ShadowState newState(GuestMachine guest, Config config) {
-    return new ShadowState(guest.guestFrameLimit(), shadowFrames(guest, config.poolFrames()), guest.vcpuCount());
+  /** A copy of {@code original}: its guest, its shadows and its configuration ({@link #copy}). */
+  private ReferenceEngine(ReferenceEngine original) {
+    super(original.guest.copy(), original.state.copy(), original.config.bugs(), original.config.twoOnTwo(), HOST_CPU,
+        original.cpu, original.emulator);
+    this.config = original.config;
   }
 
   @Override
@@ -133,12 +132,8 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
   protected void shadowL1eFor(Vcpu vcpu, @Gva long va) {
     Shadow shadow = topOf(vcpu);
     int part = 0;
-    for (int level = shadow.type().mode().hostMode().levels(); level >= 1; level--) {
+    for (int level = shadow.type().mode().hostMode().levels(); level > 1; level--) {
       int index = shadow.type().entryIndex(va, level, vcpu.regs());
-      if (level == 1) {
-        propagateL1e(shadow, part, index);
-        return;
-      }
       Derivation.Child child = new Derivation.Child();
       if (!derivation.childOf(shadow.key(), part, index, child)) {
         return;
@@ -156,6 +151,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
       shadow = next;
       part = child.part();
     }
+    propagateL1e(shadow, part, shadow.type().entryIndex(va, 1, vcpu.regs()));
   }
 
   /** {@code l1e_propagate_from_guest}: the shadow l1e becomes the propagation of the guest l1e. */
@@ -305,7 +301,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
 
   @Override
   public ReferenceEngine copy() {
-    return withOperationMemoryOf(new ReferenceEngine(guest.copy(), state.copy(), config, cpu, emulator));
+    return withOperationMemoryOf(new ReferenceEngine(this));
   }
 
   /** Overwrites {@code target} in place when it is an engine of the same configuration. */
