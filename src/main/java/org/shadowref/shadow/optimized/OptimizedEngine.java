@@ -40,7 +40,7 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * The optimized shadow engine: the reference engine's handler, step for step, with the techniques
  * a production hypervisor adds for speed, each in a class of its own and each switched by {@link
  * OptimizedConfig}: the reserved-bit fast path ({@link FastPath}), prefetch ({@link Prefetch}),
- * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMaps}),
+ * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
  * pinned tops ({@link PinnedTops}) and the bounded pool's eviction ({@link PoolReclaim}). Shadows
  * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
  * list, and checked for liveness by slot identity. Observably equal to the reference and to native
@@ -62,7 +62,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   private final FastPath fastPath;
   @NotOnlyInitialized private final Prefetch prefetch;
   @NotOnlyInitialized private final OutOfSync outOfSync;
-  @NotOnlyInitialized private final ReverseMaps reverseMaps;
+  @NotOnlyInitialized private final ReverseMapping reverseMaps;
   @NotOnlyInitialized private final PinnedTops pins;
   @NotOnlyInitialized private final PoolReclaim reclaim;
   private final HardwareRegsCache hardwareRegsCache;
@@ -88,7 +88,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.fastPath = new FastPath(config, guest, HOST_CPU, counters);
     this.prefetch = new Prefetch(this, config, guest, state, counters);
     this.outOfSync = new OutOfSync(this, config, guest, state);
-    this.reverseMaps = new ReverseMaps(this, config, guest, state);
+    this.reverseMaps = new ReverseMapping(this, config, guest, state);
     this.pins = new PinnedTops(this, config, state);
     this.reclaim = new PoolReclaim(this, state, pins, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());

@@ -19,7 +19,7 @@ import org.shadowref.shadow.entry.MagicEntries;
  * unshadowing touch only what they must; without them ({@link OptimizedConfig#reverseMaps} off)
  * every shadow is searched, as the reference engine does. The maps live in the {@link ShadowPool}.
  */
-final class ReverseMaps {
+final class ReverseMapping {
   @NotOnlyInitialized private final OptimizedEngine engine;
   private final OptimizedConfig config;
   private final GuestMachine guest;
@@ -28,7 +28,7 @@ final class ReverseMaps {
   private long[] leafSnapshot = new long[16];
   private boolean revalidatingMappings;
 
-  ReverseMaps(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool) {
+  ReverseMapping(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool) {
     this.engine = engine;
     this.config = config;
     this.guest = guest;
