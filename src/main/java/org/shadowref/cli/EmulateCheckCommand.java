@@ -1,6 +1,9 @@
 package org.shadowref.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.shadowref.check.emulation.EmulationCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Option;
       "and random byte strings through the emulator. Exit 1 on any mismatch or exception."
     })
 public final class EmulateCheckCommand extends SummaryCommand {
-  /** About five hours at the measured ~5,000 inputs per second: a larger count is a typo, not a plan. */
+  /** About five hours at ~5,000 inputs per second on one core: a larger count is a typo, not a plan. */
   static final long MAX_COUNT = 100_000_000L;
 
   @Option(names = "--count", paramLabel = "N", required = true,
@@ -28,8 +31,11 @@ public final class EmulateCheckCommand extends SummaryCommand {
   @Option(names = "--seed", paramLabel = "S", description = "First seed; case i uses seed S + i (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(names = "--threads", description = "Threads sharing the cases (default: the machine's cores, ${DEFAULT-VALUE}).")
+  int threads = Runtime.getRuntime().availableProcessors();
+
   @Override
-  protected void run(PrintWriter out, Summary summary) {
+  protected void run(PrintWriter out, Summary summary) throws InterruptedException {
     if (count < 1) {
       throw new UserInputException("--count must be at least 1, got " + count);
     }
@@ -37,32 +43,67 @@ public final class EmulateCheckCommand extends SummaryCommand {
       throw new UserInputException("--count " + count + " is above the maximum " + MAX_COUNT
           + " (about five hours); split the range with --seed");
     }
+    if (threads < 1 || threads > 256) {
+      throw new UserInputException("--threads must be between 1 and 256, got " + threads);
+    }
+    Interruption interruption = stopOnInterrupt();
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "emulate-check", System.console() != null);
     long start = System.nanoTime();
-    long mismatches = 0;
-    long exceptions = 0;
-    for (long i = 0; i < count; i++) {
-      if ((i & 1023) == 0) {
-        bar.update(ProgressBar.rate(i, count, start, "inputs"), i / (double) count);
-      }
-      for (int kind = 0; kind < 2; kind++) {
-        long caseSeed = seed + i;
-        String problem;
-        try {
-          problem = kind == 0 ? EmulationCheck.compare(caseSeed) : EmulationCheck.fuzz(caseSeed);
-        } catch (RuntimeException e) {
-          exceptions++;
-          out.println((kind == 0 ? "compare" : "fuzz") + " seed " + caseSeed + ": exception " + e);
-          continue;
+    AtomicLong done = new AtomicLong();
+    AtomicLong mismatches = new AtomicLong();
+    AtomicLong exceptions = new AtomicLong();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      long first = t;
+      // Thread t takes cases t, t + threads, ...: every case is tried once, whatever the timing.
+      workers.add(new Thread(() -> {
+        for (long i = first; i < count && !interruption.requested(); i += threads) {
+          tryCase(seed + i, out, mismatches, exceptions);
+          long finished = done.incrementAndGet();
+          if (finished == 1 || (finished & 1023) == 0) {
+            synchronized (bar) {
+              bar.update(ProgressBar.rate(finished, count, start, "inputs"), finished / (double) count);
+            }
+          }
         }
-        if (problem != null) {
-          mismatches++;
+      }, "emulate-check-" + t));
+    }
+    for (Thread worker : workers) {
+      worker.start();
+    }
+    for (Thread worker : workers) {
+      worker.join();
+    }
+    bar.finish();
+    long seconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
+    summary.put("inputs", done.get()).put("mismatches", mismatches.get()).put("exceptions", exceptions.get())
+        .put("inputs_per_s", done.get() / seconds).put("threads", threads);
+    if (interruption.requested()) {
+      summary.put("stopped", "interrupt");
+    }
+    summary.failIf(mismatches.get() > 0 || exceptions.get() > 0);
+  }
+
+  /** The comparison and the fuzz case for {@code caseSeed}; each problem is printed whole. */
+  private static void tryCase(long caseSeed, PrintWriter out, AtomicLong mismatches, AtomicLong exceptions) {
+    for (int kind = 0; kind < 2; kind++) {
+      String problem;
+      try {
+        problem = kind == 0 ? EmulationCheck.compare(caseSeed) : EmulationCheck.fuzz(caseSeed);
+      } catch (RuntimeException e) {
+        exceptions.incrementAndGet();
+        problem = (kind == 0 ? "compare" : "fuzz") + " seed " + caseSeed + ": exception " + e;
+        synchronized (out) {
+          out.println(problem);
+        }
+        continue;
+      }
+      if (problem != null) {
+        mismatches.incrementAndGet();
+        synchronized (out) {
           out.println((kind == 0 ? "mismatch " : "fuzz ") + problem);
         }
       }
     }
-    bar.finish();
-    summary.put("inputs", count).put("mismatches", mismatches).put("exceptions", exceptions);
-    summary.failIf(mismatches > 0 || exceptions > 0);
   }
 }

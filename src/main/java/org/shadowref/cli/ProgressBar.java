@@ -6,10 +6,12 @@ import org.shadowref.check.suite.Progress;
 
 /**
  * A progress bar for one long step. On a terminal it redraws one line in place; otherwise (CI
- * logs, pipes) it prints a line at each quarter, so logs stay short.
+ * logs, pipes) it prints a line at each quarter and once a minute, so logs stay short.
  */
 final class ProgressBar implements Progress {
   private static final int WIDTH = 30;
+  /** Off a terminal, a long run still logs a line this often, so a CI log shows it is alive. */
+  private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
   private final PrintWriter out;
   private final String label;
@@ -39,8 +41,10 @@ final class ProgressBar implements Progress {
       return;
     }
     int quarter = (int) (clamped * 4);
-    if (quarter > lastQuarter) {
+    long now = System.nanoTime();
+    if (quarter > lastQuarter || now - lastDraw > LOG_INTERVAL_NANOS) {
       lastQuarter = quarter;
+      lastDraw = now;
       out.println(String.format(Locale.ROOT, "  %s: %3.0f%% %s", label, clamped * 100, step));
       out.flush();
     }

@@ -2,6 +2,7 @@ package org.shadowref.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -16,11 +17,33 @@ public abstract class SummaryCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec = CommandSpec.create();
 
+  private @Nullable Interruption interruption;
+
   /** Does the command's work, printing to {@code out}; records its results in {@code summary}. */
   protected abstract void run(PrintWriter out, Summary summary) throws Exception;
 
+  /**
+   * For a long run: from now on Ctrl-C asks the work to stop (poll {@link Interruption#requested})
+   * and the JVM waits for this command's summary line before it ends.
+   */
+  protected final Interruption stopOnInterrupt() {
+    Interruption installed = Interruption.install();
+    interruption = installed;
+    return installed;
+  }
+
   @Override
   public final Integer call() {
+    try {
+      return runAndSummarize();
+    } finally {
+      if (interruption != null) {
+        interruption.reported();
+      }
+    }
+  }
+
+  private int runAndSummarize() {
     String name = spec.name();
     PrintWriter out = spec.commandLine().getOut();
     Summary summary = new Summary(name);

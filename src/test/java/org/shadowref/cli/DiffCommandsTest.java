@@ -116,6 +116,50 @@ class DiffCommandsTest {
   }
 
   @Test
+  void aCampaignRunsEveryLaneOfCheckOrTheLanesOneModeAllows() {
+    Outcome every = run("diff", "--seed", "4", "--ops", "500", "--threads", "2", "--out", dir.toString());
+    assertEquals(0, every.code(), every.out());
+    assertTrue(every.summary().matches("diff: ops=500 .* lanes=5 threads=2 .*"), every.summary());
+    assertTrue(every.out().contains("optimized-production-2on2"), every.out());
+    Outcome fourLevel = run("diff", "--seed", "4", "--ops", "200", "--mode", "4level", "--out", dir.toString());
+    assertEquals(0, fourLevel.code(), fourLevel.out());
+    assertTrue(fourLevel.summary().matches("diff: ops=200 .* lanes=3 .*"), fourLevel.summary());
+    assertTrue(!fourLevel.out().contains("2on2"), fourLevel.out());
+    assertEquals(2, run("diff", "--threads", "0").code());
+  }
+
+  /**
+   * Ctrl-C (SIGINT) on a long campaign: it stops within moments, prints what it did, and the
+   * process ends as an interrupted one (130). Needs a real process and kill(1), so Linux or macOS.
+   */
+  @Test
+  void anInterruptedCampaignReportsWhatItDidSoFar() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "no /bin/kill here");
+    Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "diff", "--ops", "10000000", "--out", dir.toString())
+        .redirectOutput(dir.resolve("out.txt").toFile())
+        .redirectError(dir.resolve("err.txt").toFile())
+        .start();
+    try {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!Files.readString(dir.resolve("err.txt")).contains("ops/s") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(process.isAlive(), "the campaign of 10^7 ops ended by itself");
+      new ProcessBuilder("/bin/kill", "-INT", Long.toString(process.pid())).start().waitFor();
+      assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "no exit within 60 s of Ctrl-C");
+      String out = Files.readString(dir.resolve("out.txt"));
+      assertEquals(130, process.exitValue(), out);
+      String summary = out.strip().substring(out.strip().lastIndexOf('\n') + 1);
+      assertTrue(summary.matches("diff: ops=\\d+ .* divergences=0 .* stopped=interrupt"), summary);
+      assertTrue(!out.contains("Exception"), out);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
   void diffRejectsAnUnknownMode() {
     Outcome outcome = run("diff", "--mode", "5level", "--ops", "10");
     assertEquals(2, outcome.code());

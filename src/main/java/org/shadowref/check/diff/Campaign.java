@@ -29,9 +29,14 @@ public final class Campaign {
   /** Operations per generated guest before the campaign moves on to a fresh one. */
   public static final int OPS_PER_GUEST = 200;
 
-  /** Hears how far the campaign is. */
+  /** Hears how far the campaign is, and may ask it to stop early (a user's Ctrl-C). */
   public interface Listener {
     void progress(int done, int total, int divergences);
+
+    /** True once the campaign should stop after the operation it is running; what it did is still reported. */
+    default boolean stopRequested() {
+      return false;
+    }
   }
 
   /** What a campaign did: its operations, time, guests, divergences (shrunk) and coverage. */
@@ -70,6 +75,7 @@ public final class Campaign {
     }
     List<java.util.concurrent.Callable<Result>> shards = new ArrayList<>();
     List<Integer> laneOf = new ArrayList<>();
+    List<Integer> rankInLane = new ArrayList<>();
     int[] laneOps = new int[lanes.size()];
     for (int l = 0; l < lanes.size(); l++) {
       laneOps[l] = Math.max(1, (int) ((long) ops * lanes.get(l).weight() / totalWeight));
@@ -77,6 +83,11 @@ public final class Campaign {
     int all = 0;
     for (int op : laneOps) {
       all += op;
+    }
+    if (all < ops) {
+      // What the weights' rounding left over goes to the first lane, so the campaign runs exactly ops.
+      laneOps[0] += ops - all;
+      all = ops;
     }
     int shardCount = 0;
     for (int op : laneOps) {
@@ -91,20 +102,45 @@ public final class Campaign {
       int count = Math.max(1, (laneOps[l] + SHARD_OPS - 1) / SHARD_OPS);
       for (int k = 0; k < count; k++) {
         int shardOps = laneOps[l] / count + (k < laneOps[l] % count ? 1 : 0);
-        long shardSeed = seed * 1_000_003L + l * 1_000L + k;
+        long shardSeed = shardSeed(seed, l, k);
         int slot = shards.size();
         String shardName = name + "-" + lane.name().replaceAll("[^A-Za-z0-9]+", "-") + "-shard" + k;
-        shards.add(() -> run(lane.platforms(), shardSeed, shardOps, lane.mode(), traces, shardName,
-            (d, t, v) -> {
-              synchronized (lock) {
-                done[slot] = d;
-                divergences[slot] = v;
-                listener.progress(sum(done), total, sum(divergences));
-              }
-            }, observers.get()));
+        Listener shardListener = new Listener() {
+          @Override
+          public void progress(int d, int t, int v) {
+            synchronized (lock) {
+              done[slot] = d;
+              divergences[slot] = v;
+              listener.progress(sum(done), total, sum(divergences));
+            }
+          }
+
+          @Override
+          public boolean stopRequested() {
+            return listener.stopRequested();
+          }
+        };
+        shards.add(() -> run(lane.platforms(), shardSeed, shardOps, lane.mode(), traces, shardName, shardListener,
+            observers.get()));
         laneOf.add(l);
+        rankInLane.add(k);
       }
     }
+    // Interleave the lanes (every lane's first shard, then every lane's second, ...), so a run
+    // stopped early has tried every configuration, not only the first lane's.
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      order.add(i);
+    }
+    order.sort(java.util.Comparator.comparing((Integer i) -> rankInLane.get(i)).thenComparing(laneOf::get));
+    List<java.util.concurrent.Callable<Result>> interleaved = new ArrayList<>();
+    List<Integer> interleavedLanes = new ArrayList<>();
+    for (int i : order) {
+      interleaved.add(shards.get(i));
+      interleavedLanes.add(laneOf.get(i));
+    }
+    shards = interleaved;
+    laneOf = interleavedLanes;
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
     List<Result> results = new ArrayList<>();
     try {
@@ -154,6 +190,16 @@ public final class Campaign {
     return out;
   }
 
+  /**
+   * The seed of shard {@code shard} of lane {@code lane}. A lane's first thousand shards keep the
+   * seeds every earlier campaign used (so recorded figures stay reproducible); later shards, which
+   * only campaigns of millions of operations reach, move to a range of their own so that no two
+   * lanes ever run the same guests.
+   */
+  static long shardSeed(long seed, int lane, int shard) {
+    return seed * 1_000_003L + lane * 1_000L + shard % 1_000 + (shard / 1_000) * 1_000_000_007L;
+  }
+
   private static int sum(int[] values) {
     int total = 0;
     for (int value : values) {
@@ -180,7 +226,7 @@ public final class Campaign {
     int done = 0;
     int guests = 0;
     long start = System.nanoTime();
-    while (done < ops) {
+    while (done < ops && !listener.stopRequested()) {
       Guests.Stream stream = new Guests.Stream(random, mode);
       guests++;
       Differential.Stepper stepper = new Differential.Stepper(platforms, stream.start.world());
@@ -198,7 +244,7 @@ public final class Campaign {
               name + "-seed" + seed + "-guest" + guests, "diff --seed " + seed));
         }
         listener.progress(done, ops, divergences.size());
-        if (failure != null) {
+        if (failure != null || listener.stopRequested()) {
           break;
         }
       }
