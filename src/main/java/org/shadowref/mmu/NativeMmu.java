@@ -21,6 +21,7 @@ public final class NativeMmu {
   private final CpuModel cpu;
   private final WalkResult scratch = new WalkResult();
 
+  /** The MMU of a CPU of model {@code cpu}, walking the guest's tables in {@code memory}. */
   public NativeMmu(GuestPhysicalMemory memory, CpuModel cpu) {
     this.memory = memory;
     this.tables = new GuestTables(memory);

@@ -23,6 +23,10 @@ public final class GuestMachine implements Fingerprintable {
   private final Vcpu[] vcpus;
   private final int guestFrameLimit;
 
+  /**
+   * A guest whose RAM is {@code machine}'s frames below {@code guestFrameLimit}, reached through
+   * {@code p2m}, on a CPU of model {@code cpu} with {@code vcpus} (taken as they are, not copied).
+   */
   public GuestMachine(MachineMemory machine, P2m p2m, CpuModel cpu, Vcpu[] vcpus, int guestFrameLimit) {
     if (guestFrameLimit > machine.frameCount()) {
       throw new IllegalArgumentException("guest frames exceed machine memory");
@@ -35,26 +39,32 @@ public final class GuestMachine implements Fingerprintable {
     this.guestFrameLimit = guestFrameLimit;
   }
 
+  /** All of machine memory: the guest's frames and the hypervisor's. */
   public MachineMemory machine() {
     return machine;
   }
 
+  /** The guest's physical-to-machine map. */
   public P2m p2m() {
     return p2m;
   }
 
+  /** Guest-physical memory: machine memory seen through the P2M. */
   public GuestPhysicalMemory physical() {
     return physical;
   }
 
+  /** The CPU model the guest runs on (MAXPHYADDR, features). */
   public CpuModel cpu() {
     return cpu;
   }
 
+  /** How many vCPUs the guest has. */
   public int vcpuCount() {
     return vcpus.length;
   }
 
+  /** vCPU {@code id}; an id the guest lacks is an error. */
   public Vcpu vcpu(int id) {
     if (id < 0 || id >= vcpus.length) {
       throw new IllegalArgumentException("no vcpu " + id + " (the guest has " + vcpus.length + ")");
@@ -67,10 +77,12 @@ public final class GuestMachine implements Fingerprintable {
     return guestFrameLimit;
   }
 
+  /** True when {@code mfn} may back guest RAM (it is below the guest frame limit). */
   public boolean isGuestFrame(@Mfn long mfn) {
     return mfn >= 0 && mfn < guestFrameLimit;
   }
 
+  /** A deep copy: memory, P2M and vCPUs; the CPU model is shared (it is immutable). */
   public GuestMachine copy() {
     Vcpu[] copied = new Vcpu[vcpus.length];
     for (int i = 0; i < vcpus.length; i++) {

@@ -28,6 +28,7 @@ public sealed interface GuestOp
    */
   record MemoryAccess(int vcpu, @Gva long va, AccessKind kind, boolean user, int size, long value)
       implements GuestOp {
+    /** Checks the size (1, 2, 4 or 8 bytes) and that the access stays within its page. */
     public MemoryAccess {
       if (size != 1 && size != 2 && size != 4 && size != 8) {
         throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
@@ -53,6 +54,7 @@ public sealed interface GuestOp
     /** The general registers an Execute sets: all sixteen. */
     public static final int GPRS = 16;
 
+    /** Checks the register count and copies the arrays, so the operation cannot change later. */
     public Execute {
       if (gprs.length != GPRS) {
         throw new IllegalArgumentException("an Execute needs " + GPRS + " register values, got " + gprs.length);
@@ -61,11 +63,13 @@ public sealed interface GuestOp
       gprs = gprs.clone();
     }
 
+    /** The instruction's bytes (a copy). */
     @Override
     public byte[] code() {
       return code.clone();
     }
 
+    /** The sixteen general registers set before the instruction runs (a copy). */
     @Override
     public long[] gprs() {
       return gprs.clone();

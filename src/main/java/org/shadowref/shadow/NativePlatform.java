@@ -23,6 +23,7 @@ public final class NativePlatform implements Platform {
   private final InstructionExecutor cpu;
   private final NativeMmu mmu;
 
+  /** Runs {@code guest} natively; {@code cpu} executes its {@code Execute} operations. */
   public NativePlatform(GuestMachine guest, InstructionExecutor cpu) {
     this.guest = guest;
     this.cpu = cpu;

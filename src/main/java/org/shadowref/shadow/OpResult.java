@@ -15,17 +15,24 @@ import org.shadowref.mmu.AccessOutcome;
  * @param detail why an operation was {@link Status#INVALID} (e.g. an undefined opcode)
  */
 public record OpResult(Status status, long address, int errorCode, long value, String detail) {
+  /** How an operation ended, as the guest sees it. */
   public enum Status {
+    /** It completed (an access reached RAM; a control operation took effect). */
     OK,
+    /** A #PF was delivered to the guest, with {@code errorCode} and CR2 = {@code address}. */
     GUEST_FAULT,
+    /** An access reached a device page: the hypervisor's device model answers it. */
     MMIO,
+    /** An access reached a guest-physical frame the P2M maps to nothing. */
     UNMAPPED_GFN,
     /** The operation itself is not valid (an instruction the CPU would #UD or #GP on). */
     INVALID
   }
 
+  /** The result of an operation that completed with nothing to report (a CR3 load, INVLPG, ...). */
   public static final OpResult DONE = new OpResult(Status.OK, 0, 0, 0, "");
 
+  /** What the guest observes of an access that ended in {@code outcome} and, if it loaded, read {@code value}. */
   public static OpResult of(AccessOutcome outcome, long value) {
     switch (outcome.kind()) {
       case OK:
@@ -39,6 +46,7 @@ public record OpResult(Status status, long address, int errorCode, long value, S
     }
   }
 
+  /** An operation the CPU would refuse (#UD, #GP), for the reason {@code detail}. */
   public static OpResult invalid(String detail) {
     return new OpResult(Status.INVALID, 0, 0, 0, detail);
   }

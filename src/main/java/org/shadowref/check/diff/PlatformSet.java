@@ -14,6 +14,7 @@ import org.shadowref.shadow.Platform;
 public final class PlatformSet {
   /** Builds one platform on its own copy of a world. */
   public interface Builder {
+    /** A new platform running {@code world}'s guest (built afresh; nothing is shared). */
     Platform build(GuestSnapshot world);
   }
 
@@ -61,10 +62,12 @@ public final class PlatformSet {
     return set;
   }
 
+  /** True when the set's one engine is judged against native with a TLB model. */
   public boolean tlbJudged() {
     return tlbJudged;
   }
 
+  /** The platforms' names, native first, in the order {@link #build} builds them. */
   public List<String> names() {
     return List.copyOf(names);
   }

@@ -24,6 +24,7 @@ public final class SideBySide {
       @Nullable String disagreement,
       boolean expectationMet) {
 
+    /** True when every platform agreed with native and native met the expectation. */
     public boolean ok() {
       return disagreement == null && expectationMet;
     }
@@ -31,6 +32,7 @@ public final class SideBySide {
 
   /** All steps, the platforms' names, and where (if anywhere) they first parted. */
   public record Run(List<String> platforms, List<Step> steps) {
+    /** The steps that are not {@link Step#ok()}. */
     public int failedSteps() {
       int failed = 0;
       for (Step step : steps) {
@@ -54,6 +56,10 @@ public final class SideBySide {
 
   private SideBySide() {}
 
+  /**
+   * Builds every platform of {@code set} from {@code world} and runs {@code ops} on them in lock
+   * step, judging step i against {@code expectations} (missing ones expect anything).
+   */
   public static Run run(PlatformSet set, GuestSnapshot world, List<GuestOp> ops, List<Expectation> expectations) {
     return run(set, world, ops, expectations, StepObserver.NONE);
   }

@@ -24,6 +24,7 @@ public record Scenario(
     List<GuestOp> ops,
     List<Expectation> expectations) {
 
+  /** Checks one expectation slot per operation, and copies both lists. */
   public Scenario {
     if (expectations.size() != ops.size()) {
       throw new IllegalArgumentException("one expectation slot per operation");
@@ -44,12 +45,15 @@ public record Scenario(
    */
   public record Expectation(
       OpResult.@Nullable Status status, @Nullable Long address, @Nullable Integer errorCode, @Nullable Long value) {
+    /** The expectation of a step that states none: every result meets it. */
     public static final Expectation ANYTHING = new Expectation(null, null, null, null);
 
+    /** True when no part is given (the step expects nothing). */
     public boolean isAnything() {
       return status == null && address == null && errorCode == null && value == null;
     }
 
+    /** True when {@code result} has every part this expectation gives. */
     public boolean matches(OpResult result) {
       return (status == null || result.status() == status)
           && (address == null || address == result.address())

@@ -64,9 +64,13 @@ public final class ScenarioReader {
 
   // The bounds of the guest's numbers; examples/scenario.schema.json states the same ones, and
   // ScenarioSchemaTest holds the two together.
+  /** The smallest {@code guest.maxPhysAddr} accepted (bits of physical address). */
   public static final int MIN_MAX_PHYS_ADDR = 32;
+  /** The largest {@code guest.maxPhysAddr}: x86's architectural limit. */
   public static final int MAX_MAX_PHYS_ADDR = 52;
+  /** The fewest guest RAM frames ({@code guest.ramFrames}). */
   public static final int MIN_RAM_FRAMES = 1;
+  /** The most guest RAM frames: 256 MiB of 4 KiB frames, held in arrays. */
   public static final int MAX_RAM_FRAMES = 1 << 16;
   /**
    * A fault may need 8 shadow frames beyond the top-level shadows (the engines' chain reserve),
@@ -74,18 +78,26 @@ public final class ScenarioReader {
    * A guest that switches among many address spaces may need more; running out is reported then.
    */
   public static final int MIN_SHADOW_FRAMES = 16;
+  /** The most shadow frames the engines' pools are given. */
   public static final int MAX_SHADOW_FRAMES = 1 << 16;
+  /** The fewest vCPUs a scenario may have. */
   public static final int MIN_VCPUS = 1;
+  /** The most vCPUs a scenario may have. */
   public static final int MAX_VCPUS = 16;
 
   private ScenarioReader() {}
 
+  /**
+   * Reads the scenario in {@code file}: YAML when its name ends {@code .yaml} or {@code .yml}, JSON
+   * otherwise. Every error names the file, line, column and field.
+   */
   public static Scenario read(Path file) throws TraceFormatException {
     String text = TraceReader.text(file, "scenario");
     String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
     return read(text, file.toString(), name.endsWith(".yaml") || name.endsWith(".yml"));
   }
 
+  /** Reads a scenario from {@code text} (YAML or JSON); errors name {@code source} as the file. */
   public static Scenario read(String text, String source, boolean yaml) throws TraceFormatException {
     JsonFactory factory = yaml ? new YAMLFactory() : new JsonFactory();
     Node root = JsonTree.parse(factory, text, source);

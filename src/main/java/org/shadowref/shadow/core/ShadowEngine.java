@@ -68,10 +68,13 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
 
   /** Hears the resolution of every fault the handler takes (for coverage reports). */
   public interface ResolutionListener {
+    /** The handler resolved a fault as {@code kind}. */
     void resolved(FaultResolution.Kind kind);
   }
 
   /**
+   * The handler for {@code guest}, keeping its shadows in {@code state}.
+   *
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
    * @param state where the engine keeps its shadows
    * @param bugs seeded bugs, for tests and models only
@@ -361,6 +364,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     state.setLockOwner(vcpu);
   }
 
+  /** Releases the shadow lock {@code vcpu} holds; models call it to end a staged recursive fault. */
   public void releaseLock(int vcpu) {
     if (lockOwner() != vcpu) {
       throw new IllegalStateException("vcpu" + vcpu + " releases a lock it does not hold");

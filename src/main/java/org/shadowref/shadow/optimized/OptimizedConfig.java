@@ -128,29 +128,32 @@ public final class OptimizedConfig {
     return bugs;
   }
 
+  /** True when {@code bug} is seeded. */
   public boolean has(SeededBug bug) {
     return bugs.has(bug);
   }
 
+  /** This configuration with 32-bit guests on 32-bit shadows ({@code on}) or on PAE shadows. */
   public OptimizedConfig withTwoOnTwo(boolean on) {
     return toBuilder().twoOnTwo(on).build();
   }
 
-
+  /** This configuration with the reserved-bit fast path and its magic entries on or off. */
   public OptimizedConfig withMagicEntries(boolean on) {
     return toBuilder().magicEntries(on).build();
   }
 
+  /** This configuration prefetching {@code distance} l1 entries after a demand fault (0: none). */
   public OptimizedConfig withPrefetch(int distance) {
     return toBuilder().prefetch(distance).build();
   }
 
-
+  /** This configuration with a pool of {@code frames} shadow frames (0: all the hypervisor has). */
   public OptimizedConfig withPoolFrames(int frames) {
     return toBuilder().poolFrames(frames).build();
   }
 
-
+  /** This configuration keeping (or not) the tops of address spaces the guest switches away from. */
   public OptimizedConfig withPinTops(boolean on) {
     return toBuilder().pinTops(on).build();
   }
@@ -160,6 +163,7 @@ public final class OptimizedConfig {
     return toBuilder().bugs(SeededBugs.of(bug)).build();
   }
 
+  /** A builder holding this configuration's switches, to change a few of them. */
   public Builder toBuilder() {
     Builder builder = new Builder();
     builder.twoOnTwo = twoOnTwo;
@@ -193,51 +197,61 @@ public final class OptimizedConfig {
 
     private Builder() {}
 
+    /** 32-bit guests on 32-bit shadows (on) or on PAE shadows (off). */
     public Builder twoOnTwo(boolean on) {
       twoOnTwo = on;
       return this;
     }
 
+    /** Shadows found through a hash index by guest frame, not by a scan of the pool. */
     public Builder hashIndex(boolean on) {
       hashIndex = on;
       return this;
     }
 
+    /** The reserved-bit fast path: magic shadow entries for guest-not-present and MMIO. */
     public Builder magicEntries(boolean on) {
       magicEntries = on;
       return this;
     }
 
+    /** How many l1 entries after the faulting one a demand fault also fills (0: none). */
     public Builder prefetch(int distance) {
       prefetch = distance;
       return this;
     }
 
+    /** Reverse maps and back pointers: revalidation and write-protection touch only what they must. */
     public Builder reverseMaps(boolean on) {
       reverseMaps = on;
       return this;
     }
 
+    /** Shadow frames in the pool (0: every frame the hypervisor has); a bounded pool evicts. */
     public Builder poolFrames(int frames) {
       poolFrames = frames;
       return this;
     }
 
+    /** l1 tables the guest keeps writing go out of sync and are resynced at the next flush. */
     public Builder outOfSync(boolean on) {
       outOfSync = on;
       return this;
     }
 
+    /** Keep the top-level shadows of address spaces the guest switches away from. */
     public Builder pinTops(boolean on) {
       pinTops = on;
       return this;
     }
 
+    /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
       return this;
     }
 
+    /** The configuration, checked: a prefetch distance within a table, a pool size not negative, bugs the engine carries. */
     public OptimizedConfig build() {
       return new OptimizedConfig(this);
     }

@@ -104,10 +104,12 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     return "optimized";
   }
 
+  /** The configuration the engine was built with: its techniques, pool and seeded bug. */
   public OptimizedConfig config() {
     return config;
   }
 
+  /** How often each technique acted (fast-path hits, prefetched entries, resyncs, ...). */
   public Counters counters() {
     return counters;
   }

@@ -56,8 +56,10 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
    *     carries ({@link SeededBug#inReference})
    */
   public record Config(boolean twoOnTwo, int poolFrames, SeededBugs bugs) {
+    /** PAE shadows for every guest, every hypervisor frame as a shadow, no seeded bug. */
     public static final Config DEFAULT = new Config(false, 0, SeededBugs.NONE);
 
+    /** Refuses a seeded bug the reference engine does not carry. */
     public Config {
       for (SeededBug bug : bugs.asSet()) {
         if (!bug.inReference()) {
@@ -66,18 +68,22 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
       }
     }
 
+    /** This configuration with 32-bit guests shadowed on 32-bit shadows ({@code on}) or on PAE. */
     public Config withTwoOnTwo(boolean on) {
       return new Config(on, poolFrames, bugs);
     }
 
+    /** This configuration with a pool of {@code frames} shadow frames (0: all the hypervisor has). */
     public Config withPoolFrames(int frames) {
       return new Config(twoOnTwo, frames, bugs);
     }
 
+    /** This configuration with {@code bug} switched on as well. */
     public Config withBug(SeededBug bug) {
       return new Config(twoOnTwo, poolFrames, bugs.with(bug));
     }
 
+    /** True when {@code bug} is switched on. */
     public boolean has(SeededBug bug) {
       return bugs.has(bug);
     }
@@ -86,6 +92,8 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
   private final Config config;
 
   /**
+   * The reference engine running {@code guest}, its top-level shadows installed.
+   *
    * @param guest the guest to run; machine frames from its guest frame limit up become shadows
    * @param cpu the executor playing the CPU for {@link GuestOp.Execute} (the independent one)
    * @param emulator the hypervisor's emulator, for stores to shadowed page tables
@@ -109,6 +117,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
     return "reference";
   }
 
+  /** The configuration the engine was built with. */
   public Config config() {
     return config;
   }
