@@ -201,7 +201,11 @@ public final class CheckCommand extends SummaryCommand {
     }
     for (ClaimResult r : results) {
       for (ClaimResult.FailurePoint point : r.failures()) {
-        report.add(FailurePictures.draw(point));
+        report.add(FailurePictures.draw(point, r.claim()));
+      }
+      if (!r.held() && r.failures().isEmpty()) {
+        // A failure that is no scenario step (a model's violation, a surviving mutant): its detail says what and where.
+        report.add(new Report.Failure(r.claim(), r.claim(), r.detail(), "", "", "", "", ""));
       }
     }
     for (String id : InvariantIds.all()) {

@@ -17,6 +17,12 @@ final class SeededBugNames {
 
   /** Native beside the engine carrying {@code name}; an unknown name is bad input naming {@code source}. */
   static PlatformSet platforms(String name, Path source) {
+    return platforms(name, source + ": the trace was recorded with the seeded bug '" + name
+        + "', which this build does not have");
+  }
+
+  /** Native beside the engine carrying {@code name}; an unknown name is bad input with {@code unknown} as its message. */
+  static PlatformSet platforms(String name, String unknown) {
     String engine = "reference";
     String bug = name;
     int colon = name.indexOf(':');
@@ -38,7 +44,6 @@ final class SeededBugNames {
         }
       }
     }
-    throw new UserInputException(source + ": the trace was recorded with the seeded bug '" + name
-        + "', which this build does not have");
+    throw new UserInputException(unknown);
   }
 }

@@ -123,6 +123,12 @@ class BadInputTest {
   }
 
   @Test
+  void runRefusesASeededBugThisBuildDoesNotHave() {
+    Outcome outcome = run("run", "examples/09-page-table-write.yaml", "--bug", "reference:NO_SUCH_BUG");
+    assertBadInput(outcome, "run", "no seeded bug 'reference:NO_SUCH_BUG'");
+  }
+
+  @Test
   void noCommandPrintsTheUsageAndIsBadInput() {
     Outcome outcome = run();
     assertEquals(2, outcome.code());

@@ -64,7 +64,7 @@ public final class ExamplesClaim implements ClaimCheck {
           if (!step.ok()) {
             String why = step.disagreement() != null ? step.disagreement() : "expected " + step.expectation() + ", native gave " + step.results().get(0);
             failures.add(Listing.name(file) + " step " + step.index() + ": " + why);
-            points.add(new ClaimResult.FailurePoint(scenario, step.index(), platforms));
+            points.add(new ClaimResult.FailurePoint(scenario, step.index(), platforms, "./shadowref run " + file));
             break;
           }
         }

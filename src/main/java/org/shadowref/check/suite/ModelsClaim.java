@@ -1,6 +1,7 @@
 package org.shadowref.check.suite;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +12,8 @@ import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.ModelFile;
 import org.shadowref.check.explore.Strategy;
+import org.shadowref.check.explore.Trace;
+import org.shadowref.check.trace.TraceWriter;
 
 /**
  * Every model in models/ explores to its bound without a violation and reaches every coverage
@@ -20,9 +23,13 @@ import org.shadowref.check.explore.Strategy;
  */
 public final class ModelsClaim implements ClaimCheck {
   private final Path directory;
+  /** Where a model's first violation goes as a trace, for {@code ./shadowref replay}. */
+  private final Path traces;
 
-  public ModelsClaim(Path directory) {
+  /** Explores every {@code *.jpf} in {@code directory}; a violation's trace is written under {@code traces}. */
+  public ModelsClaim(Path directory, Path traces) {
     this.directory = directory;
+    this.traces = traces;
   }
 
   @Override
@@ -69,7 +76,15 @@ public final class ModelsClaim implements ClaimCheck {
         if (!missed.isEmpty()) {
           detail.append(", never reached: ").append(String.join(", ", missed));
         }
-      } catch (ModelFile.ModelFileException | RuntimeException e) {
+        Trace first = report.firstViolation();
+        if (first != null) {
+          Path trace = traces.resolve(model.name() + ".trace.json");
+          Files.createDirectories(traces);
+          TraceWriter.write(first.toFile(model.name(), args.toString()), trace);
+          detail.append(" (first: ").append(first.property()).append(" after ").append(first.length())
+              .append(" steps; replay: ./shadowref replay ").append(trace).append(')');
+        }
+      } catch (ModelFile.ModelFileException | IOException | RuntimeException e) {
         held = false;
         detail.append(detail.length() == 0 ? "" : "; ").append(file.getFileName()).append(": ").append(e.getMessage());
       }

@@ -41,7 +41,7 @@ public final class Suite {
     List<ClaimCheck> claims = new ArrayList<>();
     claims.add(new NativeOracleClaim());
     claims.add(new LemmasClaim());
-    claims.add(new ModelsClaim(models));
+    claims.add(new ModelsClaim(models, traces.resolve("models")));
     claims.addAll(coverageRuns(examples, traces, coverage));
     if (coverageClaim) {
       claims.add(new CoverageClaim(coverage));

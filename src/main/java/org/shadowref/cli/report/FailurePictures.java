@@ -3,51 +3,89 @@ package org.shadowref.cli.report;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.PlatformSet;
+import org.shadowref.check.diff.SideBySide;
 import org.shadowref.check.suite.ClaimResult;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.invariant.ShadowView;
 
-/** Turns the points where a claim failed into report figures: guest tree beside shadow tree. */
+/** Turns the points where a claim failed into report figures: outcomes, trace, guest tree beside shadow tree. */
 public final class FailurePictures {
   private FailurePictures() {}
 
-  /** Re-runs the scenario up to the failing step on the first shadowing engine, and draws it. */
-  public static Report.Failure draw(ClaimResult.FailurePoint point) {
+  /**
+   * Re-runs the scenario up to the failing step on every platform: native's outcome is the expected
+   * one, the engine that parted from it (or, when the outcomes agree, the first shadowing engine)
+   * is drawn after the step.
+   */
+  public static Report.Failure draw(ClaimResult.FailurePoint point, String claim) {
     Scenario scenario = point.scenario();
-    GuestOp op = scenario.ops().get(point.step());
-    String title = scenario.name() + ", step " + point.step() + ": " + op;
-    Platform engine = engineAfter(scenario, point.step(), point.platforms());
-    if (engine == null) {
-      return new Report.Failure(title, "no shadowing engine in this run to draw", "", "");
+    int step = point.step();
+    GuestOp op = scenario.ops().get(step);
+    String title = scenario.name() + ", step " + step + ": " + op;
+    SideBySide.Run run = SideBySide.run(point.platforms(), scenario.world(), scenario.ops().subList(0, step + 1),
+        scenario.expectations().subList(0, step + 1));
+    SideBySide.Step failing = run.steps().get(step);
+    OpResult nativeResult = failing.results().get(0);
+    String expected = "native: " + nativeResult
+        + (failing.expectation().isAnything() ? "" : "; the scenario expects " + failing.expectation());
+    StringBuilder actual = new StringBuilder();
+    int parted = -1;
+    for (int p = 1; p < failing.results().size(); p++) {
+      if (!failing.results().get(p).equals(nativeResult)) {
+        actual.append(actual.length() == 0 ? "" : "; ").append(run.platforms().get(p)).append(": ")
+            .append(failing.results().get(p));
+        parted = parted < 0 ? p : parted;
+      }
     }
-    return figure(engine, op, title);
+    if (actual.length() == 0) {
+      // Same results: the platforms parted in guest state, or an invariant or expectation failed.
+      actual.append(failing.disagreement() != null ? failing.disagreement()
+          : !failing.expectationMet() ? "native itself did not meet the expectation" : scenario.description());
+    }
+    Platform engine = engineAfter(scenario, step, point.platforms(), parted);
+    if (engine == null) {
+      return new Report.Failure(title, claim, "no shadowing engine in this run to draw", expected, actual.toString(),
+          point.replay(), "", "");
+    }
+    TreePicture.Pair pair = TreePicture.pair((ShadowView) engine, op.vcpu(), focus(op));
+    return new Report.Failure(title, claim, "the guest's tables and the shadows of " + engine.name() + " after the step",
+        expected, actual.toString(), point.replay(), pair.guest(), pair.shadow());
   }
 
   /** Guest tree beside shadow tree of {@code engine} (a {@link ShadowView}) as it stands after {@code op}. */
   public static Report.Failure figure(Platform engine, GuestOp op, String title) {
     TreePicture.Pair pair = TreePicture.pair((ShadowView) engine, op.vcpu(), focus(op));
-    return new Report.Failure(title, "after the step on " + engine.name()
-        + "; red: the walk of the address in question, and shadow entries that are not the propagation of their"
-        + " guest entries", pair.guest(), pair.shadow());
+    return new Report.Failure(title, "", "the guest's tables and the shadows of " + engine.name() + " after the step", "", "", "",
+        pair.guest(), pair.shadow());
+  }
+
+  /** {@link #engineAfter(Scenario, int, PlatformSet, int)} for the first shadowing platform. */
+  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms) {
+    return engineAfter(scenario, step, platforms, -1);
   }
 
   /**
-   * The first platform of {@code platforms} that shadows (a {@link ShadowView}), fresh, after the
-   * scenario's operations 0 to {@code step}; null when no platform shadows.
+   * Platform {@code preferred} of {@code platforms} when it shadows, else the first that shadows
+   * (a {@link ShadowView}), fresh, after the scenario's operations 0 to {@code step}; null when
+   * none shadows.
    */
-  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms) {
+  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms, int preferred) {
     List<Platform> fresh = platforms.build(scenario.world());
+    Platform chosen = preferred >= 0 && fresh.get(preferred) instanceof ShadowView ? fresh.get(preferred) : null;
     for (Platform platform : fresh) {
-      if (platform instanceof ShadowView) {
-        for (int i = 0; i <= step; i++) {
-          platform.apply(scenario.ops().get(i));
-        }
-        return platform;
+      if (chosen == null && platform instanceof ShadowView) {
+        chosen = platform;
       }
     }
-    return null;
+    if (chosen != null) {
+      for (int i = 0; i <= step; i++) {
+        chosen.apply(scenario.ops().get(i));
+      }
+    }
+    return chosen;
   }
 
   /** The address a step is about: the one it accesses, if it is an access. */

@@ -12,11 +12,13 @@ import java.util.Locale;
  */
 public final class HtmlReport {
   private static final String STYLE =
-      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}"
+      "body{font-family:system-ui,sans-serif;margin:2em;color:#222}p,table{max-width:1400px}"
           + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;"
           + "text-align:left;vertical-align:top}th{background:#eee}.held{color:#176117;font-weight:bold}"
-          + ".failed{color:#a11;font-weight:bold}.figure{display:flex;flex-wrap:wrap;gap:1em}"
-          + ".figure>div{flex:0 0 auto}code{font-size:90%}";
+          + ".failed{color:#a11;font-weight:bold}.figure{display:flex;flex-wrap:nowrap;gap:1em;overflow-x:auto}"
+          + ".figure>div{flex:0 0 auto}code{font-size:90%}.failure{border:2px solid #a11;padding:0 1em 1em;"
+          + "margin:1em 0;border-radius:4px}.outcomes td:first-child{font-weight:bold;white-space:nowrap}"
+          + ".legend span{display:inline-block;width:14px;height:12px;margin:0 4px 0 12px;vertical-align:middle}";
 
   private HtmlReport() {}
 
@@ -24,21 +26,27 @@ public final class HtmlReport {
   public static Path write(Report report, Path directory) throws IOException {
     Files.createDirectories(directory);
     Path index = directory.resolve("index.html");
-    Files.writeString(index, render(report), StandardCharsets.UTF_8);
+    // Links to proofs/ are relative to the repository root (the working directory), wherever DIR is.
+    Path root = directory.toAbsolutePath().normalize().relativize(Path.of("").toAbsolutePath().normalize());
+    String base = root.toString().isEmpty() ? "./" : root.toString().replace('\\', '/') + "/";
+    Files.writeString(index, render(report, base), StandardCharsets.UTF_8);
     return index;
   }
 
-  public static String render(Report report) {
-    StringBuilder html = head(report.title());
+  /** The report as one page; relative links resolve against {@code base} (the repository root seen from the page). */
+  public static String render(Report report, String base) {
+    StringBuilder html = head(report.title(), base);
     html.append("<h1>").append(esc(report.title())).append("</h1>\n");
     int failed = report.failedClaims();
     html.append("<p id=\"verdict\" class=\"").append(failed == 0 ? "held" : "failed").append("\">")
-        .append(report.claims().size()).append(" claims, ").append(failed).append(" failed</p>\n");
+        .append(report.claims().size()).append(report.claims().size() == 1 ? " claim, " : " claims, ").append(failed)
+        .append(" failed</p>\n");
+    // Failures first: a reader of a failing report wants the failure, not the catalogue.
+    failures(html, report);
     claims(html, report);
     invariants(html, report);
     coverage(html, report);
     benchmarks(html, report);
-    failures(html, report);
     return html.append("</body></html>\n").toString();
   }
 
@@ -49,30 +57,32 @@ public final class HtmlReport {
       html.append("<tr><td>").append(esc(claim.claim())).append("</td><td>").append(esc(claim.evidence()))
           .append("</td><td class=\"").append(claim.held() ? "held\">held" : "failed\">FAILED")
           .append("</td><td>").append(String.format(Locale.ROOT, "%.1f s", claim.seconds()))
-          .append("</td><td>").append(esc(claim.detail())).append("</td></tr>\n");
+          .append("</td><td>").append(prose(claim.detail())).append("</td></tr>\n");
     }
     html.append("</table>\n");
   }
 
   private static void invariants(StringBuilder html, Report report) {
+    if (report.invariants().isEmpty()) {
+      return; // a run's report, not check's: no catalogue to show
+    }
     html.append("<h2>Invariant catalogue</h2>\n<table id=\"invariants\"><tr><th>id</th><th>statement</th>"
         + "<th>evidence</th></tr>\n");
     for (Report.Invariant invariant : report.invariants()) {
       html.append("<tr><td><code>").append(esc(invariant.id())).append("</code></td><td>")
-          .append(esc(invariant.statement())).append("</td><td>").append(esc(invariant.evidence()))
+          .append(prose(invariant.statement())).append("</td><td>").append(prose(invariant.evidence()))
           .append("</td></tr>\n");
     }
     html.append("</table>\n");
   }
 
   private static void coverage(StringBuilder html, Report report) {
-    html.append("<h2>Input-space coverage</h2>\n");
     if (report.coverage().isEmpty()) {
-      html.append("<p>No coverage recorded.</p>\n");
       return;
     }
+    html.append("<h2>Input-space coverage</h2>\n");
     html.append("<p>Cells of the page-fault handler's input space reached by the examples and the campaign"
-        + " (<code>./shadowref coverage</code>; unreachable cells and why: proofs/coverage.md).</p>\n"
+        + " (<code>./shadowref coverage</code>; unreachable cells and why: " + prose("proofs/coverage.md") + ").</p>\n"
         + "<table id=\"coverage\"><tr><th>group</th><th>reached</th><th>missed</th><th>unreachable</th>"
         + "<th>missed cells</th></tr>\n");
     for (Report.CoverageGroup group : report.coverage()) {
@@ -91,11 +101,10 @@ public final class HtmlReport {
   }
 
   private static void benchmarks(StringBuilder html, Report report) {
-    html.append("<h2>Benchmarks</h2>\n");
     if (report.benchmarks().isEmpty()) {
-      html.append("<p>No benchmark figures: run <code>./shadowref bench --json proofs/benchmarks.json</code>.</p>\n");
-      return;
+      return; // check charts proofs/benchmarks.json when it exists; a run has no figures
     }
+    html.append("<h2>Benchmarks</h2>\n");
     if (!report.benchmarkSource().isEmpty()) {
       html.append("<p id=\"benchmark-source\">").append(esc(report.benchmarkSource())).append("</p>\n");
     }
@@ -138,9 +147,10 @@ public final class HtmlReport {
   }
 
   private static void failures(StringBuilder html, Report report) {
-    html.append("<h2>Failures</h2>\n");
+    html.append("<h2 id=\"failures\">Failures</h2>\n");
     if (report.failures().isEmpty()) {
-      html.append("<p id=\"no-failures\">No failures.</p>\n");
+      html.append(report.failedClaims() == 0 ? "<p id=\"no-failures\">No failures.</p>\n"
+          : "<p class=\"failed\">" + report.failedClaims() + " claims failed; see their details below.</p>\n");
       return;
     }
     for (Report.Failure failure : report.failures()) {
@@ -150,22 +160,60 @@ public final class HtmlReport {
 
   /** A page with one figure: guest tree beside shadow tree (what {@code shadowref render} writes). */
   public static String figurePage(Report.Failure figure) {
-    StringBuilder html = head(figure.title());
+    StringBuilder html = head(figure.title(), "");
     figure(html, figure);
     return html.append("</body></html>\n").toString();
   }
 
   /** A self-contained page's opening, up to {@code <body>}: title and the one style sheet. */
-  private static StringBuilder head(String title) {
-    return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+  private static StringBuilder head(String title, String base) {
+    return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append(base.isEmpty() ? "" : "<base href=\"" + esc(base) + "\">").append("<title>")
         .append(esc(title)).append("</title><style>").append(STYLE).append("</style></head><body>\n");
   }
 
   private static void figure(StringBuilder html, Report.Failure figure) {
-    html.append("<section class=\"failure\"><h3>").append(esc(figure.title())).append("</h3><p>")
-        .append(esc(figure.explanation())).append("</p><div class=\"figure\"><div><h4>guest tables</h4>")
-        .append(figure.guestSvg()).append("</div><div><h4>shadow tables</h4>").append(figure.shadowSvg())
-        .append("</div></div></section>\n");
+    html.append("<section class=\"failure\"><h3>").append(esc(figure.title())).append("</h3>\n");
+    html.append("<table class=\"outcomes\">");
+    row(html, "claim", figure.claim());
+    row(html, "expected", figure.expected());
+    row(html, "actual", figure.actual());
+    if (!figure.replay().isEmpty()) {
+      html.append("<tr><td>replay</td><td><code>").append(esc(figure.replay())).append("</code></td></tr>");
+    }
+    html.append("</table>\n<p>").append(prose(figure.explanation())).append("</p>\n");
+    if (figure.drawn()) {
+      html.append("<p class=\"legend\">");
+      for (TableTreeSvg.Mark mark : TableTreeSvg.Mark.values()) {
+        boolean outline = mark == TableTreeSvg.Mark.DECIDING;
+        html.append("<span style=\"").append(outline ? "border:2.5px solid " : "background:").append(mark.colour())
+            .append("\"></span>").append(switch (mark) {
+              case WALK -> "the walk of the step's address";
+              case STALE -> "a shadow entry that is not the propagation of its guest entry";
+              case DECIDING -> "the entry where the walk stopped (it decided the outcome)";
+            });
+      }
+      html.append("</p>\n<div class=\"figure\"><div><h4>guest tables</h4>").append(figure.guestSvg())
+          .append("</div><div><h4>shadow tables</h4>").append(figure.shadowSvg()).append("</div></div>\n");
+    }
+    html.append("</section>\n");
+  }
+
+  private static void row(StringBuilder html, String name, String value) {
+    if (!value.isEmpty()) {
+      html.append("<tr><td>").append(name).append("</td><td>").append(prose(value)).append("</td></tr>");
+    }
+  }
+
+  /**
+   * Text written for a terminal, shown as HTML: {@code `code`} spans become code, and a
+   * {@code proofs/....md} reference becomes a link to the page (relative to the repository root:
+   * the page's base, see {@link #write}).
+   */
+  static String prose(String raw) {
+    String escaped = esc(raw);
+    escaped = escaped.replaceAll("`([^`]+)`", "<code>$1</code>");
+    return escaped.replaceAll("(?<![\\w/.])(proofs/[A-Za-z0-9_./-]+\\.md)", "<a href=\"$1\">$1</a>");
   }
 
   private static String esc(String raw) {

@@ -32,8 +32,23 @@ public final class Report {
     }
   }
 
-  /** A failing step: the guest tree beside the shadow tree, differing entries highlighted. */
-  public record Failure(String title, String explanation, String guestSvg, String shadowSvg) {}
+  /**
+   * A failure of a claim: what failed and where, what native (or the expectation) said and what
+   * the engine did, the trace that replays it, and, for a failing step, the guest tree beside the
+   * shadow tree with the walk, the deciding entry and the stale entries marked. A failure that is
+   * not a step (a model's violation, a mutant that survived) has no drawing: empty SVGs.
+   *
+   * @param expected native's outcome of the step, or what the claim expected ("" when not a step)
+   * @param actual what the engine did instead ("" when not a step)
+   * @param replay the command line that re-runs the failure, "" when there is none
+   */
+  public record Failure(String title, String claim, String explanation, String expected, String actual, String replay,
+      String guestSvg, String shadowSvg) {
+    /** True when the failure has a drawing of the trees. */
+    public boolean drawn() {
+      return !guestSvg.isEmpty() || !shadowSvg.isEmpty();
+    }
+  }
 
   private final String title;
   private final List<Claim> claims = new ArrayList<>();

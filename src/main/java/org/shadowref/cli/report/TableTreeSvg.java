@@ -1,6 +1,7 @@
 package org.shadowref.cli.report;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,13 +16,45 @@ import org.shadowref.mmu.Walker;
 /**
  * Draws a page-table tree as SVG: one column per level (the root on the left), one box per
  * table listing its present entries, an arrow from each directory entry to the table it points
- * at. Shared tables and self-maps are drawn once, with every arrow that reaches them. Entries
- * whose addresses are in the highlight set are filled red: that is how a report shows where the
- * guest tree and the shadow tree part.
+ * at. Shared tables and self-maps are drawn once, with every arrow that reaches them. Entries are
+ * marked by what they are to the step drawn ({@link Mark}), each mark its own style, so a reader
+ * tells a bug from a normal walk.
  */
 public final class TableTreeSvg {
-  private static final int COLUMN_WIDTH = 290;
-  private static final int BOX_WIDTH = 256;
+  /** What an entry is to the step drawn; an entry may be several. */
+  public enum Mark {
+    /** Read by the walk of the step's address: filled blue. */
+    WALK("walk", "#bcd4f6"),
+    /** A shadow entry that is not the propagation of its guest entry: filled red. */
+    STALE("diff", "#f4a6a6"),
+    /**
+     * The entry where the walk stopped (the leaf, or the entry not present or with reserved bits
+     * set), which decided the outcome: outlined in thick orange.
+     */
+    DECIDING("deciding", "#e07b00");
+
+    private final String cssClass;
+    private final String colour;
+
+    Mark(String cssClass, String colour) {
+      this.cssClass = cssClass;
+      this.colour = colour;
+    }
+
+    /** The class the entry's mark carries in the SVG (tests and style sheets find marks by it). */
+    public String cssClass() {
+      return cssClass;
+    }
+
+    /** The colour the mark is drawn in (the report's legend uses the same). */
+    public String colour() {
+      return colour;
+    }
+  }
+
+  // A box fits an entry's widest line (34 monospace characters); two 4-level trees fit side by side in 2,100 pixels.
+  private static final int COLUMN_WIDTH = 250;
+  private static final int BOX_WIDTH = 228;
   private static final int ROW_HEIGHT = 16;
   private static final int HEADER_HEIGHT = 20;
   private static final int GAP = 14;
@@ -31,7 +64,7 @@ public final class TableTreeSvg {
   private final PagingMode mode;
   private final int maxPhysAddr;
   private final boolean pse;
-  private final Set<Long> highlighted;
+  private final Map<Long, Set<Mark>> marks;
   private final int maxTables;
   private final int maxRowsPerTable;
 
@@ -75,7 +108,9 @@ public final class TableTreeSvg {
   }
 
   /**
-   * @param highlighted entry addresses (table address + index * entry size) to fill red
+   * A drawing of the tables in {@code memory}, read as {@code mode} tables.
+   *
+   * @param marks entry addresses (table address + index * entry size) and what each is to the step
    * @param maxTables tables drawn at most; the rest are left out and counted in the caption
    */
   public TableTreeSvg(
@@ -83,14 +118,14 @@ public final class TableTreeSvg {
       PagingMode mode,
       int maxPhysAddr,
       boolean pse,
-      Set<Long> highlighted,
+      Map<Long, Set<Mark>> marks,
       int maxTables,
       int maxRowsPerTable) {
     this.memory = memory;
     this.mode = mode;
     this.maxPhysAddr = maxPhysAddr;
     this.pse = pse;
-    this.highlighted = highlighted;
+    this.marks = marks;
     this.maxTables = maxTables;
     this.maxRowsPerTable = maxRowsPerTable;
   }
@@ -138,7 +173,7 @@ public final class TableTreeSvg {
     for (int index = 0; index < mode.entriesPerTable(level); index++) {
       long entryAddress = address + (long) index * entryBytes;
       long value = memory.readEntry(entryAddress, entryBytes);
-      if ((value & EntryBits.P) == 0 && !highlighted.contains(entryAddress)) {
+      if ((value & EntryBits.P) == 0 && !marks.containsKey(entryAddress)) {
         continue;
       }
       present++;
@@ -170,12 +205,21 @@ public final class TableTreeSvg {
     svg.append(text(node.x + 4, node.y + 14, "bold", "L" + node.level + " table @" + space + " " + Addr.hex(node.address)));
     int y = node.y + HEADER_HEIGHT;
     for (Row row : node.rows) {
-      boolean hot = highlighted.contains(row.entryAddress);
-      if (hot) {
+      Set<Mark> mark = marks.getOrDefault(row.entryAddress, EnumSet.noneOf(Mark.class));
+      // A stale entry on the walk is filled red: the bug matters more than the path.
+      Mark fill = mark.contains(Mark.STALE) ? Mark.STALE : mark.contains(Mark.WALK) ? Mark.WALK : null;
+      if (fill != null) {
         svg.append(String.format(Locale.ROOT,
-            "<rect class=\"diff\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f4a6a6\"/>%n",
-            node.x + 1, y, BOX_WIDTH - 2, ROW_HEIGHT));
+            "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>%n",
+            fill.cssClass(), node.x + 1, y, BOX_WIDTH - 2, ROW_HEIGHT, fill.colour()));
       }
+      if (mark.contains(Mark.DECIDING)) {
+        svg.append(String.format(Locale.ROOT,
+            "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"%s\" "
+                + "stroke-width=\"2.5\"/>%n",
+            Mark.DECIDING.cssClass(), node.x + 2, y + 1, BOX_WIDTH - 4, ROW_HEIGHT - 2, Mark.DECIDING.colour()));
+      }
+      boolean hot = !mark.isEmpty();
       String target = Addr.hex(row.leaf ? row.value & EntryBits.ADDR_MASK_64 & ~0xFFFL : row.child);
       String label = String.format(Locale.ROOT, "[%03x] %s %s", row.index, target, EntryBits.describe(row.value));
       svg.append(text(node.x + 4, y + 12, hot ? "bold" : "normal", label));

@@ -1,15 +1,18 @@
 package org.shadowref.cli.report;
 
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
-import org.shadowref.arch.PagingMode;
 import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.PagingMode;
 import org.shadowref.check.spec.PropagationSpec;
 import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.MachineTables;
@@ -22,9 +25,10 @@ import org.shadowref.shadow.invariant.ShadowView;
 
 /**
  * The picture of one moment of a shadowing engine: the guest's page-table tree beside the
- * shadow tree the hardware walks, for one vCPU. Highlighted in red: the entries on the walk of
- * the address in question (in both trees), and every present shadow entry that differs from the
- * propagation of its guest entry (a stale shadow: where the engines part from the guest).
+ * shadow tree the hardware walks, for one vCPU. Marked ({@link TableTreeSvg.Mark}): the entries
+ * on the walk of the address in question (in both trees), the entry where each walk stopped, and
+ * every present shadow entry that differs from the propagation of its guest entry (a stale
+ * shadow: where the engines part from the guest).
  */
 public final class TreePicture {
   private static final int MAX_TABLES = 40;
@@ -57,18 +61,23 @@ public final class TreePicture {
       guestSvg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"260\" height=\"40\" class=\"table-tree\">"
           + "<text x=\"10\" y=\"24\" font-family=\"monospace\" font-size=\"11\">guest paging is off (1:1 through the P2M)</text></svg>";
     } else {
-      Set<Long> guestHot = focus == null ? Set.of()
-          : walkPath(new GuestTables(guest.physical()), guestRegs, guest.cpu(), focus);
+      Map<Long, Set<TableTreeSvg.Mark>> guestMarks = new HashMap<>();
+      if (focus != null) {
+        markWalk(guestMarks, new GuestTables(guest.physical()), guestRegs, guest.cpu(), focus);
+      }
       guestSvg = new TableTreeSvg(new GuestTables(guest.physical()), guestMode, guest.cpu().maxPhysAddr(),
-          guestRegs.pse(), guestHot, MAX_TABLES, MAX_ROWS)
+          guestRegs.pse(), guestMarks, MAX_TABLES, MAX_ROWS)
           .render("guest tables, vcpu" + vcpu + " cr3=" + Addr.hex(guestRegs.cr3()), guestRegs.cr3(), "gpa");
     }
-    Set<Long> shadowHot = staleShadowEntries(view);
+    Map<Long, Set<TableTreeSvg.Mark>> shadowMarks = new HashMap<>();
+    for (long stale : staleShadowEntries(view)) {
+      mark(shadowMarks, stale, TableTreeSvg.Mark.STALE);
+    }
     if (focus != null) {
-      shadowHot.addAll(walkPath(new MachineTables(guest.machine()), hostRegs, view.hostCpu(), focus));
+      markWalk(shadowMarks, new MachineTables(guest.machine()), hostRegs, view.hostCpu(), focus);
     }
     String shadowSvg = new TableTreeSvg(new MachineTables(guest.machine()), hostMode, view.hostCpu().maxPhysAddr(),
-        false, shadowHot, MAX_TABLES, MAX_ROWS)
+        false, shadowMarks, MAX_TABLES, MAX_ROWS)
         .render("shadow tables (" + hostMode.cliName() + "), root maddr " + Addr.hex(hostRegs.cr3()), hostRegs.cr3(), "maddr");
     return new Pair(guestSvg, shadowSvg);
   }
@@ -94,14 +103,18 @@ public final class TreePicture {
     return stale;
   }
 
-  /** The addresses of the entries a walk of {@code focus} reads, down to where it stops. */
-  private static Set<Long> walkPath(PageTableMemory tables, ControlRegisters regs, CpuModel cpu, long focus) {
-    Set<Long> path = new HashSet<>();
+  /** Marks the entries a walk of {@code focus} reads, and the one where it stops (which decided it). */
+  private static void markWalk(Map<Long, Set<TableTreeSvg.Mark>> marks, PageTableMemory tables, ControlRegisters regs,
+      CpuModel cpu, long focus) {
     WalkResult walk = Walker.walk(tables, regs, cpu, Addr.gva(focus), Access.SUPERVISOR_READ, false);
     for (int level = walk.mode().levels(); level >= walk.stopLevel(); level--) {
-      path.add(walk.entryAddress(level));
+      mark(marks, walk.entryAddress(level), TableTreeSvg.Mark.WALK);
     }
-    return path;
+    mark(marks, walk.entryAddress(walk.stopLevel()), TableTreeSvg.Mark.DECIDING);
+  }
+
+  private static void mark(Map<Long, Set<TableTreeSvg.Mark>> marks, long entry, TableTreeSvg.Mark mark) {
+    marks.computeIfAbsent(entry, address -> EnumSet.noneOf(TableTreeSvg.Mark.class)).add(mark);
   }
 
   private static String sideBySide(String left, String right, String caption) {

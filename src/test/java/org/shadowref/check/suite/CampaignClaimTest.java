@@ -59,7 +59,9 @@ class CampaignClaimTest {
       assertTrue(files.anyMatch(f -> f.toString().endsWith(".json")), "a trace was written");
     }
     assertFalse(result.failures().isEmpty());
-    Report.Failure figure = FailurePictures.draw(result.failures().get(0));
+    Report.Failure figure = FailurePictures.draw(result.failures().get(0), result.claim());
     assertTrue(figure.shadowSvg().contains("table-tree"), figure.explanation());
+    assertTrue(figure.replay().startsWith("./shadowref replay "), figure.replay());
+    assertTrue(figure.expected().startsWith("native: ") && !figure.actual().isEmpty(), figure.toString());
   }
 }

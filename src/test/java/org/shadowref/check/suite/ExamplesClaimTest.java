@@ -31,8 +31,12 @@ class ExamplesClaimTest {
     ClaimResult.FailurePoint point = result.failures().stream()
         .filter(p -> p.scenario().name().equals("page-table-write")).findFirst().orElseThrow();
     assertEquals(2, point.step());
-    Report.Failure figure = FailurePictures.draw(point);
+    Report.Failure figure = FailurePictures.draw(point, result.claim());
     assertTrue(figure.shadowSvg().contains("class=\"diff\""), "the stale shadow entry is highlighted");
+    assertEquals("native: ok maddr=0x11000 value=0x2222; the scenario expects ok addr=0x11000 value=0x2222",
+        figure.expected());
+    assertEquals("reference: ok maddr=0x10000 value=0x1111", figure.actual());
+    assertTrue(figure.replay().endsWith("09-page-table-write.yaml"), figure.replay());
     assertTrue(figure.guestSvg().contains("table-tree"));
   }
 }

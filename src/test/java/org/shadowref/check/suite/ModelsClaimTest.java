@@ -11,10 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The models claim fails on a violation and, as vacuity, on a declared label left unreached. */
 class ModelsClaimTest {
   @TempDir Path models;
+  @TempDir Path traces;
 
   private ClaimResult run(String target, String args) throws Exception {
     Files.writeString(models.resolve("M.jpf"), "target = " + target + "\ntarget.args = " + args + "\n");
-    return new ModelsClaim(models).run(Preset.STANDARD, Progress.NONE);
+    return new ModelsClaim(models, traces).run(Preset.STANDARD, Progress.NONE);
   }
 
   @Test
@@ -36,5 +37,14 @@ class ModelsClaimTest {
     for (String mode : new String[] {"4level", "pae", "2on3", "2on2"}) {
       assertTrue(result.detail().contains(mode + ": a retry faults again after the other vCPU ran"), result.detail());
     }
+  }
+
+  /** A model with a seeded bug fails the claim, and the claim says where the violation's trace is. */
+  @Test
+  void aViolationIsReportedWithItsReplayableTrace() throws Exception {
+    ClaimResult result = run("org.shadowref.models.SingleFault", "mode=4level,bug=skip-write-protect");
+    assertFalse(result.held(), result.detail());
+    assertTrue(result.detail().contains("replay: ./shadowref replay " + traces.resolve("M.trace.json")), result.detail());
+    assertTrue(Files.exists(traces.resolve("M.trace.json")));
   }
 }

@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -57,6 +59,57 @@ class HtmlReportRenderTest {
     assertEquals(2, count(dom, "class=\"table-tree\""), "guest and shadow drawings");
   }
 
+  /**
+   * A real engine divergence, drawn: the reference engine with a seeded bug (it does not
+   * revalidate the shadow of a page-table entry the guest rewrote) runs example 09, and its report
+   * is opened in Chromium. The failure comes first, with native's outcome and the engine's, the
+   * command that replays it, the legend, and the stale shadow entry marked in red; a screenshot of
+   * the top of the page shows that red mark and the failure's frame.
+   */
+  @Test
+  void aFailingReportShowsTheFailureFirstWithTheStaleEntryMarked() throws Exception {
+    String chromium = findChromium();
+    if (System.getenv("CI") == null) {
+      Assumptions.assumeTrue(chromium != null, "no Chromium on this machine");
+    }
+    assertTrue(chromium != null, "CI must have Chromium (.ci/run installs it)");
+    Path reportDir = dir.resolve("failing");
+    java.io.StringWriter out = new java.io.StringWriter();
+    int code = org.shadowref.cli.Main.execute(new String[] {"run", "examples/09-page-table-write.yaml", "--bug",
+        "reference:SKIP_REVALIDATE", "--report", reportDir.toString()},
+        new java.io.PrintWriter(out, true), new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertEquals(1, code, out.toString());
+    Path index = reportDir.resolve("index.html");
+
+    String dom = run(chromium, "--dump-dom", index.toUri().toString());
+    int failure = dom.indexOf("class=\"failure\"");
+    assertTrue(failure >= 0 && failure < dom.indexOf("id=\"claims\""), "the failure comes before the claims");
+    for (String key : List.of("native: ok maddr=0x11000", "reference: ok maddr=0x10000",
+        "./shadowref run examples/09-page-table-write.yaml --bug reference:SKIP_REVALIDATE", "class=\"legend\"",
+        "class=\"diff\"", "class=\"walk\"", "class=\"deciding\"")) {
+      assertTrue(dom.contains(key), "rendered DOM lacks " + key);
+    }
+
+    Path png = dir.resolve("failing.png");
+    run(chromium, "--screenshot=" + png, "--window-size=2200,1100", index.toUri().toString());
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertTrue(pixels(image, 0xf4a6a6) > 100, "the stale shadow entry's red mark is on screen");
+    assertTrue(pixels(image, 0xbcd4f6) > 100, "the walk's blue marks are on screen");
+    assertTrue(pixels(image, 0xaa1111) > 100, "the failure's frame is on screen");
+  }
+
+  private static int pixels(BufferedImage image, int rgb) {
+    int count = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xFFFFFF) == rgb) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
   private Report sampleReport() {
     MachineMemory machine = new MachineMemory(16);
     P2m p2m = new P2m(16);
@@ -69,14 +122,15 @@ class HtmlReportRenderTest {
     long flags = EntryBits.P | EntryBits.RW | EntryBits.A;
     tables.map(Addr.gva(0x1000), Addr.gpa(0xA000), 1, flags, flags);
     long hot = tables.entryAddressFor(Addr.gva(0x1000), 1);
-    TableTreeSvg drawing = new TableTreeSvg(new GuestTables(memory), PagingMode.PAE, 40, false, Set.of(hot), 20, 20);
+    TableTreeSvg drawing = new TableTreeSvg(new GuestTables(memory), PagingMode.PAE, 40, false,
+        Map.of(hot, EnumSet.of(TableTreeSvg.Mark.STALE)), 20, 20);
     return new Report("shadowref check")
         .add(new Report.Claim("reference == native", "access matrix, 6144 combinations", true, 1.5, ""))
         .add(new Report.Claim("optimized == reference", "differential campaign", false, 3.0, "diverged at step 4"))
         .add(new Report.Invariant("INV-WRITE-PROTECT", "no shadowed page table is writable", "tests + models"))
         .add(new Report.Benchmark("demand-fault storm", "4level", 1.0e5, 1.2e6))
-        .add(new Report.Failure("step 4: v0 kernel write8 0x1000", "the shadow entry stayed writable",
-            drawing.render("guest", tables.root(), "gpa"), drawing.render("shadow", tables.root(), "maddr")));
+        .add(new Report.Failure("step 4: v0 kernel write8 0x1000", "optimized == reference", "the shadow entry stayed writable",
+            "native: guest fault", "optimized: ok", "./shadowref replay t.json", drawing.render("guest", tables.root(), "gpa"), drawing.render("shadow", tables.root(), "maddr")));
   }
 
   private String run(String chromium, String... args) throws Exception {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,10 @@ class TableTreeSvgTest {
     tables.setEntry(Addr.gva(0xFFFF_FF80_0000_0000L), 4, tables.root() | FLAGS);
     long hot = tables.entryAddressFor(Addr.gva(0x2000), 1);
 
-    String svg = new TableTreeSvg(new GuestTables(memory), PagingMode.FOUR_LEVEL, 40, false, Set.of(hot), 50, 40)
+    long walked = tables.entryAddressFor(Addr.gva(0x2000), 2);
+    Map<Long, Set<TableTreeSvg.Mark>> marks = Map.of(hot, EnumSet.of(TableTreeSvg.Mark.STALE, TableTreeSvg.Mark.DECIDING),
+        walked, EnumSet.of(TableTreeSvg.Mark.WALK));
+    String svg = new TableTreeSvg(new GuestTables(memory), PagingMode.FOUR_LEVEL, 40, false, marks, 50, 40)
         .render("guest <tables>", tables.root(), "gpa");
 
     Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
@@ -56,7 +61,19 @@ class TableTreeSvgTest {
       }
     }
     assertEquals(1, diffs);
+    // Each mark its own style: the stale entry red, the walked one blue, the deciding one outlined.
+    assertEquals(1, count(svg, "class=\"diff\""));
+    assertEquals(1, count(svg, "class=\"walk\""));
+    assertEquals(1, count(svg, "class=\"deciding\""));
     assertTrue(svg.contains("guest &lt;tables&gt;"), "titles are escaped");
     assertTrue(svg.contains("[002] 0x21000 P|RW|US|A"), svg);
+  }
+
+  private static int count(String haystack, String needle) {
+    int count = 0;
+    for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) {
+      count++;
+    }
+    return count;
   }
 }

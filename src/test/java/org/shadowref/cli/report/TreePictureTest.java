@@ -33,12 +33,17 @@ class TreePictureTest {
   }
 
   private static int diffRows(String svg) throws Exception {
+    return rows(svg, "diff");
+  }
+
+  /** Rows drawn with the mark whose class is {@code cssClass}. */
+  private static int rows(String svg, String cssClass) throws Exception {
     Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
         .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
     NodeList rects = doc.getElementsByTagName("rect");
     int diffs = 0;
     for (int i = 0; i < rects.getLength(); i++) {
-      if ("diff".equals(((Element) rects.item(i)).getAttribute("class"))) {
+      if (cssClass.equals(((Element) rects.item(i)).getAttribute("class"))) {
         diffs++;
       }
     }
@@ -61,7 +66,9 @@ class TreePictureTest {
   void aCoherentEngineShowsOnlyTheWalkPathsOfTheFocus() throws Exception {
     ReferenceEngine engine = runUpTo(ReferenceEngine.Config.DEFAULT, 2);
     String svg = TreePicture.draw(engine, 0, 0x400000L, "step 2");
-    assertEquals(8, diffRows(svg), "four guest levels and four shadow levels on the walk of 0x400000");
+    assertEquals(8, rows(svg, "walk"), "four guest levels and four shadow levels on the walk of 0x400000");
+    assertEquals(2, rows(svg, "deciding"), "each walk stops at one entry: the leaf");
+    assertEquals(0, diffRows(svg), "a coherent engine has no stale entry");
     assertTrue(TreePicture.staleShadowEntries(engine).isEmpty());
   }
 
