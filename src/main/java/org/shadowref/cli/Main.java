@@ -31,7 +31,19 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    PrintWriter out = new PrintWriter(System.out, true);
+    int code;
+    try {
+      code = execute(args, out, new PrintWriter(System.err, true));
+    } catch (OutOfMemoryError e) {
+      // An input larger than the heap (a huge scenario or trace, a model's state space): say so, no stack trace.
+      String command = args.length > 0 ? args[0] : "shadowref";
+      System.err.println("shadowref " + command + ": out of memory (" + e.getMessage() + "); give the JVM more heap:"
+          + " SHADOWREF_JAVA_OPTS=-Xmx8g ./shadowref ... or java -Xmx8g -jar target/shadowref.jar ...");
+      out.println(new Summary(command).put("error", "out of memory").line());
+      code = 3;
+    }
+    System.exit(code);
   }
 
   /** Runs one command line; the exit code is returned rather than passed to {@code System.exit}. */

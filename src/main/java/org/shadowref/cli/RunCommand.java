@@ -56,67 +56,98 @@ public final class RunCommand extends SummaryCommand {
     if (directory != null) {
       OutputPaths.requireWritableDirectory(directory, "--report");
     }
-    SideBySide.Run run = ShadowMemory.guard(file,
-        () -> SideBySide.run(platforms, scenario.world(), scenario.ops(), scenario.expectations()));
     out.println(scenario.name() + " (" + scenario.handlerCase() + ")");
     if (!scenario.description().isEmpty()) {
       out.println("  " + scenario.description().trim());
     }
-    printTable(out, run);
-    int mismatched = 0;
-    for (SideBySide.Step step : run.steps()) {
-      if (!step.expectationMet()) {
-        mismatched++;
-      }
-    }
+    printHeader(out, platforms.names());
+    // Streamed: each step is printed and dropped, so a scenario of a million steps runs in little memory.
+    Tally tally = new Tally(out);
+    ShadowMemory.guard(file, () -> {
+      SideBySide.stream(platforms, scenario.world(), scenario.ops(), scenario.expectations(),
+          org.shadowref.check.diff.StepObserver.NONE, tally);
+      return tally;
+    });
     if (directory != null) {
-      Path index = HtmlReport.write(report(scenario, platforms, run), directory);
+      Path index = HtmlReport.write(report(scenario, platforms, tally), directory);
       out.println("report written to " + index);
     }
     summary.put("file", file);
     if (seeded != null) {
       summary.put("bug", seeded);
     }
-    summary.put("steps", run.steps().size())
-        .put("diverged", run.firstDivergence() < 0 ? "none" : "step" + run.firstDivergence())
-        .put("unmet", mismatched)
-        .failIf(run.failedSteps() > 0);
+    summary.put("steps", tally.steps)
+        .put("diverged", tally.firstDivergence < 0 ? "none" : "step" + tally.firstDivergence)
+        .put("unmet", tally.unmet)
+        .failIf(tally.failed > 0);
+  }
+
+  /** Prints each step as it comes and counts what the summary needs. */
+  private static final class Tally implements java.util.function.Consumer<SideBySide.Step> {
+    private final PrintWriter out;
+    int steps;
+    int failed;
+    int unmet;
+    int firstDivergence = -1;
+    int firstFailure = -1;
+
+    Tally(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void accept(SideBySide.Step step) {
+      printRow(out, step);
+      steps++;
+      failed += step.ok() ? 0 : 1;
+      unmet += step.expectationMet() ? 0 : 1;
+      if (firstDivergence < 0 && step.disagreement() != null) {
+        firstDivergence = step.index();
+      }
+      if (firstFailure < 0 && !step.ok()) {
+        firstFailure = step.index();
+      }
+    }
   }
 
   /** The run as a report: one claim (the scenario holds on every platform) and its first failing step drawn. */
-  private Report report(Scenario scenario, PlatformSet platforms, SideBySide.Run run) {
+  private Report report(Scenario scenario, PlatformSet platforms, Tally tally) {
     String claim = "every step of " + file + " agrees with native and meets its expectation";
     Report report = new Report("shadowref run " + file + (bug == null ? "" : " --bug " + bug));
-    String evidence = run.steps().size() + " steps on " + String.join(", ", run.platforms());
-    report.add(new Report.Claim(claim, evidence, run.failedSteps() == 0, 0,
-        run.failedSteps() == 0 ? "" : run.failedSteps() + " failing steps"));
-    for (SideBySide.Step step : run.steps()) {
-      if (!step.ok()) {
-        report.add(FailurePictures.draw(new ClaimResult.FailurePoint(scenario, step.index(), platforms,
-            "./shadowref run " + file + (bug == null ? "" : " --bug " + bug)), claim));
-        break;
-      }
+    String evidence = tally.steps + " steps on " + String.join(", ", platforms.names());
+    report.add(new Report.Claim(claim, evidence, tally.failed == 0, 0,
+        tally.failed == 0 ? "" : tally.failed + " failing steps"));
+    if (tally.firstFailure >= 0) {
+      report.add(FailurePictures.draw(new ClaimResult.FailurePoint(scenario, tally.firstFailure, platforms,
+          "./shadowref run " + file + (bug == null ? "" : " --bug " + bug)), claim));
     }
     return report;
   }
 
   static void printTable(PrintWriter out, SideBySide.Run run) {
-    List<String> names = run.platforms();
+    printHeader(out, run.platforms());
+    for (SideBySide.Step step : run.steps()) {
+      printRow(out, step);
+    }
+  }
+
+  private static void printHeader(PrintWriter out, List<String> names) {
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-4s %-44s", "step", "operation"));
     for (String name : names) {
       header.append(String.format(Locale.ROOT, " %-34s", name));
     }
     out.println(header.append(" verdict"));
-    for (SideBySide.Step step : run.steps()) {
-      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-4d %-44s", step.index(), step.op()));
-      for (OpResult result : step.results()) {
-        row.append(String.format(Locale.ROOT, " %-34s", result));
-      }
-      String verdict = step.disagreement() != null
-          ? "DIVERGED: " + step.disagreement()
-          : !step.expectationMet() ? "UNEXPECTED: expected " + step.expectation() : "ok";
-      out.println(row.append(' ').append(verdict));
+  }
+
+  private static void printRow(PrintWriter out, SideBySide.Step step) {
+    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-4d %-44s", step.index(), step.op()));
+    for (OpResult result : step.results()) {
+      row.append(String.format(Locale.ROOT, " %-34s", result));
     }
+    String verdict = step.disagreement() != null
+        ? "DIVERGED: " + step.disagreement()
+        : !step.expectationMet() ? "UNEXPECTED: expected " + step.expectation() : "ok";
+    out.println(row.append(' ').append(verdict));
   }
 
   /** The scenario in {@code file}; a missing or malformed file is bad input, named with line and field. */

@@ -66,6 +66,19 @@ class BadInputTest {
     }
   }
 
+  /** Steps are read as they come, before the guest when the file puts them first: a missing vCPU is still named. */
+  @Test
+  void aStepOnAVcpuTheGuestLacksIsNamedWhereverTheGuestComes() throws Exception {
+    Path file = dir.resolve("vcpu-first.yaml");
+    Files.writeString(file, String.join("\n",
+        "format: shadowref-scenario", "version: 1", "name: vcpu", "case: none",
+        "steps:",
+        "  - {op: access, vcpu: 0, va: 0x400000, kind: read, user: true, size: 8}",
+        "  - {op: access, vcpu: 3, va: 0x400000, kind: read, user: true, size: 8}",
+        "guest:", "  mode: 4level", "  mappings:", "    - {va: 0x400000, gpa: 0x10000, flags: [P, RW, US, A, D]}", ""));
+    assertBadInput(run("run", file.toString()), "run", "vcpu-first.yaml:7:", "steps[1]", "vcpu 3 does not exist");
+  }
+
   @Test
   void aYamlSyntaxErrorKeepsTheSummaryToOneLineWithTheDetailAbove() throws Exception {
     Path file = dir.resolve("broken.yaml");

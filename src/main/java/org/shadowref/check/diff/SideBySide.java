@@ -2,6 +2,7 @@ package org.shadowref.check.diff;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.trace.Scenario.Expectation;
 import org.shadowref.check.trace.GuestSnapshot;
@@ -67,22 +68,31 @@ public final class SideBySide {
   /** {@link #run} with {@code observer} watching every step (input-space coverage). */
   public static Run run(PlatformSet set, GuestSnapshot world, List<GuestOp> ops, List<Expectation> expectations,
       StepObserver observer) {
+    List<Step> steps = new ArrayList<>();
+    stream(set, world, ops, expectations, observer, steps::add);
+    return new Run(set.names(), steps);
+  }
+
+  /**
+   * {@link #run} for runs too long to keep: each step goes to {@code each} as it is judged and is
+   * then dropped, so a run of a million steps holds one step at a time.
+   */
+  public static void stream(PlatformSet set, GuestSnapshot world, List<GuestOp> ops, List<Expectation> expectations,
+      StepObserver observer, Consumer<Step> each) {
     List<Platform> platforms = set.build(world);
     observer.started(platforms);
-    List<Step> steps = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
       GuestOp op = ops.get(i);
-      List<OpResult> results = new ArrayList<>();
+      List<OpResult> results = new ArrayList<>(platforms.size());
       observer.before(op);
       for (Platform platform : platforms) {
         results.add(platform.apply(op));
       }
       observer.after(op, results.get(0));
       Expectation expectation = i < expectations.size() ? expectations.get(i) : Expectation.ANYTHING;
-      steps.add(new Step(i, op, results, expectation, disagreement(set.names(), platforms, results),
+      each.accept(new Step(i, op, results, expectation, disagreement(set.names(), platforms, results),
           expectation.matches(results.get(0))));
     }
-    return new Run(set.names(), steps);
   }
 
   private static @Nullable String disagreement(List<String> names, List<Platform> platforms, List<OpResult> results) {

@@ -68,6 +68,11 @@ final class JsonTree {
     }
   }
 
+  /** Takes the items of a streamed array one at a time, as they are parsed. */
+  interface ItemSink {
+    void accept(Node item) throws TraceFormatException;
+  }
+
   private JsonTree() {}
 
   static Node parse(String json, String source) throws TraceFormatException {
@@ -76,12 +81,22 @@ final class JsonTree {
 
   /** Parses with {@code factory}: JSON, or YAML for hand-written scenarios (same tree, same places). */
   static Node parse(JsonFactory factory, String json, String source) throws TraceFormatException {
+    return parse(factory, json, source, "", item -> {});
+  }
+
+  /**
+   * {@link #parse(JsonFactory, String, String)}, except that the items of the root object's array
+   * field {@code streamed} go to {@code sink} as they are parsed and are not kept: the tree holds
+   * that field as an empty array. A scenario of a million steps is read in the memory of one step.
+   */
+  static Node parse(JsonFactory factory, String json, String source, String streamed, ItemSink sink)
+      throws TraceFormatException {
     try (JsonParser parser = factory.createParser(json)) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         throw new TraceFormatException(source + ":1:1: the file is empty");
       }
-      Node root = read(parser, "", source);
+      Node root = read(parser, "", source, streamed, sink);
       JsonToken after = parser.nextToken();
       if (after != null) {
         JsonLocation where = parser.currentTokenLocation();
@@ -100,6 +115,11 @@ final class JsonTree {
   }
 
   private static Node read(JsonParser parser, String path, String source) throws IOException, TraceFormatException {
+    return read(parser, path, source, "", item -> {});
+  }
+
+  private static Node read(JsonParser parser, String path, String source, String streamed, ItemSink sink)
+      throws IOException, TraceFormatException {
     JsonToken token = parser.currentToken();
     JsonLocation where = parser.currentTokenLocation();
     switch (token) {
@@ -115,6 +135,11 @@ final class JsonTree {
                   source + ":" + nameAt.getLineNr() + ":" + nameAt.getColumnNr() + ": " + fieldPath + ": duplicate field");
             }
             parser.nextToken();
+            if (path.isEmpty() && !streamed.isEmpty() && streamed.equals(name)
+                && parser.currentToken() == JsonToken.START_ARRAY) {
+              node.fields.put(streamed, stream(parser, fieldPath, source, sink));
+              continue;
+            }
             node.fields.put(nullToEmpty(name), read(parser, fieldPath, source));
           }
           return node;
@@ -143,6 +168,18 @@ final class JsonTree {
         throw new TraceFormatException(
             source + ":" + where.getLineNr() + ":" + where.getColumnNr() + ": unexpected " + token);
     }
+  }
+
+  /** An array whose items go to {@code sink} one by one; what is kept is the array, empty. */
+  private static Node stream(JsonParser parser, String path, String source, ItemSink sink)
+      throws IOException, TraceFormatException {
+    Node node = new Node(Kind.ARRAY, "", parser.currentTokenLocation(), path, source);
+    int index = 0;
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      sink.accept(read(parser, path + "[" + index + "]", source));
+      index++;
+    }
+    return node;
   }
 
   private static String nullToEmpty(@Nullable String text) {

@@ -97,10 +97,15 @@ public final class ScenarioReader {
     return read(text, file.toString(), name.endsWith(".yaml") || name.endsWith(".yml"));
   }
 
-  /** Reads a scenario from {@code text} (YAML or JSON); errors name {@code source} as the file. */
+  /**
+   * Reads a scenario from {@code text} (YAML or JSON); errors name {@code source} as the file. The
+   * steps are turned into operations as they are parsed, so a long scenario costs the memory of
+   * its operations, not of its syntax tree.
+   */
   public static Scenario read(String text, String source, boolean yaml) throws TraceFormatException {
     JsonFactory factory = yaml ? new YAMLFactory() : new JsonFactory();
-    Node root = JsonTree.parse(factory, text, source);
+    Steps steps = new Steps();
+    Node root = JsonTree.parse(factory, text, source, "steps", steps);
     Fields f = new Fields(root, "format", "version", "name", "case", "description", "guest", "steps");
     Node format = f.required("format");
     if (!FORMAT.equals(TraceReader.string(format))) {
@@ -111,22 +116,38 @@ public final class ScenarioReader {
     String handlerCase = TraceReader.string(f.required("case"));
     Node description = f.optional("description");
     GuestSnapshot world = guest(f.required("guest"));
-    List<GuestOp> ops = new ArrayList<>();
-    List<Scenario.Expectation> expectations = new ArrayList<>();
-    for (Node step : TraceReader.array(f.required("steps"))) {
+    TraceReader.array(f.required("steps"));
+    Node highest = steps.highestVcpuStep;
+    if (highest != null && steps.highestVcpu >= world.vcpus().size()) {
+      throw highest.error("vcpu " + steps.highestVcpu + " does not exist: the guest has " + world.vcpus().size());
+    }
+    return new Scenario(name, description == null ? "" : TraceReader.string(description), handlerCase, world,
+        steps.ops, steps.expectations);
+  }
+
+  /** Turns each step into an operation and its expectation as the parser reaches it. */
+  private static final class Steps implements JsonTree.ItemSink {
+    final List<GuestOp> ops = new ArrayList<>();
+    final List<Scenario.Expectation> expectations = new ArrayList<>();
+    // The guest may come after the steps in the file: the step with the highest vCPU is kept, to be
+    // checked against the guest's vCPUs once they are known.
+    int highestVcpu = -1;
+    @Nullable Node highestVcpuStep;
+
+    @Override
+    public void accept(Node step) throws TraceFormatException {
       if (step.kind != Kind.OBJECT) {
         throw step.error("expected a step object, found " + step.describe());
       }
       Node expect = step.fields.remove("expect");
       GuestOp op = TraceReader.op(step);
-      if (op.vcpu() >= world.vcpus().size()) {
-        throw step.error("vcpu " + op.vcpu() + " does not exist: the guest has " + world.vcpus().size());
+      if (op.vcpu() > highestVcpu) {
+        highestVcpu = op.vcpu();
+        highestVcpuStep = step;
       }
       ops.add(op);
       expectations.add(expect == null ? Scenario.Expectation.ANYTHING : expectation(expect));
     }
-    return new Scenario(name, description == null ? "" : TraceReader.string(description), handlerCase, world,
-        ops, expectations);
   }
 
   private static GuestSnapshot guest(Node node) throws TraceFormatException {
