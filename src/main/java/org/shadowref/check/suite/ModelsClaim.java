@@ -3,8 +3,12 @@ package org.shadowref.check.suite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.check.explore.ExplorationReport;
 import org.shadowref.check.explore.Explorer;
 import org.shadowref.check.explore.ExplorerOptions;
@@ -13,7 +17,11 @@ import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.ModelFile;
 import org.shadowref.check.explore.Strategy;
 import org.shadowref.check.explore.Trace;
+import org.shadowref.check.trace.GuestSnapshot;
+import org.shadowref.check.trace.Scenario;
+import org.shadowref.check.trace.TraceFile;
 import org.shadowref.check.trace.TraceWriter;
+import org.shadowref.shadow.core.SeededBug;
 
 /**
  * Every model in models/ explores to its bound without a violation and reaches every coverage
@@ -48,6 +56,7 @@ public final class ModelsClaim implements ClaimCheck {
           "cannot list " + directory + ": " + e.getMessage(), List.of());
     }
     long states = 0;
+    List<ClaimResult.FailurePoint> points = new ArrayList<>();
     StringBuilder detail = new StringBuilder();
     boolean held = !files.isEmpty();
     for (int i = 0; i < files.size(); i++) {
@@ -80,9 +89,14 @@ public final class ModelsClaim implements ClaimCheck {
         if (first != null) {
           Path trace = traces.resolve(model.name() + ".trace.json");
           Files.createDirectories(traces);
-          TraceWriter.write(first.toFile(model.name(), args.toString()), trace);
+          TraceFile written = first.toFile(model.name(), args.toString());
+          TraceWriter.write(written, trace);
           detail.append(" (first: ").append(first.property()).append(" after ").append(first.length())
               .append(" steps; replay: ./shadowref replay ").append(trace).append(')');
+          ClaimResult.FailurePoint point = failurePoint(model.name(), args.toString(), written, trace);
+          if (point != null) {
+            points.add(point);
+          }
         }
       } catch (ModelFile.ModelFileException | IOException | RuntimeException e) {
         held = false;
@@ -90,6 +104,31 @@ public final class ModelsClaim implements ClaimCheck {
       }
     }
     String evidence = String.format(Locale.ROOT, "explicit-state search of %d models, %,d states in all", files.size(), states);
-    return new ClaimResult(claim(), evidence, held, NativeOracleClaim.seconds(start), detail.toString(), List.of());
+    return new ClaimResult(claim(), evidence, held, NativeOracleClaim.seconds(start), detail.toString(), points);
+  }
+
+  /**
+   * The violation as a step the report can draw: the trace's guest and operations on native and
+   * the reference engine (with the model's seeded bug, if any), failing at the last step. Null for
+   * an abstract model's trace (no guest) or a violation before any step.
+   */
+  private static ClaimResult.@Nullable FailurePoint failurePoint(String model, String args, TraceFile file, Path trace) {
+    GuestSnapshot world = file.world();
+    if (world == null || file.ops().isEmpty()) {
+      return null;
+    }
+    SeededBug bug = null;
+    for (String part : args.split(",")) {
+      String word = part.trim();
+      for (SeededBug candidate : SeededBug.ofReference()) {
+        if (word.equals("bug=" + candidate.name().toLowerCase(Locale.ROOT).replace('_', '-'))) {
+          bug = candidate;
+        }
+      }
+    }
+    Scenario scenario = new Scenario(model, "a violation found by the model " + model + " (" + args + ")", "model",
+        world, file.ops(), Collections.nCopies(file.ops().size(), Scenario.Expectation.ANYTHING));
+    return new ClaimResult.FailurePoint(scenario, file.ops().size() - 1, StandardPlatforms.withReferenceBug(bug),
+        "./shadowref replay " + trace);
   }
 }

@@ -1,5 +1,6 @@
 package org.shadowref.check.suite;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,5 +47,10 @@ class ModelsClaimTest {
     assertFalse(result.held(), result.detail());
     assertTrue(result.detail().contains("replay: ./shadowref replay " + traces.resolve("M.trace.json")), result.detail());
     assertTrue(Files.exists(traces.resolve("M.trace.json")));
+    assertEquals(1, result.failures().size(), "the violation is a point the report draws");
+    org.shadowref.cli.report.Report.Failure figure =
+        org.shadowref.cli.report.FailurePictures.draw(result.failures().get(0), result.claim());
+    assertTrue(figure.drawn() && figure.expected().startsWith("native: "), figure.toString());
+    assertEquals("./shadowref replay " + traces.resolve("M.trace.json"), figure.replay());
   }
 }
