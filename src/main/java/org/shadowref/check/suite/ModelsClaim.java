@@ -109,21 +109,29 @@ public final class ModelsClaim implements ClaimCheck {
 
   /**
    * The violation as a step the report can draw: the trace's guest and operations on native and
-   * the reference engine (with the model's seeded bug, if any), failing at the last step. Null for
-   * an abstract model's trace (no guest) or a violation before any step.
+   * the reference engine (with the model's seeded bug, if any), failing at the last step. Null
+   * where no engine can show it: an abstract model's trace (no guest), a guest with no frames
+   * left for shadows (a native-only model), a seeded bug the engine does not carry (one of the
+   * native MMU's), or a violation before any step.
    */
   private static ClaimResult.@Nullable FailurePoint failurePoint(String model, String args, TraceFile file, Path trace) {
     GuestSnapshot world = file.world();
-    if (world == null || file.ops().isEmpty()) {
+    if (world == null || file.ops().isEmpty() || world.machineFrames() <= world.guestFrameLimit()) {
       return null;
     }
     SeededBug bug = null;
     for (String part : args.split(",")) {
       String word = part.trim();
+      if (!word.startsWith("bug=") || word.equals("bug=none")) {
+        continue;
+      }
       for (SeededBug candidate : SeededBug.ofReference()) {
         if (word.equals("bug=" + candidate.name().toLowerCase(Locale.ROOT).replace('_', '-'))) {
           bug = candidate;
         }
+      }
+      if (bug == null) {
+        return null;
       }
     }
     Scenario scenario = new Scenario(model, "a violation found by the model " + model + " (" + args + ")", "model",

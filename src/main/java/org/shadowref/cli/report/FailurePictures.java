@@ -25,6 +25,18 @@ public final class FailurePictures {
     int step = point.step();
     GuestOp op = scenario.ops().get(step);
     String title = scenario.name() + ", step " + step + ": " + op;
+    try {
+      return draw(point, claim, title, op);
+    } catch (RuntimeException e) {
+      // The report must not lose the failure because re-running it for the drawing went wrong.
+      return new Report.Failure(title, claim, "no drawing: re-running the step failed: " + e.getMessage(), "", "",
+          point.replay(), "", "");
+    }
+  }
+
+  private static Report.Failure draw(ClaimResult.FailurePoint point, String claim, String title, GuestOp op) {
+    Scenario scenario = point.scenario();
+    int step = point.step();
     SideBySide.Run run = SideBySide.run(point.platforms(), scenario.world(), scenario.ops().subList(0, step + 1),
         scenario.expectations().subList(0, step + 1));
     SideBySide.Step failing = run.steps().get(step);
