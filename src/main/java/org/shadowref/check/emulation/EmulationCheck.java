@@ -127,7 +127,7 @@ public final class EmulationCheck {
       long guestSeed, X86Emulator emulator) {
     CpuState.Mode mode = initial.mode();
     EmulationGuest emulatorGuest = new EmulationGuest(mode, pool, new Random(guestSeed));
-    EmulationGuest oracleGuest = new EmulationGuest(mode, pool, new Random(guestSeed));
+    EmulationGuest oracleGuest = emulatorGuest.copy();
     CpuState emulatorState = initial.copy();
     CpuState oracleState = initial.copy();
     EmulationResult emulated = emulator.execute(emulatorState, code, emulatorGuest, user);

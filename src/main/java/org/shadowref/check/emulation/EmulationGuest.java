@@ -31,7 +31,8 @@ public final class EmulationGuest implements LinearMemory {
   private static final long FIRST_DATA_GFN = 8;
   private static final long USER_RW = EntryBits.P | EntryBits.RW | EntryBits.US;
 
-  private final MachineMemory machine = new MachineMemory(FRAMES);
+  private final MachineMemory machine;
+  private final P2m p2m;
   private final GuestPhysicalMemory physical;
   private final NativeMmu mmu;
   private final ControlRegisters regs;
@@ -39,7 +40,10 @@ public final class EmulationGuest implements LinearMemory {
 
   /** Builds the guest and fills the data pages with words drawn from {@code pool}. */
   public EmulationGuest(CpuState.Mode mode, long[] pool, Random random) {
-    P2m p2m = new P2m(FRAMES);
+    machine = new MachineMemory(FRAMES);
+    // No model checker fingerprints these guests: their frames are compared word by word.
+    machine.stopKeepingDigests();
+    p2m = new P2m(FRAMES);
     for (int gfn = 0; gfn < FRAMES / 2; gfn++) {
       p2m.mapRam(Addr.gfn(gfn), Addr.mfn(gfn + FRAMES / 2), true);
     }
@@ -54,11 +58,25 @@ public final class EmulationGuest implements LinearMemory {
     ControlRegisters base = ControlRegisters.forMode(paging, tables.root());
     regs = new ControlRegisters(base.cr0() | ControlRegisters.CR0_WP, base.cr3(), base.cr4(), base.efer(), base.rflags());
     for (int page = 0; page < PAGES - 1; page++) {
+      long frame = Addr.maddrOf(p2m.mfn(Addr.gfn(FIRST_DATA_GFN + page)), 0);
       for (int word = 0; word < Addr.PAGE_SIZE / 8; word++) {
-        long gpa = Addr.gpaOf(Addr.gfn(FIRST_DATA_GFN + page), 0) + 8L * word;
-        physical.write(Addr.gpa(gpa), 8, pool[random.nextInt(pool.length)]);
+        machine.write(Addr.maddr(frame + 8L * word), 8, pool[random.nextInt(pool.length)]);
       }
     }
+  }
+
+  private EmulationGuest(EmulationGuest original) {
+    machine = original.machine.copy();
+    p2m = original.p2m.copy();
+    physical = new GuestPhysicalMemory(machine, p2m);
+    mmu = new NativeMmu(physical, CpuModel.DEFAULT);
+    regs = original.regs;
+    nextGfn = original.nextGfn;
+  }
+
+  /** An identical guest on its own memory: what the second executor of a comparison runs on. */
+  public EmulationGuest copy() {
+    return new EmulationGuest(this);
   }
 
   @Override
