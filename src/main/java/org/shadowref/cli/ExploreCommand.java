@@ -168,6 +168,7 @@ public final class ExploreCommand extends SummaryCommand {
     summary.put("model", name)
         .put("states", report.states())
         .put("transitions", report.transitions())
+        .put("completed", report.completedSteps())
         .put("depth", report.maxDepth())
         .put("violations", report.violations().size())
         .put("states_per_s", report.statesPerSecond())
@@ -180,7 +181,17 @@ public final class ExploreCommand extends SummaryCommand {
     if (!tracePath.isEmpty()) {
       summary.put("trace", tracePath);
     }
-    summary.failIf(!report.violations().isEmpty());
+    // A search that completed no step, or left a declared label unreached, checked less than the
+    // model claims: that is a failure, never "no violations".
+    if (report.vacuous()) {
+      out.println("VACUOUS: the search completed no step (every step was skipped or ended at once)");
+    }
+    List<String> missed = report.coverage().missed();
+    summary.put("unreached", missed.size());
+    if (!missed.isEmpty()) {
+      out.println("UNREACHED: " + missed.size() + " declared labels were never reached: " + String.join(", ", missed));
+    }
+    summary.failIf(!report.violations().isEmpty() || report.vacuous() || !missed.isEmpty());
   }
 
   private void replay(PrintWriter out, Summary summary, String name, Harness<?> harness, TraceFile.Origin origin) {

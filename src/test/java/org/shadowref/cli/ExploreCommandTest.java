@@ -28,7 +28,8 @@ class ExploreCommandTest {
   void exploresAModelAndEndsWithTheSummary() {
     assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=2level", "--dfs"));
     assertTrue(lastLine().matches(
-        "explore: model=NativeWalk states=\\d+ transitions=\\d+ depth=\\d+ violations=0 states_per_s=\\d+ .*"), lastLine());
+        "explore: model=NativeWalk states=\\d+ transitions=\\d+ completed=[1-9]\\d* depth=\\d+ violations=0 states_per_s=\\d+ .*"
+            + " unreached=0"), lastLine());
     assertTrue(out.toString().contains("coverage: "));
   }
 
@@ -46,11 +47,17 @@ class ExploreCommandTest {
     assertTrue(lastLine().endsWith(" steps=1 violations=0 reproduced=false"), lastLine());
   }
 
+  /**
+   * A bound too small to reach every label the model declares checks less than the model claims:
+   * the run says which labels it missed and fails (issue 17: never "no errors" for a vacuous run).
+   */
   @Test
-  void aDepthBoundIsReported() {
-    assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=4level", "--depth", "1"));
+  void aDepthBoundIsReportedAndLabelsItLeavesUnreachedFailTheRun() {
+    assertEquals(1, run("explore", "models/NativeWalk.jpf", "--set", "mode=4level", "--depth", "1"));
     assertTrue(lastLine().contains(" depth=1 "), lastLine());
     assertTrue(lastLine().contains(" complete=false "), lastLine());
+    assertTrue(lastLine().matches(".* unreached=[1-9]\\d*"), lastLine());
+    assertTrue(out.toString().contains("UNREACHED: "), out.toString());
   }
 
   @Test

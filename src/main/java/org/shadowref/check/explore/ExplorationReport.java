@@ -8,6 +8,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * @param states distinct states reached (by fingerprint)
  * @param transitions steps executed, including those that led to states already seen
+ * @param completedSteps steps the harness completed: not skipped (no operation enabled) and not
+ *     ended by a violation. Zero means the search checked nothing: a vacuous run, which callers
+ *     treat as a failure, never as "no errors"
  * @param maxDepth the largest number of steps from an initial state to a reached state, along
  *     the path the search recorded: the shortest path under breadth-first search and under any
  *     depth bound, the search path under unbounded depth-first search
@@ -25,6 +28,7 @@ public record ExplorationReport(
     int depthBound,
     long states,
     long transitions,
+    long completedSteps,
     int maxDepth,
     long unexpandedAtBound,
     boolean exhausted,
@@ -38,13 +42,19 @@ public record ExplorationReport(
     violations = List.copyOf(violations);
   }
 
+  /** True when the search completed no step at all: it checked nothing, whatever else it says. */
+  public boolean vacuous() {
+    return completedSteps == 0;
+  }
+
   public long statesPerSecond() {
     return elapsedNanos <= 0 ? states : (long) (states * 1e9 / elapsedNanos);
   }
 
   /** A short account: the counts on one line, then the first violation's trace if any. */
   public String describe() {
-    String counts = "states=" + states + " transitions=" + transitions + " depth=" + maxDepth
+    String counts = "states=" + states + " transitions=" + transitions + " completed=" + completedSteps
+        + " depth=" + maxDepth
         + " violations=" + violations.size() + " states_per_s=" + statesPerSecond()
         + " complete=" + (exhausted && unexpandedAtBound == 0)
         + " coverage=" + coverage.reached() + "/" + coverage.labels().size();

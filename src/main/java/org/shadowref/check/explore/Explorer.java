@@ -51,6 +51,8 @@ public final class Explorer<S> {
   private final List<Found> found = new ArrayList<>();
   private final List<Worker> workers = new ArrayList<>();
   private final LongAdder transitions = new LongAdder();
+  /** Transitions the harness completed (not skipped, not stopped by a violation): the search's proof of work. */
+  private final LongAdder completed = new LongAdder();
   /** The deepest state reached so far, for progress lines. */
   private final AtomicInteger deepest = new AtomicInteger();
   /** Enumerates the initial states, one at a time on demand; guarded by itself. */
@@ -130,6 +132,7 @@ public final class Explorer<S> {
         options.depthBound(),
         table.size(),
         transitions.sum(),
+        completed.sum(),
         maxDepth,
         unexpandedAtBound,
         !stopped,
@@ -424,6 +427,9 @@ public final class Explorer<S> {
       events.reset();
       harness.step(next, odometer, events);
       transitions.increment();
+      if (!events.skipped && events.violatedProperty == null) {
+        completed.increment();
+      }
       return next;
     }
 

@@ -79,9 +79,12 @@ public final class ModelsClaim implements ClaimCheck {
         states += report.states();
         boolean clean = report.violations().isEmpty();
         List<String> missed = report.coverage().missed();
-        held &= clean && missed.isEmpty();
+        held &= clean && missed.isEmpty() && !report.vacuous();
         detail.append(detail.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "%s: %,d states, %s",
             model.name(), report.states(), clean ? "no violation" : report.violations().size() + " violations"));
+        if (report.vacuous()) {
+          detail.append(", VACUOUS: no step completed");
+        }
         if (!missed.isEmpty()) {
           detail.append(", never reached: ").append(String.join(", ", missed));
         }

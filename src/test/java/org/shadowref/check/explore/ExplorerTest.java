@@ -25,7 +25,19 @@ class ExplorerTest {
     assertEquals(50, report.maxDepth());
     assertTrue(report.exhausted());
     assertTrue(report.violations().isEmpty());
-    assertTrue(report.describe().startsWith("states=100 transitions=200 depth=50 violations=0 "), report.describe());
+    assertTrue(report.describe().startsWith("states=100 transitions=200 completed=200 depth=50 violations=0 "),
+        report.describe());
+    assertFalse(report.vacuous());
+  }
+
+  /** A model whose steps are all skipped explores one state and checks nothing: the report says it is vacuous. */
+  @Test
+  void aSearchThatCompletesNoStepIsVacuous() {
+    ExplorationReport report = explore(new ToyModels.Stuck(), Strategy.DFS, -1);
+    assertEquals(1, report.states());
+    assertEquals(2, report.transitions());
+    assertEquals(0, report.completedSteps());
+    assertTrue(report.vacuous() && report.violations().isEmpty());
   }
 
   @Test

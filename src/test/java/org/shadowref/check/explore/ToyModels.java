@@ -54,6 +54,19 @@ final class ToyModels {
     }
   }
 
+  /** A counter whose every step is skipped (no operation ever enabled): a search of it checks nothing. */
+  static final class Stuck extends Counter {
+    Stuck() {
+      super(10, 1);
+    }
+
+    @Override
+    public void step(int[] state, Choices choices, Events events) {
+      choices.chooseInt(1, 2);
+      events.skip();
+    }
+  }
+
   /**
    * A queue of bits with room for {@code capacity}: a step dequeues (when not empty) or enqueues
    * 0 or 1 (when not full). With {@code forbidThreeOnes}, holding 1,1,1 in a row is a violation.
