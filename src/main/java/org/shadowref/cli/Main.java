@@ -17,6 +17,7 @@ import picocli.CommandLine.ParameterException;
       AccessMatrixCommand.class,
       ProveCommand.class,
       ExploreCommand.class,
+      JpfCommand.class,
       CheckCommand.class,
       CoverageCommand.class,
       RenderCommand.class,

@@ -10,10 +10,28 @@ import org.shadowref.shadow.OpResult;
  * thrown as an {@link AssertionError}, which JPF reports as {@code error #1}; a skipped step
  * abandons the path with {@code Verify.ignoreIf}.
  *
+ * <p>JPF's "no errors detected" alone cannot tell a search that checked everything from one that
+ * checked nothing. So the driver counts, in JPF's counters (which survive backtracking), the steps
+ * the harness completed and the declared coverage labels reached, and prints them as lines
+ * starting {@value #MARK}: a line {@code steps=N labels=R/L} whenever a label is first reached,
+ * every {@value #PRINT_EVERY} steps and at the end of a path that did more since the last line,
+ * and {@code reached LABEL} for each label. {@code ./shadowref jpf} reads the last counts and fails
+ * a run that completed no step or left a label unreached.
+ *
  * <p>Outside JPF there are no choice points to backtrack over, so {@code main} has nothing to
  * run this way; {@link #runningInJpf()} tells a harness's {@code main} which to do.
  */
 public final class JpfDriver {
+  /** How the driver's lines start in JPF's output. */
+  public static final String MARK = "shadowref-jpf:";
+  /** Counts are printed at least every this many completed steps. */
+  static final int PRINT_EVERY = 1000;
+  private static final int STEPS = 0;
+  private static final int STEPS_PRINTED = 1;
+  private static final int LABELS_REACHED = 2;
+  /** Counter {@code FIRST_LABEL + i} is 1 once declared label i was reached. */
+  private static final int FIRST_LABEL = 3;
+
   private JpfDriver() {}
 
   public static boolean runningInJpf() {
@@ -31,7 +49,7 @@ public final class JpfDriver {
     if (verify == null) {
       throw new IllegalStateException("not running inside Java PathFinder");
     }
-    PathEvents events = new PathEvents();
+    PathEvents events = new PathEvents(verify, harness.coverageLabels());
     S state = harness.initial(verify, events);
     if (!events.continuePath(verify)) {
       return;
@@ -52,6 +70,7 @@ public final class JpfDriver {
         return;
       }
     }
+    events.printIfNew();
   }
 
   /** One step and the checks of the state it leads to; false when the path ends. */
@@ -60,22 +79,52 @@ public final class JpfDriver {
     if (!events.continuePath(verify)) {
       return false;
     }
+    events.completed();
     harness.check(state, events);
     return events.continuePath(verify);
   }
 
-  /** Events on one JPF path: only skips and violations matter. */
+  /** Events on one JPF path: skips and violations end it; steps and labels are counted across paths. */
   private static final class PathEvents implements Events {
+    private final JpfVerify verify;
+    private final String[] labels;
     private boolean skipped;
+
+    PathEvents(JpfVerify verify, String[] labels) {
+      this.verify = verify;
+      this.labels = labels;
+    }
 
     /** Acts on what the step reported: false when the path ends here. */
     boolean continuePath(JpfVerify verify) {
       if (skipped) {
         skipped = false;
+        printIfNew();
         verify.ignorePath();
         return false;
       }
       return true;
+    }
+
+    /** One more step completed (not skipped, no violation). */
+    void completed() {
+      int steps = verify.counter(STEPS) + 1;
+      verify.setCounter(STEPS, steps);
+      if (steps - verify.counter(STEPS_PRINTED) >= PRINT_EVERY) {
+        print();
+      }
+    }
+
+    void printIfNew() {
+      if (verify.counter(STEPS) != verify.counter(STEPS_PRINTED)) {
+        print();
+      }
+    }
+
+    private void print() {
+      int steps = verify.counter(STEPS);
+      verify.setCounter(STEPS_PRINTED, steps);
+      System.out.println(MARK + " steps=" + steps + " labels=" + verify.counter(LABELS_REACHED) + "/" + labels.length);
     }
 
     @Override
@@ -90,7 +139,16 @@ public final class JpfDriver {
     public void note(String text) {}
 
     @Override
-    public void cover(String label) {}
+    public void cover(String label) {
+      for (int i = 0; i < labels.length; i++) {
+        if (labels[i].equals(label) && verify.counter(FIRST_LABEL + i) == 0) {
+          verify.setCounter(FIRST_LABEL + i, 1);
+          verify.setCounter(LABELS_REACHED, verify.counter(LABELS_REACHED) + 1);
+          System.out.println(MARK + " reached " + label);
+          print();
+        }
+      }
+    }
 
     @Override
     public void violation(String property, String detail) {

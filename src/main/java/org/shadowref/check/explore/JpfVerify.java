@@ -18,11 +18,15 @@ public final class JpfVerify implements Choices {
   private final Method getInt;
   private final Method getBoolean;
   private final Method ignoreIf;
+  private final Method getCounter;
+  private final Method setCounter;
 
-  private JpfVerify(Method getInt, Method getBoolean, Method ignoreIf) {
+  private JpfVerify(Method getInt, Method getBoolean, Method ignoreIf, Method getCounter, Method setCounter) {
     this.getInt = getInt;
     this.getBoolean = getBoolean;
     this.ignoreIf = ignoreIf;
+    this.getCounter = getCounter;
+    this.setCounter = setCounter;
   }
 
   /** The bridge when this code runs inside JPF, else null. */
@@ -45,6 +49,20 @@ public final class JpfVerify implements Choices {
   @Override
   public boolean chooseBoolean() {
     return (Boolean) call(getBoolean);
+  }
+
+  /**
+   * Counter {@code id}: JPF keeps its counters in the host VM (the native peer of {@code Verify}),
+   * so unlike the program's own fields they are not restored on backtracking: they count across
+   * every path of the search.
+   */
+  public int counter(int id) {
+    return (Integer) call(getCounter, id);
+  }
+
+  /** Sets counter {@code id} (see {@link #counter}). */
+  public void setCounter(int id, int value) {
+    call(setCounter, id, value);
   }
 
   /** Abandons the current path: JPF backtracks as if this choice combination did not exist. */
@@ -90,7 +108,9 @@ public final class JpfVerify implements Choices {
       return new JpfVerify(
           verify.getMethod("getInt", int.class, int.class),
           verify.getMethod("getBoolean"),
-          verify.getMethod("ignoreIf", boolean.class));
+          verify.getMethod("ignoreIf", boolean.class),
+          verify.getMethod("getCounter", int.class),
+          verify.getMethod("setCounter", int.class, int.class));
     } catch (ClassNotFoundException | NoSuchMethodException e) {
       return null;
     } catch (IllegalAccessException | InvocationTargetException e) {

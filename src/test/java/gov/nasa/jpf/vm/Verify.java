@@ -25,6 +25,27 @@ public final class Verify {
     return true;
   }
 
+  /** JPF keeps these in its native peer, so they survive backtracking; here, a plain array. */
+  private static int[] counters = new int[0];
+
+  public static int getCounter(int id) {
+    return id < counters.length ? counters[id] : 0;
+  }
+
+  public static int incrementCounter(int id) {
+    if (id >= counters.length) {
+      counters = java.util.Arrays.copyOf(counters, id + 1);
+    }
+    return ++counters[id];
+  }
+
+  public static void setCounter(int id, int value) {
+    if (id >= counters.length) {
+      counters = java.util.Arrays.copyOf(counters, id + 1);
+    }
+    counters[id] = value;
+  }
+
   public static void ignoreIf(boolean condition) {
     if (condition) {
       pathsIgnored++;

@@ -29,6 +29,35 @@ class JpfDriverTest {
     assertTrue(error.getMessage().startsWith("no three ones: queue [3, 1, 1, 1, 0]"), error.getMessage());
   }
 
+  /**
+   * The driver counts completed steps and reached labels in JPF's counters (which survive
+   * backtracking) and prints them, so a run can be judged by what it checked.
+   */
+  @Test
+  void theDriverCountsStepsAndLabelsAndPrintsThem() {
+    for (int id = 0; id < 8; id++) {
+      Verify.setCounter(id, 0);
+    }
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.out;
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      // The stand-in always takes the highest choice: +2 on every step, so plus1 and never stay unreached.
+      JpfDriver.run(new ToyModels.Counter(100, 1), 3);
+    } finally {
+      System.setOut(original);
+    }
+    JpfOutput output = new JpfOutput();
+    for (String line : captured.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+      output.accept(line);
+    }
+    assertEquals(3, output.steps());
+    assertEquals(1, output.labelsReached());
+    assertEquals(3, output.labelsDeclared());
+    assertEquals(java.util.Set.of("plus2"), output.reached());
+    assertEquals(JpfOutput.Verdict.UNREACHED, output.verdict());
+  }
+
   @Test
   void aSkippedStepAbandonsThePath() {
     int before = Verify.pathsIgnored;

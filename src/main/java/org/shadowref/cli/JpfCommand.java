@@ -1,0 +1,131 @@
+package org.shadowref.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.explore.Harness;
+import org.shadowref.check.explore.JpfOutput;
+import org.shadowref.check.explore.ModelFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code shadowref jpf models/NAME.jpf}: runs a model under a real Java PathFinder (jpf-core,
+ * built by the user; none of it ships here) and judges the run by what it checked, not only by
+ * JPF's "no errors detected": the model's driver prints the steps it completed and the labels it
+ * reached across every path, and a run that completed no step or left a declared label unreached
+ * fails (exit 1), as an error JPF reports does.
+ */
+@Command(
+    name = "jpf",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a model under Java PathFinder (--jpf: its launcher, default $JPF_HOME/bin/jpf or jpf on the PATH)",
+      "and fails when JPF reports an error, when the search completed no step (vacuous), or when a",
+      "declared coverage label was never reached."
+    })
+public final class JpfCommand extends SummaryCommand {
+  @Parameters(index = "0", paramLabel = "MODEL.jpf", description = "the model's JPF configuration file")
+  Path modelFile = Path.of("");
+
+  @Option(names = "--jpf", paramLabel = "LAUNCHER", description = "JPF's launcher script or executable")
+  @Nullable Path launcher;
+
+  @Option(names = "--show", description = "also copy JPF's whole output to standard output")
+  boolean show;
+
+  @Override
+  protected void run(PrintWriter out, Summary summary) throws Exception {
+    if (!Files.isRegularFile(modelFile)) {
+      throw new UserInputException("no such model file: " + modelFile);
+    }
+    String[] declared;
+    String name;
+    try {
+      ModelFile model = ModelFile.read(modelFile);
+      name = model.name();
+      Harness<?> harness = ModelFile.instantiate(model.target(), model.args(), modelFile.toString());
+      declared = harness.coverageLabels();
+    } catch (ModelFile.ModelFileException e) {
+      throw new UserInputException(String.valueOf(e.getMessage()));
+    }
+    Path jpf = launcher();
+    List<String> command = new ArrayList<>(List.of(jpf.toString(), "+classpath=" + classpath(), modelFile.toString()));
+    out.println("jpf: " + String.join(" ", command));
+    out.flush();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    JpfOutput output = new JpfOutput();
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.accept(line);
+        if (show || line.startsWith("error #") || line.contains("no errors detected")) {
+          out.println(line);
+        }
+      }
+    }
+    int exit = process.waitFor();
+    JpfOutput.Verdict verdict = output.verdict();
+    for (String error : output.errors()) {
+      out.println("JPF: " + error);
+    }
+    List<String> unreached = new ArrayList<>();
+    for (String label : declared) {
+      if (!output.reached().contains(label)) {
+        unreached.add(label);
+      }
+    }
+    if (verdict == JpfOutput.Verdict.VACUOUS) {
+      out.println("VACUOUS: the driver counted no completed step: JPF checked nothing, whatever it printed");
+    }
+    if (!unreached.isEmpty()) {
+      out.println("UNREACHED: " + unreached.size() + " declared labels: " + String.join(", ", unreached));
+    }
+    summary.put("model", name)
+        .put("steps", output.steps())
+        .put("labels", output.labelsReached() + "/" + declared.length)
+        .put("errors", output.errors().size())
+        .put("jpf_exit", exit)
+        .put("verdict", verdict.name().toLowerCase(java.util.Locale.ROOT))
+        .failIf(verdict != JpfOutput.Verdict.HELD || !unreached.isEmpty());
+  }
+
+  /** The launcher: --jpf, else $JPF_HOME/bin/jpf, else jpf on the PATH; missing is bad input. */
+  private Path launcher() {
+    Path chosen = launcher;
+    if (chosen == null) {
+      String home = System.getenv("JPF_HOME");
+      if (home != null) {
+        chosen = Path.of(home, "bin", "jpf");
+      } else {
+        for (String dir : String.valueOf(System.getenv("PATH")).split(java.io.File.pathSeparator)) {
+          Path candidate = Path.of(dir, "jpf");
+          if (Files.isExecutable(candidate)) {
+            chosen = candidate;
+            break;
+          }
+        }
+      }
+    }
+    if (chosen == null || !Files.isExecutable(chosen)) {
+      throw new UserInputException("no Java PathFinder launcher" + (chosen == null ? "" : " at " + chosen)
+          + ": build jpf-core's java-17 branch and pass --jpf PATH/bin/jpf or set JPF_HOME (see models/README.md)");
+    }
+    return chosen;
+  }
+
+  /** The project's classes and runtime dependencies, comma-separated as JPF's +classpath wants. */
+  private static String classpath() throws IOException {
+    Path file = Path.of("target", "runtime-classpath.txt");
+    String dependencies = Files.isRegularFile(file) ? Files.readString(file).strip() : "";
+    String all = "target/classes" + (dependencies.isEmpty() ? "" : java.io.File.pathSeparator + dependencies);
+    return all.replace(java.io.File.pathSeparatorChar, ',');
+  }
+}
