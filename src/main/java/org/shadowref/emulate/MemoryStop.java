@@ -11,8 +11,18 @@ final class MemoryStop extends Exception {
   MemoryStop(AccessOutcome outcome) {
     // No stack trace and no message text up front: every shadow fault inside an instruction
     // raises one, and only a reader of the exception needs the words.
-    super(null, null, false, false);
+    super((String) null);
     this.outcome = outcome;
+  }
+
+  /**
+   * No stack trace: these end instructions, they do not report bugs. (Overridden rather than
+   * asked for through the four-argument constructor, which Java PathFinder's model of Throwable
+   * lacks.)
+   */
+  @Override
+  public Throwable fillInStackTrace() {
+    return this;
   }
 
   @Override

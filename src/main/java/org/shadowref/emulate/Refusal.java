@@ -11,8 +11,18 @@ final class Refusal extends Exception {
   private final String reason;
 
   Refusal(String reason) {
-    super(reason, null, false, false);
+    super(reason);
     this.reason = reason;
+  }
+
+  /**
+   * No stack trace: these end instructions, they do not report bugs. (Overridden rather than
+   * asked for through the four-argument constructor, which Java PathFinder's model of Throwable
+   * lacks.)
+   */
+  @Override
+  public Throwable fillInStackTrace() {
+    return this;
   }
 
   String reason() {

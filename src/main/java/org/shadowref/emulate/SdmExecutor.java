@@ -62,10 +62,20 @@ public final class SdmExecutor implements InstructionExecutor {
     final int length;
 
     Stop(@Nullable AccessOutcome outcome, String reason, int length) {
-      super(reason, null, false, false);
+      super(reason);
       this.outcome = outcome;
       this.reason = reason;
       this.length = length;
+    }
+
+    /**
+     * No stack trace: these end instructions, they do not report bugs. (Overridden rather than
+     * asked for through the four-argument constructor, which Java PathFinder's model of Throwable
+     * lacks.)
+     */
+    @Override
+    public Throwable fillInStackTrace() {
+      return this;
     }
   }
 
