@@ -13,6 +13,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.JpfOutput;
 import org.shadowref.check.explore.ModelFile;
+import org.shadowref.check.explore.RecordMethods;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,6 +59,9 @@ public final class JpfCommand extends SummaryCommand {
       throw new UserInputException(String.valueOf(e.getMessage()));
     }
     Path jpf = launcher();
+    int plain = plainRecords();
+    out.println("jpf: " + plain + " record classes with plain equals/hashCode/toString in " + PLAIN_RECORDS
+        + " (JPF cannot run the ObjectMethods bootstrap)");
     List<String> command = new ArrayList<>(List.of(jpf.toString(), "+classpath=" + classpath(), modelFile.toString()));
     out.println("jpf: " + String.join(" ", command));
     out.flush();
@@ -121,11 +125,28 @@ public final class JpfCommand extends SummaryCommand {
     return chosen;
   }
 
-  /** The project's classes and runtime dependencies, comma-separated as JPF's +classpath wants. */
+  /** Where the rewritten records go; JPF reads them before target/classes. */
+  static final Path PLAIN_RECORDS = Path.of("target", "jpf-classes");
+
+  /** Writes fresh plain copies of the project's records ({@link RecordMethods}); returns how many. */
+  private static int plainRecords() throws IOException {
+    if (Files.exists(PLAIN_RECORDS)) {
+      try (java.util.stream.Stream<Path> old = Files.walk(PLAIN_RECORDS)) {
+        for (Path path : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
+    }
+    Files.createDirectories(PLAIN_RECORDS);
+    return RecordMethods.writePlainCopies(Path.of("target", "classes"), PLAIN_RECORDS);
+  }
+
+  /** The rewritten records, the project's classes and its runtime dependencies, comma-separated as JPF's +classpath wants. */
   private static String classpath() throws IOException {
     Path file = Path.of("target", "runtime-classpath.txt");
     String dependencies = Files.isRegularFile(file) ? Files.readString(file).strip() : "";
-    String all = "target/classes" + (dependencies.isEmpty() ? "" : java.io.File.pathSeparator + dependencies);
+    String all = PLAIN_RECORDS + java.io.File.pathSeparator + "target/classes"
+        + (dependencies.isEmpty() ? "" : java.io.File.pathSeparator + dependencies);
     return all.replace(java.io.File.pathSeparatorChar, ',');
   }
 }
