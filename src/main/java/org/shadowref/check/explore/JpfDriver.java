@@ -49,6 +49,7 @@ public final class JpfDriver {
     if (verify == null) {
       throw new IllegalStateException("not running inside Java PathFinder");
     }
+    initializeClasses(harness);
     PathEvents events = new PathEvents(verify, harness.coverageLabels());
     S state = harness.initial(verify, events);
     if (!events.continuePath(verify)) {
@@ -71,6 +72,52 @@ public final class JpfDriver {
       }
     }
     events.printIfNew();
+  }
+
+  /**
+   * Runs one initial state and one step with fixed answers (the lowest of every choice), outside
+   * JPF's choice points and with every event ignored, so that the classes the model uses are
+   * initialized before JPF's first choice. Otherwise a static initializer first reached inside a
+   * step (the reserved-bit tables, say) runs again on every branch JPF backtracks to: issue 17
+   * measured 82% of all instructions of a small run there.
+   */
+  private static <S> void initializeClasses(Harness<S> harness) {
+    Choices lowest = new Choices() {
+      @Override
+      public int chooseInt(int lowInclusive, int highInclusive) {
+        return lowInclusive;
+      }
+
+      @Override
+      public boolean chooseBoolean() {
+        return false;
+      }
+    };
+    Events ignored = new Events() {
+      @Override
+      public boolean tracing() {
+        return false;
+      }
+
+      @Override
+      public void op(GuestOp op, OpResult result) {}
+
+      @Override
+      public void note(String text) {}
+
+      @Override
+      public void cover(String label) {}
+
+      @Override
+      public void violation(String property, String detail) {}
+
+      @Override
+      public void skip() {}
+    };
+    S state = harness.initial(lowest, ignored);
+    harness.check(state, ignored);
+    harness.step(state, lowest, ignored);
+    harness.check(state, ignored);
   }
 
   /** One step and the checks of the state it leads to; false when the path ends. */

@@ -58,6 +58,28 @@ class JpfDriverTest {
     assertEquals(JpfOutput.Verdict.UNREACHED, output.verdict());
   }
 
+  /** A class first used inside a step, as the reserved-bit tables are. */
+  private static final class FirstUsedInAStep {
+    static final int CHOICES_AT_INITIALIZATION = Verify.choicesMade;
+
+    static void touch() {}
+  }
+
+  /** Classes a step uses are initialized before JPF's first choice, not again on every branch. */
+  @Test
+  void classesAreInitializedBeforeTheFirstChoice() {
+    int before = Verify.choicesMade;
+    JpfDriver.run(new ToyModels.Counter(100, 1) {
+      @Override
+      public void step(int[] state, Choices choices, Events events) {
+        FirstUsedInAStep.touch();
+        super.step(state, choices, events);
+      }
+    }, 2);
+    assertEquals(before, FirstUsedInAStep.CHOICES_AT_INITIALIZATION);
+    assertTrue(Verify.choicesMade > before);
+  }
+
   @Test
   void aSkippedStepAbandonsThePath() {
     int before = Verify.pathsIgnored;
