@@ -10,10 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.check.explore.ExplorationReport;
+import org.shadowref.check.explore.Explorer;
+import org.shadowref.check.explore.ExplorerOptions;
 import org.shadowref.check.explore.Harness;
 import org.shadowref.check.explore.JpfOutput;
 import org.shadowref.check.explore.ModelFile;
 import org.shadowref.check.explore.RecordMethods;
+import org.shadowref.check.explore.Strategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +44,9 @@ public final class JpfCommand extends SummaryCommand {
   @Option(names = "--jpf", paramLabel = "LAUNCHER", description = "JPF's launcher script or executable")
   @Nullable Path launcher;
 
+  @Option(names = "--jpf-home", paramLabel = "DIR", description = "a jpf-core build: its bin/jpf is the launcher")
+  @Nullable Path jpfHome;
+
   @Option(names = "--show", description = "also copy JPF's whole output to standard output")
   boolean show;
 
@@ -50,10 +57,14 @@ public final class JpfCommand extends SummaryCommand {
     }
     String[] declared;
     String name;
+    Harness<?> harness;
+    int depth;
     try {
       ModelFile model = ModelFile.read(modelFile);
       name = model.name();
-      Harness<?> harness = ModelFile.instantiate(model.target(), model.args(), modelFile.toString());
+      org.shadowref.check.explore.ModelArgs args = model.args();
+      depth = args.intValue("depth", -1, -1, 1_000_000);
+      harness = ModelFile.instantiate(model.target(), args, modelFile.toString());
       declared = harness.coverageLabels();
     } catch (ModelFile.ModelFileException e) {
       throw new UserInputException(String.valueOf(e.getMessage()));
@@ -92,22 +103,41 @@ public final class JpfCommand extends SummaryCommand {
     if (!unreached.isEmpty()) {
       out.println("UNREACHED: " + unreached.size() + " declared labels: " + String.join(", ", unreached));
     }
+    // The same model with our explorer, for the side-by-side line (its own verdict is explore's).
+    ExplorationReport ours = Explorer.explore(harness, ExplorerOptions.defaults().withStrategy(Strategy.DFS)
+        .withDepthBound(depth));
+    out.println(String.format(java.util.Locale.ROOT, "%-10s %12s %12s %10s %10s %8s", "", "states", "steps/paths",
+        "labels", "verdict", "seconds"));
+    out.println(String.format(java.util.Locale.ROOT, "%-10s %12d %12s %10s %10s %8d", "JPF", output.jpfStates(),
+        output.steps() + "/" + output.endStates(), output.labelsReached() + "/" + declared.length,
+        verdict.name().toLowerCase(java.util.Locale.ROOT), output.seconds()));
+    out.println(String.format(java.util.Locale.ROOT, "%-10s %12d %12s %10s %10s %8.1f", "explorer", ours.states(),
+        ours.completedSteps() + "/-", ours.coverage().reached() + "/" + ours.coverage().labels().size(),
+        ours.violations().isEmpty() ? (ours.vacuous() ? "vacuous" : "held") : "violation",
+        ours.elapsedNanos() / 1e9));
     summary.put("model", name)
+        .put("states", output.jpfStates())
+        .put("paths", output.endStates())
         .put("steps", output.steps())
         .put("labels", output.labelsReached() + "/" + declared.length)
-        .put("errors", output.errors().size())
+        .put("violations", output.errors().size())
         .put("jpf_exit", exit)
         .put("verdict", verdict.name().toLowerCase(java.util.Locale.ROOT))
+        .put("seconds", output.seconds())
         .failIf(verdict != JpfOutput.Verdict.HELD || !unreached.isEmpty());
   }
 
   /** The launcher: --jpf, else $JPF_HOME/bin/jpf, else jpf on the PATH; missing is bad input. */
   private Path launcher() {
     Path chosen = launcher;
+    Path home = jpfHome;
+    if (chosen == null && home != null) {
+      chosen = home.resolve("bin").resolve("jpf");
+    }
     if (chosen == null) {
-      String home = System.getenv("JPF_HOME");
-      if (home != null) {
-        chosen = Path.of(home, "bin", "jpf");
+      String envHome = System.getenv("JPF_HOME");
+      if (envHome != null) {
+        chosen = Path.of(envHome, "bin", "jpf");
       } else {
         for (String dir : String.valueOf(System.getenv("PATH")).split(java.io.File.pathSeparator)) {
           Path candidate = Path.of(dir, "jpf");

@@ -33,6 +33,9 @@ public final class JpfOutput {
   private final Set<String> reached = new LinkedHashSet<>();
   private final List<String> errors = new ArrayList<>();
   private boolean noErrors;
+  private long jpfStates = -1;
+  private long endStates = -1;
+  private long seconds = -1;
 
   /** Reads one line of JPF's output. */
   public void accept(String line) {
@@ -52,6 +55,20 @@ public final class JpfOutput {
           }
         }
       }
+    } else if (text.startsWith("states:")) {
+      // JPF's statistics: "states: new=N,visited=V,backtracked=B,end=E".
+      for (String field : text.substring("states:".length()).strip().split(",")) {
+        if (field.startsWith("new=")) {
+          jpfStates = parseLong(field.substring("new=".length()));
+        } else if (field.startsWith("end=")) {
+          endStates = parseLong(field.substring("end=".length()));
+        }
+      }
+    } else if (text.startsWith("elapsed time:")) {
+      String[] hms = text.substring("elapsed time:".length()).strip().split(":");
+      if (hms.length == 3) {
+        seconds = parseLong(hms[0]) * 3600 + parseLong(hms[1]) * 60 + parseLong(hms[2]);
+      }
     } else if (text.equals("no errors detected")) {
       noErrors = true;
     } else if (text.startsWith("error #")) {
@@ -65,6 +82,21 @@ public final class JpfOutput {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /** JPF's count of new states (its statistics), -1 when it printed none. */
+  public long jpfStates() {
+    return jpfStates;
+  }
+
+  /** JPF's end states: the paths it completed to their end, -1 when it printed none. */
+  public long endStates() {
+    return endStates;
+  }
+
+  /** JPF's elapsed time in seconds, -1 when it printed none. */
+  public long seconds() {
+    return seconds;
   }
 
   public long steps() {
