@@ -93,27 +93,7 @@ public final class JpfDriver {
         return false;
       }
     };
-    Events ignored = new Events() {
-      @Override
-      public boolean tracing() {
-        return false;
-      }
-
-      @Override
-      public void op(GuestOp op, OpResult result) {}
-
-      @Override
-      public void note(String text) {}
-
-      @Override
-      public void cover(String label) {}
-
-      @Override
-      public void violation(String property, String detail) {}
-
-      @Override
-      public void skip() {}
-    };
+    Events ignored = new Quiet();
     S state = harness.initial(lowest, ignored);
     harness.check(state, ignored);
     harness.step(state, lowest, ignored);
@@ -131,8 +111,31 @@ public final class JpfDriver {
     return events.continuePath(verify);
   }
 
+  /** Events that go nowhere: for the dry run, and the parts of a path's events nobody reads. */
+  private static class Quiet implements Events {
+    @Override
+    public boolean tracing() {
+      return false;
+    }
+
+    @Override
+    public void op(GuestOp op, OpResult result) {}
+
+    @Override
+    public void note(String text) {}
+
+    @Override
+    public void cover(String label) {}
+
+    @Override
+    public void violation(String property, String detail) {}
+
+    @Override
+    public void skip() {}
+  }
+
   /** Events on one JPF path: skips and violations end it; steps and labels are counted across paths. */
-  private static final class PathEvents implements Events {
+  private static final class PathEvents extends Quiet {
     private final JpfVerify verify;
     private final String[] labels;
     private boolean skipped;
@@ -173,17 +176,6 @@ public final class JpfDriver {
       verify.setCounter(STEPS_PRINTED, steps);
       System.out.println(MARK + " steps=" + steps + " labels=" + verify.counter(LABELS_REACHED) + "/" + labels.length);
     }
-
-    @Override
-    public boolean tracing() {
-      return false;
-    }
-
-    @Override
-    public void op(GuestOp op, OpResult result) {}
-
-    @Override
-    public void note(String text) {}
 
     @Override
     public void cover(String label) {
