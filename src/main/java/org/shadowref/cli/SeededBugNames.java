@@ -1,7 +1,6 @@
 package org.shadowref.cli;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.StandardPlatforms;
 import org.shadowref.shadow.core.SeededBug;
@@ -30,19 +29,12 @@ final class SeededBugNames {
       engine = name.substring(0, colon);
       bug = name.substring(colon + 1);
     }
-    String constant = bug.toUpperCase(Locale.ROOT).replace('-', '_');
-    if (engine.equals("reference")) {
-      for (SeededBug candidate : SeededBug.ofReference()) {
-        if (candidate.name().equals(constant)) {
-          return StandardPlatforms.withReferenceBug(candidate);
-        }
-      }
-    } else if (engine.equals("optimized")) {
-      for (SeededBug candidate : SeededBug.ofOptimized()) {
-        if (candidate.name().equals(constant)) {
-          return StandardPlatforms.withOptimizedBug(candidate);
-        }
-      }
+    SeededBug seeded = SeededBug.named(bug);
+    if (seeded != null && engine.equals("reference") && seeded.inReference()) {
+      return StandardPlatforms.withReferenceBug(seeded);
+    }
+    if (seeded != null && engine.equals("optimized") && seeded.inOptimized()) {
+      return StandardPlatforms.withOptimizedBug(seeded);
     }
     throw new UserInputException(unknown);
   }

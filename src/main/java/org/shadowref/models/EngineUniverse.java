@@ -343,11 +343,11 @@ final class EngineUniverse {
     String[] names = new String[bugs.size() + 1];
     names[0] = "none";
     for (int i = 0; i < bugs.size(); i++) {
-      names[i + 1] = cliName(bugs.get(i));
+      names[i + 1] = bugs.get(i).cliName();
     }
     String chosen = args.choice("bug", "none", names);
     for (SeededBug bug : bugs) {
-      if (cliName(bug).equals(chosen)) {
+      if (bug.cliName().equals(chosen)) {
         return ReferenceEngine.Config.DEFAULT.withBug(bug);
       }
     }
@@ -357,11 +357,6 @@ final class EngineUniverse {
   /** {@code config} with this mode's choice of shadows for a 32-bit guest. */
   ReferenceEngine.Config config(ReferenceEngine.Config config) {
     return config.withTwoOnTwo(mode.twoOnTwo);
-  }
-
-  /** {@code SKIP_WRITE_PROTECT} becomes {@code skip-write-protect}. */
-  static String cliName(SeededBug bug) {
-    return bug.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 
   static final String INVARIANTS = "the engine's invariants hold";

@@ -138,7 +138,7 @@ class FastChecksAgreeTest {
     List<SeededBug> bugs = SeededBug.ofReference();
     String[] out = new String[bugs.size()];
     for (int i = 0; i < bugs.size(); i++) {
-      out[i] = "bug=" + EngineUniverse.cliName(bugs.get(i));
+      out[i] = "bug=" + bugs.get(i).cliName();
     }
     return out;
   }

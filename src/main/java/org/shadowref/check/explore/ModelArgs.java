@@ -47,6 +47,11 @@ public final class ModelArgs {
     return out;
   }
 
+  /** The value given for {@code key}, unchecked, or null when absent. */
+  public @org.checkerframework.checker.nullness.qual.Nullable String value(String key) {
+    return read(key);
+  }
+
   public boolean has(String key) {
     return values.containsKey(key);
   }

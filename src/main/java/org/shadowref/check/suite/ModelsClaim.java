@@ -96,7 +96,7 @@ public final class ModelsClaim implements ClaimCheck {
           TraceWriter.write(written, trace);
           detail.append(" (first: ").append(first.property()).append(" after ").append(first.length())
               .append(" steps; replay: ./shadowref replay ").append(trace).append(')');
-          ClaimResult.FailurePoint point = failurePoint(model.name(), args.toString(), written, trace);
+          ClaimResult.FailurePoint point = failurePoint(model.name(), args, written, trace);
           if (point != null) {
             points.add(point);
           }
@@ -117,25 +117,16 @@ public final class ModelsClaim implements ClaimCheck {
    * left for shadows (a native-only model), a seeded bug the engine does not carry (one of the
    * native MMU's), or a violation before any step.
    */
-  private static ClaimResult.@Nullable FailurePoint failurePoint(String model, String args, TraceFile file, Path trace) {
+  private static ClaimResult.@Nullable FailurePoint failurePoint(String model, ModelArgs args, TraceFile file,
+      Path trace) {
     GuestSnapshot world = file.world();
     if (world == null || file.ops().isEmpty() || world.machineFrames() <= world.guestFrameLimit()) {
       return null;
     }
-    SeededBug bug = null;
-    for (String part : args.split(",")) {
-      String word = part.trim();
-      if (!word.startsWith("bug=") || word.equals("bug=none")) {
-        continue;
-      }
-      for (SeededBug candidate : SeededBug.ofReference()) {
-        if (word.equals("bug=" + candidate.name().toLowerCase(Locale.ROOT).replace('_', '-'))) {
-          bug = candidate;
-        }
-      }
-      if (bug == null) {
-        return null;
-      }
+    String named = args.value("bug");
+    SeededBug bug = named == null || named.equals("none") ? null : SeededBug.named(named);
+    if (named != null && !named.equals("none") && (bug == null || !bug.inReference())) {
+      return null;
     }
     Scenario scenario = new Scenario(model, "a violation found by the model " + model + " (" + args + ")", "model",
         world, file.ops(), Collections.nCopies(file.ops().size(), Scenario.Expectation.ANYTHING));

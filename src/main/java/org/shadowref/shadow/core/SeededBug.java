@@ -2,6 +2,8 @@ package org.shadowref.shadow.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Seeded bugs of the shadow engines, one vocabulary for both: each is a mistake a shadow-paging
@@ -170,6 +172,22 @@ public enum SeededBug {
   /** Whether the optimized engine carries this bug. */
   public boolean inOptimized() {
     return engines != Engines.REFERENCE;
+  }
+
+  /** The name models' {@code bug=} arguments, traces and the CLI use: {@code SKIP_WRITE_PROTECT} is {@code skip-write-protect}. */
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The bug called {@code name}, in either spelling ({@link #cliName} or the constant, any case), or null. */
+  public static @Nullable SeededBug named(String name) {
+    String constant = name.toUpperCase(Locale.ROOT).replace('-', '_');
+    for (SeededBug bug : values()) {
+      if (bug.name().equals(constant)) {
+        return bug;
+      }
+    }
+    return null;
   }
 
   /** The bugs the reference engine carries, in declaration order. */
