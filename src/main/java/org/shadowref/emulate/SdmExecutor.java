@@ -55,7 +55,7 @@ public final class SdmExecutor implements InstructionExecutor {
   }
 
   /** Ends an instruction early: a #PF/exit outcome, or (outcome null) an exception or refusal. */
-  private static final class Stop extends Exception {
+  private static final class Stop extends StacklessException {
     private static final long serialVersionUID = 1L;
     final transient @Nullable AccessOutcome outcome;
     final String reason;
@@ -66,16 +66,6 @@ public final class SdmExecutor implements InstructionExecutor {
       this.outcome = outcome;
       this.reason = reason;
       this.length = length;
-    }
-
-    /**
-     * No stack trace: these end instructions, they do not report bugs. (Overridden rather than
-     * asked for through the four-argument constructor, which Java PathFinder's model of Throwable
-     * lacks.)
-     */
-    @Override
-    public Throwable fillInStackTrace() {
-      return this;
     }
   }
 
