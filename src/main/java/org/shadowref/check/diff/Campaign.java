@@ -75,7 +75,6 @@ public final class Campaign {
     }
     List<java.util.concurrent.Callable<Result>> shards = new ArrayList<>();
     List<Integer> laneOf = new ArrayList<>();
-    List<Integer> rankInLane = new ArrayList<>();
     int[] laneOps = new int[lanes.size()];
     for (int l = 0; l < lanes.size(); l++) {
       laneOps[l] = Math.max(1, (int) ((long) ops * lanes.get(l).weight() / totalWeight));
@@ -89,18 +88,27 @@ public final class Campaign {
       laneOps[0] += ops - all;
       all = ops;
     }
+    int[] shardsOfLane = new int[lanes.size()];
     int shardCount = 0;
-    for (int op : laneOps) {
-      shardCount += Math.max(1, (op + SHARD_OPS - 1) / SHARD_OPS);
+    int mostShards = 0;
+    for (int l = 0; l < lanes.size(); l++) {
+      shardsOfLane[l] = Math.max(1, (laneOps[l] + SHARD_OPS - 1) / SHARD_OPS);
+      shardCount += shardsOfLane[l];
+      mostShards = Math.max(mostShards, shardsOfLane[l]);
     }
     int[] done = new int[shardCount];
     int[] divergences = new int[done.length];
     final int total = all;
     Object lock = new Object();
-    for (int l = 0; l < lanes.size(); l++) {
-      Lane lane = lanes.get(l);
-      int count = Math.max(1, (laneOps[l] + SHARD_OPS - 1) / SHARD_OPS);
-      for (int k = 0; k < count; k++) {
+    // The lanes interleave (every lane's first shard, then every lane's second, ...), so a run
+    // stopped early has tried every configuration, not only the first lane's.
+    for (int k = 0; k < mostShards; k++) {
+      for (int l = 0; l < lanes.size(); l++) {
+        int count = shardsOfLane[l];
+        if (k >= count) {
+          continue;
+        }
+        Lane lane = lanes.get(l);
         int shardOps = laneOps[l] / count + (k < laneOps[l] % count ? 1 : 0);
         long shardSeed = shardSeed(seed, l, k);
         int slot = shards.size();
@@ -123,24 +131,8 @@ public final class Campaign {
         shards.add(() -> run(lane.platforms(), shardSeed, shardOps, lane.mode(), traces, shardName, shardListener,
             observers.get()));
         laneOf.add(l);
-        rankInLane.add(k);
       }
     }
-    // Interleave the lanes (every lane's first shard, then every lane's second, ...), so a run
-    // stopped early has tried every configuration, not only the first lane's.
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < shards.size(); i++) {
-      order.add(i);
-    }
-    order.sort(java.util.Comparator.comparing((Integer i) -> rankInLane.get(i)).thenComparing(laneOf::get));
-    List<java.util.concurrent.Callable<Result>> interleaved = new ArrayList<>();
-    List<Integer> interleavedLanes = new ArrayList<>();
-    for (int i : order) {
-      interleaved.add(shards.get(i));
-      interleavedLanes.add(laneOf.get(i));
-    }
-    shards = interleaved;
-    laneOf = interleavedLanes;
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
     List<Result> results = new ArrayList<>();
     try {

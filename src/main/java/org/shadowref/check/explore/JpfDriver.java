@@ -52,11 +52,11 @@ public final class JpfDriver {
     initializeClasses(harness);
     PathEvents events = new PathEvents(verify, harness.coverageLabels());
     S state = harness.initial(verify, events);
-    if (!events.continuePath(verify)) {
+    if (!events.continuePath()) {
       return;
     }
     harness.check(state, events);
-    if (!events.continuePath(verify)) {
+    if (!events.continuePath()) {
       return;
     }
     if (depth < 0) {
@@ -103,12 +103,12 @@ public final class JpfDriver {
   /** One step and the checks of the state it leads to; false when the path ends. */
   private static <S> boolean stepAndCheck(Harness<S> harness, S state, JpfVerify verify, PathEvents events) {
     harness.step(state, verify, events);
-    if (!events.continuePath(verify)) {
+    if (!events.continuePath()) {
       return false;
     }
     events.completed();
     harness.check(state, events);
-    return events.continuePath(verify);
+    return events.continuePath();
   }
 
   /** Events that go nowhere: for the dry run, and the parts of a path's events nobody reads. */
@@ -146,7 +146,7 @@ public final class JpfDriver {
     }
 
     /** Acts on what the step reported: false when the path ends here. */
-    boolean continuePath(JpfVerify verify) {
+    boolean continuePath() {
       if (skipped) {
         skipped = false;
         printIfNew();

@@ -16,7 +16,6 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.RecordComponentVisitor;
-import org.objectweb.asm.Type;
 
 /**
  * Gives Java PathFinder records it can run. javac compiles a record's {@code equals}, {@code
@@ -204,8 +203,7 @@ public final class RecordMethods {
         if (kind == 'L' || kind == '[') {
           code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Objects", "hashCode", "(Ljava/lang/Object;)I", false);
         } else {
-          String wrapper = Type.getType(descriptor).getSort() == Type.INT ? "java/lang/Integer" : wrapper(kind);
-          code.visitMethodInsn(Opcodes.INVOKESTATIC, wrapper, "hashCode", "(" + descriptor + ")I", false);
+          code.visitMethodInsn(Opcodes.INVOKESTATIC, wrapper(kind), "hashCode", "(" + descriptor + ")I", false);
         }
         code.visitInsn(Opcodes.IADD);
       }
