@@ -15,6 +15,7 @@ import org.shadowref.check.diff.Differential;
 import org.shadowref.check.diff.Lane;
 import org.shadowref.check.diff.StandardPlatforms;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,8 +43,7 @@ public final class DiffCommand extends SummaryCommand {
   @Option(names = "--mode", description = "Paging mode of every guest: 2level, pae, 4level, or all to mix them (default: all).")
   @Nullable String mode;
 
-  @Option(names = "--threads", description = "Threads running shards (default: the machine's cores, ${DEFAULT-VALUE}).")
-  int threads = Runtime.getRuntime().availableProcessors();
+  @Mixin ThreadsOption threads = new ThreadsOption();
 
   @Option(names = "--out", description = "Directory for divergence traces (default ${DEFAULT-VALUE}).")
   Path outDir = Path.of("target", "diff");
@@ -53,15 +53,13 @@ public final class DiffCommand extends SummaryCommand {
     if (ops < 1) {
       throw new UserInputException("--ops must be at least 1, got " + ops);
     }
-    if (threads < 1 || threads > 256) {
-      throw new UserInputException("--threads must be between 1 and 256, got " + threads);
-    }
+    int threadCount = threads.count();
     List<Lane> lanes = lanes(parseMode(mode));
     OutputPaths.requireWritableDirectory(outDir, "--out");
     Interruption interruption = stopOnInterrupt();
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "diff", System.console() != null);
     long start = System.nanoTime();
-    List<Campaign.LaneResult> results = Campaign.runLanes(lanes, seed, ops, threads, outDir, "diff",
+    List<Campaign.LaneResult> results = Campaign.runLanes(lanes, seed, ops, threadCount, outDir, "diff",
         new Campaign.Listener() {
           @Override
           public void progress(int done, int total, int divergences) {
@@ -104,12 +102,9 @@ public final class DiffCommand extends SummaryCommand {
         .put("divergences", divergences.size())
         .put("guests", guests)
         .put("lanes", lanes.size())
-        .put("threads", threads)
-        .put("classes", coverage.size());
-    if (interruption.requested()) {
-      summary.put("stopped", "interrupt");
-    }
-    summary.failIf(!divergences.isEmpty());
+        .put("threads", threadCount)
+        .put("classes", coverage.size())
+        .failIf(!divergences.isEmpty());
   }
 
   /** The campaign lanes of {@code check}, all of them or, for one mode, those whose guests can start in it. */

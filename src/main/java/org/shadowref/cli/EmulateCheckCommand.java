@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.shadowref.check.emulation.EmulationCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,8 +32,7 @@ public final class EmulateCheckCommand extends SummaryCommand {
   @Option(names = "--seed", paramLabel = "S", description = "First seed; case i uses seed S + i (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--threads", description = "Threads sharing the cases (default: the machine's cores, ${DEFAULT-VALUE}).")
-  int threads = Runtime.getRuntime().availableProcessors();
+  @Mixin ThreadsOption threads = new ThreadsOption();
 
   @Override
   protected void run(PrintWriter out, Summary summary) throws InterruptedException {
@@ -43,9 +43,7 @@ public final class EmulateCheckCommand extends SummaryCommand {
       throw new UserInputException("--count " + count + " is above the maximum " + MAX_COUNT
           + " (about five hours); split the range with --seed");
     }
-    if (threads < 1 || threads > 256) {
-      throw new UserInputException("--threads must be between 1 and 256, got " + threads);
-    }
+    int threadCount = threads.count();
     Interruption interruption = stopOnInterrupt();
     ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "emulate-check", System.console() != null);
     long start = System.nanoTime();
@@ -53,11 +51,11 @@ public final class EmulateCheckCommand extends SummaryCommand {
     AtomicLong mismatches = new AtomicLong();
     AtomicLong exceptions = new AtomicLong();
     List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
+    for (int t = 0; t < threadCount; t++) {
       long first = t;
       // Thread t takes cases t, t + threads, ...: every case is tried once, whatever the timing.
       workers.add(new Thread(() -> {
-        for (long i = first; i < count && !interruption.requested(); i += threads) {
+        for (long i = first; i < count && !interruption.requested(); i += threadCount) {
           tryCase(seed + i, out, mismatches, exceptions);
           long finished = done.incrementAndGet();
           if (finished == 1 || (finished & 1023) == 0) {
@@ -77,10 +75,7 @@ public final class EmulateCheckCommand extends SummaryCommand {
     bar.finish();
     long seconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
     summary.put("inputs", done.get()).put("mismatches", mismatches.get()).put("exceptions", exceptions.get())
-        .put("inputs_per_s", done.get() / seconds).put("threads", threads);
-    if (interruption.requested()) {
-      summary.put("stopped", "interrupt");
-    }
+        .put("inputs_per_s", done.get() / seconds).put("threads", threadCount);
     summary.failIf(mismatches.get() > 0 || exceptions.get() > 0);
   }
 

@@ -24,7 +24,7 @@ public abstract class SummaryCommand implements Callable<Integer> {
 
   /**
    * For a long run: from now on Ctrl-C asks the work to stop (poll {@link Interruption#requested})
-   * and the JVM waits for this command's summary line before it ends.
+   * and the JVM waits for this command's summary line, which then ends {@code stopped=interrupt}.
    */
   protected final Interruption stopOnInterrupt() {
     Interruption installed = Interruption.install();
@@ -61,6 +61,10 @@ public abstract class SummaryCommand implements Callable<Integer> {
       out.println(new Summary(name).put("error", "internal: " + e).line());
       out.flush();
       throw new IllegalStateException(e);
+    }
+    Interruption stopped = interruption;
+    if (stopped != null && stopped.requested()) {
+      summary.put("stopped", "interrupt");
     }
     out.println(summary.line());
     out.flush();
