@@ -1,9 +1,11 @@
 package org.shadowref.cli.report;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.check.diff.PlatformSet;
 import org.shadowref.check.diff.SideBySide;
+import org.shadowref.check.diff.StepObserver;
 import org.shadowref.check.suite.ClaimResult;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.shadow.GuestOp;
@@ -37,8 +39,16 @@ public final class FailurePictures {
   private static Report.Failure draw(ClaimResult.FailurePoint point, String claim, String title, GuestOp op) {
     Scenario scenario = point.scenario();
     int step = point.step();
+    // The run's own platforms are kept (an observer sees them built), so the engine drawn is the
+    // one that ran, not a second replay of the same steps.
+    List<Platform> ran = new ArrayList<>();
     SideBySide.Run run = SideBySide.run(point.platforms(), scenario.world(), scenario.ops().subList(0, step + 1),
-        scenario.expectations().subList(0, step + 1));
+        scenario.expectations().subList(0, step + 1), new StepObserver() {
+          @Override
+          public void started(List<Platform> platforms) {
+            ran.addAll(platforms);
+          }
+        });
     SideBySide.Step failing = run.steps().get(step);
     OpResult nativeResult = failing.results().get(0);
     String expected = "native: " + nativeResult
@@ -57,7 +67,7 @@ public final class FailurePictures {
       actual.append(failing.disagreement() != null ? failing.disagreement()
           : !failing.expectationMet() ? "native itself did not meet the expectation" : scenario.description());
     }
-    Platform engine = engineAfter(scenario, step, point.platforms(), parted);
+    Platform engine = shadowing(ran, parted);
     if (engine == null) {
       return new Report.Failure(title, claim, "no shadowing engine in this run to draw", expected, actual.toString(),
           point.replay(), "", "");
@@ -74,30 +84,31 @@ public final class FailurePictures {
         pair.guest(), pair.shadow());
   }
 
-  /** {@link #engineAfter(Scenario, int, PlatformSet, int)} for the first shadowing platform. */
-  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms) {
-    return engineAfter(scenario, step, platforms, -1);
-  }
-
   /**
-   * Platform {@code preferred} of {@code platforms} when it shadows, else the first that shadows
-   * (a {@link ShadowView}), fresh, after the scenario's operations 0 to {@code step}; null when
-   * none shadows.
+   * The first platform of {@code platforms} that shadows (a {@link ShadowView}), fresh, after the
+   * scenario's operations 0 to {@code step}; null when no platform shadows.
    */
-  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms, int preferred) {
-    List<Platform> fresh = platforms.build(scenario.world());
-    Platform chosen = preferred >= 0 && fresh.get(preferred) instanceof ShadowView ? fresh.get(preferred) : null;
-    for (Platform platform : fresh) {
-      if (chosen == null && platform instanceof ShadowView) {
-        chosen = platform;
-      }
-    }
+  public static @Nullable Platform engineAfter(Scenario scenario, int step, PlatformSet platforms) {
+    Platform chosen = shadowing(platforms.build(scenario.world()), -1);
     if (chosen != null) {
       for (int i = 0; i <= step; i++) {
         chosen.apply(scenario.ops().get(i));
       }
     }
     return chosen;
+  }
+
+  /** Platform {@code preferred} when it shadows, else the first that does; null when none does. */
+  private static @Nullable Platform shadowing(List<Platform> platforms, int preferred) {
+    if (preferred >= 0 && platforms.get(preferred) instanceof ShadowView) {
+      return platforms.get(preferred);
+    }
+    for (Platform platform : platforms) {
+      if (platform instanceof ShadowView) {
+        return platform;
+      }
+    }
+    return null;
   }
 
   /** The address a step is about: the one it accesses, if it is an access. */
