@@ -4,10 +4,15 @@ import java.util.Arrays;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gva;
+import org.shadowref.arch.qual.Mfn;
+import org.shadowref.memory.P2m;
+import org.shadowref.memory.P2mType;
 
 /**
- * One thing a guest vCPU does that paging can observe. The same operations drive the native
+ * One thing a guest vCPU does that paging can observe, or one thing the hypervisor does to the
+ * running guest's memory ({@link SetP2m}). The same operations drive the native
  * machine, the reference engine and the optimized engine; traces, models and generated
  * campaigns are sequences of them.
  */
@@ -17,7 +22,8 @@ public sealed interface GuestOp
         GuestOp.LoadCr3,
         GuestOp.Invlpg,
         GuestOp.FlushTlb,
-        GuestOp.SetControl {
+        GuestOp.SetControl,
+        GuestOp.SetP2m {
 
   /** The vCPU that performs the operation. */
   int vcpu();
@@ -137,6 +143,27 @@ public sealed interface GuestOp
     public String toString() {
       return "v" + vcpu + " set-control cr0=" + Addr.hex(cr0) + " cr4=" + Addr.hex(cr4)
           + " efer=" + Addr.hex(efer) + " rflags=" + Addr.hex(rflags);
+    }
+  }
+
+  /**
+   * The hypervisor changes guest frame {@code gfn}'s P2M entry while the guest runs: ballooning it
+   * out ({@link P2mType#ABSENT}) or back in, migrating or sharing its page (another machine frame),
+   * making it read-only or a device's ({@link P2mType#MMIO}). It acts on {@code vcpu}'s exit (a
+   * balloon hypercall, say) but for the whole guest: when it returns, every vCPU sees the new entry,
+   * as after the hypervisor's TLB flush. {@link HypervisorP2m} says what is accepted.
+   *
+   * @param mfn the new machine frame, for RAM and read-only RAM ({@link P2m#INVALID_MFN} otherwise)
+   * @param copy whether the hypervisor first copies the page's contents to the new frame (a page
+   *     migration); without it the new frame keeps what it holds (a shared page, or a frame handed
+   *     back after ballooning)
+   */
+  record SetP2m(int vcpu, @Gfn long gfn, P2mType type, @Mfn long mfn, boolean copy) implements GuestOp {
+    @Override
+    public String toString() {
+      String target = type.isRam() ? " " + Addr.hex(mfn) + (copy ? " copy" : "") : "";
+      return "v" + vcpu + " p2m " + Addr.hex(gfn) + " " + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+          + target;
     }
   }
 }

@@ -52,6 +52,11 @@ public final class NativePlatform implements Platform {
       String refusal = GuestControl.apply(vcpu, set);
       return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
     }
+    if (op instanceof GuestOp.SetP2m change) {
+      // The CPU walks guest-physical memory through the P2M, so the change is seen at once.
+      String refusal = HypervisorP2m.apply(guest, change);
+      return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
+    }
     // INVLPG and TLB flushes: with no TLB there is nothing to drop.
     return OpResult.DONE;
   }

@@ -80,6 +80,9 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
     if (op instanceof GuestOp.FlushTlb) {
       return new GuestOp.FlushTlb(0);
     }
+    if (op instanceof GuestOp.SetP2m change) {
+      return new GuestOp.SetP2m(0, change.gfn(), change.type(), change.mfn(), change.copy());
+    }
     GuestOp.SetControl c = (GuestOp.SetControl) op;
     return new GuestOp.SetControl(0, c.cr0(), c.cr4(), c.efer(), c.rflags());
   }

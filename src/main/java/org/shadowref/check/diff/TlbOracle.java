@@ -106,6 +106,10 @@ public final class TlbOracle {
       tlb.invalidatePage(op.vcpu(), invlpg.va());
     } else if (op instanceof GuestOp.FlushTlb || op instanceof GuestOp.SetControl) {
       tlb.flushAll(op.vcpu());
+    } else if (op instanceof GuestOp.SetP2m) {
+      for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
+        tlb.flushAll(vcpu); // the hypervisor flushes every vCPU's TLB after changing the P2M
+      }
     }
     return complaint;
   }

@@ -15,9 +15,13 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
 import org.shadowref.arch.PagingMode;
+import org.shadowref.arch.qual.Gfn;
+import org.shadowref.arch.qual.Mfn;
 import org.shadowref.check.trace.GuestSnapshot;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.SdmExecutor;
+import org.shadowref.memory.P2m;
+import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.GuestTables;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
@@ -186,12 +190,73 @@ public final class Guests {
         return new GuestOp.Invlpg(vcpu, Addr.gva(anyPage() + (random.nextBoolean() ? 0 : random.nextInt(4096))));
       case Swarm.FLUSH:
         return new GuestOp.FlushTlb(vcpu);
+      case Swarm.P2M_CHANGE:
+        return p2mChange(vcpu);
       case Swarm.PHYSICAL_ALIAS:
         // Guest-physical addresses used as linear ones: what a vCPU with paging off touches.
         return access(vcpu, (layout.target() << 12) & 0xFFFF_F000L, user);
       default:
         return access(vcpu, anyPage(), user);
     }
+  }
+
+  /**
+   * A P2M change on a frame the guest uses (data of any type, or a page table): back to its first
+   * entry half the time, else a migration to a free machine frame (copying the page), a share of
+   * another frame's page, read-only RAM, a device, or ballooned out. Now and then the accesses that
+   * follow touch the frame again, through whatever maps it.
+   */
+  private GuestOp p2mChange(int vcpu) {
+    List<Long> frames = random.nextBoolean() ? layout.targets : layout.tableFrames;
+    long gfn = frames.get(random.nextInt(frames.size()));
+    P2m p2m = guest().p2m();
+    if (gfn >= p2m.gfnCount()) {
+      return access(vcpu, anyPage(), false); // a wide frame is held sparsely, where the hypervisor changes nothing
+    }
+    @Gfn long frame = Addr.gfn(gfn);
+    P2m first = layout.world.machine().p2m();
+    if (random.nextBoolean() && (first.type(frame) != p2m.type(frame) || first.mfn(frame) != p2m.mfn(frame))) {
+      return new GuestOp.SetP2m(vcpu, frame, first.type(frame), first.mfn(frame), false);
+    }
+    @Mfn long mfn = p2m.mfn(frame);
+    switch (random.nextInt(5)) {
+      case 0: {
+        @Mfn long free = freeMachineFrame();
+        if (free >= 0) {
+          boolean copy = p2m.type(frame).isRam();
+          return new GuestOp.SetP2m(vcpu, frame, random.nextInt(4) == 0 ? P2mType.RAM_RO : P2mType.RAM, free, copy);
+        }
+        return new GuestOp.SetP2m(vcpu, frame, P2mType.ABSENT, Addr.mfn(P2m.INVALID_MFN), false);
+      }
+      case 1: {
+        long other = layout.targets.get(random.nextInt(layout.targets.size()));
+        boolean shareable = other < p2m.gfnCount() && p2m.type(Addr.gfn(other)).isRam();
+        return shareable
+            ? new GuestOp.SetP2m(vcpu, frame, P2mType.RAM_RO, p2m.mfn(Addr.gfn(other)), false)
+            : new GuestOp.SetP2m(vcpu, frame, P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false);
+      }
+      case 2:
+        return p2m.type(frame).isRam()
+            ? new GuestOp.SetP2m(vcpu, frame, p2m.type(frame) == P2mType.RAM ? P2mType.RAM_RO : P2mType.RAM, mfn, false)
+            : new GuestOp.SetP2m(vcpu, frame, P2mType.ABSENT, Addr.mfn(P2m.INVALID_MFN), false);
+      case 3:
+        return new GuestOp.SetP2m(vcpu, frame, P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false);
+      default:
+        return new GuestOp.SetP2m(vcpu, frame, P2mType.ABSENT, Addr.mfn(P2m.INVALID_MFN), false);
+    }
+  }
+
+  /** A machine frame of the guest's side that backs no guest frame now, or -1. */
+  private @Mfn long freeMachineFrame() {
+    GuestMachine guest = guest();
+    int start = random.nextInt(guest.guestFrameLimit());
+    for (int i = 0; i < guest.guestFrameLimit(); i++) {
+      @Mfn long mfn = Addr.mfn((start + i) % guest.guestFrameLimit());
+      if (guest.p2m().gfnOfMfn(mfn) < 0) {
+        return mfn;
+      }
+    }
+    return Addr.mfn(-1);
   }
 
   /** The mode a vCPU with paging off turns paging back on in: the main mode, or now and then the second. */

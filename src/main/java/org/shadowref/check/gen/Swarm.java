@@ -27,7 +27,9 @@ final class Swarm {
   static final int INVLPG = 7;
   static final int FLUSH = 8;
   static final int PHYSICAL_ALIAS = 9;
-  static final int OP_KINDS = 10;
+  /** The hypervisor changes a P2M entry (migrates, shares, balloons, makes a device of a frame). */
+  static final int P2M_CHANGE = 10;
+  static final int OP_KINDS = 11;
 
   final PagingMode mode;
   final int maxPhysAddr;
@@ -112,7 +114,7 @@ final class Swarm {
     bitChance[12] = pick(random, 0, 0.2, 0.5); // PAT of a large page
     bitChance[63] = pick(random, 0, 0.2, 0.5, 0.9);
     int[] weights = {0, 1, 3, 8};
-    for (int kind = 0; kind < OP_KINDS; kind++) {
+    for (int kind = 0; kind < P2M_CHANGE; kind++) {
       opWeights[kind] = weights[random.nextInt(weights.length)];
     }
     opWeights[ACCESS] += 4;
@@ -130,6 +132,10 @@ final class Swarm {
       opWeights[MODE_SWITCH] = 0;
     }
     devices = random.nextBoolean() ? 0 : 1 + random.nextInt(2);
+    // P2M changes are rare beside the guest's own operations, as on a real host, and in about
+    // half the guests. Decided without a draw of its own, so the other half (and every guest's
+    // layout) come out of the same seeds exactly as before the hypervisor's operations existed.
+    opWeights[P2M_CHANGE] = (opWeights[INVLPG] + opWeights[FLUSH]) % 2;
   }
 
   private static PagingMode other(Random random, PagingMode mode, PagingMode[] modes) {

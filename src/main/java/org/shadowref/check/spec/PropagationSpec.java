@@ -67,6 +67,10 @@ public final class PropagationSpec {
   private final P2m p2m;
   private final int guestMaxPhysAddr;
   private final int hostMaxPhysAddr;
+  /** What {@link #source} read: the guest leaf, its frame, and (a table l1's) the guest l1e index. */
+  private long sourceLeaf;
+  private long sourceGfn;
+  private int sourceIndex;
   /** By machine frame: it holds a guest page table with shadows that are in sync. */
   private final boolean[] shadowedFrame;
 
@@ -207,14 +211,26 @@ public final class PropagationSpec {
   // ---------------------------------------------------------------------------------------------
   // Leaves
 
-  private @Nullable String leaf(ShadowKind kind, ShadowTable table, int part, int index, long entry) {
-    long guestLeaf;
-    long gfn;
+  /**
+   * The guest frame leaf entry {@code index} of frame {@code part} of {@code table} stands for, as
+   * the guest's memory holds it now, or -1 when its guest entry cannot be shadowed.
+   */
+  public long leafGfn(ShadowTable table, int part, int index) {
+    ShadowKind kind = ShadowKind.named(table.type());
+    return kind != null && kind.level() == 1 && source(kind, table, part, index) == null ? sourceGfn : -1;
+  }
+
+  /**
+   * Reads what a leaf derives from into {@link #sourceLeaf} and {@link #sourceGfn} (a table l1's
+   * guest l1e also into {@link #sourceIndex}); null, or why it derives from no guest frame. Fields,
+   * not a record: the predicates judge every leaf of every state.
+   */
+  private @Nullable String source(ShadowKind kind, ShadowTable table, int part, int index) {
     switch (kind.role()) {
       case UNPAGED:
-        guestLeaf = UNPAGED_RIGHTS;
-        gfn = table.guestGfn() + index;
-        break;
+        sourceLeaf = UNPAGED_RIGHTS;
+        sourceGfn = table.guestGfn() + index;
+        return null;
       case SPLINTER: {
         boolean gigabyte = kind == ShadowKind.FL1G_64;
         int level = gigabyte ? 3 : 2;
@@ -227,27 +243,36 @@ public final class PropagationSpec {
         }
         long piece = gigabyte ? (table.slot() % 512) * 512 + index
             : kind == ShadowKind.FL1_32_PAE ? 512L * part + index : index;
-        guestLeaf = LeafRule.pieceOfLarge(large);
-        gfn = largeBaseFrame(large, mode, level) + piece;
-        break;
+        sourceLeaf = LeafRule.pieceOfLarge(large);
+        sourceGfn = largeBaseFrame(large, mode, level) + piece;
+        return null;
       }
       default: {
         PagingMode mode = kind.guestMode();
-        int guestIndex = kind == ShadowKind.L1_32_PAE ? 512 * part + index : index;
-        guestLeaf = guestWord(table.guestGfn(), guestIndex, mode.entryBytes());
-        boolean usable = shadowable(guestLeaf, mode, 1, false, table.nxe(), true);
-        boolean markers = kind.entryBytes() == 8 && MagicMarkers.tagReserved(kind.hostMode(), hostMaxPhysAddr);
-        if (markers && MagicMarkers.isMarker(entry)) {
-          return marker(table, mode, guestIndex, guestLeaf, usable, entry);
-        }
-        if (!usable) {
-          return "stands for guest l1e " + guestIndex + " = " + Addr.hex(guestLeaf)
+        sourceIndex = kind == ShadowKind.L1_32_PAE ? 512 * part + index : index;
+        sourceLeaf = guestWord(table.guestGfn(), sourceIndex, mode.entryBytes());
+        if (!shadowable(sourceLeaf, mode, 1, false, table.nxe(), true)) {
+          return "stands for guest l1e " + sourceIndex + " = " + Addr.hex(sourceLeaf)
               + ", which cannot be shadowed (not present or reserved bits)";
         }
-        gfn = guestTableFrame(guestLeaf, mode);
-        break;
+        sourceGfn = guestTableFrame(sourceLeaf, mode);
+        return null;
       }
     }
+  }
+
+  private @Nullable String leaf(ShadowKind kind, ShadowTable table, int part, int index, long entry) {
+    String none = source(kind, table, part, index);
+    boolean markers = kind.role() == ShadowKind.Role.TABLE && kind.entryBytes() == 8
+        && MagicMarkers.tagReserved(kind.hostMode(), hostMaxPhysAddr);
+    if (markers && MagicMarkers.isMarker(entry)) {
+      return marker(table, kind.guestMode(), sourceIndex, sourceLeaf, none == null, entry);
+    }
+    if (none != null) {
+      return none;
+    }
+    long guestLeaf = sourceLeaf;
+    long gfn = sourceGfn;
     P2mType type = p2m.type(Addr.gfn(gfn));
     long mfn = type.isRam() ? p2m.mfn(Addr.gfn(gfn)) : 0;
     long expected = LeafRule.leaf(guestLeaf, type == P2mType.RAM, type == P2mType.RAM_RO, mfn,

@@ -219,7 +219,7 @@ public final class TraceReader {
     }
     Node kindNode = node.fields.get("op");
     if (kindNode == null) {
-      throw node.error("an operation needs an \"op\" field (access, execute, load-cr3, invlpg, flush or set-control)");
+      throw node.error("an operation needs an \"op\" field (access, execute, load-cr3, invlpg, flush, set-control or p2m)");
     }
     String kind = string(kindNode);
     Fields f;
@@ -259,9 +259,24 @@ public final class TraceReader {
           f = new Fields(node, "op", "vcpu", "cr0", "cr4", "efer", "rflags");
           return new GuestOp.SetControl(
               vcpu(f), number(f.required("cr0")), f.numberOr("cr4", 0), f.numberOr("efer", 0), f.numberOr("rflags", 0));
+        case "p2m":
+          {
+            f = new Fields(node, "op", "vcpu", "gfn", "type", "mfn", "copy");
+            Node typeNode = f.required("type");
+            P2mType type = p2mType(typeNode);
+            Node mfnNode = f.optional("mfn");
+            if (type.isRam() != (mfnNode != null)) {
+              throw (mfnNode == null ? node : mfnNode).error(type.isRam()
+                  ? "a p2m change to " + TraceWriter.p2mTypeName(type) + " needs an \"mfn\""
+                  : "a p2m change to " + TraceWriter.p2mTypeName(type) + " has no machine frame");
+            }
+            Node copyNode = f.optional("copy");
+            return new GuestOp.SetP2m(vcpu(f), Addr.gfn(number(f.required("gfn"))), type,
+                Addr.mfn(mfnNode == null ? P2m.INVALID_MFN : number(mfnNode)), copyNode != null && bool(copyNode));
+          }
         default:
           throw kindNode.error(
-              "unknown operation \"" + kind + "\" (expected access, execute, load-cr3, invlpg, flush or set-control)");
+              "unknown operation \"" + kind + "\" (expected access, execute, load-cr3, invlpg, flush, set-control or p2m)");
       }
     } catch (IllegalArgumentException e) {
       throw node.error(String.valueOf(e.getMessage()));

@@ -205,6 +205,17 @@ public final class TraceWriter {
           } else if (op instanceof GuestOp.FlushTlb) {
             gen.writeStringField("op", "flush");
             gen.writeNumberField("vcpu", op.vcpu());
+          } else if (op instanceof GuestOp.SetP2m change) {
+            gen.writeStringField("op", "p2m");
+            gen.writeNumberField("vcpu", op.vcpu());
+            gen.writeStringField("gfn", Addr.hex(change.gfn()));
+            gen.writeStringField("type", p2mTypeName(change.type()));
+            if (change.type().isRam()) {
+              gen.writeStringField("mfn", Addr.hex(change.mfn()));
+            }
+            if (change.copy()) {
+              gen.writeBooleanField("copy", true);
+            }
           } else {
             GuestOp.SetControl control = (GuestOp.SetControl) op;
             gen.writeStringField("op", "set-control");

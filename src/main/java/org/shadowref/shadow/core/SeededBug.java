@@ -149,7 +149,23 @@ public enum SeededBug {
    * of the shadow, at its index within the second (the index reduced, the frame not chosen): a
    * page in the lower half of the guest table reaches the upper half's frame (INV-COHERENT).
    */
-  UPPER_HALF_L1E_IN_FIRST_FRAME(Engines.OPTIMIZED);
+  UPPER_HALF_L1E_IN_FIRST_FRAME(Engines.OPTIMIZED),
+  /**
+   * After a P2M change, only the first shadow found mapping the guest frame's old machine frame is
+   * repaired: a leaf in a second shadow (another address space, another alias) keeps the old
+   * frame, which the guest no longer owns (INV-P2M-COHERENT).
+   */
+  P2M_MAPPING_LEFT_IN_SECOND_SHADOW(Engines.OPTIMIZED),
+  /**
+   * After a P2M change, the leaves of splinter shadows (a guest large page's 4 KiB pieces) are
+   * not repaired: a large page keeps reaching the frame its piece left (INV-P2M-COHERENT).
+   */
+  P2M_SPLINTER_MISSED(Engines.OPTIMIZED),
+  /**
+   * When a device frame becomes RAM again, its MMIO markers stay: the fast path keeps sending the
+   * guest's accesses to the device model (INV-P2M-COHERENT, INV-MAGIC).
+   */
+  P2M_MMIO_MARKER_KEPT(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

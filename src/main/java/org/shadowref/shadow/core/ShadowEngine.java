@@ -7,16 +7,19 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
+import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
+import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.AccessOutcome;
 import org.shadowref.mmu.MutableOutcome;
 import org.shadowref.shadow.GuestControl;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
+import org.shadowref.shadow.HypervisorP2m;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.ShadowEvents;
@@ -142,7 +145,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   }
 
   /**
-   * A CR3 load, a control-register write, an INVLPG or a flush, on {@code vcpu}. A new CR3 or new
+   * A CR3 load, a control-register write, an INVLPG, a flush or a P2M change, on {@code vcpu}. A new CR3 or new
    * modes install the matching top-level shadow; every guest table write is revalidated as it
    * happens, so INVLPG and flushes have nothing to do but what an engine's techniques need.
    */
@@ -173,9 +176,50 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
       invlpg(vcpu, invlpg.va());
       return OpResult.DONE;
     }
+    if (op instanceof GuestOp.SetP2m change) {
+      return changeP2m(change);
+    }
     flush();
     return OpResult.DONE;
   }
+
+  /**
+   * The hypervisor changes a P2M entry under the running guest ({@code p2m_set_entry} and the
+   * shadow code's hook on it): the change itself is {@link HypervisorP2m}'s, the same as native's;
+   * then every shadow entry, magic marker and cached translation that followed the old entry must
+   * follow the new one before any vCPU runs again (INV-P2M-COHERENT).
+   */
+  @Preserves({
+    InvariantIds.NO_AMPLIFY,
+    InvariantIds.ISOLATION,
+    InvariantIds.WRITE_PROTECT,
+    InvariantIds.COHERENT,
+    InvariantIds.SHADOW_STRUCTURE,
+    InvariantIds.P2M_COHERENT
+  })
+  private OpResult changeP2m(GuestOp.SetP2m change) {
+    String refusal = HypervisorP2m.refusal(guest, change);
+    if (refusal != null) {
+      return OpResult.invalid(refusal);
+    }
+    @Gfn long gfn = change.gfn();
+    P2mType oldType = guest.p2m().type(gfn);
+    @Mfn long oldMfn = guest.p2m().mfn(gfn);
+    beforeP2mChange(gfn);
+    HypervisorP2m.apply(guest, change);
+    p2mChanged(gfn, oldType, oldMfn);
+    return OpResult.DONE;
+  }
+
+  /** The P2M entry of {@code gfn} is about to change (the old one still holds). */
+  protected void beforeP2mChange(@Gfn long gfn) {}
+
+  /**
+   * The P2M entry of {@code gfn} changed from {@code oldType} at {@code oldMfn} to what the P2M
+   * now holds: bring every shadow that derives from it up to date (the contents of the guest table
+   * at {@code gfn}, the leaves that map it, the protection of the machine frames involved).
+   */
+  protected abstract void p2mChanged(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn);
 
   /** The guest is about to load CR3. */
   protected void beforeCr3Load() {}

@@ -335,6 +335,27 @@ public abstract class ShadowTables<S extends ShadowStore> {
   }
 
   /**
+   * Recomputes every entry of every shadow from the guest's memory and the P2M as they are now:
+   * the plain answer to a change that may reach any shadow (a P2M entry). Entries whose shadows go
+   * meanwhile (a directory entry cleared drops its subtree) are skipped.
+   */
+  public final void revalidateEveryShadow() {
+    S store = state;
+    for (Shadow shadow : store.shadows()) {
+      for (int part = 0; part < shadow.parts(); part++) {
+        for (int index = 0; index < shadow.type().entriesPerFrame() && store.holds(shadow); index++) {
+          setEntry(shadow, part, index, derive(shadow, part, index));
+        }
+      }
+    }
+  }
+
+  /** Recomputes every entry of {@code shadow} that derives from an entry of its guest table. */
+  protected final void revalidateWholeTable(Shadow shadow) {
+    revalidateGuestEntries(shadow, shadow.parts(), 0, (int) (Addr.PAGE_SIZE / Derivation.guestEntryBytes(shadow.type())) - 1);
+  }
+
+  /**
    * {@code sh_remove_shadows} by searching every directory of every shadow: drops every shadow of
    * the guest frame at {@code mfn} by clearing the entries that point at it. A top-level shadow a
    * vCPU runs on stays (its CR3 needs it).

@@ -22,8 +22,14 @@ public final class InvariantIds {
   /** Only l1 shadows of tables shadowed at no other level are ever out of sync, and no more than a few. */
   public static final String OUT_OF_SYNC = "INV-OOS";
 
+  /**
+   * No shadow entry or magic marker maps a guest frame otherwise than its current P2M entry does:
+   * after the hypervisor changes an entry, nothing still follows the old one.
+   */
+  public static final String P2M_COHERENT = "INV-P2M-COHERENT";
+
   private static final String[] ALL = {
-    NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC, OUT_OF_SYNC
+    NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC, OUT_OF_SYNC, P2M_COHERENT
   };
 
   private InvariantIds() {}

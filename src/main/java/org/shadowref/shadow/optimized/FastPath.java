@@ -96,6 +96,11 @@ final class FastPath {
   }
 
   /** Whether leaves of {@code type} may be magic markers: a table's own l1es, in 64-bit entries. */
+  /** Whether this engine makes markers at all (so a device frame's markers may need finding). */
+  boolean makesMarkers() {
+    return usable;
+  }
+
   boolean magicFor(ShadowType type) {
     return usable && type.role() == ShadowType.Role.TABLE && type.mode().format() == ShadowFormat.LONG_64;
   }

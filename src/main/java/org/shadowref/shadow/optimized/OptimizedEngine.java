@@ -140,6 +140,58 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The hypervisor's P2M changes: repaired where they reach
+
+  /** The hypervisor flushes every TLB after a P2M change: out-of-sync l1s come back in sync first. */
+  @Override
+  protected void beforeP2mChange(@Gfn long gfn) {
+    outOfSync.resyncAll();
+  }
+
+  /**
+   * A P2M change, repaired where it reaches (Xen's {@code sh_unshadow_for_p2m_change} and {@code
+   * sh_remove_all_mappings}; KVM zaps a changed memslot's sptes and retires its MMIO sptes by
+   * generation): the shadows of the guest frame are filed under its new machine frame and
+   * recomputed (the new frame's contents may differ); the leaves that mapped it are recomputed,
+   * found through the old frame's reverse map, or for a device frame by its MMIO marker; and if it
+   * is a page table, the other mappings of its new frame lose write access.
+   */
+  @Override
+  @Preserves(InvariantIds.P2M_COHERENT)
+  protected void p2mChanged(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
+    for (Shadow shadow : reverseMaps.refile(gfn, oldType, oldMfn)) {
+      if (state.holds(shadow)) {
+        revalidateWholeTable(shadow);
+      }
+    }
+    if (oldType.isRam()) {
+      reverseMaps.remapLeavesOf(oldMfn);
+    } else if (oldType == P2mType.MMIO && fastPath.makesMarkers() && !config.has(SeededBug.P2M_MMIO_MARKER_KEPT)) {
+      remapLeavesEqualTo(MagicEntries.encodeMmio(gfn));
+    }
+    P2m p2m = guest.p2m();
+    if (p2m.type(gfn).isRam() && p2m.mfn(gfn) != oldMfn && isShadowedPageTable(p2m.mfn(gfn))) {
+      revalidateMappingsOf(p2m.mfn(gfn)); // a frame shared with another guest frame becomes a page table
+    }
+  }
+
+  /** Recomputes every 64-bit shadow leaf that is exactly {@code entry} (a marker no reverse map files). */
+  private void remapLeavesEqualTo(long entry) {
+    for (Shadow shadow : state.shadows()) {
+      if (shadow.type().holdsPointers() || shadow.type().entryBytes() != 8) {
+        continue;
+      }
+      for (int part = 0; part < shadow.parts() && state.holds(shadow); part++) {
+        for (int index = guest.machine().nextWordMatching(shadow.mfn(part), 0, -1L, entry);
+            index >= 0 && state.holds(shadow);
+            index = guest.machine().nextWordMatching(shadow.mfn(part), index + 1, -1L, entry)) {
+          setEntry(shadow, part, index, deriveLeaf(shadow, part, index));
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // The handler's steps, as ShadowEngine runs them, with the techniques where they act
 
   @Override

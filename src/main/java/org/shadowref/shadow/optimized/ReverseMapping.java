@@ -1,10 +1,15 @@
 package org.shadowref.shadow.optimized;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.memory.P2mType;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.Shadow;
@@ -128,6 +133,62 @@ final class ReverseMapping {
     }
   }
 
+  /**
+   * Guest frame {@code gfn} was moved off machine frame {@code oldMfn} (of type {@code oldType}) by
+   * a P2M change: its shadows, filed under the old frame, are filed under the new one. Returns them
+   * (the caller recomputes them: the new frame's contents may differ).
+   */
+  List<Shadow> refile(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
+    List<Shadow> shadows = new ArrayList<>();
+    for (Shadow shadow : pool.shadows()) {
+      if (shadow.type().shadowsGuestFrame() && shadow.key().gfn() == gfn) {
+        shadows.add(shadow);
+      }
+    }
+    if (!config.reverseMaps()) {
+      return shadows;
+    }
+    @Mfn long newMfn = guestFrameOf(gfn);
+    for (Shadow shadow : shadows) {
+      if (oldType.isRam()) {
+        pool.shadowsOfFrame().remove((int) oldMfn, shadow.slot());
+      }
+      if (newMfn >= 0) {
+        pool.shadowsOfFrame().add((int) newMfn, shadow.slot());
+      }
+    }
+    return shadows;
+  }
+
+  /**
+   * {@code sh_remove_all_mappings} after a P2M change: recomputes every shadow leaf that maps
+   * {@code oldMfn}, the frame the guest frame left (each now follows the new entry).
+   */
+  void remapLeavesOf(@Mfn long oldMfn) {
+    if (!config.reverseMaps() || !inMachine(oldMfn)) {
+      engine.revalidateMappingsByScan(oldMfn);
+      return;
+    }
+    int count = pool.leafMappings().count((int) oldMfn);
+    long[] leaves = pool.leafMappings().entries((int) oldMfn, new long[Math.max(count, 1)]);
+    @Nullable Shadow first = null;
+    for (int i = 0; i < count; i++) {
+      @Maddr long maddr = Addr.maddr(leaves[i]);
+      Shadow shadow = pool.owner(Addr.mfnOf(maddr));
+      if (shadow == null) {
+        throw new IllegalStateException("reverse map names " + Addr.hex(maddr) + ", which is in no shadow");
+      }
+      first = first == null ? shadow : first;
+      if ((config.has(SeededBug.P2M_MAPPING_LEFT_IN_SECOND_SHADOW) && shadow != first)
+          || (config.has(SeededBug.P2M_SPLINTER_MISSED) && shadow.type().role() == ShadowType.Role.SPLINTER)) {
+        continue;
+      }
+      int part = shadow.partOf(Addr.mfnOf(maddr));
+      int index = (int) Addr.pageOffset(maddr) / shadow.type().entryBytes();
+      engine.setEntry(shadow, part, index, engine.deriveLeaf(shadow, part, index));
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Keeping the maps: the engine reports every shadow made and dropped, every entry written
 
@@ -199,10 +260,12 @@ final class ReverseMapping {
 
   /** The machine frame of the guest table {@code shadow} derives from, or -1 (no RAM, or not a table's shadow). */
   private @Mfn long guestFrameOf(Shadow shadow) {
-    if (!shadow.type().shadowsGuestFrame() || !guest.p2m().type(shadow.key().gfn()).isRam()) {
-      return Addr.mfn(-1);
-    }
-    return guest.p2m().mfn(shadow.key().gfn());
+    return shadow.type().shadowsGuestFrame() ? guestFrameOf(shadow.key().gfn()) : Addr.mfn(-1);
+  }
+
+  /** The machine frame behind guest frame {@code gfn}, or -1 when it is not RAM. */
+  private @Mfn long guestFrameOf(@Gfn long gfn) {
+    return guest.p2m().type(gfn).isRam() ? guest.p2m().mfn(gfn) : Addr.mfn(-1);
   }
 
   private boolean inMachine(@Mfn long mfn) {

@@ -25,7 +25,8 @@ import org.shadowref.shadow.invariant.Maintains;
   InvariantIds.ISOLATION,
   InvariantIds.WRITE_PROTECT,
   InvariantIds.COHERENT,
-  InvariantIds.SHADOW_STRUCTURE
+  InvariantIds.SHADOW_STRUCTURE,
+  InvariantIds.P2M_COHERENT
 })
 public final class ShadowState extends ShadowStore {
   public static final int NO_OWNER = ShadowEngine.NO_OWNER;

@@ -23,6 +23,7 @@ import org.shadowref.memory.MachineMemory;
 import org.shadowref.memory.P2m;
 import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestMachine;
+import org.shadowref.memory.P2mType;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Vcpu;
@@ -66,7 +67,9 @@ class TraceFileTest {
         new GuestOp.LoadCr3(1, 0x1000),
         new GuestOp.Invlpg(0, Addr.gva(0x400000)),
         new GuestOp.FlushTlb(1),
-        new GuestOp.SetControl(0, 0x8001_0011L, 0x20, 0xD00, 0x40000));
+        new GuestOp.SetControl(0, 0x8001_0011L, 0x20, 0xD00, 0x40000),
+        new GuestOp.SetP2m(1, Addr.gfn(0x10), P2mType.RAM, Addr.mfn(0x2), true),
+        new GuestOp.SetP2m(0, Addr.gfn(0x11), P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false));
   }
 
   @Test
@@ -88,7 +91,9 @@ class TraceFileTest {
         OpResult.DONE,
         OpResult.DONE,
         new OpResult(OpResult.Status.MMIO, 0x9000, 0, 0, ""),
-        OpResult.invalid("general protection"));
+        OpResult.invalid("general protection"),
+        OpResult.DONE,
+        OpResult.DONE);
     TraceFile trace = new TraceFile(
         GuestSnapshot.of(guest()), ops, expected,
         new TraceFile.Origin("NativeWalk", "depth=1", "prop", "why", List.of(new int[] {1, 2}, new int[0])));
