@@ -1,6 +1,8 @@
 package org.shadowref.models;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Addr;
+import org.shadowref.arch.qual.Gfn;
 import org.shadowref.check.explore.Choices;
 import org.shadowref.check.explore.Events;
 import org.shadowref.check.explore.Explorer;
@@ -11,11 +13,14 @@ import org.shadowref.check.explore.LockstepHarness;
 import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.OpMenu;
 import org.shadowref.emulate.CpuState;
+import org.shadowref.memory.P2m;
+import org.shadowref.memory.P2mType;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.World;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -29,7 +34,9 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * bytes, run by the independent SDM executor as the CPU on both platforms and by the engine's x86
  * emulator when it emulates a write to a shadowed table: {@code mov [rdi], rax} that unmaps the data page or maps it writable, and
  * {@code lock btr qword [rdi], 1} that makes its mapping read-only; CR3 loads of address space A
- * or B (B shares A's lower tables under a read-only top entry); INVLPG of the data page. In every
+ * or B (B shares A's lower tables under a read-only top entry); INVLPG of the data page; the
+ * hypervisor's P2M changes: the data page migrated, made a device's and returned, the second page
+ * table migrated. In every
  * state: the engine's invariants hold, every operation gave native's result, and the guest sees
  * the same memory and registers on both.
  */
@@ -45,6 +52,23 @@ public final class Sequences extends LockstepHarness {
   private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
   private final OpMenu[] menus = new OpMenu[configs.length];
   private final GuestOp[][] tableWrites = new GuestOp[configs.length][];
+  /** Per mode: the hypervisor's P2M changes. */
+  private final GuestOp[][] p2mChanges = new GuestOp[configs.length][];
+
+  /**
+   * The hypervisor's changes of {@code universe}'s P2M: the data page migrated to a free machine
+   * frame (copied), given to a device, and back as RAM at its own frame (which kept what it held);
+   * the second page table migrated (its shadows must follow the copy and protect it).
+   */
+  private static GuestOp[] p2mChanges(EngineUniverse universe) {
+    @Gfn long data = Addr.gfn(universe.dataGfn);
+    return new GuestOp[] {
+      new GuestOp.SetP2m(0, data, P2mType.RAM, Addr.mfn(0), true),
+      new GuestOp.SetP2m(0, data, P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false),
+      new GuestOp.SetP2m(0, data, P2mType.RAM, Addr.mfn(universe.dataGfn + World.MFN_OFFSET), false),
+      new GuestOp.SetP2m(0, Addr.gfn(EngineUniverse.SECOND_L1_GFN), P2mType.RAM, Addr.mfn(1), true)
+    };
+  }
 
   /**
    * The page-table writes of {@code universe}, as instructions on the data page's L1 entry
@@ -88,6 +112,7 @@ public final class Sequences extends LockstepHarness {
       configs[mode.ordinal()] = universe.config(config);
       menus[mode.ordinal()] = menu(universe);
       tableWrites[mode.ordinal()] = tableWrites(universe);
+      p2mChanges[mode.ordinal()] = p2mChanges(universe);
     }
   }
 
@@ -121,8 +146,9 @@ public final class Sequences extends LockstepHarness {
   protected @Nullable GuestOp nextOp(Lockstep state, Choices choices, Events events) {
     int mode = ((ObservedEngine) state.system()).universe().mode.ordinal();
     GuestOp[] writes = tableWrites[mode];
-    int write = choices.chooseInt(-1, writes.length - 1);
-    return write < 0 ? menus[mode].choose(choices) : writes[write];
+    GuestOp[] changes = p2mChanges[mode];
+    int fixed = choices.chooseInt(-1, writes.length + changes.length - 1);
+    return fixed < 0 ? menus[mode].choose(choices) : fixed < writes.length ? writes[fixed] : changes[fixed - writes.length];
   }
 
   @Override
@@ -138,6 +164,8 @@ public final class Sequences extends LockstepHarness {
       events.cover(universe.label(INVLPG));
     } else if (op instanceof GuestOp.Execute) {
       events.cover(universe.label(TABLE_WRITE_INSTRUCTION));
+    } else if (op instanceof GuestOp.SetP2m && result.status() == OpResult.Status.OK) {
+      events.cover(universe.label(P2M_CHANGE));
     } else if (op instanceof GuestOp.MemoryAccess access && access.va() == universe.vaLarge
         && result.status() == OpResult.Status.OK) {
       events.cover(universe.label(LARGE_PAGE));
@@ -151,6 +179,7 @@ public final class Sequences extends LockstepHarness {
   static final String INVLPG = "INVLPG";
   static final String TABLE_WRITE_INSTRUCTION = "page-table write instruction completed";
   static final String LARGE_PAGE = "the data page accessed through the large page";
+  static final String P2M_CHANGE = "P2M change";
 
   @Override
   protected void checkSystem(Platform system, Events events) {
@@ -163,7 +192,7 @@ public final class Sequences extends LockstepHarness {
       ObservedEngine.HARDWARE_DONE, ObservedEngine.FIXED_BUILT, ObservedEngine.FIXED_PROPAGATED,
       ObservedEngine.INJECT_NOT_PRESENT, ObservedEngine.INJECT_PROTECTION,
       ObservedEngine.EMULATED_TABLE_WRITE, ObservedEngine.FIXED_UNSHADOWED, ObservedEngine.INSTRUCTION_EMULATED,
-      TABLE_WRITE_INSTRUCTION, CR3_LOAD, INVLPG
+      TABLE_WRITE_INSTRUCTION, CR3_LOAD, INVLPG, P2M_CHANGE
     };
     java.util.List<String> labels = new java.util.ArrayList<>();
     for (EngineUniverse.Mode mode : modes) {
