@@ -185,9 +185,11 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
 
   /**
    * The hypervisor changes a P2M entry under the running guest ({@code p2m_set_entry} and the
-   * shadow code's hook on it): the change itself is {@link HypervisorP2m}'s, the same as native's;
-   * then every shadow entry, magic marker and cached translation that followed the old entry must
-   * follow the new one before any vCPU runs again (INV-P2M-COHERENT).
+   * shadow code's hook on it, Xen's {@code sh_unshadow_for_p2m_change}): the change itself is
+   * {@link HypervisorP2m}'s, the same as native's; then everything that followed the old entry
+   * follows the new one before any vCPU runs again (INV-P2M-COHERENT): the shadows of the guest
+   * table in the frame (its new frame's contents may differ), the leaves that mapped the frame,
+   * and the write protection of a page table's new machine frame.
    */
   @Preserves({
     InvariantIds.NO_AMPLIFY,
@@ -207,7 +209,16 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     @Mfn long oldMfn = guest.p2m().mfn(gfn);
     beforeP2mChange(gfn);
     HypervisorP2m.apply(guest, change);
-    p2mChanged(gfn, oldType, oldMfn);
+    for (Shadow shadow : shadowsOfMovedFrame(gfn, oldType, oldMfn)) {
+      if (state.holds(shadow)) {
+        revalidateWholeTable(shadow);
+      }
+    }
+    remapLeaves(gfn, oldType, oldMfn);
+    @Mfn long newMfn = guest.p2m().mfn(gfn);
+    if (guest.p2m().type(gfn).isRam() && newMfn != oldMfn && isShadowedPageTable(newMfn)) {
+      revalidateMappingsOf(newMfn); // a frame another guest frame shares has become a page table
+    }
     return OpResult.DONE;
   }
 
@@ -215,11 +226,23 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   protected void beforeP2mChange(@Gfn long gfn) {}
 
   /**
-   * The P2M entry of {@code gfn} changed from {@code oldType} at {@code oldMfn} to what the P2M
-   * now holds: bring every shadow that derives from it up to date (the contents of the guest table
-   * at {@code gfn}, the leaves that map it, the protection of the machine frames involved).
+   * The shadows of the guest table in {@code gfn}, whose P2M entry just changed from {@code
+   * oldType} at {@code oldMfn}; an engine that files shadows by machine frame files them anew.
    */
-  protected abstract void p2mChanged(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn);
+  protected List<Shadow> shadowsOfMovedFrame(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
+    return shadowsOfGuestFrameByScan(gfn);
+  }
+
+  /**
+   * Derives again every shadow leaf that mapped guest frame {@code gfn} before its P2M entry
+   * changed from {@code oldType} at {@code oldMfn} (Xen's {@code sh_remove_all_mappings}): those
+   * that map the old machine frame, found here by searching every l1 shadow.
+   */
+  protected void remapLeaves(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
+    if (oldType.isRam()) {
+      revalidateMappingsByScan(oldMfn);
+    }
+  }
 
   /** The guest is about to load CR3. */
   protected void beforeCr3Load() {}

@@ -1,5 +1,7 @@
 package org.shadowref.shadow.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
@@ -334,20 +336,15 @@ public abstract class ShadowTables<S extends ShadowStore> {
     }
   }
 
-  /**
-   * Recomputes every entry of every shadow from the guest's memory and the P2M as they are now:
-   * the plain answer to a change that may reach any shadow (a P2M entry). Entries whose shadows go
-   * meanwhile (a directory entry cleared drops its subtree) are skipped.
-   */
-  public final void revalidateEveryShadow() {
-    S store = state;
-    for (Shadow shadow : store.shadows()) {
-      for (int part = 0; part < shadow.parts(); part++) {
-        for (int index = 0; index < shadow.type().entriesPerFrame() && store.holds(shadow); index++) {
-          setEntry(shadow, part, index, derive(shadow, part, index));
-        }
+  /** The shadows derived from the guest table in frame {@code gfn}, found by searching every shadow. */
+  public final List<Shadow> shadowsOfGuestFrameByScan(@Gfn long gfn) {
+    List<Shadow> found = new ArrayList<>();
+    for (Shadow shadow : state.shadowsView()) {
+      if (shadow.type().shadowsGuestFrame() && shadow.key().gfn() == gfn) {
+        found.add(shadow);
       }
     }
+    return found;
   }
 
   /** Recomputes every entry of {@code shadow} that derives from an entry of its guest table. */

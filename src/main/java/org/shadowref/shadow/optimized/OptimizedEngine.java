@@ -1,5 +1,6 @@
 package org.shadowref.shadow.optimized;
 
+import java.util.List;
 import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -148,30 +149,24 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     outOfSync.resyncAll();
   }
 
+  /** The guest frame's shadows, filed anew under its new machine frame in the reverse map. */
+  @Override
+  protected List<Shadow> shadowsOfMovedFrame(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
+    return reverseMaps.refile(gfn, oldType, oldMfn);
+  }
+
   /**
-   * A P2M change, repaired where it reaches (Xen's {@code sh_unshadow_for_p2m_change} and {@code
-   * sh_remove_all_mappings}; KVM zaps a changed memslot's sptes and retires its MMIO sptes by
-   * generation): the shadows of the guest frame are filed under its new machine frame and
-   * recomputed (the new frame's contents may differ); the leaves that mapped it are recomputed,
-   * found through the old frame's reverse map, or for a device frame by its MMIO marker; and if it
-   * is a page table, the other mappings of its new frame lose write access.
+   * The leaves that mapped the old machine frame, through its reverse map; a device frame's MMIO
+   * markers, which no reverse map files, by their exact value (where KVM retires its MMIO sptes by
+   * a generation number, paying at each fault instead of at the change).
    */
   @Override
   @Preserves(InvariantIds.P2M_COHERENT)
-  protected void p2mChanged(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
-    for (Shadow shadow : reverseMaps.refile(gfn, oldType, oldMfn)) {
-      if (state.holds(shadow)) {
-        revalidateWholeTable(shadow);
-      }
-    }
+  protected void remapLeaves(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
     if (oldType.isRam()) {
       reverseMaps.remapLeavesOf(oldMfn);
     } else if (oldType == P2mType.MMIO && fastPath.makesMarkers() && !config.has(SeededBug.P2M_MMIO_MARKER_KEPT)) {
       remapLeavesEqualTo(MagicEntries.encodeMmio(gfn));
-    }
-    P2m p2m = guest.p2m();
-    if (p2m.type(gfn).isRam() && p2m.mfn(gfn) != oldMfn && isShadowedPageTable(p2m.mfn(gfn))) {
-      revalidateMappingsOf(p2m.mfn(gfn)); // a frame shared with another guest frame becomes a page table
     }
   }
 

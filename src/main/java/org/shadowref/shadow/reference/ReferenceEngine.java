@@ -214,16 +214,6 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
   }
 
   /**
-   * A P2M entry changed: every shadow entry is recomputed, which covers the guest table in the
-   * frame (its contents may differ), the leaves that map it, and the write protection of the machine
-   * frames involved, without asking which those are (INV-P2M-COHERENT).
-   */
-  @Override
-  protected void p2mChanged(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
-    revalidateEveryShadow();
-  }
-
-  /**
    * Makes sure {@code frames} shadow frames are free ({@code shadow_prealloc}); if not, drops every
    * shadow below the tops ({@code shadow_blow_tables}) and lets faults rebuild them.
    */
