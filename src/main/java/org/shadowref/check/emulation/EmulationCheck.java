@@ -8,7 +8,6 @@ import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
-import org.shadowref.memory.MachineMemory;
 
 /**
  * One differential case per seed: a random instruction of the subset (real encodings with random
@@ -113,7 +112,7 @@ public final class EmulationCheck {
 
   /** {@link #compare(long)} judging {@code emulator} (a seeded one, for the mutation table). */
   public static @Nullable String compare(long seed, X86Emulator emulator) {
-    Random random = new Random(seed);
+    Random random = new PlainRandom(seed);
     CpuState.Mode mode = random.nextBoolean() ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
     long[] pool = pool(random);
     long guestSeed = random.nextLong();
@@ -126,7 +125,7 @@ public final class EmulationCheck {
   private static @Nullable String compare(long seed, CpuState initial, byte[] code, boolean user, long[] pool,
       long guestSeed, X86Emulator emulator) {
     CpuState.Mode mode = initial.mode();
-    EmulationGuest emulatorGuest = new EmulationGuest(mode, pool, new Random(guestSeed));
+    EmulationGuest emulatorGuest = new EmulationGuest(mode, pool, new PlainRandom(guestSeed));
     EmulationGuest oracleGuest = emulatorGuest.copy();
     CpuState emulatorState = initial.copy();
     CpuState oracleState = initial.copy();
@@ -172,14 +171,14 @@ public final class EmulationCheck {
    * neither registers nor the data pages changed. An exception propagates to the caller.
    */
   public static @Nullable String fuzz(long seed) {
-    Random random = new Random(seed);
+    Random random = new PlainRandom(seed);
     CpuState.Mode mode = random.nextBoolean() ? CpuState.Mode.LONG_64 : CpuState.Mode.PROTECTED_32;
     long[] pool = pool(random);
     EmulationGuest guest = new EmulationGuest(mode, pool, random);
     CpuState initial = registers(random, mode, pool);
     byte[] code = new byte[random.nextInt(18)];
     random.nextBytes(code);
-    MachineMemory before = guest.snapshot();
+    EmulationGuest before = guest.snapshot();
     CpuState state = initial.copy();
     EmulationResult result = new X86Emulator().execute(state, code, guest, random.nextBoolean());
     if (result.kind() == EmulationResult.Kind.UNHANDLEABLE

@@ -1,5 +1,6 @@
 package org.shadowref.check.emulation;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.Addr;
@@ -23,6 +24,11 @@ import org.shadowref.mmu.PageTableBuilder;
  * {@link PageTableBuilder} (4-level for 64-bit code, 2-level for 32-bit code). Page 3 is
  * supervisor-only, page 4 read-only, page 5 not present, so user and supervisor accesses fault
  * in every way a store can. Memory is reached through the native MMU, as on bare hardware.
+ *
+ * <p>The data pages' words are held here, not in machine memory (whose frames behind them stay
+ * zero and are never read): filling them one {@code MachineMemory.write} at a time was most of a
+ * case's time. Page tables, which the MMU walks and sets A/D bits in, stay in machine memory.
+ * Copies share each data page until either side writes it, as machine memory's copies do.
  */
 public final class EmulationGuest implements LinearMemory {
   public static final long DATA = 0x10000;
@@ -30,6 +36,9 @@ public final class EmulationGuest implements LinearMemory {
   private static final int FRAMES = 32;
   private static final long FIRST_DATA_GFN = 8;
   private static final long USER_RW = EntryBits.P | EntryBits.RW | EntryBits.US;
+  private static final long FIRST_DATA_MFN = FIRST_DATA_GFN + FRAMES / 2;
+  private static final int MAPPED_PAGES = PAGES - 1;
+  private static final int WORDS_PER_PAGE = (int) (Addr.PAGE_SIZE / 8);
 
   private final MachineMemory machine;
   private final P2m p2m;
@@ -37,9 +46,16 @@ public final class EmulationGuest implements LinearMemory {
   private final NativeMmu mmu;
   private final ControlRegisters regs;
   private long nextGfn = 1;
+  /** The words of data page {@code p} (machine frame {@link #FIRST_DATA_MFN} + p), mapped pages only. */
+  private final long[][] data;
+  /** Per data page: the array is this guest's alone, so written in place (else cloned first). */
+  private final boolean[] ownsData;
 
   /** Builds the guest and fills the data pages with words drawn from {@code pool}. */
   public EmulationGuest(CpuState.Mode mode, long[] pool, Random random) {
+    data = new long[MAPPED_PAGES][WORDS_PER_PAGE];
+    ownsData = new boolean[MAPPED_PAGES];
+    Arrays.fill(ownsData, true);
     machine = new MachineMemory(FRAMES);
     // No model checker fingerprints these guests: their frames are compared word by word.
     machine.stopKeepingDigests();
@@ -57,10 +73,9 @@ public final class EmulationGuest implements LinearMemory {
     }
     ControlRegisters base = ControlRegisters.forMode(paging, tables.root());
     regs = new ControlRegisters(base.cr0() | ControlRegisters.CR0_WP, base.cr3(), base.cr4(), base.efer(), base.rflags());
-    for (int page = 0; page < PAGES - 1; page++) {
-      long frame = Addr.maddrOf(p2m.mfn(Addr.gfn(FIRST_DATA_GFN + page)), 0);
-      for (int word = 0; word < Addr.PAGE_SIZE / 8; word++) {
-        machine.write(Addr.maddr(frame + 8L * word), 8, pool[random.nextInt(pool.length)]);
+    for (long[] words : data) {
+      for (int word = 0; word < WORDS_PER_PAGE; word++) {
+        words[word] = pool[random.nextInt(pool.length)];
       }
     }
   }
@@ -72,6 +87,9 @@ public final class EmulationGuest implements LinearMemory {
     mmu = new NativeMmu(physical, CpuModel.DEFAULT);
     regs = original.regs;
     nextGfn = original.nextGfn;
+    data = original.data.clone();
+    ownsData = new boolean[MAPPED_PAGES];
+    Arrays.fill(original.ownsData, false);
   }
 
   /** An identical guest on its own memory: what the second executor of a comparison runs on. */
@@ -86,36 +104,94 @@ public final class EmulationGuest implements LinearMemory {
 
   @Override
   public long read(@Maddr long maddr, int size) {
-    return machine.read(maddr, size);
+    int page = dataPage(maddr);
+    if (page < 0) {
+      return machine.read(maddr, size);
+    }
+    checkAccess(maddr, size);
+    long[] words = data[page];
+    int word = (int) Addr.pageOffset(maddr) >>> 3;
+    int shift = (int) (maddr & 7) * 8;
+    long value = words[word] >>> shift;
+    int bitsFromFirst = 64 - shift;
+    if (bitsFromFirst < size * 8) {
+      value |= words[word + 1] << bitsFromFirst;
+    }
+    return size == 8 ? value : value & ((1L << (size * 8)) - 1);
   }
 
   @Override
   public void write(@Maddr long maddr, int size, long value) {
-    machine.write(maddr, size, value);
+    int page = dataPage(maddr);
+    if (page < 0) {
+      machine.write(maddr, size, value);
+      return;
+    }
+    checkAccess(maddr, size);
+    if (!ownsData[page]) {
+      data[page] = data[page].clone();
+      ownsData[page] = true;
+    }
+    long[] words = data[page];
+    int word = (int) Addr.pageOffset(maddr) >>> 3;
+    int shift = (int) (maddr & 7) * 8;
+    long sizeMask = size == 8 ? -1L : (1L << (size * 8)) - 1;
+    long bits = value & sizeMask;
+    words[word] = (words[word] & ~(sizeMask << shift)) | (bits << shift);
+    int bitsFromFirst = 64 - shift;
+    if (bitsFromFirst < size * 8) {
+      long highMask = sizeMask >>> bitsFromFirst;
+      words[word + 1] = (words[word + 1] & ~highMask) | (bits >>> bitsFromFirst);
+    }
+  }
+
+  /** The data page at machine address {@code maddr}, or -1 for a frame kept in machine memory. */
+  private static int dataPage(long maddr) {
+    long page = (maddr >>> Addr.PAGE_SHIFT) - FIRST_DATA_MFN;
+    return page >= 0 && page < MAPPED_PAGES ? (int) page : -1;
+  }
+
+  /** What machine memory checks of an access: its size, and that it stays in one frame. */
+  private static void checkAccess(long maddr, int size) {
+    if (size != 1 && size != 2 && size != 4 && size != 8) {
+      throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
+    }
+    if (Addr.pageOffset(maddr) + size > Addr.PAGE_SIZE) {
+      throw new IllegalArgumentException("machine access at " + Addr.hex(maddr) + " of " + size + " bytes crosses a frame");
+    }
+  }
+
+  /** Whether machine frame {@code mfn} has the same contents here as in {@code other}. */
+  private boolean frameEquals(int mfn, EmulationGuest other) {
+    int page = dataPage(Addr.maddrOf(Addr.mfn(mfn), 0));
+    if (page < 0) {
+      return machine.frameEquals(Addr.mfn(mfn), other.machine, Addr.mfn(mfn));
+    }
+    return data[page] == other.data[page] || Arrays.equals(data[page], other.data[page]);
   }
 
   /** The first machine frame whose contents differ from {@code other}'s, or -1. */
   public long firstDifferentFrame(EmulationGuest other) {
     for (int mfn = 0; mfn < FRAMES; mfn++) {
-      if (!machine.frameEquals(Addr.mfn(mfn), other.machine, Addr.mfn(mfn))) {
+      if (!frameEquals(mfn, other)) {
         return mfn;
       }
     }
     return -1;
   }
 
-  /** A copy of all machine memory, to check later that nothing was written. */
-  public MachineMemory snapshot() {
-    return machine.copy();
+  /** A copy of all of the guest's memory, to check later that nothing was written. */
+  public EmulationGuest snapshot() {
+    return copy();
   }
 
   /**
    * The first data frame (not page-table frame: translations legitimately set A/D bits) that
    * differs from {@code snapshot}, or -1.
    */
-  public long firstChangedDataFrame(MachineMemory snapshot) {
-    for (long mfn = FRAMES / 2 + FIRST_DATA_GFN; mfn < FRAMES / 2 + FIRST_DATA_GFN + PAGES; mfn++) {
-      if (!machine.frameEquals(Addr.mfn(mfn), snapshot, Addr.mfn(mfn))) {
+  public long firstChangedDataFrame(EmulationGuest snapshot) {
+    for (int mfn = (int) FIRST_DATA_MFN; mfn < FIRST_DATA_MFN + PAGES; mfn++) {
+      if (!frameEquals(mfn, snapshot)) {
         return mfn;
       }
     }
