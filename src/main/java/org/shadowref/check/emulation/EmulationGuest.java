@@ -2,6 +2,7 @@ package org.shadowref.check.emulation;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
@@ -29,6 +30,13 @@ import org.shadowref.mmu.PageTableBuilder;
  * zero and are never read): filling them one {@code MachineMemory.write} at a time was most of a
  * case's time. Page tables, which the MMU walks and sets A/D bits in, stay in machine memory.
  * Copies share each data page until either side writes it, as machine memory's copies do.
+ *
+ * <p>With a {@link PlainRandom} and a pool whose size is a power of two (one draw per word), a
+ * data page's words are drawn only when the page is first read, written or compared: the
+ * generator's state before the first word is kept, and page p starts 512 p draws later. The words
+ * are the ones an eager fill would draw, and the generator passed in ends where that fill would
+ * leave it. Most instructions touch one page and most fuzz cases none, and drawing all five pages
+ * was most of what remained of a case's time.
  */
 public final class EmulationGuest implements LinearMemory {
   public static final long DATA = 0x10000;
@@ -46,16 +54,36 @@ public final class EmulationGuest implements LinearMemory {
   private final NativeMmu mmu;
   private final ControlRegisters regs;
   private long nextGfn = 1;
-  /** The words of data page {@code p} (machine frame {@link #FIRST_DATA_MFN} + p), mapped pages only. */
-  private final long[][] data;
+  /**
+   * The words of data page {@code p} (machine frame {@link #FIRST_DATA_MFN} + p), mapped pages
+   * only; null until first touched (drawn then, from {@link #fillState}).
+   */
+  private final long[] @Nullable [] data;
+  /** The words' pool (a copy: copies of the guest share it, and no one writes it). */
+  private final long[] pool;
+  /** The state of the generator before the first data word was drawn, for pages drawn on first touch. */
+  private final long fillState;
   /** Per data page: the array is this guest's alone, so written in place (else cloned first). */
   private final boolean[] ownsData;
 
-  /** Builds the guest and fills the data pages with words drawn from {@code pool}. */
+  /**
+   * Builds the guest with data pages of words drawn from {@code pool} by {@code random} (now, or
+   * on first touch: see above); {@code random} is left where drawing all of them would leave it.
+   */
   public EmulationGuest(CpuState.Mode mode, long[] pool, Random random) {
-    data = new long[MAPPED_PAGES][WORDS_PER_PAGE];
+    this.pool = pool.clone();
+    data = new long[MAPPED_PAGES][];
     ownsData = new boolean[MAPPED_PAGES];
-    Arrays.fill(ownsData, true);
+    if (random instanceof PlainRandom plain && Integer.bitCount(pool.length) == 1) {
+      fillState = plain.state();
+      plain.skip((long) MAPPED_PAGES * WORDS_PER_PAGE);
+    } else {
+      fillState = 0;
+      for (int page = 0; page < MAPPED_PAGES; page++) {
+        data[page] = draw(pool, random);
+        ownsData[page] = true;
+      }
+    }
     machine = new MachineMemory(FRAMES);
     // No model checker fingerprints these guests: their frames are compared word by word.
     machine.stopKeepingDigests();
@@ -73,11 +101,28 @@ public final class EmulationGuest implements LinearMemory {
     }
     ControlRegisters base = ControlRegisters.forMode(paging, tables.root());
     regs = new ControlRegisters(base.cr0() | ControlRegisters.CR0_WP, base.cr3(), base.cr4(), base.efer(), base.rflags());
-    for (long[] words : data) {
-      for (int word = 0; word < WORDS_PER_PAGE; word++) {
-        words[word] = pool[random.nextInt(pool.length)];
-      }
+  }
+
+  /** One data page's words, drawn in order from {@code random}. */
+  private static long[] draw(long[] pool, Random random) {
+    long[] words = new long[WORDS_PER_PAGE];
+    for (int word = 0; word < WORDS_PER_PAGE; word++) {
+      words[word] = pool[random.nextInt(pool.length)];
     }
+    return words;
+  }
+
+  /** Data page {@code page}'s words, drawn now if not yet touched. */
+  private long[] page(int page) {
+    long[] words = data[page];
+    if (words == null) {
+      PlainRandom random = PlainRandom.at(fillState);
+      random.skip((long) page * WORDS_PER_PAGE);
+      words = draw(pool, random);
+      data[page] = words;
+      ownsData[page] = true;
+    }
+    return words;
   }
 
   private EmulationGuest(EmulationGuest original) {
@@ -87,6 +132,8 @@ public final class EmulationGuest implements LinearMemory {
     mmu = new NativeMmu(physical, CpuModel.DEFAULT);
     regs = original.regs;
     nextGfn = original.nextGfn;
+    pool = original.pool;
+    fillState = original.fillState;
     data = original.data.clone();
     ownsData = new boolean[MAPPED_PAGES];
     Arrays.fill(original.ownsData, false);
@@ -109,7 +156,7 @@ public final class EmulationGuest implements LinearMemory {
       return machine.read(maddr, size);
     }
     checkAccess(maddr, size);
-    long[] words = data[page];
+    long[] words = page(page);
     int word = (int) Addr.pageOffset(maddr) >>> 3;
     int shift = (int) (maddr & 7) * 8;
     long value = words[word] >>> shift;
@@ -128,11 +175,12 @@ public final class EmulationGuest implements LinearMemory {
       return;
     }
     checkAccess(maddr, size);
+    long[] words = page(page);
     if (!ownsData[page]) {
-      data[page] = data[page].clone();
+      words = words.clone();
+      data[page] = words;
       ownsData[page] = true;
     }
-    long[] words = data[page];
     int word = (int) Addr.pageOffset(maddr) >>> 3;
     int shift = (int) (maddr & 7) * 8;
     long sizeMask = size == 8 ? -1L : (1L << (size * 8)) - 1;
@@ -167,7 +215,13 @@ public final class EmulationGuest implements LinearMemory {
     if (page < 0) {
       return machine.frameEquals(Addr.mfn(mfn), other.machine, Addr.mfn(mfn));
     }
-    return data[page] == other.data[page] || Arrays.equals(data[page], other.data[page]);
+    // Untouched on both sides, from the same draws: the words are equal without drawing them.
+    if (data[page] == null && other.data[page] == null && fillState == other.fillState && Arrays.equals(pool, other.pool)) {
+      return true;
+    }
+    long[] mine = page(page);
+    long[] theirs = other.page(page);
+    return mine == theirs || Arrays.equals(mine, theirs);
   }
 
   /** The first machine frame whose contents differ from {@code other}'s, or -1. */

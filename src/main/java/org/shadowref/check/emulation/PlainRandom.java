@@ -29,6 +29,38 @@ final class PlainRandom extends Random {
     state = (seed ^ MULTIPLIER) & MASK;
   }
 
+  /** The generator's state: {@link #at} it gives a generator that draws what this one draws next. */
+  long state() {
+    return state;
+  }
+
+  /** A generator at {@code state}, a value of {@link #state}. */
+  static PlainRandom at(long state) {
+    PlainRandom random = new PlainRandom(0);
+    random.state = state;
+    return random;
+  }
+
+  /**
+   * Advances as {@code draws} calls of {@link #next} would, in O(log draws) steps: k steps of
+   * {@code x -> a x + c} are again such a map, and the maps for powers of two compose by squaring.
+   */
+  void skip(long draws) {
+    long multiplier = MULTIPLIER;
+    long addend = ADDEND;
+    long skipMultiplier = 1;
+    long skipAddend = 0;
+    for (long left = draws; left > 0; left >>>= 1) {
+      if ((left & 1) != 0) {
+        skipMultiplier = (skipMultiplier * multiplier) & MASK;
+        skipAddend = (skipAddend * multiplier + addend) & MASK;
+      }
+      addend = ((multiplier + 1) * addend) & MASK;
+      multiplier = (multiplier * multiplier) & MASK;
+    }
+    state = (skipMultiplier * state + skipAddend) & MASK;
+  }
+
   @Override
   protected int next(int bits) {
     state = (state * MULTIPLIER + ADDEND) & MASK;

@@ -29,4 +29,23 @@ class PlainRandomTest {
       }
     }
   }
+
+  @Test
+  void skipAdvancesAsThatManyDraws() {
+    for (long draws : new long[] {0, 1, 2, 3, 511, 512, 2560, 1L << 40}) {
+      PlainRandom stepped = new PlainRandom(7);
+      PlainRandom skipped = new PlainRandom(7);
+      skipped.skip(draws);
+      if (draws < 10_000) {
+        for (long i = 0; i < draws; i++) {
+          stepped.nextInt(4);
+        }
+        assertEquals(stepped.state(), skipped.state());
+      }
+      PlainRandom resumed = PlainRandom.at(skipped.state());
+      for (int i = 0; i < 100; i++) {
+        assertEquals(skipped.nextLong(), resumed.nextLong());
+      }
+    }
+  }
 }
