@@ -47,6 +47,8 @@ public final class EmulationGuest implements LinearMemory {
   private static final long FIRST_DATA_MFN = FIRST_DATA_GFN + FRAMES / 2;
   private static final int MAPPED_PAGES = PAGES - 1;
   private static final int WORDS_PER_PAGE = (int) (Addr.PAGE_SIZE / 8);
+  /** Per thread, by {@code CpuState.Mode} ordinal: see {@link #tables}. */
+  private static final ThreadLocal<@Nullable EmulationGuest @Nullable []> TABLES = new ThreadLocal<>();
 
   private final MachineMemory machine;
   private final P2m p2m;
@@ -71,6 +73,13 @@ public final class EmulationGuest implements LinearMemory {
    * on first touch: see above); {@code random} is left where drawing all of them would leave it.
    */
   public EmulationGuest(CpuState.Mode mode, long[] pool, Random random) {
+    EmulationGuest tables = tables(mode);
+    machine = tables.machine.copy();
+    p2m = tables.p2m.copy();
+    physical = new GuestPhysicalMemory(machine, p2m);
+    mmu = new NativeMmu(physical, CpuModel.DEFAULT);
+    regs = tables.regs;
+    nextGfn = tables.nextGfn;
     this.pool = pool.clone();
     data = new long[MAPPED_PAGES][];
     ownsData = new boolean[MAPPED_PAGES];
@@ -84,6 +93,34 @@ public final class EmulationGuest implements LinearMemory {
         ownsData[page] = true;
       }
     }
+  }
+
+  /**
+   * This thread's guest of {@code mode} with the page tables built and no data, which new guests
+   * copy: the copy shares its memory until written, and building memory, P2M and tables for every
+   * guest was a third of a case's time once the data pages were drawn lazily. Per thread because
+   * copying a memory updates the original's bookkeeping.
+   */
+  private static EmulationGuest tables(CpuState.Mode mode) {
+    @Nullable EmulationGuest @Nullable [] byMode = TABLES.get();
+    if (byMode == null) {
+      byMode = new EmulationGuest[CpuState.Mode.values().length];
+      TABLES.set(byMode);
+    }
+    EmulationGuest tables = byMode[mode.ordinal()];
+    if (tables == null) {
+      tables = new EmulationGuest(mode);
+      byMode[mode.ordinal()] = tables;
+    }
+    return tables;
+  }
+
+  /** A guest with the page tables built and no data pages: what {@link #tables} keeps. */
+  private EmulationGuest(CpuState.Mode mode) {
+    pool = new long[1];
+    fillState = 0;
+    data = new long[MAPPED_PAGES][];
+    ownsData = new boolean[MAPPED_PAGES];
     machine = new MachineMemory(FRAMES);
     // No model checker fingerprints these guests: their frames are compared word by word.
     machine.stopKeepingDigests();
