@@ -1,6 +1,7 @@
 package org.shadowref.models;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Gfn;
 import org.shadowref.check.explore.Choices;
@@ -36,7 +37,7 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * {@code lock btr qword [rdi], 1} that makes its mapping read-only; CR3 loads of address space A
  * or B (B shares A's lower tables under a read-only top entry); INVLPG of the data page; the
  * hypervisor's P2M changes: the data page migrated, made a device's and returned, the second page
- * table migrated. In every
+ * table migrated; log-dirty mode switched on and cleaned. In every
  * state: the engine's invariants hold, every operation gave native's result, and the guest sees
  * the same memory and registers on both.
  */
@@ -52,13 +53,14 @@ public final class Sequences extends LockstepHarness {
   private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
   private final OpMenu[] menus = new OpMenu[configs.length];
   private final GuestOp[][] tableWrites = new GuestOp[configs.length][];
-  /** Per mode: the hypervisor's P2M changes. */
+  /** Per mode: the hypervisor's P2M changes and log-dirty operations. */
   private final GuestOp[][] p2mChanges = new GuestOp[configs.length][];
 
   /**
    * The hypervisor's changes of {@code universe}'s P2M: the data page migrated to a free machine
    * frame (copied), given to a device, and back as RAM at its own frame (which kept what it held);
-   * the second page table migrated (its shadows must follow the copy and protect it).
+   * the second page table migrated (its shadows must follow the copy and protect it); log-dirty
+   * mode switched on (a clean before it is a no-op) and cleaned.
    */
   private static GuestOp[] p2mChanges(EngineUniverse universe) {
     @Gfn long data = Addr.gfn(universe.dataGfn);
@@ -66,7 +68,9 @@ public final class Sequences extends LockstepHarness {
       new GuestOp.SetP2m(0, data, P2mType.RAM, Addr.mfn(0), true),
       new GuestOp.SetP2m(0, data, P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false),
       new GuestOp.SetP2m(0, data, P2mType.RAM, Addr.mfn(universe.dataGfn + World.MFN_OFFSET), false),
-      new GuestOp.SetP2m(0, Addr.gfn(EngineUniverse.SECOND_L1_GFN), P2mType.RAM, Addr.mfn(1), true)
+      new GuestOp.SetP2m(0, Addr.gfn(EngineUniverse.SECOND_L1_GFN), P2mType.RAM, Addr.mfn(1), true),
+      new GuestOp.LogDirty(0, GuestOp.LogDirty.Action.ON),
+      new GuestOp.LogDirty(0, GuestOp.LogDirty.Action.CLEAN)
     };
   }
 
@@ -166,6 +170,9 @@ public final class Sequences extends LockstepHarness {
       events.cover(universe.label(TABLE_WRITE_INSTRUCTION));
     } else if (op instanceof GuestOp.SetP2m && result.status() == OpResult.Status.OK) {
       events.cover(universe.label(P2M_CHANGE));
+    } else if (op instanceof GuestOp.MemoryAccess access && access.kind() == AccessKind.WRITE
+        && engine.engine().dirtyLog().isOn() && result.status() == OpResult.Status.OK) {
+      events.cover(universe.label(LOGGED_WRITE));
     } else if (op instanceof GuestOp.MemoryAccess access && access.va() == universe.vaLarge
         && result.status() == OpResult.Status.OK) {
       events.cover(universe.label(LARGE_PAGE));
@@ -180,6 +187,7 @@ public final class Sequences extends LockstepHarness {
   static final String TABLE_WRITE_INSTRUCTION = "page-table write instruction completed";
   static final String LARGE_PAGE = "the data page accessed through the large page";
   static final String P2M_CHANGE = "P2M change";
+  static final String LOGGED_WRITE = "a store with log-dirty mode on";
 
   @Override
   protected void checkSystem(Platform system, Events events) {
@@ -192,7 +200,7 @@ public final class Sequences extends LockstepHarness {
       ObservedEngine.HARDWARE_DONE, ObservedEngine.FIXED_BUILT, ObservedEngine.FIXED_PROPAGATED,
       ObservedEngine.INJECT_NOT_PRESENT, ObservedEngine.INJECT_PROTECTION,
       ObservedEngine.EMULATED_TABLE_WRITE, ObservedEngine.FIXED_UNSHADOWED, ObservedEngine.INSTRUCTION_EMULATED,
-      TABLE_WRITE_INSTRUCTION, CR3_LOAD, INVLPG, P2M_CHANGE
+      TABLE_WRITE_INSTRUCTION, CR3_LOAD, INVLPG, P2M_CHANGE, LOGGED_WRITE
     };
     java.util.List<String> labels = new java.util.ArrayList<>();
     for (EngineUniverse.Mode mode : modes) {

@@ -23,7 +23,8 @@ public sealed interface GuestOp
         GuestOp.Invlpg,
         GuestOp.FlushTlb,
         GuestOp.SetControl,
-        GuestOp.SetP2m {
+        GuestOp.SetP2m,
+        GuestOp.LogDirty {
 
   /** The vCPU that performs the operation. */
   int vcpu();
@@ -164,6 +165,31 @@ public sealed interface GuestOp
       String target = type.isRam() ? " " + Addr.hex(mfn) + (copy ? " copy" : "") : "";
       return "v" + vcpu + " p2m " + Addr.hex(gfn) + " " + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
           + target;
+    }
+  }
+
+  /**
+   * The hypervisor's log-dirty mode, which live migration runs on: {@code ON} starts logging the
+   * guest frames written, {@code CLEAN} hands the dirty set to the migration and starts a new
+   * round, {@code OFF} stops. Acting on {@code vcpu}'s exit, for the whole guest, which sees none
+   * of it: on native it changes nothing.
+   */
+  record LogDirty(int vcpu, Action action) implements GuestOp {
+    /** What the migration asks of the log. */
+    public enum Action {
+      ON,
+      CLEAN,
+      OFF;
+
+      /** The name scenarios and traces use: {@code on}, {@code clean}, {@code off}. */
+      public String cliName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "v" + vcpu + " log-dirty " + action.cliName();
     }
   }
 }

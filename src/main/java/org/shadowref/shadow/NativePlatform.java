@@ -57,7 +57,8 @@ public final class NativePlatform implements Platform {
       String refusal = HypervisorP2m.apply(guest, change);
       return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
     }
-    // INVLPG and TLB flushes: with no TLB there is nothing to drop.
+    // INVLPG and TLB flushes: with no TLB there is nothing to drop. Log-dirty mode is the
+    // hypervisor's alone: a guest on bare hardware has none, and sees none.
     return OpResult.DONE;
   }
 

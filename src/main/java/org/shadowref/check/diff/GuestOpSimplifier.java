@@ -80,6 +80,9 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
     if (op instanceof GuestOp.FlushTlb) {
       return new GuestOp.FlushTlb(0);
     }
+    if (op instanceof GuestOp.LogDirty log) {
+      return new GuestOp.LogDirty(0, log.action());
+    }
     if (op instanceof GuestOp.SetP2m change) {
       return new GuestOp.SetP2m(0, change.gfn(), change.type(), change.mfn(), change.copy());
     }

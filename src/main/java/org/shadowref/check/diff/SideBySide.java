@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.shadowref.check.trace.Scenario.Expectation;
+import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.check.trace.GuestSnapshot;
+import org.shadowref.check.trace.Scenario.Expectation;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.invariant.ShadowView;
 
 /**
  * Runs operations on several platforms in lock step and records, step by step, what each one
@@ -103,6 +105,14 @@ public final class SideBySide {
       String state = platforms.get(p).guest().firstGuestDifference(platforms.get(0).guest());
       if (state != null) {
         return "after the step, " + names.get(p) + " vs native: " + state;
+      }
+      // What the guest cannot see is judged too: a dirty log that misses a write, a stale shadow
+      // entry no step has used yet.
+      if (platforms.get(p) instanceof ShadowView engine) {
+        List<String> broken = InvariantRegistry.violations(engine);
+        if (!broken.isEmpty()) {
+          return "after the step, " + names.get(p) + " breaks " + broken.get(0);
+        }
       }
     }
     return null;

@@ -54,6 +54,8 @@ public final class Guests {
   private final PagingMode mode;
   /** The generator's own native machine, one operation ahead of nobody: it has run every operation handed out. */
   private final NativePlatform model;
+  /** Whether the operations drawn so far leave log-dirty mode on. */
+  private boolean logging;
   private final GuestTables modelTables;
   private final WalkResult walk = new WalkResult();
   private final Deque<GuestOp> pending = new ArrayDeque<>();
@@ -192,6 +194,8 @@ public final class Guests {
         return new GuestOp.FlushTlb(vcpu);
       case Swarm.P2M_CHANGE:
         return p2mChange(vcpu);
+      case Swarm.LOG_DIRTY:
+        return logDirty(vcpu);
       case Swarm.PHYSICAL_ALIAS:
         // Guest-physical addresses used as linear ones: what a vCPU with paging off touches.
         return access(vcpu, (layout.target() << 12) & 0xFFFF_F000L, user);
@@ -244,6 +248,18 @@ public final class Guests {
       default:
         return new GuestOp.SetP2m(vcpu, frame, P2mType.ABSENT, Addr.mfn(P2m.INVALID_MFN), false);
     }
+  }
+
+  /**
+   * A live migration's round: log-dirty mode switched on when it is off, else mostly cleaned
+   * (several rounds in a row), now and then switched off. The log is the hypervisor's, so the
+   * generator's native model cannot tell whether it is on: this generator keeps track.
+   */
+  private GuestOp logDirty(int vcpu) {
+    GuestOp.LogDirty.Action action = !logging ? GuestOp.LogDirty.Action.ON
+        : random.nextInt(3) == 0 ? GuestOp.LogDirty.Action.OFF : GuestOp.LogDirty.Action.CLEAN;
+    logging = action != GuestOp.LogDirty.Action.OFF;
+    return new GuestOp.LogDirty(vcpu, action);
   }
 
   /** A machine frame of the guest's side that backs no guest frame now, or -1. */

@@ -29,7 +29,9 @@ final class Swarm {
   static final int PHYSICAL_ALIAS = 9;
   /** The hypervisor changes a P2M entry (migrates, shares, balloons, makes a device of a frame). */
   static final int P2M_CHANGE = 10;
-  static final int OP_KINDS = 11;
+  /** The hypervisor's log-dirty mode switched on, cleaned or off (a live migration). */
+  static final int LOG_DIRTY = 11;
+  static final int OP_KINDS = 12;
 
   final PagingMode mode;
   final int maxPhysAddr;
@@ -132,10 +134,11 @@ final class Swarm {
       opWeights[MODE_SWITCH] = 0;
     }
     devices = random.nextBoolean() ? 0 : 1 + random.nextInt(2);
-    // P2M changes are rare beside the guest's own operations, as on a real host, and in about
-    // half the guests. Decided without a draw of its own, so the other half (and every guest's
+    // P2M changes and log-dirty operations are rare beside the guest's own operations, as on a
+    // real host, and each in about half the guests. Decided without a draw of its own, so the other half (and every guest's
     // layout) come out of the same seeds exactly as before the hypervisor's operations existed.
     opWeights[P2M_CHANGE] = (opWeights[INVLPG] + opWeights[FLUSH]) % 2;
+    opWeights[LOG_DIRTY] = (opWeights[LOAD_CR3] + opWeights[CONTROL_BIT]) % 2;
   }
 
   private static PagingMode other(Random random, PagingMode mode, PagingMode[] modes) {

@@ -9,7 +9,7 @@ import org.shadowref.shadow.invariant.ShadowView;
 public final class InvariantRegistry {
   private static final InvariantPredicate[] PREDICATES = {
     new NoAmplify(), new Isolation(), new WriteProtect(), new Coherent(), new ShadowStructure(),
-    new Magic(), new OutOfSync(), new P2mCoherent()
+    new Magic(), new OutOfSync(), new P2mCoherent(), new LogDirty()
   };
 
   private InvariantRegistry() {}

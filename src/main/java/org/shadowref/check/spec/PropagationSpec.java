@@ -67,6 +67,8 @@ public final class PropagationSpec {
   private final P2m p2m;
   private final int guestMaxPhysAddr;
   private final int hostMaxPhysAddr;
+  /** The engine judged: asked only whether log-dirty mode protects a frame (INV-LOG-DIRTY judges its log). */
+  private final ShadowView view;
   /** What {@link #source} read: the guest leaf, its frame, and (a table l1's) the guest l1e index. */
   private long sourceLeaf;
   private long sourceGfn;
@@ -80,6 +82,7 @@ public final class PropagationSpec {
    * @param lookup its table by machine frame
    */
   public PropagationSpec(ShadowView view, List<ShadowTable> tables, TableLookup lookup) {
+    this.view = view;
     this.lookup = lookup;
     this.physical = view.guest().physical();
     this.p2m = view.guest().p2m();
@@ -276,7 +279,7 @@ public final class PropagationSpec {
     P2mType type = p2m.type(Addr.gfn(gfn));
     long mfn = type.isRam() ? p2m.mfn(Addr.gfn(gfn)) : 0;
     long expected = LeafRule.leaf(guestLeaf, type == P2mType.RAM, type == P2mType.RAM_RO, mfn,
-        type.isRam() && shadowedTable(mfn), table.nxe(), kind.entryBytes() == 8);
+        type.isRam() && (shadowedTable(mfn) || view.logDirtyProtects(gfn)), table.nxe(), kind.entryBytes() == 8);
     if (entry == expected) {
       return null;
     }

@@ -219,7 +219,7 @@ public final class TraceReader {
     }
     Node kindNode = node.fields.get("op");
     if (kindNode == null) {
-      throw node.error("an operation needs an \"op\" field (access, execute, load-cr3, invlpg, flush, set-control or p2m)");
+      throw node.error("an operation needs an \"op\" field (access, execute, load-cr3, invlpg, flush, set-control, p2m or log-dirty)");
     }
     String kind = string(kindNode);
     Fields f;
@@ -274,9 +274,24 @@ public final class TraceReader {
             return new GuestOp.SetP2m(vcpu(f), Addr.gfn(number(f.required("gfn"))), type,
                 Addr.mfn(mfnNode == null ? P2m.INVALID_MFN : number(mfnNode)), copyNode != null && bool(copyNode));
           }
+        case "log-dirty":
+          {
+            f = new Fields(node, "op", "vcpu", "action");
+            Node actionNode = f.required("action");
+            // YAML 1.1 reads a bare on or off as a boolean: take it as the word it was.
+            String action = actionNode.kind == Kind.BOOLEAN
+                ? (List.of("true", "on", "yes").contains(actionNode.text.toLowerCase(Locale.ROOT)) ? "on" : "off")
+                : string(actionNode);
+            for (GuestOp.LogDirty.Action candidate : GuestOp.LogDirty.Action.values()) {
+              if (candidate.cliName().equals(action)) {
+                return new GuestOp.LogDirty(vcpu(f), candidate);
+              }
+            }
+            throw actionNode.error("unknown log-dirty action \"" + action + "\" (expected on, clean or off)");
+          }
         default:
           throw kindNode.error(
-              "unknown operation \"" + kind + "\" (expected access, execute, load-cr3, invlpg, flush, set-control or p2m)");
+              "unknown operation \"" + kind + "\" (expected access, execute, load-cr3, invlpg, flush, set-control, p2m or log-dirty)");
       }
     } catch (IllegalArgumentException e) {
       throw node.error(String.valueOf(e.getMessage()));

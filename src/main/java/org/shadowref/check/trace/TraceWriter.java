@@ -216,6 +216,10 @@ public final class TraceWriter {
             if (change.copy()) {
               gen.writeBooleanField("copy", true);
             }
+          } else if (op instanceof GuestOp.LogDirty log) {
+            gen.writeStringField("op", "log-dirty");
+            gen.writeNumberField("vcpu", op.vcpu());
+            gen.writeStringField("action", log.action().cliName());
           } else {
             GuestOp.SetControl control = (GuestOp.SetControl) op;
             gen.writeStringField("op", "set-control");

@@ -165,7 +165,16 @@ public enum SeededBug {
    * When a device frame becomes RAM again, its MMIO markers stay: the fast path keeps sending the
    * guest's accesses to the device model (INV-P2M-COHERENT, INV-MAGIC).
    */
-  P2M_MMIO_MARKER_KEPT(Engines.OPTIMIZED);
+  P2M_MMIO_MARKER_KEPT(Engines.OPTIMIZED),
+  /** Log-dirty mode: the engine's emulated stores mark nothing dirty (INV-LOG-DIRTY: a migration loses them). */
+  EMULATED_WRITE_NOT_LOGGED(Engines.BOTH),
+  /** Log-dirty mode: the A and D bits the guest walk sets in the guest's tables mark nothing dirty (INV-LOG-DIRTY). */
+  WALK_AD_NOT_LOGGED(Engines.BOTH),
+  /**
+   * Log-dirty mode: a clean empties the dirty set but leaves the leaves writable, so the frames
+   * dirty before it are written unseen after it (INV-LOG-DIRTY).
+   */
+  CLEAN_KEEPS_WRITE_ACCESS(Engines.BOTH);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -64,6 +64,8 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
    * mid-operation); it lives no longer than one operation, so it is no part of the fingerprint.
    */
   private final long[] unshadowedThisOp;
+  /** Log-dirty mode: whether it is on, the frames written since the last clean. */
+  protected final DirtyLog dirtyLog = new DirtyLog();
   /** Told how each handled fault was resolved (coverage, benchmarks); not part of the state. */
   private @Nullable ResolutionListener resolutionListener;
   /** Told of what the engine does inside that no observer sees (coverage); not part of the state. */
@@ -110,6 +112,10 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
 
     @Override
     public void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+      if (dirtyLog.isOn() && !seeded(dataWrite ? SeededBug.EMULATED_WRITE_NOT_LOGGED : SeededBug.WALK_AD_NOT_LOGGED)) {
+        logWrite(Addr.mfnOf(maddr));
+        logWrite(Addr.mfnOf(Addr.maddr(maddr + size - 1)));
+      }
       ShadowEngine.this.writeGuestMachine(maddr, size, value, dataWrite);
     }
 
@@ -179,6 +185,10 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (op instanceof GuestOp.SetP2m change) {
       return changeP2m(change);
     }
+    if (op instanceof GuestOp.LogDirty log) {
+      logDirty(log.action());
+      return OpResult.DONE;
+    }
     flush();
     return OpResult.DONE;
   }
@@ -209,6 +219,13 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     @Mfn long oldMfn = guest.p2m().mfn(gfn);
     beforeP2mChange(gfn);
     HypervisorP2m.apply(guest, change);
+    if (dirtyLog.isOn()) {
+      // The frame's contents may be other ones now, and a copy wrote the new machine frame.
+      dirtyLog.mark(gfn);
+      if (guest.p2m().type(gfn).isRam()) {
+        logWrite(guest.p2m().mfn(gfn));
+      }
+    }
     for (Shadow shadow : shadowsOfMovedFrame(gfn, oldType, oldMfn)) {
       if (state.holds(shadow)) {
         revalidateWholeTable(shadow);
@@ -242,6 +259,51 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (oldType.isRam()) {
       revalidateMappingsByScan(oldMfn);
     }
+  }
+
+  /**
+   * Log-dirty mode ({@code paging_log_dirty_enable}, {@code ..._op} clean): switching it on, and
+   * every clean, starts a round in which no frame is dirty, so every shadow leaf loses write access
+   * to guest RAM; as Xen does, by dropping every shadow below the tops (faults rebuild them, write
+   * protected until a write fault marks the frame). Switching it off drops them too, so leaves may
+   * be writable again.
+   */
+  @Preserves({InvariantIds.LOG_DIRTY, InvariantIds.COHERENT})
+  private void logDirty(GuestOp.LogDirty.Action action) {
+    beforeControlChange(); // out-of-sync tables come back first, as at a control change
+    switch (action) {
+      case ON:
+        dirtyLog.enable(guest);
+        break;
+      case CLEAN:
+        if (!dirtyLog.isOn()) {
+          return; // nothing is logged, so there is no round to end
+        }
+        dirtyLog.clean(guest);
+        if (seeded(SeededBug.CLEAN_KEEPS_WRITE_ACCESS)) {
+          return;
+        }
+        break;
+      default:
+        dirtyLog.disable();
+        break;
+    }
+    dropShadowsBelowTops(0);
+  }
+
+  /**
+   * The engine is about to let a write reach machine frame {@code mfn} (a write fault it resolves,
+   * an emulated store, an A/D update of the guest walk): every guest frame it backs is dirty, and
+   * a frame newly dirty has its leaves made writable (they were protected only for the log).
+   */
+  @Preserves(InvariantIds.LOG_DIRTY)
+  private void logWrite(@Mfn long mfn) {
+    dirtyLog.markFramesOf(guest.p2m(), mfn, (gfn, frame) -> revalidateMappingsOf(frame));
+  }
+
+  /** The dirty log, for tests and the CLI (read-only use). */
+  public final DirtyLog dirtyLog() {
+    return dirtyLog;
   }
 
   /** The guest is about to load CR3. */
@@ -359,6 +421,9 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
       return FaultResolution.ending(OpResult.of(target.freeze(), 0), false);
     }
     @Mfn long targetMfn = Addr.mfnOf(Addr.maddr(target.address()));
+    if (fault.access().isWrite() && dirtyLog.isOn()) {
+      logWrite(targetMfn); // the write goes through from here on: the frame is dirty first
+    }
     // 5. Build the missing shadow levels and propagate the guest l1e into the shadow l1e.
     buildShadows(fault);
     // 6. A write to a shadowed page table: emulate it (or let the table go out of sync), or, from
@@ -526,10 +591,14 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     return name() + " engine: " + state;
   }
 
-  /** Copies the per-operation memory into {@code copy}, an engine made from this one's state. */
-  protected final <E extends ShadowEngine<?>> E withOperationMemoryOf(E copy) {
+  /**
+   * Copies what the engine keeps besides its guest and its shadow store (the per-operation memory,
+   * the dirty log) into {@code copy}, an engine made from this one's state.
+   */
+  protected final <E extends ShadowEngine<?>> E withEngineStateOf(E copy) {
     ShadowEngine<?> target = copy;
     System.arraycopy(unshadowedThisOp, 0, target.unshadowedThisOp, 0, unshadowedThisOp.length);
+    dirtyLog.copyInto(target.dirtyLog);
     return copy;
   }
 
@@ -572,6 +641,21 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   @Override
   public boolean isShadowedFrame(long mfn) {
     return isShadowedPageTable(Addr.mfn(mfn));
+  }
+
+  @Override
+  public boolean logDirtyProtects(long gfn) {
+    return dirtyLog.protects(Addr.gfn(gfn));
+  }
+
+  @Override
+  public boolean loggedDirty(long gfn) {
+    return dirtyLog.isDirty(Addr.gfn(gfn));
+  }
+
+  @Override
+  public @Nullable GuestMachine logDirtyBaseline() {
+    return dirtyLog.atLastClean();
   }
 
   @Override

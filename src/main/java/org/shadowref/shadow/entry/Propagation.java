@@ -32,7 +32,8 @@ public final class Propagation {
    *     to bit 7 by the caller, see {@link #asSmallLeaf})
    * @param type the P2M type of the target guest frame
    * @param mfn the machine frame behind it (ignored unless {@code type} is RAM)
-   * @param targetIsPageTable whether the target frame is a shadowed guest page table
+   * @param targetIsPageTable whether writes to the target frame must fault into the engine: it is a
+   *     shadowed guest page table, or log-dirty mode has not yet seen it written
    * @param nxe EFER.NXE of the guest
    * @return the shadow entry, 0 (not present) when the access must fault into the engine
    */

@@ -28,8 +28,11 @@ public final class InvariantIds {
    */
   public static final String P2M_COHERENT = "INV-P2M-COHERENT";
 
+  /** While log-dirty mode is on, every guest frame changed since the last clean is in the dirty log. */
+  public static final String LOG_DIRTY = "INV-LOG-DIRTY";
+
   private static final String[] ALL = {
-    NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC, OUT_OF_SYNC, P2M_COHERENT
+    NO_AMPLIFY, ISOLATION, WRITE_PROTECT, COHERENT, SHADOW_STRUCTURE, MAGIC, OUT_OF_SYNC, P2M_COHERENT, LOG_DIRTY
   };
 
   private InvariantIds() {}

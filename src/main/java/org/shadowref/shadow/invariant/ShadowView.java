@@ -60,4 +60,22 @@ public interface ShadowView {
   default boolean resyncSkips(ShadowTable table, int part, int index) {
     return false;
   }
+
+  /** Whether log-dirty mode keeps writes to guest frame {@code gfn} from the hardware this round. */
+  default boolean logDirtyProtects(long gfn) {
+    return false;
+  }
+
+  /** Whether guest frame {@code gfn} is in the dirty log. */
+  default boolean loggedDirty(long gfn) {
+    return false;
+  }
+
+  /**
+   * The guest as it was at the last clean of the dirty log (ghost state kept for INV-LOG-DIRTY),
+   * or null when log-dirty mode is off.
+   */
+  default @Nullable GuestMachine logDirtyBaseline() {
+    return null;
+  }
 }

@@ -21,6 +21,7 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.GuestOp;
 import org.shadowref.shadow.ShadowEvents;
 import org.shadowref.shadow.Vcpu;
+import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.Fault;
 import org.shadowref.shadow.core.FaultResolution;
@@ -478,7 +479,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
         && protectTables;
     return Propagation.leaf(
         config.has(SeededBug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable, config.has(SeededBug.DROP_NX) ? false : nxe, format);
+        type, mfn, pageTable || logDirtyProtects(gfn), config.has(SeededBug.DROP_NX) ? false : nxe, format);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -497,13 +498,13 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
 
   @Override
   public OptimizedEngine copy() {
-    return withOperationMemoryOf(new OptimizedEngine(guest.copy(), state.copy(), config, cpu, emulator));
+    return withEngineStateOf(new OptimizedEngine(guest.copy(), state.copy(), config, cpu, emulator));
   }
 
-  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */
+  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock; the dirty log. */
   @Override
   public long fingerprint() {
-    long h = guest.guestFingerprint() * 31 + state.hash();
+    long h = (guest.guestFingerprint() * 31 + state.hash()) * 31 + WordFold.of(dirtyLog);
     for (Shadow shadow : state.shadows()) {
       for (int part = 0; part < shadow.parts(); part++) {
         h = h * 0x100_0000_01B3L + guest.machine().frameHash(shadow.mfn(part));

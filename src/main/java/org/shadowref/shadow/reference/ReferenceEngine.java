@@ -287,7 +287,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
     boolean pageTable = type.isRam() && isShadowedPageTable(mfn);
     long leaf = Propagation.leaf(
         seeded(SeededBug.IGNORE_DIRTY) ? guestLeaf | EntryBits.D : guestLeaf,
-        type, mfn, pageTable && !seeded(SeededBug.SKIP_WRITE_PROTECT), nxe, format);
+        type, mfn, (pageTable && !seeded(SeededBug.SKIP_WRITE_PROTECT)) || logDirtyProtects(gfn), nxe, format);
     if (seeded(SeededBug.DROP_NX)) {
       leaf &= ~EntryBits.NX;
     }
@@ -310,7 +310,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
 
   @Override
   public ReferenceEngine copy() {
-    return withOperationMemoryOf(new ReferenceEngine(this));
+    return withEngineStateOf(new ReferenceEngine(this));
   }
 
   /** Overwrites {@code target} in place when it is an engine of the same configuration. */
@@ -323,7 +323,7 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
     guest.copyInto(engine.guest);
     state.copyInto(engine.state);
     engine.stopListening();
-    return withOperationMemoryOf(engine);
+    return withEngineStateOf(engine);
   }
 
   @Override
@@ -331,11 +331,12 @@ public final class ReferenceEngine extends ShadowEngine<ShadowState> {
     return WordFold.of(this);
   }
 
-  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock. */
+  /** Guest memory, P2M and vCPUs; the shadow index, frames and contents; roots and the lock; the dirty log. */
   @Override
   public void fingerprint(LongConsumer into) {
     guest.fingerprint(into);
     state.fingerprint(into);
+    dirtyLog.fingerprint(into);
     for (Shadow shadow : state.shadowsView()) {
       for (int part = 0; part < shadow.parts(); part++) {
         guest.machine().frameDigest(shadow.mfn(part), into);

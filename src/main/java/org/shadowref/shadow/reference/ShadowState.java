@@ -26,7 +26,8 @@ import org.shadowref.shadow.invariant.Maintains;
   InvariantIds.WRITE_PROTECT,
   InvariantIds.COHERENT,
   InvariantIds.SHADOW_STRUCTURE,
-  InvariantIds.P2M_COHERENT
+  InvariantIds.P2M_COHERENT,
+  InvariantIds.LOG_DIRTY
 })
 public final class ShadowState extends ShadowStore {
   public static final int NO_OWNER = ShadowEngine.NO_OWNER;
