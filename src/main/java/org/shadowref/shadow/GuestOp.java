@@ -177,8 +177,11 @@ public sealed interface GuestOp
   record LogDirty(int vcpu, Action action) implements GuestOp {
     /** What the migration asks of the log. */
     public enum Action {
+      /** Start logging: nothing is dirty yet. */
       ON,
+      /** Hand the dirty frames to the migration and start a new round with none. */
       CLEAN,
+      /** Stop logging. */
       OFF;
 
       /** The name scenarios and traces use: {@code on}, {@code clean}, {@code off}. */

@@ -469,6 +469,9 @@ public final class Guests {
   private GuestOp tableStore(int vcpu, boolean user) {
     int entryBytes = entryBytes(vcpu);
     long entry = entryAddress(vcpu, entryBytes);
+    if (random.nextInt(8) == 0 && Addr.pageOffset(entry) + 2L * entryBytes <= Addr.PAGE_SIZE) {
+      return teardown(vcpu, entry, entryBytes);
+    }
     byte[] image = image(vcpu, entry, entryBytes);
     int size;
     int offset;
@@ -500,6 +503,25 @@ public final class Guests {
       }
     }
     return store;
+  }
+
+  /**
+   * A kernel tearing down two neighbouring entries, as a process exit does: both used first (so
+   * each has a live shadow), both cleared, both used again. Two clearing stores in a row to one
+   * table are what an engine's early unshadow takes for a teardown.
+   */
+  private GuestOp teardown(int vcpu, long entry, int entryBytes) {
+    List<GuestOp> sequence = new ArrayList<>();
+    List<GuestOp> uses = new ArrayList<>(useEntries(vcpu, entry, entryBytes, entryBytes));
+    uses.addAll(useEntries(vcpu, entry + entryBytes, entryBytes, entryBytes));
+    sequence.addAll(uses);
+    sequence.add(new GuestOp.MemoryAccess(vcpu, Addr.gva(entry), AccessKind.WRITE, false, entryBytes, 0));
+    sequence.add(new GuestOp.MemoryAccess(vcpu, Addr.gva(entry + entryBytes), AccessKind.WRITE, false, entryBytes, 0));
+    sequence.addAll(uses);
+    for (int i = sequence.size() - 1; i >= 1; i--) {
+      pending.addFirst(sequence.get(i));
+    }
+    return sequence.get(0);
   }
 
   /** A known page inside a large page whose leaf has A clear for {@code vcpu} now, or -1. */

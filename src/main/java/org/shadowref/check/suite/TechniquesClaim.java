@@ -46,6 +46,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .reverseMaps((switches & 16) != 0)
         .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
         .pinTops((switches & 64) != 0)
+        .earlyUnshadow((switches & 256) != 0)
         .build();
   }
 

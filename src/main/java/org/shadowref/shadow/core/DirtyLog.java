@@ -33,6 +33,7 @@ public final class DirtyLog implements Fingerprintable {
   /** Ghost: the guest at the last clean (or when logging began); null when off. */
   private @Nullable GuestMachine atLastClean;
 
+  /** Whether log-dirty mode is on. */
   public boolean isOn() {
     return on;
   }
@@ -79,6 +80,7 @@ public final class DirtyLog implements Fingerprintable {
     return on && !isDirty(gfn);
   }
 
+  /** Whether {@code gfn} is in the dirty set of this round. */
   public boolean isDirty(@Gfn long gfn) {
     return gfn <= Integer.MAX_VALUE ? dirty.get((int) gfn) : dirtyAbove.contains(gfn);
   }

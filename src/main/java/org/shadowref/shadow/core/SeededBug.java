@@ -174,7 +174,13 @@ public enum SeededBug {
    * Log-dirty mode: a clean empties the dirty set but leaves the leaves writable, so the frames
    * dirty before it are written unseen after it (INV-LOG-DIRTY).
    */
-  CLEAN_KEEPS_WRITE_ACCESS(Engines.BOTH);
+  CLEAN_KEEPS_WRITE_ACCESS(Engines.BOTH),
+  /**
+   * Early unshadow: the clearing store that unshadows a table is not revalidated (its shadows
+   * are about to go), but a top a vCPU runs on stays, with the cleared entry still mapping
+   * (INV-COHERENT, and the guest reaches memory native says is gone).
+   */
+  EARLY_UNSHADOW_SKIPS_REVALIDATION(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -326,7 +326,11 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   public void beginOperation(int vcpu) {
     handlerLog.clear();
     unshadowedThisOp[vcpu] = -1;
+    operationBegins();
   }
+
+  /** An operation begins (before any of its work): what an engine deferred to this point is done. */
+  protected void operationBegins() {}
 
   /** {@link #apply} without the result record: an access the hardware completes allocates nothing. */
   @Override
@@ -431,7 +435,10 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (fault.access().isWrite() && isShadowedPageTable(targetMfn)) {
       if (!fault.access().user() && !fault.duringEventInjection()) {
         if (!unsyncInsteadOfEmulating(targetMfn)) {
-          return emulateTableWrite(fault);
+          @Maddr long storeAt = Addr.maddr(target.address());
+          FaultResolution emulated = emulateTableWrite(fault);
+          afterEmulatedTableWrite(fault.vcpu().id(), targetMfn, storeAt);
+          return emulated;
         }
       } else {
         FaultResolution emulated = unshadowOnUserWrite(fault, targetMfn);
@@ -482,6 +489,9 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   protected boolean unsyncInsteadOfEmulating(@Mfn long tableMfn) {
     return false;
   }
+
+  /** vCPU {@code vcpu}'s supervisor store at {@code storeAt} to the page table in {@code tableMfn} was emulated. */
+  protected void afterEmulatedTableWrite(int vcpu, @Mfn long tableMfn, @Maddr long storeAt) {}
 
   /** The vCPU holding the shadow lock, or {@link #NO_OWNER}. */
   public final int lockOwner() {

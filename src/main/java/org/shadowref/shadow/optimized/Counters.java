@@ -12,6 +12,7 @@ public final class Counters {
   long prefetched;
   long poolReclaims;
   long unpinned;
+  long earlyUnshadows;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -46,5 +47,10 @@ public final class Counters {
   /** Pinned tops let go to make room in the pool. */
   public long unpinned() {
     return unpinned;
+  }
+
+  /** Page tables unshadowed early, as the guest tore them down. */
+  public long earlyUnshadows() {
+    return earlyUnshadows;
   }
 }

@@ -25,7 +25,7 @@ public final class OptimizedConfig {
    * machine allows.
    */
   public static final OptimizedConfig DEFAULT = new Builder()
-      .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).build();
+      .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -41,6 +41,7 @@ public final class OptimizedConfig {
   private final int poolFrames;
   private final boolean outOfSync;
   private final boolean pinTops;
+  private final boolean earlyUnshadow;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -62,6 +63,7 @@ public final class OptimizedConfig {
     reverseMaps = builder.reverseMaps;
     poolFrames = builder.poolFrames;
     outOfSync = builder.outOfSync;
+    earlyUnshadow = builder.earlyUnshadow;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -123,6 +125,16 @@ public final class OptimizedConfig {
     return pinTops;
   }
 
+  /**
+   * Xen's early unshadow ({@code SHOPT_EARLY_UNSHADOW}): a guest that clears entry after entry of
+   * a page table, as a process exit does, is tearing it down; after its second clearing store in a
+   * row the table is unshadowed, so the rest of the teardown runs on the hardware instead of being
+   * emulated store by store.
+   */
+  public boolean earlyUnshadow() {
+    return earlyUnshadow;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -174,6 +186,7 @@ public final class OptimizedConfig {
     builder.poolFrames = poolFrames;
     builder.outOfSync = outOfSync;
     builder.pinTops = pinTops;
+    builder.earlyUnshadow = earlyUnshadow;
     builder.bugs = bugs;
     return builder;
   }
@@ -193,6 +206,7 @@ public final class OptimizedConfig {
     private int poolFrames;
     private boolean outOfSync;
     private boolean pinTops;
+    private boolean earlyUnshadow;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -245,6 +259,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** A page table the guest clears twice in a row is unshadowed (a teardown). */
+    public Builder earlyUnshadow(boolean on) {
+      earlyUnshadow = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -262,18 +282,19 @@ public final class OptimizedConfig {
     return other instanceof OptimizedConfig that && twoOnTwo == that.twoOnTwo && hashIndex == that.hashIndex
         && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
-        && bugs.equals(that.bugs);
+        && earlyUnshadow == that.earlyUnshadow && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops, bugs);
+    return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
+        earlyUnshadow, bugs);
   }
 
   @Override
   public String toString() {
     return "OptimizedConfig[twoOnTwo=" + twoOnTwo + ", hashIndex=" + hashIndex + ", magicEntries=" + magicEntries
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
-        + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", bugs=" + bugs + "]";
+        + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow + ", bugs=" + bugs + "]";
   }
 }

@@ -43,7 +43,8 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * a production hypervisor adds for speed, each in a class of its own and each switched by {@link
  * OptimizedConfig}: the reserved-bit fast path ({@link FastPath}), prefetch ({@link Prefetch}),
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
- * pinned tops ({@link PinnedTops}) and the bounded pool's eviction ({@link PoolReclaim}). Shadows
+ * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}) and early
+ * unshadowing of tables the guest tears down ({@link EarlyUnshadow}). Shadows
  * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
  * list, and checked for liveness by slot identity. Observably equal to the reference and to native
  * paging (with out-of-sync tables: to native with a TLB); see proofs/optimized-engine.md.
@@ -67,6 +68,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final ReverseMapping reverseMaps;
   @NotOnlyInitialized private final PinnedTops pins;
   @NotOnlyInitialized private final PoolReclaim reclaim;
+  @NotOnlyInitialized private final EarlyUnshadow earlyUnshadow;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -93,6 +95,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.reverseMaps = new ReverseMapping(this, config, guest, state);
     this.pins = new PinnedTops(this, config, state);
     this.reclaim = new PoolReclaim(this, state, pins, counters);
+    this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -230,6 +233,16 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   @Override
+  protected void operationBegins() {
+    earlyUnshadow.atOperationStart();
+  }
+
+  @Override
+  protected void afterEmulatedTableWrite(int vcpu, @Mfn long tableMfn, @Maddr long storeAt) {
+    earlyUnshadow.afterTableWrite(vcpu, tableMfn, storeAt);
+  }
+
+  @Override
   protected boolean unsyncInsteadOfEmulating(@Mfn long tableMfn) {
     return outOfSync.unsyncAfterWrite(tableMfn);
   }
@@ -293,7 +306,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @Override
   protected void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (dataWrite && config.has(SeededBug.SKIP_REVALIDATE)) {
+    if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(Addr.mfnOf(maddr), value))) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);

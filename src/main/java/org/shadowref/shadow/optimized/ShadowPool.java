@@ -62,6 +62,10 @@ public final class ShadowPool extends ShadowStore {
   private int outOfSyncCount;
   /** Emulated stores per machine frame since it was last in sync, toward letting it go. */
   private final int[] tableWrites;
+  /** Per vCPU, the page table its last emulated store cleared an entry of, or -1 (early unshadow). */
+  private final long[] lastClearedTable;
+  /** A page table taken for torn down, to unshadow as the next operation begins, or -1. */
+  private long pendingUnshadow = NONE;
   /**
    * Slots of the pinned top-level shadows, least recently installed first (Xen's list of pinned
    * shadows); each pin holds one reference, so an address space the guest switches away from
@@ -107,6 +111,8 @@ public final class ShadowPool extends ShadowStore {
     this.outOfSyncSlotOfFrame = new byte[machineFrames];
     java.util.Arrays.fill(outOfSyncSlotOfFrame, (byte) NONE);
     this.tableWrites = new int[machineFrames];
+    this.lastClearedTable = new long[vcpuCount];
+    java.util.Arrays.fill(lastClearedTable, NONE);
     this.pinned = new int[capacity];
     this.hashIndex = hashIndex;
     this.bugs = bugs;
@@ -135,6 +141,8 @@ public final class ShadowPool extends ShadowStore {
     this.outOfSyncSlotOfFrame = other.outOfSyncSlotOfFrame.clone();
     this.outOfSyncCount = other.outOfSyncCount;
     this.tableWrites = other.tableWrites.clone();
+    this.lastClearedTable = other.lastClearedTable.clone();
+    this.pendingUnshadow = other.pendingUnshadow;
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
     this.hashIndex = other.hashIndex;
@@ -229,6 +237,24 @@ public final class ShadowPool extends ShadowStore {
 
   void resetTableWrites(int mfn) {
     tableWrites[mfn] = 0;
+  }
+
+  /** The page table vCPU {@code vcpu}'s last emulated store cleared an entry of, or -1. */
+  long lastClearedTable(int vcpu) {
+    return lastClearedTable[vcpu];
+  }
+
+  void setLastClearedTable(int vcpu, long mfn) {
+    lastClearedTable[vcpu] = mfn;
+  }
+
+  /** The page table to unshadow as the next operation begins, or -1. */
+  long pendingUnshadow() {
+    return pendingUnshadow;
+  }
+
+  void setPendingUnshadow(long mfn) {
+    pendingUnshadow = mfn;
   }
 
   /**
@@ -477,6 +503,10 @@ public final class ShadowPool extends ShadowStore {
     for (int writes : tableWrites) {
       h = h * 31 + writes;
     }
+    for (long table : lastClearedTable) {
+      h = h * 31 + table;
+    }
+    h = h * 31 + pendingUnshadow;
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first
     }

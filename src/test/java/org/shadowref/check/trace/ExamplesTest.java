@@ -118,6 +118,16 @@ class ExamplesTest {
     assertTrue(prefetching.counters().handlerRuns() < 4, "fewer handler runs than first touches: " + prefetching.counters().handlerRuns() + " runs, " + prefetching.counters().prefetched() + " prefetched");
   }
 
+  /** Xen's early unshadow acts on the teardown example, and the table it unshadows is the live top. */
+  @Test
+  void theTeardownExampleUnshadowsEarly() throws Exception {
+    OptimizedEngine engine = runOptimized("29-early-unshadow.yaml");
+    assertTrue(engine.counters().earlyUnshadows() >= 1, "a table torn down was unshadowed early");
+    OptimizedEngine without = new OptimizedEngine(ScenarioReader.read(EXAMPLES.resolve("29-early-unshadow.yaml")).world().build(),
+        OptimizedConfig.PRODUCTION.toBuilder().earlyUnshadow(false).build(), CPU, EMULATOR);
+    assertEquals(0, without.counters().earlyUnshadows(), "switched off, it never acts");
+  }
+
   private static OptimizedEngine runOptimized(String name) throws Exception {
     Scenario scenario = ScenarioReader.read(EXAMPLES.resolve(name));
     OptimizedEngine engine = new OptimizedEngine(scenario.world().build(), OptimizedConfig.PRODUCTION, CPU, EMULATOR);

@@ -77,6 +77,7 @@ class OptimizedPropertyTest {
               .reverseMaps((switches & 16) != 0)
               .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
               .pinTops((switches & 64) != 0)
+              .earlyUnshadow((switches & 256) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
