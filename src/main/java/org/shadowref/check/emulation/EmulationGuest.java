@@ -73,26 +73,42 @@ public final class EmulationGuest implements LinearMemory {
    * on first touch: see above); {@code random} is left where drawing all of them would leave it.
    */
   public EmulationGuest(CpuState.Mode mode, long[] pool, Random random) {
-    EmulationGuest tables = tables(mode);
-    machine = tables.machine.copy();
-    p2m = tables.p2m.copy();
-    physical = new GuestPhysicalMemory(machine, p2m);
-    mmu = new NativeMmu(physical, CpuModel.DEFAULT);
-    regs = tables.regs;
-    nextGfn = tables.nextGfn;
-    this.pool = pool.clone();
-    data = new long[MAPPED_PAGES][];
-    ownsData = new boolean[MAPPED_PAGES];
-    if (random instanceof PlainRandom plain && Integer.bitCount(pool.length) == 1) {
-      fillState = plain.state();
-      plain.skip((long) MAPPED_PAGES * WORDS_PER_PAGE);
-    } else {
-      fillState = 0;
+    this(tables(mode), pool.clone(), lazyFillState(pool, random), new long[MAPPED_PAGES][]);
+    if (!drawsOnFirstTouch(pool, random)) {
       for (int page = 0; page < MAPPED_PAGES; page++) {
         data[page] = draw(pool, random);
         ownsData[page] = true;
       }
     }
+  }
+
+  /** Whether pages can be drawn on first touch: a generator that can skip ahead, a pool of 2^k words. */
+  private static boolean drawsOnFirstTouch(long[] pool, Random random) {
+    return random instanceof PlainRandom && Integer.bitCount(pool.length) == 1;
+  }
+
+  /** Where the pages' draws start when drawn on first touch (the generator then skips past them), else 0. */
+  private static long lazyFillState(long[] pool, Random random) {
+    if (!(random instanceof PlainRandom plain) || !drawsOnFirstTouch(pool, random)) {
+      return 0;
+    }
+    long state = plain.state();
+    plain.skip((long) MAPPED_PAGES * WORDS_PER_PAGE);
+    return state;
+  }
+
+  /** A guest on a copy of {@code original}'s memory (shared until written), with the data given. */
+  private EmulationGuest(EmulationGuest original, long[] pool, long fillState, long[] @Nullable [] data) {
+    machine = original.machine.copy();
+    p2m = original.p2m.copy();
+    physical = new GuestPhysicalMemory(machine, p2m);
+    mmu = new NativeMmu(physical, CpuModel.DEFAULT);
+    regs = original.regs;
+    nextGfn = original.nextGfn;
+    this.pool = pool;
+    this.fillState = fillState;
+    this.data = data;
+    ownsData = new boolean[MAPPED_PAGES];
   }
 
   /**
@@ -163,16 +179,7 @@ public final class EmulationGuest implements LinearMemory {
   }
 
   private EmulationGuest(EmulationGuest original) {
-    machine = original.machine.copy();
-    p2m = original.p2m.copy();
-    physical = new GuestPhysicalMemory(machine, p2m);
-    mmu = new NativeMmu(physical, CpuModel.DEFAULT);
-    regs = original.regs;
-    nextGfn = original.nextGfn;
-    pool = original.pool;
-    fillState = original.fillState;
-    data = original.data.clone();
-    ownsData = new boolean[MAPPED_PAGES];
+    this(original, original.pool, original.fillState, original.data.clone());
     Arrays.fill(original.ownsData, false);
   }
 
