@@ -47,6 +47,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
         .pinTops((switches & 64) != 0)
         .earlyUnshadow((switches & 256) != 0)
+        .writeFlooding((switches & 512) != 0)
         .build();
   }
 

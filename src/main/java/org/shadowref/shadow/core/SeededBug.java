@@ -180,7 +180,13 @@ public enum SeededBug {
    * are about to go), but a top a vCPU runs on stays, with the cleared entry still mapping
    * (INV-COHERENT, and the guest reaches memory native says is gone).
    */
-  EARLY_UNSHADOW_SKIPS_REVALIDATION(Engines.OPTIMIZED);
+  EARLY_UNSHADOW_SKIPS_REVALIDATION(Engines.OPTIMIZED),
+  /**
+   * Write flooding: the store that floods a table is not revalidated (KVM zaps the shadow page
+   * instead of updating it), but a top a vCPU runs on is not dropped and keeps the old entry
+   * (INV-COHERENT; KVM must reload such a root).
+   */
+  FLOODED_TABLE_NOT_REVALIDATED(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

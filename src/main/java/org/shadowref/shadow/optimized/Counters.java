@@ -13,6 +13,7 @@ public final class Counters {
   long poolReclaims;
   long unpinned;
   long earlyUnshadows;
+  long floodedTables;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -49,8 +50,13 @@ public final class Counters {
     return unpinned;
   }
 
-  /** Page tables unshadowed early, as the guest tore them down. */
+  /** Page tables taken for torn down by early unshadow. */
   public long earlyUnshadows() {
     return earlyUnshadows;
+  }
+
+  /** Page tables given up as flooded: written again and again by emulation, and not used. */
+  public long floodedTables() {
+    return floodedTables;
   }
 }

@@ -53,24 +53,7 @@ final class EarlyUnshadow {
     }
     pool.setLastClearedTable(vcpu, -1);
     pool.setPendingUnshadow(tableMfn);
-  }
-
-  /**
-   * An operation begins: a table taken for torn down is unshadowed now, before the guest runs
-   * again. Not at the store itself, which stays what it was when the fault was taken: an emulated
-   * write to a shadowed page table (the handler's progress rules allow emulation for exactly that).
-   */
-  void atOperationStart() {
-    long table = pool.pendingUnshadow();
-    if (table < 0) {
-      return;
-    }
-    pool.setPendingUnshadow(-1);
-    @Mfn long mfn = Addr.mfn(table);
-    if (engine.hasShadows(mfn)) {
-      counters.earlyUnshadows++;
-      engine.unshadow(mfn);
-    }
+    counters.earlyUnshadows++;
   }
 
   /**

@@ -25,7 +25,8 @@ public final class OptimizedConfig {
    * machine allows.
    */
   public static final OptimizedConfig DEFAULT = new Builder()
-      .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true).build();
+      .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
+      .writeFlooding(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -42,6 +43,7 @@ public final class OptimizedConfig {
   private final boolean outOfSync;
   private final boolean pinTops;
   private final boolean earlyUnshadow;
+  private final boolean writeFlooding;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -64,6 +66,7 @@ public final class OptimizedConfig {
     poolFrames = builder.poolFrames;
     outOfSync = builder.outOfSync;
     earlyUnshadow = builder.earlyUnshadow;
+    writeFlooding = builder.writeFlooding;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -135,6 +138,15 @@ public final class OptimizedConfig {
     return earlyUnshadow;
   }
 
+  /**
+   * KVM's write-flooding detection ({@code detect_write_flooding} in its MMU): a page table the
+   * guest writes {@link WriteFlooding#THRESHOLD} times by emulation while no fault uses it is no
+   * longer a page table to the guest, and is unshadowed (KVM zaps the shadow page).
+   */
+  public boolean writeFlooding() {
+    return writeFlooding;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -187,6 +199,7 @@ public final class OptimizedConfig {
     builder.outOfSync = outOfSync;
     builder.pinTops = pinTops;
     builder.earlyUnshadow = earlyUnshadow;
+    builder.writeFlooding = writeFlooding;
     builder.bugs = bugs;
     return builder;
   }
@@ -207,6 +220,7 @@ public final class OptimizedConfig {
     private boolean outOfSync;
     private boolean pinTops;
     private boolean earlyUnshadow;
+    private boolean writeFlooding;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -265,6 +279,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** A page table written again and again by emulation, and not used, is unshadowed. */
+    public Builder writeFlooding(boolean on) {
+      writeFlooding = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -282,19 +302,20 @@ public final class OptimizedConfig {
     return other instanceof OptimizedConfig that && twoOnTwo == that.twoOnTwo && hashIndex == that.hashIndex
         && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
-        && earlyUnshadow == that.earlyUnshadow && bugs.equals(that.bugs);
+        && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, bugs);
+        earlyUnshadow, writeFlooding, bugs);
   }
 
   @Override
   public String toString() {
     return "OptimizedConfig[twoOnTwo=" + twoOnTwo + ", hashIndex=" + hashIndex + ", magicEntries=" + magicEntries
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
-        + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow + ", bugs=" + bugs + "]";
+        + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
+        + ", writeFlooding=" + writeFlooding + ", bugs=" + bugs + "]";
   }
 }

@@ -43,8 +43,9 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * a production hypervisor adds for speed, each in a class of its own and each switched by {@link
  * OptimizedConfig}: the reserved-bit fast path ({@link FastPath}), prefetch ({@link Prefetch}),
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
- * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}) and early
- * unshadowing of tables the guest tears down ({@link EarlyUnshadow}). Shadows
+ * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}), early
+ * unshadowing of tables the guest tears down ({@link EarlyUnshadow}) and of tables it floods with
+ * writes ({@link WriteFlooding}). Shadows
  * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
  * list, and checked for liveness by slot identity. Observably equal to the reference and to native
  * paging (with out-of-sync tables: to native with a TLB); see proofs/optimized-engine.md.
@@ -69,6 +70,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final PinnedTops pins;
   @NotOnlyInitialized private final PoolReclaim reclaim;
   @NotOnlyInitialized private final EarlyUnshadow earlyUnshadow;
+  @NotOnlyInitialized private final WriteFlooding writeFlooding;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -96,6 +98,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.pins = new PinnedTops(this, config, state);
     this.reclaim = new PoolReclaim(this, state, pins, counters);
     this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
+    this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -232,9 +235,20 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     }
   }
 
+  /**
+   * A table a heuristic gave up on during the last operation (torn down, flooded) is unshadowed
+   * now, before the guest runs again; not inside that operation, whose store stays what it was
+   * when the fault was taken: an emulated write to a shadowed page table.
+   */
   @Override
   protected void operationBegins() {
-    earlyUnshadow.atOperationStart();
+    long table = state.pendingUnshadow();
+    if (table >= 0) {
+      state.setPendingUnshadow(-1);
+      if (hasShadows(Addr.mfn(table))) {
+        unshadow(Addr.mfn(table));
+      }
+    }
   }
 
   @Override
@@ -264,6 +278,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     int part = 0;
     for (int level = shadow.type().mode().hostMode().levels(); level >= 1; level--) {
       int index = shadow.type().entryIndex(va, level, vcpu.regs());
+      writeFlooding.used(shadow);
       if (level == 1) {
         propagateL1e(shadow, part, index);
         prefetch.after(shadow, part, index);
@@ -306,7 +321,10 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @Override
   protected void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
-    if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(Addr.mfnOf(maddr), value))) {
+    @Mfn long frame = Addr.mfnOf(maddr);
+    boolean flooded = dataWrite && writeFlooding.floods(frame);
+    if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)
+        || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)))) {
       return;
     }
     revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);

@@ -64,8 +64,10 @@ public final class ShadowPool extends ShadowStore {
   private final int[] tableWrites;
   /** Per vCPU, the page table its last emulated store cleared an entry of, or -1 (early unshadow). */
   private final long[] lastClearedTable;
-  /** A page table taken for torn down, to unshadow as the next operation begins, or -1. */
+  /** A page table a heuristic gave up on (torn down, flooded), to unshadow as the next operation begins, or -1. */
   private long pendingUnshadow = NONE;
+  /** Per machine frame: emulated stores to its page table since a fault last used its shadows (write flooding). */
+  private final int[] floodWrites;
   /**
    * Slots of the pinned top-level shadows, least recently installed first (Xen's list of pinned
    * shadows); each pin holds one reference, so an address space the guest switches away from
@@ -112,6 +114,7 @@ public final class ShadowPool extends ShadowStore {
     java.util.Arrays.fill(outOfSyncSlotOfFrame, (byte) NONE);
     this.tableWrites = new int[machineFrames];
     this.lastClearedTable = new long[vcpuCount];
+    this.floodWrites = new int[machineFrames];
     java.util.Arrays.fill(lastClearedTable, NONE);
     this.pinned = new int[capacity];
     this.hashIndex = hashIndex;
@@ -143,6 +146,7 @@ public final class ShadowPool extends ShadowStore {
     this.tableWrites = other.tableWrites.clone();
     this.lastClearedTable = other.lastClearedTable.clone();
     this.pendingUnshadow = other.pendingUnshadow;
+    this.floodWrites = other.floodWrites.clone();
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
     this.hashIndex = other.hashIndex;
@@ -246,6 +250,16 @@ public final class ShadowPool extends ShadowStore {
 
   void setLastClearedTable(int vcpu, long mfn) {
     lastClearedTable[vcpu] = mfn;
+  }
+
+  /** Counts an emulated store to the page table in {@code mfn} since a fault last used it; returns the count. */
+  int countFloodWrite(int mfn) {
+    return ++floodWrites[mfn];
+  }
+
+  /** A fault used the shadows of the page table in {@code mfn}: it is a page table to the guest still. */
+  void clearFloodWrites(int mfn) {
+    floodWrites[mfn] = 0;
   }
 
   /** The page table to unshadow as the next operation begins, or -1. */
@@ -507,6 +521,9 @@ public final class ShadowPool extends ShadowStore {
       h = h * 31 + table;
     }
     h = h * 31 + pendingUnshadow;
+    for (int writes : floodWrites) {
+      h = h * 31 + writes;
+    }
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first
     }

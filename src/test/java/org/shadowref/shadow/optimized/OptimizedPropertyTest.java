@@ -78,6 +78,7 @@ class OptimizedPropertyTest {
               .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
               .pinTops((switches & 64) != 0)
               .earlyUnshadow((switches & 256) != 0)
+              .writeFlooding((switches & 512) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
