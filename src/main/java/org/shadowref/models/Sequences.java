@@ -53,16 +53,16 @@ public final class Sequences extends LockstepHarness {
   private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
   private final OpMenu[] menus = new OpMenu[configs.length];
   private final GuestOp[][] tableWrites = new GuestOp[configs.length][];
-  /** Per mode: the hypervisor's P2M changes and log-dirty operations. */
-  private final GuestOp[][] p2mChanges = new GuestOp[configs.length][];
+  /** Per mode: the hypervisor's operations (P2M changes, log-dirty mode). */
+  private final GuestOp[][] hypervisorOps = new GuestOp[configs.length][];
 
   /**
-   * The hypervisor's changes of {@code universe}'s P2M: the data page migrated to a free machine
+   * The hypervisor's operations on {@code universe}: the data page migrated to a free machine
    * frame (copied), given to a device, and back as RAM at its own frame (which kept what it held);
    * the second page table migrated (its shadows must follow the copy and protect it); log-dirty
    * mode switched on (a clean before it is a no-op) and cleaned.
    */
-  private static GuestOp[] p2mChanges(EngineUniverse universe) {
+  private static GuestOp[] hypervisorOps(EngineUniverse universe) {
     @Gfn long data = Addr.gfn(universe.dataGfn);
     return new GuestOp[] {
       new GuestOp.SetP2m(0, data, P2mType.RAM, Addr.mfn(0), true),
@@ -116,7 +116,7 @@ public final class Sequences extends LockstepHarness {
       configs[mode.ordinal()] = universe.config(config);
       menus[mode.ordinal()] = menu(universe);
       tableWrites[mode.ordinal()] = tableWrites(universe);
-      p2mChanges[mode.ordinal()] = p2mChanges(universe);
+      hypervisorOps[mode.ordinal()] = hypervisorOps(universe);
     }
   }
 
@@ -150,7 +150,7 @@ public final class Sequences extends LockstepHarness {
   protected @Nullable GuestOp nextOp(Lockstep state, Choices choices, Events events) {
     int mode = ((ObservedEngine) state.system()).universe().mode.ordinal();
     GuestOp[] writes = tableWrites[mode];
-    GuestOp[] changes = p2mChanges[mode];
+    GuestOp[] changes = hypervisorOps[mode];
     int fixed = choices.chooseInt(-1, writes.length + changes.length - 1);
     return fixed < 0 ? menus[mode].choose(choices) : fixed < writes.length ? writes[fixed] : changes[fixed - writes.length];
   }

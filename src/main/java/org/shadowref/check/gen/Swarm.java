@@ -135,8 +135,9 @@ final class Swarm {
     }
     devices = random.nextBoolean() ? 0 : 1 + random.nextInt(2);
     // P2M changes and log-dirty operations are rare beside the guest's own operations, as on a
-    // real host, and each in about half the guests. Decided without a draw of its own, so the other half (and every guest's
-    // layout) come out of the same seeds exactly as before the hypervisor's operations existed.
+    // real host, and each in about half the guests. Decided without a draw of its own, so the
+    // other half (and every guest's layout) come out of the same seeds exactly as before the
+    // hypervisor's operations existed.
     opWeights[P2M_CHANGE] = (opWeights[INVLPG] + opWeights[FLUSH]) % 2;
     opWeights[LOG_DIRTY] = (opWeights[LOAD_CR3] + opWeights[CONTROL_BIT]) % 2;
   }

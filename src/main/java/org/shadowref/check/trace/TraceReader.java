@@ -147,16 +147,23 @@ public final class TraceReader {
   private static GuestSnapshot.P2mEntry p2mEntry(Node node) throws TraceFormatException {
     Fields f = new Fields(node, "gfn", "type", "mfn");
     long gfn = number(f.required("gfn"));
-    Node typeNode = f.required("type");
-    P2mType type = p2mType(typeNode);
+    P2mType type = p2mType(f.required("type"));
+    return new GuestSnapshot.P2mEntry(gfn, type, machineFrame(node, f, type, "a " + TraceWriter.p2mTypeName(type) + " entry"));
+  }
+
+  /**
+   * The {@code mfn} field of a P2M entry of {@code type} ({@code what}, for the error): required
+   * for RAM, refused otherwise ({@link P2m#INVALID_MFN} then).
+   */
+  private static long machineFrame(Node node, Fields f, P2mType type, String what) throws TraceFormatException {
     Node mfnNode = f.optional("mfn");
     if (type.isRam() && mfnNode == null) {
-      throw node.error("a " + TraceWriter.p2mTypeName(type) + " entry needs an \"mfn\"");
+      throw node.error(what + " needs an \"mfn\"");
     }
     if (!type.isRam() && mfnNode != null) {
-      throw mfnNode.error("a " + TraceWriter.p2mTypeName(type) + " entry has no machine frame");
+      throw mfnNode.error(what + " has no machine frame");
     }
-    return new GuestSnapshot.P2mEntry(gfn, type, mfnNode == null ? P2m.INVALID_MFN : number(mfnNode));
+    return mfnNode == null ? P2m.INVALID_MFN : number(mfnNode);
   }
 
   private static P2mType p2mType(Node node) throws TraceFormatException {
@@ -262,17 +269,11 @@ public final class TraceReader {
         case "p2m":
           {
             f = new Fields(node, "op", "vcpu", "gfn", "type", "mfn", "copy");
-            Node typeNode = f.required("type");
-            P2mType type = p2mType(typeNode);
-            Node mfnNode = f.optional("mfn");
-            if (type.isRam() != (mfnNode != null)) {
-              throw (mfnNode == null ? node : mfnNode).error(type.isRam()
-                  ? "a p2m change to " + TraceWriter.p2mTypeName(type) + " needs an \"mfn\""
-                  : "a p2m change to " + TraceWriter.p2mTypeName(type) + " has no machine frame");
-            }
+            P2mType type = p2mType(f.required("type"));
+            long mfn = machineFrame(node, f, type, "a p2m change to " + TraceWriter.p2mTypeName(type));
             Node copyNode = f.optional("copy");
-            return new GuestOp.SetP2m(vcpu(f), Addr.gfn(number(f.required("gfn"))), type,
-                Addr.mfn(mfnNode == null ? P2m.INVALID_MFN : number(mfnNode)), copyNode != null && bool(copyNode));
+            return new GuestOp.SetP2m(vcpu(f), Addr.gfn(number(f.required("gfn"))), type, Addr.mfn(mfn),
+                copyNode != null && bool(copyNode));
           }
         case "log-dirty":
           {

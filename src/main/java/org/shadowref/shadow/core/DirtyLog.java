@@ -52,10 +52,10 @@ public final class DirtyLog implements Fingerprintable {
   }
 
   /**
-   * Returns the dirty frames and starts a new round: nothing dirty, the guest as it is now the
-   * baseline. Only while logging.
+   * Hands the dirty frames over ({@link #lastCleaned}) and starts a new round: nothing dirty, the
+   * guest as it is now the baseline. Only while logging.
    */
-  List<Long> clean(GuestMachine guest) {
+  void clean(GuestMachine guest) {
     if (!on) {
       throw new IllegalStateException("a clean of a dirty log that is off");
     }
@@ -67,7 +67,6 @@ public final class DirtyLog implements Fingerprintable {
     lastCleaned = List.copyOf(frames);
     clearSet();
     atLastClean = guest.copy();
-    return lastCleaned;
   }
 
   private void clearSet() {
@@ -121,12 +120,6 @@ public final class DirtyLog implements Fingerprintable {
   /** Ghost state for INV-LOG-DIRTY: the guest at the last clean, or null when the log is off. */
   public @Nullable GuestMachine atLastClean() {
     return atLastClean;
-  }
-
-  DirtyLog copy() {
-    DirtyLog copy = new DirtyLog();
-    copyInto(copy);
-    return copy;
   }
 
   void copyInto(DirtyLog target) {

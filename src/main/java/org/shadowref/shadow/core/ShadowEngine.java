@@ -113,8 +113,12 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     @Override
     public void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
       if (dirtyLog.isOn() && !seeded(dataWrite ? SeededBug.EMULATED_WRITE_NOT_LOGGED : SeededBug.WALK_AD_NOT_LOGGED)) {
-        logWrite(Addr.mfnOf(maddr));
-        logWrite(Addr.mfnOf(Addr.maddr(maddr + size - 1)));
+        @Mfn long first = Addr.mfnOf(maddr);
+        @Mfn long last = Addr.mfnOf(Addr.maddr(maddr + size - 1));
+        logWrite(first);
+        if (last != first) {
+          logWrite(last);
+        }
       }
       ShadowEngine.this.writeGuestMachine(maddr, size, value, dataWrite);
     }

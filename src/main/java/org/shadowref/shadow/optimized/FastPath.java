@@ -95,12 +95,12 @@ final class FastPath {
         OpResult.of(NativeMmu.physicalOutcome(guest.physical(), gpa, fault.access()), 0), false);
   }
 
-  /** Whether leaves of {@code type} may be magic markers: a table's own l1es, in 64-bit entries. */
   /** Whether this engine makes markers at all (so a device frame's markers may need finding). */
   boolean makesMarkers() {
     return usable;
   }
 
+  /** Whether leaves of {@code type} may be magic markers: a table's own l1es, in 64-bit entries. */
   boolean magicFor(ShadowType type) {
     return usable && type.role() == ShadowType.Role.TABLE && type.mode().format() == ShadowFormat.LONG_64;
   }

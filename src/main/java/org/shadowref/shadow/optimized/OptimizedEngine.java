@@ -245,9 +245,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     long table = state.pendingUnshadow();
     if (table >= 0) {
       state.setPendingUnshadow(-1);
-      if (hasShadows(Addr.mfn(table))) {
-        unshadow(Addr.mfn(table));
-      }
+      unshadow(Addr.mfn(table)); // nothing to do if its shadows went meanwhile
     }
   }
 
@@ -327,7 +325,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
         || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)))) {
       return;
     }
-    revalidateGuestWrite(Addr.mfnOf(maddr), (int) Addr.pageOffset(maddr), size);
+    revalidateGuestWrite(frame, (int) Addr.pageOffset(maddr), size);
   }
 
   void revalidateGuestWrite(@Mfn long mfn, int offset, int size) {

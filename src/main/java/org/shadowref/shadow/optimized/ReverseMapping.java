@@ -1,6 +1,5 @@
 package org.shadowref.shadow.optimized;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
@@ -29,7 +28,7 @@ final class ReverseMapping {
   private final OptimizedConfig config;
   private final GuestMachine guest;
   private final ShadowPool pool;
-  /** Scratch for {@link #revalidateMappingsOf}: the leaves mapping a frame, copied before they change. */
+  /** Scratch for {@link #rederiveLeavesOf}: the leaves mapping a frame, copied before they change. */
   private long[] leafSnapshot = new long[16];
   private boolean revalidatingMappings;
 
@@ -105,6 +104,23 @@ final class ReverseMapping {
    * shadowed page table (its mappings lose write access) and when it stops being one.
    */
   void revalidateMappingsOf(@Mfn long mfn) {
+    rederiveLeavesOf(mfn, false);
+  }
+
+  /**
+   * {@code sh_remove_all_mappings} after a P2M change: recomputes every shadow leaf that maps
+   * {@code oldMfn}, the frame the guest frame left (each now follows the new entry).
+   */
+  void remapLeavesOf(@Mfn long oldMfn) {
+    rederiveLeavesOf(oldMfn, true);
+  }
+
+  /**
+   * Derives again every present shadow leaf that maps {@code mfn}, found through its reverse map
+   * (without reverse maps, by searching every l1 shadow). {@code afterP2mChange}: the P2M repair,
+   * where its seeded bugs skip a second shadow's leaves or a splinter's.
+   */
+  private void rederiveLeavesOf(@Mfn long mfn, boolean afterP2mChange) {
     if (!config.reverseMaps()) {
       engine.revalidateMappingsByScan(mfn);
       return;
@@ -118,11 +134,17 @@ final class ReverseMapping {
     try {
       int count = pool.leafMappings().count((int) mfn);
       leafSnapshot = pool.leafMappings().entries((int) mfn, leafSnapshot);
+      @Nullable Shadow first = null;
       for (int i = 0; i < count; i++) {
         @Maddr long maddr = Addr.maddr(leafSnapshot[i]);
         Shadow shadow = pool.owner(Addr.mfnOf(maddr));
         if (shadow == null) {
           throw new IllegalStateException("reverse map names " + Addr.hex(maddr) + ", which is in no shadow");
+        }
+        first = first == null ? shadow : first;
+        if (afterP2mChange && ((config.has(SeededBug.P2M_MAPPING_LEFT_IN_SECOND_SHADOW) && shadow != first)
+            || (config.has(SeededBug.P2M_SPLINTER_MISSED) && shadow.type().role() == ShadowType.Role.SPLINTER))) {
+          continue;
         }
         int part = shadow.partOf(Addr.mfnOf(maddr));
         int index = (int) Addr.pageOffset(maddr) / shadow.type().entryBytes();
@@ -139,12 +161,7 @@ final class ReverseMapping {
    * (the caller recomputes them: the new frame's contents may differ).
    */
   List<Shadow> refile(@Gfn long gfn, P2mType oldType, @Mfn long oldMfn) {
-    List<Shadow> shadows = new ArrayList<>();
-    for (Shadow shadow : pool.shadows()) {
-      if (shadow.type().shadowsGuestFrame() && shadow.key().gfn() == gfn) {
-        shadows.add(shadow);
-      }
-    }
+    List<Shadow> shadows = engine.shadowsOfGuestFrameByScan(gfn);
     if (!config.reverseMaps()) {
       return shadows;
     }
@@ -158,35 +175,6 @@ final class ReverseMapping {
       }
     }
     return shadows;
-  }
-
-  /**
-   * {@code sh_remove_all_mappings} after a P2M change: recomputes every shadow leaf that maps
-   * {@code oldMfn}, the frame the guest frame left (each now follows the new entry).
-   */
-  void remapLeavesOf(@Mfn long oldMfn) {
-    if (!config.reverseMaps() || !inMachine(oldMfn)) {
-      engine.revalidateMappingsByScan(oldMfn);
-      return;
-    }
-    int count = pool.leafMappings().count((int) oldMfn);
-    long[] leaves = pool.leafMappings().entries((int) oldMfn, new long[Math.max(count, 1)]);
-    @Nullable Shadow first = null;
-    for (int i = 0; i < count; i++) {
-      @Maddr long maddr = Addr.maddr(leaves[i]);
-      Shadow shadow = pool.owner(Addr.mfnOf(maddr));
-      if (shadow == null) {
-        throw new IllegalStateException("reverse map names " + Addr.hex(maddr) + ", which is in no shadow");
-      }
-      first = first == null ? shadow : first;
-      if ((config.has(SeededBug.P2M_MAPPING_LEFT_IN_SECOND_SHADOW) && shadow != first)
-          || (config.has(SeededBug.P2M_SPLINTER_MISSED) && shadow.type().role() == ShadowType.Role.SPLINTER)) {
-        continue;
-      }
-      int part = shadow.partOf(Addr.mfnOf(maddr));
-      int index = (int) Addr.pageOffset(maddr) / shadow.type().entryBytes();
-      engine.setEntry(shadow, part, index, engine.deriveLeaf(shadow, part, index));
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
