@@ -442,17 +442,26 @@ final class GuestLayout {
     if (tableFrames.isEmpty()) {
       return;
     }
+    long firstSpaceVa = -1;
     for (long root : rootList) {
       if (random.nextInt(3) == 0 && !rootList.get(0).equals(root)) {
         continue;
       }
       PageTableBuilder tables = builderAt(spaceMode, root);
       int count = swarm.windows;
-      long va = newVa(spaceMode, List.of(), 1);
-      int l1 = spaceMode.index(va, 1);
-      int room = spaceMode.entriesPerTable(1) - count;
-      if (l1 > room) {
-        va -= (long) (l1 - room) << 12;
+      long va;
+      if (firstSpaceVa >= 0 && random.nextBoolean()) {
+        va = firstSpaceVa; // the same window address in another space, onto other tables (a kernel's fixed window)
+      } else {
+        va = newVa(spaceMode, List.of(), 1);
+        int l1 = spaceMode.index(va, 1);
+        int room = spaceMode.entriesPerTable(1) - count;
+        if (l1 > room) {
+          va -= (long) (l1 - room) << 12;
+        }
+      }
+      if (firstSpaceVa < 0) {
+        firstSpaceVa = va;
       }
       for (int i = 0; i < count; i++) {
         long gfn = swarm.quiet ? leafTable(i)

@@ -489,6 +489,17 @@ public final class Guests {
     }
     long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
     GuestOp store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    if (random.nextInt(8) == 0 && !user && regs(vcpu).pagingEnabled()) {
+      // The same store in another address space, as a kernel writes per-process tables through one
+      // fixed window: a CR3 switch, a read that maps the window there, the store. Where the last
+      // emulated store landed must not be carried across the switch.
+      List<Long> roots = layout.rootsFor(regs(vcpu).pagingMode());
+      long other = roots.get(random.nextInt(roots.size()));
+      pending.addFirst(store);
+      pending.addFirst(new GuestOp.MemoryAccess(vcpu, Addr.gva(va & ~0x7L), AccessKind.READ, false, 8, 0));
+      pending.addFirst(new GuestOp.LoadCr3(vcpu, other));
+      return store;
+    }
     if (random.nextBoolean()) {
       List<GuestOp> uses = useEntries(vcpu, va, size, entryBytes);
       if (!uses.isEmpty()) {

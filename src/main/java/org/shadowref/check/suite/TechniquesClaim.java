@@ -48,6 +48,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .pinTops((switches & 64) != 0)
         .earlyUnshadow((switches & 256) != 0)
         .writeFlooding((switches & 512) != 0)
+        .fastEmulation((switches & 1024) != 0)
         .build();
   }
 

@@ -8,6 +8,7 @@ import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.qual.Gpa;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
+import org.shadowref.arch.qual.Mfn;
 import org.shadowref.emulate.CpuState;
 import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
@@ -32,6 +33,9 @@ import org.shadowref.shadow.Vcpu;
  * is the engine's ({@link Writes}).
  */
 public final class GuestSide {
+  /** {@link #runInstruction}'s known page when there is none (no linear page number is negative). */
+  public static final long NO_PAGE = -1;
+
   /** How the engine writes guest memory on the guest's behalf. */
   public interface Writes {
     /**
@@ -110,8 +114,27 @@ public final class GuestSide {
 
   /** Runs {@code op} with {@code executor} on the guest's own translation; commits on success. */
   public EmulationResult runInstruction(InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op) {
+    return runInstruction(executor, vcpu, op, NO_PAGE, Addr.mfn(0));
+  }
+
+  /**
+   * {@link #runInstruction(InstructionExecutor, Vcpu, GuestOp.Execute)} with one page's translation
+   * known in advance: a supervisor data access to linear page {@code knownPage} (an address shifted
+   * right by 12) lands in machine frame {@code knownFrame} without a walk. The caller vouches that
+   * the walk would give exactly that and write nothing (every A bit and the leaf's D bit set); other
+   * pages are walked.
+   */
+  public EmulationResult runInstruction(
+      InstructionExecutor executor, Vcpu vcpu, GuestOp.Execute op, long knownPage, @Mfn long knownFrame) {
     ShadowHardware.load(emulating, vcpu, op);
-    EmulationResult result = executor.execute(emulating, op.code(), linearMemory.of(vcpu), op.user());
+    linearMemory.knownPage = knownPage;
+    linearMemory.knownFrame = knownFrame;
+    EmulationResult result;
+    try {
+      result = executor.execute(emulating, op.code(), linearMemory.of(vcpu), op.user());
+    } finally {
+      linearMemory.knownPage = NO_PAGE;
+    }
     if (result.kind() == EmulationResult.Kind.DONE) {
       vcpu.cpu().copyFrom(emulating);
     }
@@ -135,6 +158,9 @@ public final class GuestSide {
   /** Guest memory as the emulator sees it: the guest walk, with every write revalidated. */
   private final class GuestLinearMemory implements LinearMemory {
     private @Nullable Vcpu vcpu;
+    /** A page whose translation the caller gave ({@link #NO_PAGE}: none), and its frame. */
+    private long knownPage = NO_PAGE;
+    private @Mfn long knownFrame = Addr.mfn(0);
 
     /** This memory as {@code vcpu}'s instruction reaches it. */
     GuestLinearMemory of(Vcpu vcpu) {
@@ -152,6 +178,9 @@ public final class GuestSide {
 
     @Override
     public AccessOutcome translate(@Gva long va, Access access) {
+      if (knownPage != NO_PAGE && va >>> Addr.PAGE_SHIFT == knownPage && !access.user() && !access.isFetch()) {
+        return AccessOutcome.ok(Addr.maddrOf(knownFrame, Addr.pageOffset(va)));
+      }
       return walk(vcpu(), va, access);
     }
 

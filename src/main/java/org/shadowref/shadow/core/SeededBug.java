@@ -186,7 +186,19 @@ public enum SeededBug {
    * instead of updating it), but a top a vCPU runs on is not dropped and keeps the old entry
    * (INV-COHERENT; KVM must reload such a root).
    */
-  FLOODED_TABLE_NOT_REVALIDATED(Engines.OPTIMIZED);
+  FLOODED_TABLE_NOT_REVALIDATED(Engines.OPTIMIZED),
+  /**
+   * Fast emulation: the remembered translation outlives a store to a page table its walk read, so
+   * a later write fault on the page is emulated into the frame the page used to map (the guest
+   * writes memory native says it does not reach, or no longer may).
+   */
+  FAST_EMULATION_MISSES_TABLE_WRITE(Engines.OPTIMIZED),
+  /**
+   * Fast emulation: whether the remembered translation still holds is judged without CR3, so after
+   * a switch of address space a write fault on the page is emulated into the old space's frame
+   * (Xen forgets it when CR3 changes).
+   */
+  FAST_EMULATION_IGNORES_CR3(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -441,7 +441,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
         if (!unsyncInsteadOfEmulating(targetMfn)) {
           @Maddr long storeAt = Addr.maddr(target.address());
           FaultResolution emulated = emulateTableWrite(fault);
-          afterEmulatedTableWrite(fault.vcpu().id(), targetMfn, storeAt);
+          afterEmulatedTableWrite(fault, targetMfn, storeAt);
           return emulated;
         }
       } else {
@@ -494,8 +494,8 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     return false;
   }
 
-  /** vCPU {@code vcpu}'s supervisor store at {@code storeAt} to the page table in {@code tableMfn} was emulated. */
-  protected void afterEmulatedTableWrite(int vcpu, @Mfn long tableMfn, @Maddr long storeAt) {}
+  /** The supervisor store {@code fault} stopped, at {@code storeAt} in the page table in {@code tableMfn}, was emulated. */
+  protected void afterEmulatedTableWrite(Fault fault, @Mfn long tableMfn, @Maddr long storeAt) {}
 
   /** The vCPU holding the shadow lock, or {@link #NO_OWNER}. */
   public final int lockOwner() {

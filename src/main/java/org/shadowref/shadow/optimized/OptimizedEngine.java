@@ -11,6 +11,7 @@ import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Maddr;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.emulate.EmulationResult;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
@@ -25,6 +26,7 @@ import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.Fault;
 import org.shadowref.shadow.core.FaultResolution;
+import org.shadowref.shadow.core.GuestSide;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.Shadow;
 import org.shadowref.shadow.core.ShadowEngine;
@@ -71,6 +73,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final PoolReclaim reclaim;
   @NotOnlyInitialized private final EarlyUnshadow earlyUnshadow;
   @NotOnlyInitialized private final WriteFlooding writeFlooding;
+  @NotOnlyInitialized private final FastEmulation fastEmulation;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -99,6 +102,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.reclaim = new PoolReclaim(this, state, pins, counters);
     this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
     this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
+    this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -154,6 +158,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @Override
   protected void beforeP2mChange(@Gfn long gfn) {
     outOfSync.resyncAll();
+    fastEmulation.forgetAll();
   }
 
   /** The guest frame's shadows, filed anew under its new machine frame in the reverse map. */
@@ -208,12 +213,46 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     return kept.refill(vcpu, va, errorCode, hardwareRegs, op, duringEventInjection);
   }
 
-  /** The fast path: a reserved-bit fault on a magic entry is answered without a guest walk. */
+  /**
+   * The fast path: a reserved-bit fault on a magic entry is answered without a guest walk; and
+   * fast emulation: a write fault on the page of the vCPU's last emulated page-table store is
+   * emulated without one.
+   */
   @Override
   @Preserves(InvariantIds.MAGIC)
   protected @Nullable FaultResolution beforeGuestWalk(Fault fault) {
     counters.handlerRuns++;
-    return fastPath.mayAnswer(fault.errorCode()) ? fastPath.answer(fault, this, outOfSync) : null;
+    return fastPath.mayAnswer(fault.errorCode()) ? fastPath.answer(fault, this, outOfSync) : emulateAtOnce(fault);
+  }
+
+  /**
+   * Fast emulation: emulates {@code fault}'s store on the translation its vCPU remembered, if it
+   * may ({@link FastEmulation#usable}), as the full handler would emulate it after its walk; null
+   * if it may not or the emulator gives up (the full handler then runs).
+   */
+  private @Nullable FaultResolution emulateAtOnce(Fault fault) {
+    FastEmulation.Remembered remembered = fastEmulation.usable(fault);
+    if (remembered == null || outOfSync.mayUnsync(remembered.frame())) {
+      return null;
+    }
+    Vcpu vcpu = fault.vcpu();
+    @Maddr long storeAt = Addr.maddrOf(remembered.frame(), Addr.pageOffset(fault.va()));
+    FaultResolution resolution;
+    if (fault.op() instanceof GuestOp.Execute execute) {
+      EmulationResult result = guestSide.runInstruction(emulator, vcpu, execute, remembered.page(), remembered.frame());
+      if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
+        fastEmulation.gaveUp(vcpu.id());
+        return null;
+      }
+      resolution = GuestSide.instructionEnded(result);
+    } else if (fault.op() instanceof GuestOp.MemoryAccess access && access.va() == fault.va()) {
+      resolution = guestSide.emulateAccess(vcpu, access, AccessOutcome.ok(storeAt), emulator, cpu);
+    } else {
+      fastEmulation.gaveUp(vcpu.id());
+      return null;
+    }
+    afterEmulatedTableWrite(fault, remembered.frame(), storeAt);
+    return resolution;
   }
 
   @Override
@@ -250,13 +289,18 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   @Override
-  protected void afterEmulatedTableWrite(int vcpu, @Mfn long tableMfn, @Maddr long storeAt) {
-    earlyUnshadow.afterTableWrite(vcpu, tableMfn, storeAt);
+  protected void afterEmulatedTableWrite(Fault fault, @Mfn long tableMfn, @Maddr long storeAt) {
+    earlyUnshadow.afterTableWrite(fault.vcpu().id(), tableMfn, storeAt);
+    fastEmulation.afterTableWrite(fault.vcpu(), fault.va(), tableMfn);
   }
 
   @Override
   protected boolean unsyncInsteadOfEmulating(@Mfn long tableMfn) {
-    return outOfSync.unsyncAfterWrite(tableMfn);
+    if (!outOfSync.unsyncAfterWrite(tableMfn)) {
+      return false;
+    }
+    fastEmulation.unsynced(tableMfn);
+    return true;
   }
 
   /** The hardware's walk of the shadows for the fault's access, A/D untouched, into {@code out}. */
@@ -320,6 +364,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   protected void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
     guest.machine().write(maddr, size, value);
     @Mfn long frame = Addr.mfnOf(maddr);
+    fastEmulation.written(frame);
+    fastEmulation.written(Addr.mfnOf(Addr.maddr(maddr + size - 1)));
     boolean flooded = dataWrite && writeFlooding.floods(frame);
     if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)
         || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)))) {
@@ -405,6 +451,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @Override
   protected void destroying(Shadow shadow) {
     reverseMaps.destroying(shadow);
+    fastEmulation.unprotecting(shadow);
   }
 
   @Override

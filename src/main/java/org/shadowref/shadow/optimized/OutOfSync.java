@@ -172,6 +172,15 @@ final class OutOfSync {
     return true;
   }
 
+  /**
+   * Whether the handler may let the table in {@code mfn} go out of sync at a store (it is shadowed
+   * only as an l1): fast emulation leaves such stores to the full handler, which decides (as Xen
+   * unsyncs an l1 rather than emulate its stores).
+   */
+  boolean mayUnsync(@Mfn long mfn) {
+    return config.outOfSync() && (config.has(SeededBug.UNSYNC_ANY_LEVEL) || onlyL1Shadows(mfn));
+  }
+
   /** Whether every shadow of the guest table in {@code mfn} is an l1 table shadow (and one exists). */
   private boolean onlyL1Shadows(@Mfn long mfn) {
     boolean any = false;

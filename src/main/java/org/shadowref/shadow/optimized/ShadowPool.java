@@ -68,6 +68,10 @@ public final class ShadowPool extends ShadowStore {
   private long pendingUnshadow = NONE;
   /** Per machine frame: emulated stores to its page table since a fault last used its shadows (write flooding). */
   private final int[] floodWrites;
+  /** Per vCPU, the translation fast emulation remembered from its last emulated page-table store, or null. */
+  private final FastEmulation.@Nullable Remembered[] remembered;
+  /** How many vCPUs remember one (the common answer, none, is one field read). */
+  private int rememberedCount;
   /**
    * Slots of the pinned top-level shadows, least recently installed first (Xen's list of pinned
    * shadows); each pin holds one reference, so an address space the guest switches away from
@@ -116,6 +120,7 @@ public final class ShadowPool extends ShadowStore {
     this.lastClearedTable = new long[vcpuCount];
     this.floodWrites = new int[machineFrames];
     java.util.Arrays.fill(lastClearedTable, NONE);
+    this.remembered = new FastEmulation.Remembered[vcpuCount];
     this.pinned = new int[capacity];
     this.hashIndex = hashIndex;
     this.bugs = bugs;
@@ -147,6 +152,8 @@ public final class ShadowPool extends ShadowStore {
     this.lastClearedTable = other.lastClearedTable.clone();
     this.pendingUnshadow = other.pendingUnshadow;
     this.floodWrites = other.floodWrites.clone();
+    this.remembered = other.remembered.clone(); // immutable records
+    this.rememberedCount = other.rememberedCount;
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
     this.hashIndex = other.hashIndex;
@@ -260,6 +267,21 @@ public final class ShadowPool extends ShadowStore {
   /** A fault used the shadows of the page table in {@code mfn}: it is a page table to the guest still. */
   void clearFloodWrites(int mfn) {
     floodWrites[mfn] = 0;
+  }
+
+  /** The translation vCPU {@code vcpu} remembers for fast emulation, or null. */
+  FastEmulation.@Nullable Remembered remembered(int vcpu) {
+    return remembered[vcpu];
+  }
+
+  void setRemembered(int vcpu, FastEmulation.@Nullable Remembered translation) {
+    rememberedCount += (translation == null ? 0 : 1) - (remembered[vcpu] == null ? 0 : 1);
+    remembered[vcpu] = translation;
+  }
+
+  /** Whether any vCPU remembers a translation for fast emulation. */
+  boolean remembersAny() {
+    return rememberedCount > 0;
   }
 
   /** The page table to unshadow as the next operation begins, or -1. */
@@ -523,6 +545,9 @@ public final class ShadowPool extends ShadowStore {
     h = h * 31 + pendingUnshadow;
     for (int writes : floodWrites) {
       h = h * 31 + writes;
+    }
+    for (FastEmulation.Remembered translation : remembered) {
+      h = h * 31 + (translation == null ? 0 : translation.stableHash());
     }
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first
