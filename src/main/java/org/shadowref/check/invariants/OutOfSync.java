@@ -8,8 +8,8 @@ import org.shadowref.shadow.invariant.ShadowView;
 /**
  * INV-OOS (its state half): only l1 shadows of guest tables are ever out
  * of sync; a guest table out of sync is shadowed at no other level (else a stale directory entry
- * could send the hardware into a table the guest no longer uses); and at most {@link #MAX_FRAMES}
- * guest tables are out of sync at once; and every entry of an out-of-sync table that a resync
+ * could send the hardware into a table the guest no longer uses); and at most {@link
+ * #MAX_FRAMES_PER_VCPU} guest tables per vCPU are out of sync at once; and every entry of an out-of-sync table that a resync
  * would leave as it is ({@link ShadowView#resyncSkips}: its guest word is the snapshot's, and it
  * was not written since) is already the propagation of its guest entry, so a resync does bring
  * the table back in sync. Stale entries exist only there: INV-COHERENT and INV-NO-AMPLIFY hold
@@ -18,8 +18,8 @@ import org.shadowref.shadow.invariant.ShadowView;
  * a TLB model (OutOfSyncPropertyTest).
  */
 public final class OutOfSync implements InvariantPredicate {
-  /** The most guest tables an engine lets go out of sync at once. */
-  public static final int MAX_FRAMES = 4;
+  /** The most guest tables an engine lets go out of sync at once, per vCPU (Xen's {@code SHADOW_OOS_PAGES}). */
+  public static final int MAX_FRAMES_PER_VCPU = 3;
 
   @Override
   public String id() {
@@ -56,8 +56,10 @@ public final class OutOfSync implements InvariantPredicate {
         }
       }
     }
-    if (frames.size() > MAX_FRAMES) {
-      return frames.size() + " guest tables are out of sync, more than " + MAX_FRAMES;
+    int most = MAX_FRAMES_PER_VCPU * view.guest().vcpuCount();
+    if (frames.size() > most) {
+      return frames.size() + " guest tables are out of sync, more than " + most + " (" + MAX_FRAMES_PER_VCPU
+          + " per vCPU)";
     }
     return null;
   }

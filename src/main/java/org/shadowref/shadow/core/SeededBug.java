@@ -198,7 +198,13 @@ public enum SeededBug {
    * a switch of address space a write fault on the page is emulated into the old space's frame
    * (Xen forgets it when CR3 changes).
    */
-  FAST_EMULATION_IGNORES_CR3(Engines.OPTIMIZED);
+  FAST_EMULATION_IGNORES_CR3(Engines.OPTIMIZED),
+  /**
+   * Out-of-sync slots per vCPU: when a vCPU's slots are all taken, the slot that makes room is
+   * given to the new table without bringing its table back in sync, which keeps writable mappings
+   * while the engine takes it for in sync (INV-WRITE-PROTECT; its shadows stay stale for good).
+   */
+  OUT_OF_SYNC_SLOT_REUSED_WITHOUT_RESYNC(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {
@@ -264,6 +270,6 @@ public enum SeededBug {
   /** Whether the bug lives in out-of-sync shadows: only a lane with them can show it. */
   public boolean needsOutOfSync() {
     return this == NO_RESYNC_ON_CR3 || this == NO_RESYNC_ON_INVLPG || this == NO_REFRESH_ON_FAULT
-        || this == UNSYNC_ANY_LEVEL || this == SNAPSHOT_MISSES_REWRITES;
+        || this == UNSYNC_ANY_LEVEL || this == SNAPSHOT_MISSES_REWRITES || this == OUT_OF_SYNC_SLOT_REUSED_WITHOUT_RESYNC;
   }
 }

@@ -22,7 +22,10 @@ import org.shadowref.shadow.core.ShadowType;
  * shadows may then be stale, as a TLB may be, until the guest stops tolerating staleness (a CR3
  * load, a control change, a flush; INVLPG for one page) or the table is needed at a higher level.
  * A snapshot of the table taken when it went out of sync tells the resync which entries changed.
- * Switch: {@link OptimizedConfig#outOfSync}. The slots and snapshots live in the {@link ShadowPool}.
+ * As in Xen, each vCPU holds at most {@link ShadowPool#OUT_OF_SYNC_SLOTS_PER_VCPU} tables out of
+ * sync, those its own stores let go, each with its snapshot; a fourth makes one of them come back
+ * first. Switch: {@link OptimizedConfig#outOfSync}. The slots and snapshots live in the {@link
+ * ShadowPool}.
  */
 final class OutOfSync {
   /** Emulated stores to a guest l1 table before it is let out of sync. */
@@ -133,7 +136,7 @@ final class OutOfSync {
     if (!config.outOfSync()) {
       return;
     }
-    for (int slot = 0; slot < ShadowPool.OUT_OF_SYNC_SLOTS; slot++) {
+    for (int slot = 0; slot < pool.outOfSyncSlots(); slot++) {
       if (pool.outOfSyncFrame(slot) >= 0) {
         resync(slot);
       }
@@ -157,11 +160,14 @@ final class OutOfSync {
         || (!onlyL1Shadows(mfn) && !config.has(SeededBug.UNSYNC_ANY_LEVEL))) {
       return false;
     }
-    int slot = pool.freeOutOfSyncSlot();
+    int vcpu = engine.lockOwner(); // the vCPU whose store this is: the table takes one of its slots
+    int slot = pool.freeOutOfSyncSlot(vcpu);
     if (slot < 0) {
-      slot = 0; // every slot taken: bring the first back in sync to make room
+      slot = pool.outOfSyncVictim(vcpu); // each of its slots taken: one comes back in sync, in turn
       engine.events().resyncing(ShadowEvents.ResyncCause.SLOT_FULL);
-      resync(slot);
+      if (!config.has(SeededBug.OUT_OF_SYNC_SLOT_REUSED_WITHOUT_RESYNC)) {
+        resync(slot);
+      }
     }
     pool.setOutOfSync(slot, mfn);
     // Every shadow entry of the table derives from the words it holds now (it was in sync), so

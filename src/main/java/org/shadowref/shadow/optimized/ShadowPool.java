@@ -21,8 +21,8 @@ import org.shadowref.shadow.core.ShadowType;
  */
 public final class ShadowPool extends ShadowStore {
   public static final int NO_OWNER = ShadowEngine.NO_OWNER;
-  /** Guest l1 tables that may be out of sync at once (Xen keeps a handful per vCPU). */
-  public static final int OUT_OF_SYNC_SLOTS = 4;
+  /** Guest l1 tables each vCPU may hold out of sync at once (Xen's {@code SHADOW_OOS_PAGES}). */
+  public static final int OUT_OF_SYNC_SLOTS_PER_VCPU = 3;
   private static final int NONE = -1;
   private static final int WORDS_PER_TABLE = (int) (Addr.PAGE_SIZE / 8);
   /** Key layout: flavour in bits 0-1, type in 2-6, slot in 7-26, guest frame from bit 27. */
@@ -49,8 +49,14 @@ public final class ShadowPool extends ShadowStore {
   private final LeafReverseMap leafMappings;
   /** For every slot, the addresses of the present directory entries that point at its shadow. */
   private final ReverseMap parentEntries;
-  /** Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot. */
+  /**
+   * Machine frames of guest l1 tables out of sync (unprotected), NONE in an empty slot: {@link
+   * #OUT_OF_SYNC_SLOTS_PER_VCPU} slots per vCPU, vCPU v's from v times that, for the tables its
+   * stores let go out of sync.
+   */
   private final long[] outOfSync;
+  /** Per vCPU, which of its slots (0 up to the count per vCPU) comes back in sync next when all are taken. */
+  private final int[] nextOutOfSyncVictim;
   /**
    * Per out-of-sync slot: the guest table's words when it went out of sync (Xen's
    * {@code oos_snapshot}), and a bit per word whose shadow entries were written since.
@@ -110,10 +116,12 @@ public final class ShadowPool extends ShadowStore {
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
     this.leafMappings = new LeafReverseMap(firstFrame, frameCount, machineFrames);
     this.parentEntries = new ReverseMap(capacity, capacity);
-    this.outOfSync = new long[OUT_OF_SYNC_SLOTS];
+    int outOfSyncSlots = vcpuCount * OUT_OF_SYNC_SLOTS_PER_VCPU;
+    this.outOfSync = new long[outOfSyncSlots];
     java.util.Arrays.fill(outOfSync, NONE);
-    this.outOfSyncSnapshots = new long[OUT_OF_SYNC_SLOTS][WORDS_PER_TABLE];
-    this.rewrittenSince = new long[OUT_OF_SYNC_SLOTS][WORDS_PER_TABLE / 64];
+    this.nextOutOfSyncVictim = new int[vcpuCount];
+    this.outOfSyncSnapshots = new long[outOfSyncSlots][WORDS_PER_TABLE];
+    this.rewrittenSince = new long[outOfSyncSlots][WORDS_PER_TABLE / 64];
     this.outOfSyncSlotOfFrame = new byte[machineFrames];
     java.util.Arrays.fill(outOfSyncSlotOfFrame, (byte) NONE);
     this.tableWrites = new int[machineFrames];
@@ -144,6 +152,7 @@ public final class ShadowPool extends ShadowStore {
     this.leafMappings = other.leafMappings.copy();
     this.parentEntries = other.parentEntries.copy();
     this.outOfSync = other.outOfSync.clone();
+    this.nextOutOfSyncVictim = other.nextOutOfSyncVictim.clone();
     this.outOfSyncSnapshots = deepClone(other.outOfSyncSnapshots);
     this.rewrittenSince = deepClone(other.rewrittenSince);
     this.outOfSyncSlotOfFrame = other.outOfSyncSlotOfFrame.clone();
@@ -178,14 +187,26 @@ public final class ShadowPool extends ShadowStore {
     return mfn < 0 || mfn >= outOfSyncSlotOfFrame.length ? NONE : outOfSyncSlotOfFrame[(int) mfn];
   }
 
-  /** An empty out-of-sync slot, or -1 when every slot holds a frame. */
-  int freeOutOfSyncSlot() {
-    for (int slot = 0; slot < outOfSync.length; slot++) {
+  /** Out-of-sync slots in all, every vCPU's. */
+  int outOfSyncSlots() {
+    return outOfSync.length;
+  }
+
+  /** An empty out-of-sync slot of vCPU {@code vcpu}'s, or -1 when each of its slots holds a frame. */
+  int freeOutOfSyncSlot(int vcpu) {
+    for (int slot = vcpu * OUT_OF_SYNC_SLOTS_PER_VCPU; slot < (vcpu + 1) * OUT_OF_SYNC_SLOTS_PER_VCPU; slot++) {
       if (outOfSync[slot] == NONE) {
         return slot;
       }
     }
     return NONE;
+  }
+
+  /** The slot of vCPU {@code vcpu}'s, all taken, whose table comes back in sync to make room: each in turn. */
+  int outOfSyncVictim(int vcpu) {
+    int turn = nextOutOfSyncVictim[vcpu];
+    nextOutOfSyncVictim[vcpu] = (turn + 1) % OUT_OF_SYNC_SLOTS_PER_VCPU;
+    return vcpu * OUT_OF_SYNC_SLOTS_PER_VCPU + turn;
   }
 
   /** The frame in out-of-sync slot {@code slot}, or -1 when the slot is empty. */
@@ -535,6 +556,9 @@ public final class ShadowPool extends ShadowStore {
         h = h * 31 + java.util.Arrays.hashCode(outOfSyncSnapshots[slot]);
         h = h * 31 + java.util.Arrays.hashCode(rewrittenSince[slot]);
       }
+    }
+    for (int turn : nextOutOfSyncVictim) {
+      h = h * 31 + turn;
     }
     for (int writes : tableWrites) {
       h = h * 31 + writes;
