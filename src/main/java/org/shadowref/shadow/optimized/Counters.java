@@ -14,6 +14,7 @@ public final class Counters {
   long unpinned;
   long earlyUnshadows;
   long floodedTables;
+  long reusedRoots;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -58,5 +59,10 @@ public final class Counters {
   /** Page tables given up as flooded: written again and again by emulation, and not used. */
   public long floodedTables() {
     return floodedTables;
+  }
+
+  /** CR3 loads and control changes that ran on a vCPU's cached previous root instead of building one. */
+  public long reusedRoots() {
+    return reusedRoots;
   }
 }

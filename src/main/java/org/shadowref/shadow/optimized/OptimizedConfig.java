@@ -26,7 +26,7 @@ public final class OptimizedConfig {
    */
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
-      .writeFlooding(true).build();
+      .writeFlooding(true).previousRoots(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -44,6 +44,7 @@ public final class OptimizedConfig {
   private final boolean pinTops;
   private final boolean earlyUnshadow;
   private final boolean writeFlooding;
+  private final boolean previousRoots;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -67,6 +68,7 @@ public final class OptimizedConfig {
     outOfSync = builder.outOfSync;
     earlyUnshadow = builder.earlyUnshadow;
     writeFlooding = builder.writeFlooding;
+    previousRoots = builder.previousRoots;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -147,6 +149,16 @@ public final class OptimizedConfig {
     return writeFlooding;
   }
 
+  /**
+   * KVM's cache of previous roots ({@code prev_roots}, {@code KVM_MMU_NUM_PREV_ROOTS}): each vCPU
+   * keeps, with a reference each, the tops of its last {@link PreviousRoots#COUNT} address spaces,
+   * and a CR3 load or control change back to one with the same key (guest root, shadow mode,
+   * flavour) runs on it again instead of building a new top.
+   */
+  public boolean previousRoots() {
+    return previousRoots;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -200,6 +212,7 @@ public final class OptimizedConfig {
     builder.pinTops = pinTops;
     builder.earlyUnshadow = earlyUnshadow;
     builder.writeFlooding = writeFlooding;
+    builder.previousRoots = previousRoots;
     builder.bugs = bugs;
     return builder;
   }
@@ -221,6 +234,7 @@ public final class OptimizedConfig {
     private boolean pinTops;
     private boolean earlyUnshadow;
     private boolean writeFlooding;
+    private boolean previousRoots;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -285,6 +299,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** Each vCPU keeps the tops of its last few address spaces for a switch back. */
+    public Builder previousRoots(boolean on) {
+      previousRoots = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -302,13 +322,14 @@ public final class OptimizedConfig {
     return other instanceof OptimizedConfig that && twoOnTwo == that.twoOnTwo && hashIndex == that.hashIndex
         && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
-        && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding && bugs.equals(that.bugs);
+        && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding && bugs.equals(that.bugs)
+        && previousRoots == that.previousRoots;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, writeFlooding, bugs);
+        earlyUnshadow, writeFlooding, bugs, previousRoots);
   }
 
   @Override
@@ -316,6 +337,6 @@ public final class OptimizedConfig {
     return "OptimizedConfig[twoOnTwo=" + twoOnTwo + ", hashIndex=" + hashIndex + ", magicEntries=" + magicEntries
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
-        + ", writeFlooding=" + writeFlooding + ", bugs=" + bugs + "]";
+        + ", writeFlooding=" + writeFlooding + ", previousRoots=" + previousRoots + ", bugs=" + bugs + "]";
   }
 }

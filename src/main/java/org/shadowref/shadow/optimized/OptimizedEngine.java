@@ -45,7 +45,7 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
  * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}), early
  * unshadowing of tables the guest tears down ({@link EarlyUnshadow}) and of tables it floods with
- * writes ({@link WriteFlooding}). Shadows
+ * writes ({@link WriteFlooding}), the tops of each vCPU's recent address spaces ({@link PreviousRoots}). Shadows
  * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
  * list, and checked for liveness by slot identity. Observably equal to the reference and to native
  * paging (with out-of-sync tables: to native with a TLB); see proofs/optimized-engine.md.
@@ -71,6 +71,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final PoolReclaim reclaim;
   @NotOnlyInitialized private final EarlyUnshadow earlyUnshadow;
   @NotOnlyInitialized private final WriteFlooding writeFlooding;
+  @NotOnlyInitialized private final PreviousRoots previousRoots;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -96,7 +97,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.outOfSync = new OutOfSync(this, config, guest, state);
     this.reverseMaps = new ReverseMapping(this, config, guest, state);
     this.pins = new PinnedTops(this, config, state);
-    this.reclaim = new PoolReclaim(this, state, pins, counters);
+    this.previousRoots = new PreviousRoots(this, config, state, counters);
+    this.reclaim = new PoolReclaim(this, state, pins, previousRoots, counters);
     this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
     this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
@@ -361,7 +363,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
 
   @Override
   public void unshadow(@Mfn long mfn) {
-    reverseMaps.unshadow(mfn, pins);
+    reverseMaps.unshadow(mfn);
   }
 
   @Override
@@ -438,13 +440,28 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   @Override
+  protected @Nullable Shadow keptTop(int vcpu, ShadowKey wanted) {
+    Shadow kept = previousRoots.reuse(vcpu, wanted);
+    if (kept != null) {
+      writeFlooding.used(kept); // taken back into use, as KVM clears a reused root's flooding count
+    }
+    return kept;
+  }
+
+  @Override
   protected void installed(Shadow top) {
     pins.installed(top);
   }
 
   @Override
+  protected boolean keepsLeftTop(int vcpu, Shadow old) {
+    return previousRoots.keep(vcpu, old);
+  }
+
+  @Override
   protected void unshadowing(Shadow victim) {
     pins.unpin(victim);
+    previousRoots.unshadowing(victim);
   }
 
   // ---------------------------------------------------------------------------------------------

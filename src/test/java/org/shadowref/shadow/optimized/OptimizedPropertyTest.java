@@ -79,6 +79,7 @@ class OptimizedPropertyTest {
               .pinTops((switches & 64) != 0)
               .earlyUnshadow((switches & 256) != 0)
               .writeFlooding((switches & 512) != 0)
+              .previousRoots((switches & 1024) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
