@@ -45,10 +45,11 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
  * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}), early
  * unshadowing of tables the guest tears down ({@link EarlyUnshadow}) and of tables it floods with
- * writes ({@link WriteFlooding}), the tops of each vCPU's recent address spaces ({@link PreviousRoots}). Shadows
- * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
- * list, and checked for liveness by slot identity. Observably equal to the reference and to native
- * paging (with out-of-sync tables: to native with a TLB); see proofs/optimized-engine.md.
+ * writes ({@link WriteFlooding}), and the tops of each vCPU's recent address spaces kept for a
+ * switch back ({@link PreviousRoots}). Shadows live in a {@link ShadowPool}: found through a
+ * primitive hash index, placed on frames from a free list, and checked for liveness by slot
+ * identity. Observably equal to the reference and to native paging (with out-of-sync tables: to
+ * native with a TLB); see proofs/optimized-engine.md.
  *
  * <p>The "hardware" is {@link Walker} on the shadow tables in machine memory, with the shadow root
  * as CR3 and CR0.WP forced on. A hardware #PF enters {@link #pageFault}. Machine frames from the
