@@ -15,8 +15,9 @@ import org.shadowref.shadow.invariant.ShadowView;
  * INV-SHADOW-STRUCTURE: each shadow has one index key and frames of its own above the guest's
  * frames; every present directory entry points at a shadow of a type its table may point at; and
  * each reference count is exactly the number of present entries pointing at the shadow, plus the
- * vCPUs running on it, plus one if it is pinned (so no shadow is kept alive by nothing); and only
- * top-level shadows, which no entry points at, are pinned.
+ * vCPUs running on it, plus one if it is pinned, plus one for each vCPU that keeps it among its
+ * previous roots (so no shadow is kept alive by nothing); and only top-level shadows, which no
+ * entry points at, are pinned or kept as previous roots.
  */
 public final class ShadowStructure implements InvariantPredicate {
   @Override
@@ -44,7 +45,7 @@ public final class ShadowStructure implements InvariantPredicate {
           return table + " and " + other + " share frame " + Addr.hex(mfn);
         }
       }
-      counted.put(table.key(), table.pinned() ? 1 : 0);
+      counted.put(table.key(), (table.pinned() ? 1 : 0) + table.previousRoots());
     }
     for (int vcpu = 0; vcpu < view.guest().vcpuCount(); vcpu++) {
       ShadowTable root = view.rootOf(vcpu);
@@ -65,8 +66,9 @@ public final class ShadowStructure implements InvariantPredicate {
         if (!table.mayPointAt(child.type())) {
           return at.where() + " points at a " + child.type();
         }
-        if (child.pinned()) {
-          return at.where() + " points at " + child + ", which is pinned: only top-level shadows may be";
+        if (child.pinned() || child.previousRoots() > 0) {
+          return at.where() + " points at " + child + ", which is " + (child.pinned() ? "pinned" : "a previous root")
+              + ": only top-level shadows may be";
         }
         counted.put(child.key(), counted.getOrDefault(child.key(), 0) + 1);
       }

@@ -204,7 +204,19 @@ public enum SeededBug {
    * given to the new table without bringing its table back in sync, which keeps writable mappings
    * while the engine takes it for in sync (INV-WRITE-PROTECT; its shadows stay stale for good).
    */
-  OUT_OF_SYNC_SLOT_REUSED_WITHOUT_RESYNC(Engines.OPTIMIZED);
+  OUT_OF_SYNC_SLOT_REUSED_WITHOUT_RESYNC(Engines.OPTIMIZED),
+  /**
+   * Previous roots: a cached root is matched by the guest's root table alone, not by its role
+   * (shadow mode and NXE/PSE flavour), so after a control change a CR3 load back reuses a root
+   * made for the other one: with EFER.NXE cleared, shadows made under NXE still map entries whose
+   * bit 63 is now reserved (INV-NO-AMPLIFY, and native faults where the guest runs on).
+   */
+  CACHED_ROOT_IGNORES_ROLE(Engines.OPTIMIZED),
+  /**
+   * Previous roots: the root that falls out of a vCPU's cache keeps the cache's reference, so it
+   * is never freed and its guest table stays write-protected (INV-SHADOW-STRUCTURE).
+   */
+  EVICTED_ROOT_KEEPS_REFERENCE(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -134,12 +134,15 @@ public final class Shadow {
     return mfns.clone();
   }
 
-  /** What the invariant predicates see of this shadow ({@code pinned}: whether a pin holds a reference). */
-  public ShadowTable describe(boolean pinned) {
+  /**
+   * What the invariant predicates see of this shadow ({@code pinned}: whether a pin holds a
+   * reference; {@code previousRoots}: how many vCPUs' caches of previous roots hold one each).
+   */
+  public ShadowTable describe(boolean pinned, int previousRoots) {
     ShadowType type = key.type();
     return new ShadowTable(
         name(), type.name(), key.gfn(), type.level(), type.shadowsGuestFrame(), mfnArray(), type.entryBytes(),
-        refs, pinned, type.childTypeNames(), key.slot(), key.pse(), key.nxe());
+        refs, pinned, previousRoots, type.childTypeNames(), key.slot(), key.pse(), key.nxe());
   }
 
   @Override

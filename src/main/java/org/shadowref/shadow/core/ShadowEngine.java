@@ -635,7 +635,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     ShadowStore store = state;
     List<ShadowTable> tables = new ArrayList<>();
     for (Shadow shadow : store.shadows()) {
-      tables.add(shadow.describe(store.isPinned(shadow)));
+      tables.add(shadow.describe(store.isPinned(shadow), store.previousRootReferences(shadow)));
     }
     return tables;
   }
@@ -643,13 +643,13 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   @Override
   public @Nullable ShadowTable tableAt(long mfn) {
     Shadow shadow = state.owner(Addr.mfn(mfn));
-    return shadow == null ? null : shadow.describe(state.isPinned(shadow));
+    return shadow == null ? null : shadow.describe(state.isPinned(shadow), state.previousRootReferences(shadow));
   }
 
   @Override
   public @Nullable ShadowTable rootOf(int vcpu) {
     Shadow shadow = state.rootShadow(vcpu);
-    return shadow == null ? null : shadow.describe(state.isPinned(shadow));
+    return shadow == null ? null : shadow.describe(state.isPinned(shadow), state.previousRootReferences(shadow));
   }
 
   @Override

@@ -98,6 +98,14 @@ public abstract class ShadowStore {
     return false;
   }
 
+  /**
+   * How many vCPUs keep {@code shadow} among their previous roots, each with a reference of its
+   * own (only the optimized engine keeps them).
+   */
+  public int previousRootReferences(Shadow shadow) {
+    return 0;
+  }
+
   /** The vCPU holding the shadow lock, or {@link ShadowEngine#NO_OWNER}. */
   public final int lockOwner() {
     return lockOwner;

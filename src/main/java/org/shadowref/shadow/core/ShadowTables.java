@@ -2,6 +2,7 @@ package org.shadowref.shadow.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.EntryBits;
@@ -129,26 +130,46 @@ public abstract class ShadowTables<S extends ShadowStore> {
     if (current != null && wanted.equals(current)) {
       return;
     }
-    preallocate(ShadowEngine.CHAIN_FRAMES);
-    Shadow top = store.find(wanted);
+    Shadow top = keptTop(vcpu.id(), wanted);
     if (top == null) {
-      if (wanted.type() == ShadowType.L3_32_PAE && store.find(wanted.pdptL2()) == null) {
-        createShadow(wanted.pdptL2()); // the top's four entries point at its four parts
+      preallocate(ShadowEngine.CHAIN_FRAMES);
+      top = store.find(wanted);
+      if (top == null) {
+        if (wanted.type() == ShadowType.L3_32_PAE && store.find(wanted.pdptL2()) == null) {
+          createShadow(wanted.pdptL2()); // the top's four entries point at its four parts
+        }
+        top = createShadow(wanted);
+        for (int index = 0; index < 4 && top.type() == ShadowType.L3_32_PAE; index++) {
+          setEntry(top, 0, index, derive(top, 0, index));
+        }
       }
-      top = createShadow(wanted);
-      for (int index = 0; index < 4 && top.type() == ShadowType.L3_32_PAE; index++) {
-        setEntry(top, 0, index, derive(top, 0, index));
-      }
+      top.addRef();
     }
-    top.addRef();
     store.setRoot(vcpu.id(), top);
     installed(top);
     if (current != null) {
       Shadow old = store.find(current);
-      if (old != null && old.dropRef()) {
+      if (old != null && !keepsLeftTop(vcpu.id(), old) && old.dropRef()) {
         destroy(old);
       }
     }
+  }
+
+  /**
+   * A top of {@code wanted} that a technique kept for vCPU {@code vcpu} with a reference of its
+   * own, which passes to the vCPU's CR3 (nothing is built or counted); or null to find or build
+   * one as usual.
+   */
+  protected @Nullable Shadow keptTop(int vcpu, ShadowKey wanted) {
+    return null;
+  }
+
+  /**
+   * vCPU {@code vcpu} has just left the top {@code old}: whether a technique keeps it, taking over
+   * the CR3's reference (else the caller drops that reference).
+   */
+  protected boolean keepsLeftTop(int vcpu, Shadow old) {
+    return false;
   }
 
   /** The shadow mode for a vCPU's registers. */

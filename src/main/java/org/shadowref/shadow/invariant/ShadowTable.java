@@ -17,6 +17,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param refCount the engine's reference count
  * @param pinned whether the engine holds one of those references for a pin (a top-level shadow
  *     kept for an address space the guest may switch back to)
+ * @param previousRoots how many of those references vCPUs' caches of previous roots hold, one
+ *     each (a top-level shadow a vCPU ran on recently and may switch back to)
  * @param childTypes the types its present entries may point at (empty for leaf tables)
  * @param slot for a splinter, which large leaf of the guest table {@code guestGfn} it splits (its
  *     index there; for a 1 GiB page's 2 MiB pieces, index * 512 + piece); else 0
@@ -33,6 +35,7 @@ public record ShadowTable(
     int entryBytes,
     int refCount,
     boolean pinned,
+    int previousRoots,
     String[] childTypes,
     long slot,
     boolean pse,
@@ -87,6 +90,7 @@ public record ShadowTable(
 
   @Override
   public String toString() {
-    return key + " frames " + Arrays.toString(mfns) + " refs " + refCount + (pinned ? " pinned" : "");
+    return key + " frames " + Arrays.toString(mfns) + " refs " + refCount + (pinned ? " pinned" : "")
+        + (previousRoots > 0 ? " previous root of " + previousRoots + (previousRoots == 1 ? " vcpu" : " vcpus") : "");
   }
 }

@@ -15,6 +15,7 @@ public final class Counters {
   long earlyUnshadows;
   long floodedTables;
   long fastEmulations;
+  long reusedRoots;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -64,5 +65,10 @@ public final class Counters {
   /** Write faults emulated at once on a remembered translation (fast emulation). */
   public long fastEmulations() {
     return fastEmulations;
+  }
+
+  /** CR3 loads and control changes that ran on a vCPU's cached previous root instead of building one. */
+  public long reusedRoots() {
+    return reusedRoots;
   }
 }

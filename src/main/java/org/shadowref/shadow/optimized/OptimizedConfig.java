@@ -26,7 +26,7 @@ public final class OptimizedConfig {
    */
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
-      .writeFlooding(true).fastEmulation(true).build();
+      .writeFlooding(true).fastEmulation(true).previousRoots(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -45,6 +45,7 @@ public final class OptimizedConfig {
   private final boolean earlyUnshadow;
   private final boolean writeFlooding;
   private final boolean fastEmulation;
+  private final boolean previousRoots;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -69,6 +70,7 @@ public final class OptimizedConfig {
     earlyUnshadow = builder.earlyUnshadow;
     writeFlooding = builder.writeFlooding;
     fastEmulation = builder.fastEmulation;
+    previousRoots = builder.previousRoots;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -159,6 +161,16 @@ public final class OptimizedConfig {
     return fastEmulation;
   }
 
+  /**
+   * KVM's cache of previous roots ({@code prev_roots}, {@code KVM_MMU_NUM_PREV_ROOTS}): each vCPU
+   * keeps, with a reference each, the tops of its last {@link PreviousRoots#COUNT} address spaces,
+   * and a CR3 load or control change back to one with the same key (guest root, shadow mode,
+   * flavour) runs on it again instead of building a new top.
+   */
+  public boolean previousRoots() {
+    return previousRoots;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -213,6 +225,7 @@ public final class OptimizedConfig {
     builder.earlyUnshadow = earlyUnshadow;
     builder.writeFlooding = writeFlooding;
     builder.fastEmulation = fastEmulation;
+    builder.previousRoots = previousRoots;
     builder.bugs = bugs;
     return builder;
   }
@@ -235,6 +248,7 @@ public final class OptimizedConfig {
     private boolean earlyUnshadow;
     private boolean writeFlooding;
     private boolean fastEmulation;
+    private boolean previousRoots;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -305,6 +319,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** Each vCPU keeps the tops of its last few address spaces for a switch back. */
+    public Builder previousRoots(boolean on) {
+      previousRoots = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -323,13 +343,13 @@ public final class OptimizedConfig {
         && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
         && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding
-        && fastEmulation == that.fastEmulation && bugs.equals(that.bugs);
+        && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, writeFlooding, fastEmulation, bugs);
+        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, bugs);
   }
 
   @Override
@@ -337,6 +357,7 @@ public final class OptimizedConfig {
     return "OptimizedConfig[twoOnTwo=" + twoOnTwo + ", hashIndex=" + hashIndex + ", magicEntries=" + magicEntries
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
-        + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", bugs=" + bugs + "]";
+        + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", previousRoots=" + previousRoots
+        + ", bugs=" + bugs + "]";
   }
 }

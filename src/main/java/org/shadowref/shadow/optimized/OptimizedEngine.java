@@ -47,10 +47,11 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
  * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}), early
  * unshadowing of tables the guest tears down ({@link EarlyUnshadow}) and of tables it floods with
- * writes ({@link WriteFlooding}). Shadows
- * live in a {@link ShadowPool}: found through a primitive hash index, placed on frames from a free
- * list, and checked for liveness by slot identity. Observably equal to the reference and to native
- * paging (with out-of-sync tables: to native with a TLB); see proofs/optimized-engine.md.
+ * writes ({@link WriteFlooding}), and the tops of each vCPU's recent address spaces kept for a
+ * switch back ({@link PreviousRoots}). Shadows live in a {@link ShadowPool}: found through a
+ * primitive hash index, placed on frames from a free list, and checked for liveness by slot
+ * identity. Observably equal to the reference and to native paging (with out-of-sync tables: to
+ * native with a TLB); see proofs/optimized-engine.md.
  *
  * <p>The "hardware" is {@link Walker} on the shadow tables in machine memory, with the shadow root
  * as CR3 and CR0.WP forced on. A hardware #PF enters {@link #pageFault}. Machine frames from the
@@ -74,6 +75,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final EarlyUnshadow earlyUnshadow;
   @NotOnlyInitialized private final WriteFlooding writeFlooding;
   @NotOnlyInitialized private final FastEmulation fastEmulation;
+  @NotOnlyInitialized private final PreviousRoots previousRoots;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -99,7 +101,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.outOfSync = new OutOfSync(this, config, guest, state);
     this.reverseMaps = new ReverseMapping(this, config, guest, state);
     this.pins = new PinnedTops(this, config, state);
-    this.reclaim = new PoolReclaim(this, state, pins, counters);
+    this.previousRoots = new PreviousRoots(this, config, state, counters);
+    this.reclaim = new PoolReclaim(this, state, pins, previousRoots, counters);
     this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
     this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
     this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
@@ -407,7 +410,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
 
   @Override
   public void unshadow(@Mfn long mfn) {
-    reverseMaps.unshadow(mfn, pins);
+    reverseMaps.unshadow(mfn);
   }
 
   @Override
@@ -485,13 +488,28 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   @Override
+  protected @Nullable Shadow keptTop(int vcpu, ShadowKey wanted) {
+    Shadow kept = previousRoots.reuse(vcpu, wanted);
+    if (kept != null) {
+      writeFlooding.used(kept); // taken back into use, as KVM clears a reused root's flooding count
+    }
+    return kept;
+  }
+
+  @Override
   protected void installed(Shadow top) {
     pins.installed(top);
   }
 
   @Override
+  protected boolean keepsLeftTop(int vcpu, Shadow old) {
+    return previousRoots.keep(vcpu, old);
+  }
+
+  @Override
   protected void unshadowing(Shadow victim) {
     pins.unpin(victim);
+    previousRoots.unshadowing(victim);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -66,10 +66,10 @@ final class ReverseMapping {
 
   /**
    * {@code sh_remove_shadows}: drops every shadow of the guest frame at {@code mfn} by clearing
-   * the entries that point at it and unpinning it. A top-level shadow a vCPU runs on stays (its
-   * CR3 needs it).
+   * the entries that point at it and letting its pins and previous roots go. A top-level shadow
+   * a vCPU runs on stays (its CR3 needs it).
    */
-  void unshadow(@Mfn long mfn, PinnedTops pins) {
+  void unshadow(@Mfn long mfn) {
     if (!config.reverseMaps()) {
       engine.unshadowByScan(mfn);
       return;
@@ -82,7 +82,7 @@ final class ReverseMapping {
       if (victim == null) {
         continue;
       }
-      pins.unpin(victim);
+      engine.unshadowing(victim); // pins and previous roots let it go
       // Back pointers: exactly the directory entries that point at the victim.
       for (long address : ShadowPool.snapshot(pool.parentEntries(), victim.slot())) {
         if (!pool.holds(victim)) {

@@ -85,6 +85,19 @@ public final class ShadowPool extends ShadowStore {
    */
   private final int[] pinned;
   private int pinnedCount;
+  /**
+   * Per vCPU, the slots of the tops of the address spaces it ran on last, most recent first, NONE
+   * after the last (KVM's {@code prev_roots}); each holds a reference.
+   */
+  private final int[][] previousRoots;
+  /** When each previous root was kept, on one clock for every vCPU: the pool lets the oldest go first. */
+  private final long[][] previousRootSince;
+  private long previousRootClock;
+  /**
+   * Per vCPU: the top it runs on was unshadowed meanwhile (KVM's obsolete root), so it is not kept
+   * when the vCPU leaves it.
+   */
+  private final boolean[] rootObsolete;
   /** Find by the hash index (else by scanning the slots, the switched-off technique). */
   private final boolean hashIndex;
   private final SeededBugs bugs;
@@ -130,6 +143,12 @@ public final class ShadowPool extends ShadowStore {
     java.util.Arrays.fill(lastClearedTable, NONE);
     this.remembered = new FastEmulation.Remembered[vcpuCount];
     this.pinned = new int[capacity];
+    this.previousRoots = new int[vcpuCount][PreviousRoots.COUNT];
+    for (int[] kept : previousRoots) {
+      java.util.Arrays.fill(kept, NONE);
+    }
+    this.previousRootSince = new long[vcpuCount][PreviousRoots.COUNT];
+    this.rootObsolete = new boolean[vcpuCount];
     this.hashIndex = hashIndex;
     this.bugs = bugs;
   }
@@ -165,6 +184,10 @@ public final class ShadowPool extends ShadowStore {
     this.rememberedCount = other.rememberedCount;
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
+    this.previousRoots = deepClone(other.previousRoots);
+    this.previousRootSince = deepClone(other.previousRootSince);
+    this.previousRootClock = other.previousRootClock;
+    this.rootObsolete = other.rootObsolete.clone();
     this.hashIndex = other.hashIndex;
     this.bugs = other.bugs;
   }
@@ -251,6 +274,14 @@ public final class ShadowPool extends ShadowStore {
 
   private static long[][] deepClone(long[][] rows) {
     long[][] copy = rows.clone();
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] = copy[i].clone();
+    }
+    return copy;
+  }
+
+  private static int[][] deepClone(int[][] rows) {
+    int[][] copy = rows.clone();
     for (int i = 0; i < copy.length; i++) {
       copy[i] = copy[i].clone();
     }
@@ -366,6 +397,104 @@ public final class ShadowPool extends ShadowStore {
       }
     }
     return NONE;
+  }
+
+  /** Previous root {@code i} of vCPU {@code vcpu} (0: the most recent), or null past its last. */
+  @Nullable Shadow previousRoot(int vcpu, int i) {
+    int slot = previousRoots[vcpu][i];
+    return slot == NONE ? null : slots[slot];
+  }
+
+  /**
+   * Takes previous root {@code i} off vCPU {@code vcpu}'s list, the older ones moving up; its
+   * reference is the caller's now.
+   */
+  Shadow takePreviousRoot(int vcpu, int i) {
+    Shadow root = previousRoot(vcpu, i);
+    if (root == null) {
+      throw new IllegalArgumentException("vcpu" + vcpu + " has no previous root " + i);
+    }
+    int[] kept = previousRoots[vcpu];
+    long[] since = previousRootSince[vcpu];
+    System.arraycopy(kept, i + 1, kept, i, kept.length - i - 1);
+    System.arraycopy(since, i + 1, since, i, since.length - i - 1);
+    kept[kept.length - 1] = NONE;
+    since[since.length - 1] = 0;
+    return root;
+  }
+
+  /**
+   * Makes {@code top}, with the reference the caller hands over, vCPU {@code vcpu}'s most recent
+   * previous root; returns the oldest one if it fell off the full list (its reference is the
+   * caller's to drop), else null.
+   */
+  @Nullable Shadow keepPreviousRoot(int vcpu, Shadow top) {
+    int[] kept = previousRoots[vcpu];
+    long[] since = previousRootSince[vcpu];
+    Shadow evicted = previousRoot(vcpu, kept.length - 1);
+    System.arraycopy(kept, 0, kept, 1, kept.length - 1);
+    System.arraycopy(since, 0, since, 1, since.length - 1);
+    kept[0] = top.slot();
+    since[0] = ++previousRootClock;
+    return evicted;
+  }
+
+  /** The vCPU whose oldest previous root was kept before every other vCPU's, or -1 when none keeps any. */
+  int vcpuWithOldestPreviousRoot() {
+    int oldest = NONE;
+    long oldestSince = Long.MAX_VALUE;
+    for (int vcpu = 0; vcpu < previousRoots.length; vcpu++) {
+      int last = previousRootCount(vcpu) - 1;
+      if (last >= 0 && previousRootSince[vcpu][last] < oldestSince) {
+        oldest = vcpu;
+        oldestSince = previousRootSince[vcpu][last];
+      }
+    }
+    return oldest;
+  }
+
+  /** How many previous roots, of every vCPU, were kept before {@code since}. */
+  private int olderPreviousRoots(long since) {
+    int older = 0;
+    for (int vcpu = 0; vcpu < previousRoots.length; vcpu++) {
+      for (int i = 0; i < PreviousRoots.COUNT; i++) {
+        if (previousRoots[vcpu][i] != NONE && previousRootSince[vcpu][i] < since) {
+          older++;
+        }
+      }
+    }
+    return older;
+  }
+
+  /** How many previous roots vCPU {@code vcpu} keeps. */
+  int previousRootCount(int vcpu) {
+    int count = 0;
+    while (count < PreviousRoots.COUNT && previousRoots[vcpu][count] != NONE) {
+      count++;
+    }
+    return count;
+  }
+
+  @Override
+  public int previousRootReferences(Shadow shadow) {
+    int references = 0;
+    for (int[] kept : previousRoots) {
+      for (int slot : kept) {
+        if (slot == shadow.slot() && slots[slot] == shadow) {
+          references++;
+        }
+      }
+    }
+    return references;
+  }
+
+  /** Whether vCPU {@code vcpu}'s top was unshadowed while it ran on it (it is not kept when left). */
+  boolean rootObsolete(int vcpu) {
+    return rootObsolete[vcpu];
+  }
+
+  void setRootObsolete(int vcpu, boolean obsolete) {
+    rootObsolete[vcpu] = obsolete;
   }
 
   /** Present directory entries by the slot of the shadow they point at (entries are machine addresses). */
@@ -519,6 +648,9 @@ public final class ShadowPool extends ShadowStore {
     if (isPinned(shadow)) {
       throw new IllegalStateException("pinned shadow " + shadow + " removed from the pool");
     }
+    if (previousRootReferences(shadow) > 0) {
+      throw new IllegalStateException("previous root " + shadow + " removed from the pool");
+    }
     if (indexable(shadow.key())) {
       index.remove(indexKey(shadow.key()));
     }
@@ -575,6 +707,13 @@ public final class ShadowPool extends ShadowStore {
     }
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first
+    }
+    for (int vcpu = 0; vcpu < previousRoots.length; vcpu++) {
+      h = h * 31 + (rootObsolete[vcpu] ? 1 : 0);
+      for (int i = 0; i < PreviousRoots.COUNT; i++) {
+        // The slot, and the clock only as far as it decides which root the pool lets go first.
+        h = (h * 31 + previousRoots[vcpu][i]) * 31 + olderPreviousRoots(previousRootSince[vcpu][i]);
+      }
     }
     return h * 31 + lockOwner();
   }

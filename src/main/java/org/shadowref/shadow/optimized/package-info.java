@@ -13,9 +13,10 @@
  *       of sync, with snapshots that tell the resync what changed;
  *   <li>{@link org.shadowref.shadow.optimized.ReverseMapping}: reverse maps and back pointers, so
  *       revalidation, write-protection and unshadowing touch only what they must;
- *   <li>{@link org.shadowref.shadow.optimized.PinnedTops} and {@link
+ *   <li>{@link org.shadowref.shadow.optimized.PinnedTops}, {@link
+ *       org.shadowref.shadow.optimized.PreviousRoots} and {@link
  *       org.shadowref.shadow.optimized.PoolReclaim}: tops kept for address spaces the guest comes
- *       back to, and the bounded pool's eviction;
+ *       back to (Xen's pins, KVM's previous roots), and the bounded pool's eviction;
  *   <li>{@link org.shadowref.shadow.optimized.ShadowPool}: the store, with a primitive hash index
  *       ({@link org.shadowref.shadow.optimized.LongLongHashTable}), free lists and the maps.
  * </ul>

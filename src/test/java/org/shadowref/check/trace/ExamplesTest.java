@@ -151,6 +151,27 @@ class ExamplesTest {
     assertEquals(0, without.counters().floodedTables(), "switched off, it never acts");
   }
 
+  /**
+   * KVM's cache of previous roots acts on the address-space example, and only when switched on:
+   * with pins off (which would keep the tops too), the two switches back run on the tops left
+   * behind, and their first accesses take no fault.
+   */
+  @Test
+  void theAddressSpaceExampleRunsOnPreviousRoots() throws Exception {
+    Scenario scenario = ScenarioReader.read(EXAMPLES.resolve("32-previous-roots.yaml"));
+    OptimizedConfig noPins = OptimizedConfig.PRODUCTION.toBuilder().pinTops(false).build();
+    OptimizedEngine with = new OptimizedEngine(scenario.world().build(), noPins, CPU, EMULATOR);
+    OptimizedEngine without = new OptimizedEngine(scenario.world().build(),
+        noPins.toBuilder().previousRoots(false).build(), CPU, EMULATOR);
+    for (org.shadowref.shadow.GuestOp op : scenario.ops()) {
+      with.apply(op);
+      without.apply(op);
+    }
+    assertEquals(2, with.counters().reusedRoots(), "the two switches back ran on kept tops");
+    assertEquals(without.counters().handlerRuns() - 2, with.counters().handlerRuns(), "and took no fault to rebuild them");
+    assertEquals(0, without.counters().reusedRoots(), "switched off, it never acts");
+  }
+
   private static OptimizedEngine runOptimized(String name) throws Exception {
     Scenario scenario = ScenarioReader.read(EXAMPLES.resolve(name));
     OptimizedEngine engine = new OptimizedEngine(scenario.world().build(), OptimizedConfig.PRODUCTION, CPU, EMULATOR);

@@ -79,6 +79,8 @@ class OptimizedPropertyTest {
               .pinTops((switches & 64) != 0)
               .earlyUnshadow((switches & 256) != 0)
               .writeFlooding((switches & 512) != 0)
+              .fastEmulation((switches & 1024) != 0)
+              .previousRoots((switches & 2048) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
