@@ -561,6 +561,11 @@ final class GuestLayout {
     }
   }
 
+  /** Whether guest frame {@code gfn} is a table that only the second mode's roots reach (a cross-format guest's 2-level tables). */
+  boolean secondModeTable(long gfn) {
+    return secondTables.contains(gfn);
+  }
+
   /**
    * The offset of a page inside a large page of {@code size} bytes: its first, the first of its
    * second half (a 2-on-3 shadow splinters a 4 MiB page into two l1 shadows), its last, or any.

@@ -352,20 +352,50 @@ public final class Guests {
 
   /** Where a store into a table goes: a window page, an entry index class, the entry's address. */
   private long entryAddress(int vcpu, int entryBytes) {
-    // A window of the space the vCPU is in, mostly: the others' windows fault before any store.
-    long window = 0;
-    for (int tries = 0; tries < 4; tries++) {
-      window = layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
-      if (translate(vcpu, window) >= 0) {
-        break;
-      }
-    }
+    long window = windowFor(vcpu, entryBytes);
     int entries = (int) Addr.PAGE_SIZE / entryBytes;
     int index = layout.indexClass(entries, PagingMode.TWO_LEVEL, 1);
     if (entryBytes == 8 && random.nextInt(8) == 0) {
       index = random.nextInt(4); // a PAE PDPT's four entries
     }
     return window + (long) index * entryBytes;
+  }
+
+  /**
+   * The page a store into a table goes through. A vCPU with paging off writes a table at its
+   * guest-physical address, as a kernel builds its tables before it turns paging on (the other
+   * vCPU may be walking them meanwhile). A long-mode store aimed at 4-byte entries looks for them:
+   * only a cross-format guest's 2-level tables, mapped in its 4-level space, give a 64-bit store a
+   * 4-byte entry to land on. Else a window the vCPU's space maps (the others' windows fault before
+   * any store), or any window when it maps none.
+   */
+  private long windowFor(int vcpu, int entryBytes) {
+    ControlRegisters regs = regs(vcpu);
+    List<Long> frames = layout.tableFrames;
+    if (!regs.pagingEnabled() && !frames.isEmpty()) {
+      return frames.get(random.nextInt(frames.size())) << Addr.PAGE_SHIFT;
+    }
+    long window = swarm.crossFormat && entryBytes == 4 && regs.pagingMode() == PagingMode.FOUR_LEVEL ? window(vcpu, true) : -1;
+    if (window == -1) {
+      window = window(vcpu, false);
+    }
+    return window != -1 ? window : layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
+  }
+
+  /**
+   * A window {@code vcpu} can reach now, drawn evenly among them (and, with {@code secondMode},
+   * among those on a table only the second mode's roots reach); -1 if there is none.
+   */
+  private long window(int vcpu, boolean secondMode) {
+    List<Long> reachable = new ArrayList<>();
+    for (long page : layout.windows) {
+      long window = page & ~0xFFFL;
+      long table = translate(vcpu, window);
+      if (table >= 0 && (!secondMode || layout.secondModeTable(table >>> Addr.PAGE_SHIFT))) {
+        reachable.add(window);
+      }
+    }
+    return reachable.isEmpty() ? -1 : reachable.get(random.nextInt(reachable.size()));
   }
 
   private int entryBytes(int vcpu) {
@@ -603,20 +633,21 @@ public final class Guests {
     for (int i = 0; i < gprs.length; i++) {
       gprs[i] = random.nextInt(4) == 0 ? 0 : random.nextLong();
     }
-    int size = random.nextInt(longMode ? 4 : 3);
-    size = 1 << size; // 1, 2, 4 or (64-bit) 8
+    // 1, 2 or 4 bytes, or (64-bit) 8 half the time: 32-bit vCPUs store the narrower widths too, so
+    // each width's cells come up about as often.
+    int size = longMode && random.nextBoolean() ? 8 : 1 << random.nextInt(3);
     if (longMode && entryBytes == 4 && random.nextBoolean()) {
       size = 8; // wider than the entry: what only a long-mode vCPU on a 2-level table can store
     }
-    // The byte offset in the entry: any inside it (aligned among them), or straddling into the next
-    // entry or frame.
+    // The byte offset in the entry: any; or one where the store reaches the entry's last byte or
+    // straddles into the next entry (a byte store: any again); or one reaching the frame's end.
     int offset;
     switch (random.nextInt(3)) {
       case 0:
         offset = random.nextInt(entryBytes);
         break;
       case 1:
-        offset = entryBytes - 1 - random.nextInt(Math.max(1, size - 1)); // straddles two entries
+        offset = entryBytes - 1 - random.nextInt(size == 1 ? entryBytes : size);
         break;
       default:
         offset = (int) (Addr.PAGE_SIZE - Addr.pageOffset(entry)) - 1 - random.nextInt(size); // to the frame's end
