@@ -238,8 +238,15 @@ final class GuestLayout {
           tables.setEntry(Addr.gva(va), level, entry | reservedBit(spaceMode, level));
         }
       }
-      // A large page is touched anywhere inside, not only at its base (a splinter's every index class).
-      vaSet.add(leafLevel > 1 ? va + insideLarge(spaceMode.pageSize(leafLevel)) : va);
+      if (leafLevel > 1) {
+        // A large page is touched anywhere inside, not only at its base (a splinter's every index class).
+        long inside = va + insideLarge(spaceMode.pageSize(leafLevel));
+        if (vaSet.add(inside)) {
+          largeVas.add(inside);
+        }
+      } else {
+        vaSet.add(va);
+      }
     }
     for (int d = 0; d < swarm.devices; d++) {
       // A device page as a kernel maps it: every right, and usually A and D set already (the

@@ -39,10 +39,11 @@ import org.shadowref.shadow.NativePlatform;
  * entry's current value half the time (and succeeds), a store changes only the A/D bits, only the
  * frame, only P, RW or NX of the entry that is there now, the bytes a partial store writes are
  * the bytes of the new entry at that offset, and a write is followed by an access to the same
- * page. Stores reach page tables through windows at every entry-index class and every byte
- * offset, as plain MOVs of 1, 2, 4 and 8 bytes and as every instruction form the emulator knows
- * (XCHG, CMPXCHG/8B/16B, LOCK OR/AND/XOR/ADD, BTS/BTR/BTC, MOVNTI, REP STOS), straddling two
- * entries and (instructions) two frames.
+ * page. Stores reach page tables through windows the vCPU maps (a vCPU with paging off: at the
+ * tables' guest-physical addresses) at every entry-index class and every byte offset, as plain
+ * MOVs of 1, 2, 4 and 8 bytes and as every instruction form the emulator knows (XCHG,
+ * CMPXCHG/8B/16B, LOCK OR/AND/XOR/ADD, BTS/BTR/BTC, MOVNTI, REP STOS), straddling two entries and
+ * (instructions) two frames.
  *
  * <p>Everything is drawn from a {@link Random}, so the CLI runs the same generator from a seed
  * outside JUnit; {@link #cases} wraps it as a QuickTheories {@link Gen}.
@@ -554,8 +555,8 @@ public final class Guests {
     return sequence.get(0);
   }
 
-  /** A known page inside a large page whose leaf has A clear for {@code vcpu} now, or -1. */
-  private long unaccessedLargePage(int vcpu) {
+  /** A known page inside a large page {@code vcpu} maps now (whose leaf has A clear, when {@code unaccessed}), or -1. */
+  private long largePage(int vcpu, boolean unaccessed) {
     List<Long> pages = layout.largeVas;
     if (pages.isEmpty() || !regs(vcpu).pagingEnabled()) {
       return -1;
@@ -564,7 +565,7 @@ public final class Guests {
     for (int i = 0; i < pages.size(); i++) {
       long va = pages.get((start + i) % pages.size());
       WalkResult now = walkNow(vcpu, va);
-      if (now.ok() && now.leafLevel() > 1 && (now.entry(now.leafLevel()) & EntryBits.A) == 0) {
+      if (now.ok() && now.leafLevel() > 1 && (!unaccessed || (now.entry(now.leafLevel()) & EntryBits.A) == 0)) {
         return va;
       }
     }
@@ -656,10 +657,9 @@ public final class Guests {
     long rdi = entry + offset;
     boolean data = random.nextInt(10) == 0;
     if (data) {
-      // Data, often inside a large page not accessed yet: the operand's own walk sets the leaf's A and D.
-      List<Long> large = layout.largeVas;
-      long page = random.nextInt(3) == 0 ? unaccessedLargePage(vcpu)
-          : !large.isEmpty() && random.nextBoolean() ? large.get(random.nextInt(large.size())) : -1;
+      // Data, often inside a large page (one the vCPU maps, so the operand's walk reaches the large
+      // leaf), now and then one not accessed yet: the operand's own walk sets the leaf's A and D.
+      long page = random.nextInt(3) == 0 ? largePage(vcpu, true) : random.nextBoolean() ? largePage(vcpu, false) : -1;
       rdi = (page != -1 ? page : anyPage()) + random.nextInt((int) Addr.PAGE_SIZE);
     }
     gprs[CpuState.RDI] = longMode ? rdi : rdi & 0xFFFF_FFFFL;
