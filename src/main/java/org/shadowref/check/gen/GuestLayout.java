@@ -238,7 +238,15 @@ final class GuestLayout {
           tables.setEntry(Addr.gva(va), level, entry | reservedBit(spaceMode, level));
         }
       }
-      vaSet.add(va);
+      if (leafLevel > 1) {
+        // A large page is touched anywhere inside, not only at its base (a splinter's every index class).
+        long inside = va + insideLarge(spaceMode.pageSize(leafLevel));
+        if (vaSet.add(inside)) {
+          largeVas.add(inside);
+        }
+      } else {
+        vaSet.add(va);
+      }
     }
     for (int d = 0; d < swarm.devices; d++) {
       // A device page as a kernel maps it: every right, and usually A and D set already (the
@@ -552,11 +560,7 @@ final class GuestLayout {
         long entry = physical().read(Addr.gpa(table + (long) index * spaceMode.entryBytes()), spaceMode.entryBytes());
         boolean large = level > 1 && level < spaceMode.levels() && (entry & EntryBits.PS) != 0;
         if (large && (entry & EntryBits.P) != 0) {
-          // Inside a large page, not only at its base: the second half of a 4 MiB page (a
-          // 2-on-3 shadow splinters it into two l1 shadows), its last 4 KiB, any page of it.
-          long size = spaceMode.pageSize(level);
-          long[] inside = {0, size / 2, size - Addr.PAGE_SIZE, random.nextLong() & (size - 1) & ~0xFFFL};
-          va |= inside[random.nextInt(inside.length)];
+          va |= insideLarge(spaceMode.pageSize(level));
           inLarge = true;
         }
         if ((entry & EntryBits.P) == 0 || large) {
@@ -571,6 +575,20 @@ final class GuestLayout {
         largeVas.add(canonical(spaceMode, va));
       }
     }
+  }
+
+  /** Whether guest frame {@code gfn} is a table that only the second mode's roots reach (a cross-format guest's 2-level tables). */
+  boolean secondModeTable(long gfn) {
+    return secondTables.contains(gfn);
+  }
+
+  /**
+   * The offset of a page inside a large page of {@code size} bytes: its first, the first of its
+   * second half (a 2-on-3 shadow splinters a 4 MiB page into two l1 shadows), its last, or any.
+   */
+  private long insideLarge(long size) {
+    long[] inside = {0, size / 2, size - Addr.PAGE_SIZE, random.nextLong() & (size - 1) & ~0xFFFL};
+    return inside[random.nextInt(inside.length)];
   }
 
   /** A present entry's index in the table (three times in four, when it has one), else an index class. */

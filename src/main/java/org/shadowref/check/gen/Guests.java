@@ -39,10 +39,11 @@ import org.shadowref.shadow.NativePlatform;
  * entry's current value half the time (and succeeds), a store changes only the A/D bits, only the
  * frame, only P, RW or NX of the entry that is there now, the bytes a partial store writes are
  * the bytes of the new entry at that offset, and a write is followed by an access to the same
- * page. Stores reach page tables through windows at every entry-index class and every byte
- * offset, as plain MOVs of 1, 2, 4 and 8 bytes and as every instruction form the emulator knows
- * (XCHG, CMPXCHG/8B/16B, LOCK OR/AND/XOR/ADD, BTS/BTR/BTC, MOVNTI, REP STOS), straddling two
- * entries and (instructions) two frames.
+ * page. Stores reach page tables through windows the vCPU maps (a vCPU with paging off: at the
+ * tables' guest-physical addresses) at every entry-index class and every byte offset, as plain
+ * MOVs of 1, 2, 4 and 8 bytes and as every instruction form the emulator knows (XCHG,
+ * CMPXCHG/8B/16B, LOCK OR/AND/XOR/ADD, BTS/BTR/BTC, MOVNTI, REP STOS), straddling two entries and
+ * (instructions) two frames.
  *
  * <p>Everything is drawn from a {@link Random}, so the CLI runs the same generator from a seed
  * outside JUnit; {@link #cases} wraps it as a QuickTheories {@link Gen}.
@@ -352,20 +353,50 @@ public final class Guests {
 
   /** Where a store into a table goes: a window page, an entry index class, the entry's address. */
   private long entryAddress(int vcpu, int entryBytes) {
-    // A window of the space the vCPU is in, mostly: the others' windows fault before any store.
-    long window = 0;
-    for (int tries = 0; tries < 4; tries++) {
-      window = layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
-      if (translate(vcpu, window) >= 0) {
-        break;
-      }
-    }
+    long window = windowFor(vcpu, entryBytes);
     int entries = (int) Addr.PAGE_SIZE / entryBytes;
     int index = layout.indexClass(entries, PagingMode.TWO_LEVEL, 1);
     if (entryBytes == 8 && random.nextInt(8) == 0) {
       index = random.nextInt(4); // a PAE PDPT's four entries
     }
     return window + (long) index * entryBytes;
+  }
+
+  /**
+   * The page a store into a table goes through. A vCPU with paging off writes a table at its
+   * guest-physical address, as a kernel builds its tables before it turns paging on (the other
+   * vCPU may be walking them meanwhile). A long-mode store aimed at 4-byte entries looks for them:
+   * only a cross-format guest's 2-level tables, mapped in its 4-level space, give a 64-bit store a
+   * 4-byte entry to land on. Else a window the vCPU's space maps (the others' windows fault before
+   * any store), or any window when it maps none.
+   */
+  private long windowFor(int vcpu, int entryBytes) {
+    ControlRegisters regs = regs(vcpu);
+    List<Long> frames = layout.tableFrames;
+    if (!regs.pagingEnabled() && !frames.isEmpty()) {
+      return frames.get(random.nextInt(frames.size())) << Addr.PAGE_SHIFT;
+    }
+    long window = swarm.crossFormat && entryBytes == 4 && regs.pagingMode() == PagingMode.FOUR_LEVEL ? window(vcpu, true) : -1;
+    if (window == -1) {
+      window = window(vcpu, false);
+    }
+    return window != -1 ? window : layout.windows.get(random.nextInt(layout.windows.size())) & ~0xFFFL;
+  }
+
+  /**
+   * A window {@code vcpu} can reach now, drawn evenly among them (and, with {@code secondMode},
+   * among those on a table only the second mode's roots reach); -1 if there is none.
+   */
+  private long window(int vcpu, boolean secondMode) {
+    List<Long> reachable = new ArrayList<>();
+    for (long page : layout.windows) {
+      long window = page & ~0xFFFL;
+      long table = translate(vcpu, window);
+      if (table >= 0 && (!secondMode || layout.secondModeTable(table >>> Addr.PAGE_SHIFT))) {
+        reachable.add(window);
+      }
+    }
+    return reachable.isEmpty() ? -1 : reachable.get(random.nextInt(reachable.size()));
   }
 
   private int entryBytes(int vcpu) {
@@ -487,6 +518,11 @@ public final class Guests {
       va = (va & ~0xFFFL) + Addr.PAGE_SIZE - size;
       offset = (int) (va - entry);
     }
+    if (offset >= 0 && offset + size > entryBytes && offset + size <= image.length) {
+      // A store that straddles into the next entry changes it too: else only the first entry could
+      // show whether both were revalidated.
+      put(image, entryBytes, entryBytes, newEntry(word(image, entryBytes, entryBytes), entryBytes));
+    }
     long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
     GuestOp store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
     if (random.nextInt(8) == 0 && !user && regs(vcpu).pagingEnabled()) {
@@ -535,8 +571,8 @@ public final class Guests {
     return sequence.get(0);
   }
 
-  /** A known page inside a large page whose leaf has A clear for {@code vcpu} now, or -1. */
-  private long unaccessedLargePage(int vcpu) {
+  /** A known page inside a large page {@code vcpu} maps now (whose leaf has A clear, when {@code unaccessed}), or -1. */
+  private long largePage(int vcpu, boolean unaccessed) {
     List<Long> pages = layout.largeVas;
     if (pages.isEmpty() || !regs(vcpu).pagingEnabled()) {
       return -1;
@@ -545,7 +581,7 @@ public final class Guests {
     for (int i = 0; i < pages.size(); i++) {
       long va = pages.get((start + i) % pages.size());
       WalkResult now = walkNow(vcpu, va);
-      if (now.ok() && now.leafLevel() > 1 && (now.entry(now.leafLevel()) & EntryBits.A) == 0) {
+      if (now.ok() && now.leafLevel() > 1 && (!unaccessed || (now.entry(now.leafLevel()) & EntryBits.A) == 0)) {
         return va;
       }
     }
@@ -614,20 +650,21 @@ public final class Guests {
     for (int i = 0; i < gprs.length; i++) {
       gprs[i] = random.nextInt(4) == 0 ? 0 : random.nextLong();
     }
-    int size = random.nextInt(longMode ? 4 : 3);
-    size = 1 << size; // 1, 2, 4 or (64-bit) 8
+    // 1, 2 or 4 bytes, or (64-bit) 8 half the time: 32-bit vCPUs store the narrower widths too, so
+    // each width's cells come up about as often.
+    int size = longMode && random.nextBoolean() ? 8 : 1 << random.nextInt(3);
     if (longMode && entryBytes == 4 && random.nextBoolean()) {
       size = 8; // wider than the entry: what only a long-mode vCPU on a 2-level table can store
     }
-    // The byte offset in the entry: any inside it (aligned among them), or straddling into the next
-    // entry or frame.
+    // The byte offset in the entry: any; or one where the store reaches the entry's last byte or
+    // straddles into the next entry (a byte store: any again); or one reaching the frame's end.
     int offset;
     switch (random.nextInt(3)) {
       case 0:
         offset = random.nextInt(entryBytes);
         break;
       case 1:
-        offset = entryBytes - 1 - random.nextInt(Math.max(1, size - 1)); // straddles two entries
+        offset = entryBytes - 1 - random.nextInt(size == 1 ? entryBytes : size);
         break;
       default:
         offset = (int) (Addr.PAGE_SIZE - Addr.pageOffset(entry)) - 1 - random.nextInt(size); // to the frame's end
@@ -636,10 +673,9 @@ public final class Guests {
     long rdi = entry + offset;
     boolean data = random.nextInt(10) == 0;
     if (data) {
-      // Data, often inside a large page not accessed yet: the operand's own walk sets the leaf's A and D.
-      List<Long> large = layout.largeVas;
-      long page = random.nextInt(3) == 0 ? unaccessedLargePage(vcpu)
-          : !large.isEmpty() && random.nextBoolean() ? large.get(random.nextInt(large.size())) : -1;
+      // Data, often inside a large page (one the vCPU maps, so the operand's walk reaches the large
+      // leaf), now and then one not accessed yet: the operand's own walk sets the leaf's A and D.
+      long page = random.nextInt(3) == 0 ? largePage(vcpu, true) : random.nextBoolean() ? largePage(vcpu, false) : -1;
       rdi = (page != -1 ? page : anyPage()) + random.nextInt((int) Addr.PAGE_SIZE);
     }
     gprs[CpuState.RDI] = longMode ? rdi : rdi & 0xFFFF_FFFFL;

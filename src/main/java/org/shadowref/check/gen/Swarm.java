@@ -115,6 +115,14 @@ final class Swarm {
     }
     bitChance[12] = pick(random, 0, 0.2, 0.5); // PAT of a large page
     bitChance[63] = pick(random, 0, 0.2, 0.5, 0.9);
+    if (mode == PagingMode.PAE && random.nextInt(4) != 0) {
+      // Bits 62:52 are reserved in a PAE entry (ignored in a 4-level one): drawn at these chances
+      // they stop all but one walk in thirteen, and a walk that never reaches its leaf never
+      // splinters a large page. Most PAE guests leave them out (reservedBits still sets them).
+      for (int bit = 52; bit < 63; bit++) {
+        bitChance[bit] = 0;
+      }
+    }
     int[] weights = {0, 1, 3, 8};
     for (int kind = 0; kind < P2M_CHANGE; kind++) {
       opWeights[kind] = weights[random.nextInt(weights.length)];
