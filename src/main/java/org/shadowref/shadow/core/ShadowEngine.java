@@ -415,7 +415,13 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (early != null) {
       return early;
     }
+    long dropsBefore = shadowDrops();
     preallocate(CHAIN_FRAMES);
+    // An instruction may need shadows for several pages. If making room for this fault's chain
+    // dropped the shadows an earlier fault of the same instruction built, retrying it could fault
+    // on those again, and so on forever in a small pool: the instruction is emulated instead.
+    boolean droppedEarlierChains = shadowDrops() != dropsBefore && handlerLog.size() > 0
+        && fault.op() instanceof GuestOp.Execute && !fault.duringEventInjection();
     // 2. Walk the guest's tables as the CPU would, setting their A and D bits.
     MutableOutcome target = walkGuest(fault);
     afterGuestWalk(fault);
@@ -456,8 +462,8 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (!hardwareAllows(fault)) {
       return emulateAccess(fault);
     }
-    // 8. Retry: the hardware walk now succeeds.
-    return FaultResolution.FIXED;
+    // 8. Retry: the hardware walk now succeeds (unless the instruction's other pages lost theirs).
+    return droppedEarlierChains ? emulateAccess(fault) : FaultResolution.FIXED;
   }
 
   /**

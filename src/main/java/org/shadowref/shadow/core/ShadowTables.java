@@ -30,6 +30,8 @@ public abstract class ShadowTables<S extends ShadowStore> {
   private final SeededBugs bugs;
   /** Whether 32-bit guests run on 32-bit shadows (else on PAE shadows, as Xen does). */
   private final boolean twoOnTwo;
+  /** How often the shadows below the tops were dropped (a handler compares it before and after its preallocation). */
+  private long drops;
 
   protected ShadowTables(GuestMachine guest, S state, SeededBugs bugs, boolean twoOnTwo) {
     this.guest = guest;
@@ -51,6 +53,11 @@ public abstract class ShadowTables<S extends ShadowStore> {
   /** The shadow index, frames, roots and lock, read-only to callers outside the engine. */
   public final S state() {
     return state;
+  }
+
+  /** How often the shadows below the tops have been dropped so far. */
+  protected final long shadowDrops() {
+    return drops;
   }
 
   protected final boolean seeded(SeededBug bug) {
@@ -279,6 +286,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
    * that {@code frames} frames are free; failing that, the shadow memory is too small for one fault.
    */
   public final void dropShadowsBelowTops(int frames) {
+    drops++;
     S store = state;
     for (Shadow shadow : store.shadows()) {
       if (!store.holds(shadow) || !isDroppable(shadow)) {
