@@ -17,8 +17,8 @@ import org.shadowref.shadow.optimized.OptimizedEngine;
 /**
  * The optimized engine equals the reference engine and native step by step in every combination
  * of its techniques (what OptimizedPropertyTest checks): each generated case draws the switches
- * (hash index, magic entries, prefetch distance, reverse maps, pinned tops, previous roots, 2-on-2)
- * and a roomy or smallest pool, and every step must agree with native, reference and optimized
+ * (hash index, magic entries, prefetch distance, reverse maps, pinned tops, previous roots, the
+ * unpinning of reused tops, 2-on-2) and a roomy or smallest pool, and every step must agree with native, reference and optimized
  * alike, and keep every invariant. Some case must run the pool short (else eviction went unjudged).
  */
 public final class TechniquesClaim implements ClaimCheck {
@@ -50,6 +50,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .writeFlooding((switches & 512) != 0)
         .fastEmulation((switches & 1024) != 0)
         .previousRoots((switches & 2048) != 0)
+        .unpinReusedTops((switches & 4096) != 0)
         .build();
   }
 
