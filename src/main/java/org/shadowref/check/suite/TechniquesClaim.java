@@ -18,8 +18,8 @@ import org.shadowref.shadow.optimized.OptimizedEngine;
  * The optimized engine equals the reference engine and native step by step in every combination
  * of its techniques (what OptimizedPropertyTest checks): each generated case draws the switches
  * (hash index, magic entries, prefetch distance, reverse maps, pinned tops, previous roots, the
- * unpinning of reused tops, 2-on-2) and a roomy or smallest pool, and every step must agree with native, reference and optimized
- * alike, and keep every invariant. Some case must run the pool short (else eviction went unjudged).
+ * unpinning of reused tops, 2-on-2) and a roomy or smallest pool, and every step must agree with
+ * native, reference and optimized alike, and keep every invariant. Some case must run the pool short (else eviction went unjudged).
  */
 public final class TechniquesClaim implements ClaimCheck {
   /** Generated cases at the standard preset (scaled by the preset). */
