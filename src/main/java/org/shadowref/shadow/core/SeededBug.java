@@ -216,7 +216,13 @@ public enum SeededBug {
    * Previous roots: the root that falls out of a vCPU's cache keeps the cache's reference, so it
    * is never freed and its guest table stays write-protected (INV-SHADOW-STRUCTURE).
    */
-  EVICTED_ROOT_KEEPS_REFERENCE(Engines.OPTIMIZED);
+  EVICTED_ROOT_KEEPS_REFERENCE(Engines.OPTIMIZED),
+  /**
+   * Unpinning reused tops: the store that gives up an idle top is not revalidated (its shadows
+   * are about to go), so until the next operation unshadows the frame the top keeps the entry the
+   * guest overwrote (INV-COHERENT).
+   */
+  REUSED_TOP_STORE_NOT_REVALIDATED(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

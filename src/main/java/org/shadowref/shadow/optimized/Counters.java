@@ -16,6 +16,7 @@ public final class Counters {
   long floodedTables;
   long fastEmulations;
   long reusedRoots;
+  long reusedTopsGivenUp;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -70,5 +71,10 @@ public final class Counters {
   /** CR3 loads and control changes that ran on a vCPU's cached previous root instead of building one. */
   public long reusedRoots() {
     return reusedRoots;
+  }
+
+  /** Idle tops given up because an emulated store reused their frame as data. */
+  public long reusedTopsGivenUp() {
+    return reusedTopsGivenUp;
   }
 }

@@ -26,7 +26,7 @@ public final class OptimizedConfig {
    */
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
-      .writeFlooding(true).fastEmulation(true).previousRoots(true).build();
+      .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -46,6 +46,7 @@ public final class OptimizedConfig {
   private final boolean writeFlooding;
   private final boolean fastEmulation;
   private final boolean previousRoots;
+  private final boolean unpinReusedTops;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -71,6 +72,7 @@ public final class OptimizedConfig {
     writeFlooding = builder.writeFlooding;
     fastEmulation = builder.fastEmulation;
     previousRoots = builder.previousRoots;
+    unpinReusedTops = builder.unpinReusedTops;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -171,6 +173,16 @@ public final class OptimizedConfig {
     return previousRoots;
   }
 
+  /**
+   * Giving up a top whose frame the guest reuses as data ({@link ReusedTops}): an emulated store
+   * into the frame of a top that is pinned or kept but runs on no vCPU, and that no kernel makes
+   * to a live top-level table (misaligned, or leaving an entry present with reserved bits),
+   * unpins the top, drops it from every previous-roots list and unshadows the frame.
+   */
+  public boolean unpinReusedTops() {
+    return unpinReusedTops;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -226,6 +238,7 @@ public final class OptimizedConfig {
     builder.writeFlooding = writeFlooding;
     builder.fastEmulation = fastEmulation;
     builder.previousRoots = previousRoots;
+    builder.unpinReusedTops = unpinReusedTops;
     builder.bugs = bugs;
     return builder;
   }
@@ -249,6 +262,7 @@ public final class OptimizedConfig {
     private boolean writeFlooding;
     private boolean fastEmulation;
     private boolean previousRoots;
+    private boolean unpinReusedTops;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -325,6 +339,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** An idle top whose frame a store reuses as data is unpinned and its frame unshadowed. */
+    public Builder unpinReusedTops(boolean on) {
+      unpinReusedTops = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -343,13 +363,14 @@ public final class OptimizedConfig {
         && magicEntries == that.magicEntries && prefetch == that.prefetch && reverseMaps == that.reverseMaps
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
         && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding
-        && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots && bugs.equals(that.bugs);
+        && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots
+        && unpinReusedTops == that.unpinReusedTops && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, bugs);
+        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, bugs);
   }
 
   @Override
@@ -358,6 +379,6 @@ public final class OptimizedConfig {
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
         + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", previousRoots=" + previousRoots
-        + ", bugs=" + bugs + "]";
+        + ", unpinReusedTops=" + unpinReusedTops + ", bugs=" + bugs + "]";
   }
 }

@@ -47,8 +47,9 @@ import org.shadowref.shadow.invariant.ShadowTable;
  * out-of-sync l1 tables ({@link OutOfSync}), reverse maps and back pointers ({@link ReverseMapping}),
  * pinned tops ({@link PinnedTops}), the bounded pool's eviction ({@link PoolReclaim}), early
  * unshadowing of tables the guest tears down ({@link EarlyUnshadow}) and of tables it floods with
- * writes ({@link WriteFlooding}), and the tops of each vCPU's recent address spaces kept for a
- * switch back ({@link PreviousRoots}). Shadows live in a {@link ShadowPool}: found through a
+ * writes ({@link WriteFlooding}), the tops of each vCPU's recent address spaces kept for a
+ * switch back ({@link PreviousRoots}), and the giving up of idle tops whose frames the guest
+ * reuses as data ({@link ReusedTops}). Shadows live in a {@link ShadowPool}: found through a
  * primitive hash index, placed on frames from a free list, and checked for liveness by slot
  * identity. Observably equal to the reference and to native paging (with out-of-sync tables: to
  * native with a TLB); see proofs/optimized-engine.md.
@@ -76,6 +77,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final WriteFlooding writeFlooding;
   @NotOnlyInitialized private final FastEmulation fastEmulation;
   @NotOnlyInitialized private final PreviousRoots previousRoots;
+  @NotOnlyInitialized private final ReusedTops reusedTops;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -106,6 +108,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.earlyUnshadow = new EarlyUnshadow(this, config, guest, state, counters);
     this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
     this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
+    this.reusedTops = new ReusedTops(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -278,9 +281,10 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   /**
-   * A table a heuristic gave up on during the last operation (torn down, flooded) is unshadowed
-   * now, before the guest runs again; not inside that operation, whose store stays what it was
-   * when the fault was taken: an emulated write to a shadowed page table.
+   * A table a heuristic gave up on during the last operation (torn down, flooded, an idle top
+   * reused as data) is unshadowed now, before the guest runs again; not inside that operation,
+   * whose store stays what it was when the fault was taken: an emulated write to a shadowed page
+   * table.
    */
   @Override
   protected void operationBegins() {
@@ -370,8 +374,9 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     fastEmulation.written(frame);
     fastEmulation.written(Addr.mfnOf(Addr.maddr(maddr + size - 1)));
     boolean flooded = dataWrite && writeFlooding.floods(frame);
+    boolean reused = dataWrite && reusedTops.givesUp(maddr, size);
     if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)
-        || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)))) {
+        || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)) || reusedTops.skipsRevalidation(reused))) {
       return;
     }
     revalidateGuestWrite(frame, (int) Addr.pageOffset(maddr), size);

@@ -390,6 +390,15 @@ public final class ShadowPool extends ShadowStore {
     return pinnedCount;
   }
 
+  /** Pinned top {@code i} (0: the least recently used), {@code i} below {@link #pinnedCount}. */
+  Shadow pinned(int i) {
+    Shadow top = i < pinnedCount ? slots[pinned[i]] : null;
+    if (top == null) {
+      throw new IllegalArgumentException("no pinned top " + i + " of " + pinnedCount);
+    }
+    return top;
+  }
+
   private int pinIndex(Shadow shadow) {
     for (int i = 0; i < pinnedCount; i++) {
       if (pinned[i] == shadow.slot() && slots[pinned[i]] == shadow) {

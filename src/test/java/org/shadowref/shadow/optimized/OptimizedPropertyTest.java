@@ -81,6 +81,7 @@ class OptimizedPropertyTest {
               .writeFlooding((switches & 512) != 0)
               .fastEmulation((switches & 1024) != 0)
               .previousRoots((switches & 2048) != 0)
+              .unpinReusedTops((switches & 4096) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
