@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.Test;
 import org.shadowref.check.gen.GeneratedCase;
 import org.shadowref.check.gen.Guests;
 import org.shadowref.check.suite.ExamplesClaim;
 import org.shadowref.shadow.Platform;
+import org.shadowref.shadow.optimized.Counters;
+import org.shadowref.shadow.optimized.OptimizedConfig;
+import org.shadowref.shadow.optimized.OptimizedEngine;
 
 /**
  * The killer PIT runs against every mutant of the engines and the MMU ({@code mvn -Ppit verify}):
@@ -102,15 +110,84 @@ class CampaignKillsMutantsTest {
     List<Lane> lanes = StandardPlatforms.campaignLanes();
     Lane lane = lanes.get(index);
     Random random = new Random(seed);
+    Map<OptimizedConfig, long[]> acted = new LinkedHashMap<>();
     for (int done = 0; done < OPS; ) {
       Guests.Stream stream = new Guests.Stream(random, lane.mode());
       Differential.Stepper stepper = new Differential.Stepper(lane.platforms(), stream.start.world());
+      List<OptimizedEngine> engines = new ArrayList<>();
+      stepper.observe(new StepObserver() {
+        @Override
+        public void started(List<Platform> platforms) {
+          for (Platform platform : platforms) {
+            if (platform instanceof OptimizedEngine engine) {
+              engines.add(engine);
+            }
+          }
+        }
+      });
       for (int i = 0; i < OPS_PER_GUEST; i++, done++) {
         Differential.Failure failure = stepper.step(stream.next());
         if (failure != null) {
           fail(lane.name() + ", seed " + seed + ", guest op " + i + ": " + failure);
         }
       }
+      for (OptimizedEngine engine : engines) {
+        long[] sum = acted.computeIfAbsent(engine.config(), k -> new long[TECHNIQUES.length]);
+        for (int t = 0; t < TECHNIQUES.length; t++) {
+          sum[t] += TECHNIQUES[t].acted(engine.counters());
+        }
+      }
+    }
+    assertTechniquesActed(lane.name(), acted);
+  }
+
+  /**
+   * A technique that never acts is judged by nothing: the differential check passes whatever its
+   * code does. So a lane must see every technique its engines have on act at least once (a
+   * mutant that switches one off, or never lets its condition hold, is killed here), and none
+   * that is off act at all (a mutant that ignores its switch); what the counters say it did is
+   * then judged by the differential check.
+   */
+  private static void assertTechniquesActed(String lane, Map<OptimizedConfig, long[]> acted) {
+    assertTrue(!acted.isEmpty(), lane + ": no optimized engine ran");
+    for (Map.Entry<OptimizedConfig, long[]> entry : acted.entrySet()) {
+      OptimizedConfig config = entry.getKey();
+      for (int t = 0; t < TECHNIQUES.length; t++) {
+        long times = entry.getValue()[t];
+        if (TECHNIQUES[t].on(config) && times <= 0 && !(lane.equals(SILENT_LANE) && t == SILENT_TECHNIQUE)) {
+          fail(lane + ": " + TECHNIQUES[t].name() + " never acted in " + OPS + " operations on " + config);
+        }
+        if (!TECHNIQUES[t].on(config) && times != 0) {
+          fail(lane + ": " + TECHNIQUES[t].name() + " acted " + times + " times, switched off, on " + config);
+        }
+      }
     }
   }
+
+  /**
+   * The one technique a lane does not reach yet, a gap of the generators (proofs/mutation-pit.md):
+   * under out-of-sync shadows an l1 table goes out of sync at its second emulated store, so a
+   * teardown's two clearing stores unshadow early only in a directory table, and this lane's
+   * small pool leaves its 2,000 operations none emulated.
+   */
+  private static final String SILENT_LANE = "production, small pool";
+  private static final int SILENT_TECHNIQUE = 0;
+
+  /** A technique of the optimized engine: whether a configuration has it on, and how often it acted. */
+  private record Technique(String name, Predicate<OptimizedConfig> onIn, ToLongFunction<Counters> counter) {
+    boolean on(OptimizedConfig config) {
+      return onIn.test(config);
+    }
+
+    long acted(Counters counters) {
+      return counter.applyAsLong(counters);
+    }
+  }
+
+  private static final Technique[] TECHNIQUES = {
+    new Technique("early unshadow", OptimizedConfig::earlyUnshadow, Counters::earlyUnshadows),
+    new Technique("write flooding", OptimizedConfig::writeFlooding, Counters::floodedTables),
+    new Technique("fast emulation", OptimizedConfig::fastEmulation, Counters::fastEmulations),
+    new Technique("previous roots", OptimizedConfig::previousRoots, Counters::reusedRoots),
+  };
 }
