@@ -1,6 +1,5 @@
 package org.shadowref.shadow.optimized;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Maddr;
@@ -17,20 +16,11 @@ import org.shadowref.shadow.core.SeededBug;
  * table a vCPU runs on keeps its top, as every unshadow does. Switch: {@link
  * OptimizedConfig#earlyUnshadow}. The last table cleared is per vCPU, in the {@link ShadowPool}.
  */
-final class EarlyUnshadow {
-  @NotOnlyInitialized private final OptimizedEngine engine;
-  private final OptimizedConfig config;
-  private final GuestMachine guest;
-  private final ShadowPool pool;
-  private final Counters counters;
+final class EarlyUnshadow extends Heuristic {
 
   EarlyUnshadow(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool,
       Counters counters) {
-    this.engine = engine;
-    this.config = config;
-    this.guest = guest;
-    this.pool = pool;
-    this.counters = counters;
+    super(engine, config, guest, pool, counters);
   }
 
   /**

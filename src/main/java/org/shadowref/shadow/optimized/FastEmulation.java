@@ -1,7 +1,6 @@
 package org.shadowref.shadow.optimized;
 
 import java.util.Arrays;
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
@@ -39,7 +38,7 @@ import org.shadowref.shadow.core.Shadow;
  * frame is no shadowed page table any more. Switch: {@link OptimizedConfig#fastEmulation}; the
  * remembered translations live in the {@link ShadowPool}.
  */
-final class FastEmulation {
+final class FastEmulation extends Heuristic {
   /** Levels a walk reads at most (PAE's PDPTE is read at level 3, at walk time). */
   private static final int MAX_TABLES = 4;
 
@@ -64,22 +63,13 @@ final class FastEmulation {
     }
   }
 
-  @NotOnlyInitialized private final OptimizedEngine engine;
-  private final OptimizedConfig config;
-  private final GuestMachine guest;
-  private final ShadowPool pool;
-  private final Counters counters;
   /** The walk that decides whether a translation may be remembered (reused). */
   private final WalkResult walk = new WalkResult();
   private final WriteSpotting tables = new WriteSpotting();
 
   FastEmulation(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool,
       Counters counters) {
-    this.engine = engine;
-    this.config = config;
-    this.guest = guest;
-    this.pool = pool;
-    this.counters = counters;
+    super(engine, config, guest, pool, counters);
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.shadowref.shadow.optimized;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -27,20 +26,11 @@ import org.shadowref.shadow.core.ShadowType;
  * the store is revalidated first, and a CR3 load back builds the top again. Switch: {@link
  * OptimizedConfig#unpinReusedTops}.
  */
-final class ReusedTops {
-  @NotOnlyInitialized private final OptimizedEngine engine;
-  private final OptimizedConfig config;
-  private final GuestMachine guest;
-  private final ShadowPool pool;
-  private final Counters counters;
+final class ReusedTops extends Heuristic {
 
   ReusedTops(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool,
       Counters counters) {
-    this.engine = engine;
-    this.config = config;
-    this.guest = guest;
-    this.pool = pool;
-    this.counters = counters;
+    super(engine, config, guest, pool, counters);
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.shadowref.shadow.optimized;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Mfn;
@@ -17,23 +16,14 @@ import org.shadowref.shadow.core.Shadow;
  * the count again. The unshadow takes effect as the next operation begins, like early unshadow's.
  * Switch: {@link OptimizedConfig#writeFlooding}; the counts live in the {@link ShadowPool}.
  */
-final class WriteFlooding {
+final class WriteFlooding extends Heuristic {
   /** Emulated stores without a use that make a table flooded: KVM's threshold. */
   static final int THRESHOLD = 3;
 
-  @NotOnlyInitialized private final OptimizedEngine engine;
-  private final OptimizedConfig config;
-  private final GuestMachine guest;
-  private final ShadowPool pool;
-  private final Counters counters;
 
   WriteFlooding(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest, ShadowPool pool,
       Counters counters) {
-    this.engine = engine;
-    this.config = config;
-    this.guest = guest;
-    this.pool = pool;
-    this.counters = counters;
+    super(engine, config, guest, pool, counters);
   }
 
   /**
