@@ -17,6 +17,13 @@
  *       org.shadowref.shadow.optimized.PreviousRoots} and {@link
  *       org.shadowref.shadow.optimized.PoolReclaim}: tops kept for address spaces the guest comes
  *       back to (Xen's pins, KVM's previous roots), and the bounded pool's eviction;
+ *   <li>the heuristics that decide when emulating a guest's page-table stores is not worth it
+ *       ({@link org.shadowref.shadow.optimized.Heuristic}): {@link
+ *       org.shadowref.shadow.optimized.EarlyUnshadow} (Xen: a table torn down), {@link
+ *       org.shadowref.shadow.optimized.WriteFlooding} (KVM: a table written and never used),
+ *       {@link org.shadowref.shadow.optimized.ReusedTops} (an idle top whose frame holds data now)
+ *       and {@link org.shadowref.shadow.optimized.FastEmulation} (Xen: the next store on the same
+ *       page emulated at once);
  *   <li>{@link org.shadowref.shadow.optimized.ShadowPool}: the store, with a primitive hash index
  *       ({@link org.shadowref.shadow.optimized.LongLongHashTable}), free lists and the maps.
  * </ul>
