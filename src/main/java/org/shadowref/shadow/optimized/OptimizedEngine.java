@@ -372,7 +372,10 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     guest.machine().write(maddr, size, value);
     @Mfn long frame = Addr.mfnOf(maddr);
     fastEmulation.written(frame);
-    fastEmulation.written(Addr.mfnOf(Addr.maddr(maddr + size - 1)));
+    @Mfn long lastFrame = Addr.mfnOf(Addr.maddr(maddr + size - 1));
+    if (lastFrame != frame) {
+      fastEmulation.written(lastFrame); // a store straddling into the next frame
+    }
     boolean flooded = dataWrite && writeFlooding.floods(frame);
     boolean reused = dataWrite && reusedTops.givesUp(maddr, size);
     if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)

@@ -46,7 +46,7 @@ final class ReusedTops extends Heuristic {
       return false;
     }
     Shadow idle = idleTopOf(mfn);
-    if (idle == null || !looksLikeData(idle.type(), idle, maddr, size)) {
+    if (idle == null || !looksLikeData(idle, maddr, size)) {
       return false;
     }
     pool.setPendingUnshadow(mfn);
@@ -92,7 +92,8 @@ final class ReusedTops extends Heuristic {
    * Narrow aligned stores count as entry updates: kernels clear and set bits of entries with byte
    * operations (Linux's {@code clear_bit} on a directory entry).
    */
-  private boolean looksLikeData(ShadowType type, Shadow top, @Maddr long maddr, int size) {
+  private boolean looksLikeData(Shadow top, @Maddr long maddr, int size) {
+    ShadowType type = top.type();
     if (Integer.bitCount(size) != 1 || Addr.pageOffset(maddr) % size != 0) {
       return true;
     }
