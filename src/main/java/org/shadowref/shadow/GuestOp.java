@@ -7,6 +7,7 @@ import org.shadowref.arch.Addr;
 import org.shadowref.arch.qual.Gfn;
 import org.shadowref.arch.qual.Gva;
 import org.shadowref.arch.qual.Mfn;
+import org.shadowref.emulate.CpuState;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 
@@ -54,20 +55,53 @@ public sealed interface GuestOp
   }
 
   /**
-   * Executes one instruction given as bytes, with the general registers set to {@code gprs}
-   * first (16 values, RAX..R15): how guests really write page tables.
+   * Executes a straight-line block of instructions given as bytes, one after the other, with the
+   * general registers set to {@code gprs} (16 values, RAX..R15) before the first: how guests
+   * really write page tables. Most blocks are one instruction; a PAE guest writes a 64-bit entry
+   * as two 32-bit stores, which is two. Each instruction starts from the registers the one
+   * before it left; an instruction that faults ends the operation with that fault, the ones
+   * before it done (as a real CPU delivers the #PF at the faulting instruction).
    */
   record Execute(int vcpu, byte[] code, boolean user, long[] gprs) implements GuestOp {
     /** The general registers an Execute sets: all sixteen. */
     public static final int GPRS = 16;
+    /** The longest block: room for a few instructions of the 15 bytes each may have. */
+    public static final int MAX_CODE_BYTES = 64;
 
     /** Checks the register count and copies the arrays, so the operation cannot change later. */
     public Execute {
       if (gprs.length != GPRS) {
         throw new IllegalArgumentException("an Execute needs " + GPRS + " register values, got " + gprs.length);
       }
+      if (code.length == 0 || code.length > MAX_CODE_BYTES) {
+        throw new IllegalArgumentException(
+            "an Execute's block is 1 to " + MAX_CODE_BYTES + " bytes, got " + code.length);
+      }
       code = code.clone();
       gprs = gprs.clone();
+    }
+
+    /** The number of bytes in the block. */
+    public int codeLength() {
+      return code.length;
+    }
+
+    /**
+     * The rest of this block after its first {@code done} bytes, starting from the general
+     * registers of {@code after} (the state the instructions done left); null if nothing is left.
+     */
+    public @Nullable Execute rest(int done, CpuState after) {
+      if (done <= 0 || done > code.length) {
+        throw new IllegalArgumentException("a block of " + code.length + " bytes cannot have done " + done);
+      }
+      if (done == code.length) {
+        return null;
+      }
+      long[] registers = new long[GPRS];
+      for (int i = 0; i < GPRS; i++) {
+        registers[i] = after.gpr(i);
+      }
+      return new Execute(vcpu, Arrays.copyOfRange(code, done, code.length), user, registers);
     }
 
     /** The instruction's bytes (a copy). */

@@ -1,6 +1,7 @@
 package org.shadowref.shadow;
 
 import java.util.function.LongConsumer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
@@ -90,23 +91,28 @@ public final class NativePlatform implements Platform {
     return guest.machine().read(maddr, op.size());
   }
 
+  /** The block's instructions one after the other; the first that does not complete ends it. */
   private OpResult execute(GuestOp.Execute op, Vcpu vcpu) {
-    CpuState state = vcpu.cpu().copy();
-    long[] gprs = op.gprs();
-    for (int i = 0; i < gprs.length; i++) {
-      state.setGpr(i, gprs[i]);
+    GuestOp.@Nullable Execute next = op;
+    while (next != null) {
+      CpuState state = vcpu.cpu().copy();
+      for (int i = 0; i < GuestOp.Execute.GPRS; i++) {
+        state.setGpr(i, next.gpr(i));
+      }
+      EmulationResult result = cpu.execute(state, next.code(), new NativeMemory(vcpu), op.user());
+      switch (result.kind()) {
+        case DONE:
+          vcpu.cpu().copyFrom(state);
+          next = next.rest(result.length(), state);
+          break;
+        case MEMORY_STOP:
+          AccessOutcome stop = result.stop();
+          return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
+        default:
+          return OpResult.invalid(result.reason());
+      }
     }
-    EmulationResult result = cpu.execute(state, op.code(), new NativeMemory(vcpu), op.user());
-    switch (result.kind()) {
-      case DONE:
-        vcpu.cpu().copyFrom(state);
-        return OpResult.DONE;
-      case MEMORY_STOP:
-        AccessOutcome stop = result.stop();
-        return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
-      default:
-        return OpResult.invalid(result.reason());
-    }
+    return OpResult.DONE;
   }
 
   /** Linear memory through the native MMU: the instruction's view on bare hardware. */

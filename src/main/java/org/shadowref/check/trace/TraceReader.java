@@ -430,8 +430,9 @@ public final class TraceReader {
 
   private static byte[] bytes(Node node) throws TraceFormatException {
     String hex = string(node);
-    if (hex.isEmpty() || hex.length() % 2 != 0 || hex.length() > 30) {
-      throw node.error("code must be 1 to 15 bytes as hex digits, e.g. \"48890b\", got \"" + hex + "\"");
+    if (hex.isEmpty() || hex.length() % 2 != 0 || hex.length() > 2 * GuestOp.Execute.MAX_CODE_BYTES) {
+      throw node.error("code must be 1 to " + GuestOp.Execute.MAX_CODE_BYTES
+          + " bytes (one instruction or a block of them) as hex digits, e.g. \"48890b\", got \"" + hex + "\"");
     }
     byte[] out = new byte[hex.length() / 2];
     for (int i = 0; i < out.length; i++) {

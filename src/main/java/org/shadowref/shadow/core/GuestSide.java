@@ -145,7 +145,7 @@ public final class GuestSide {
   public static FaultResolution instructionEnded(EmulationResult result) {
     switch (result.kind()) {
       case DONE:
-        return FaultResolution.ending(OpResult.DONE, true);
+        return FaultResolution.instructionsDone(result.length());
       case MEMORY_STOP:
         AccessOutcome stop = result.stop();
         return FaultResolution.ending(

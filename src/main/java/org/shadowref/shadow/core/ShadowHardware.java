@@ -30,7 +30,10 @@ import org.shadowref.shadow.Vcpu;
  * same hardware under both. No engine code runs here but the handler it calls.
  */
 public final class ShadowHardware {
-  /** Handler runs one operation may need before it completes; more is an engine bug. */
+  /**
+   * Handler runs one access, or one instruction of a block, may need before it completes; more is
+   * an engine bug.
+   */
   public static final int MAX_FAULTS_PER_OP = 12;
 
   /** What the hardware needs of the engine it runs. */
@@ -141,32 +144,47 @@ public final class ShadowHardware {
   }
 
   /**
-   * An instruction: the CPU runs it on the shadows. A #PF stops it with nothing changed; the
-   * handler runs, and the instruction restarts unless the handler finished it.
+   * A block of instructions: the CPU runs each on the shadows. A #PF stops an instruction with
+   * nothing changed; the handler runs, and the instruction restarts unless the handler finished
+   * it (and perhaps the ones after it: {@link FaultResolution#instructionBytes}).
    */
   public OpResult execute(GuestOp.Execute op) {
     Vcpu vcpu = guest.vcpu(op.vcpu());
-    for (int attempt = 0; attempt < MAX_FAULTS_PER_OP; attempt++) {
-      load(running, vcpu, op);
+    GuestOp.Execute instruction = op;
+    int attempts = 0;
+    while (true) {
+      if (attempts++ == MAX_FAULTS_PER_OP) {
+        throw stillFaulting(instruction);
+      }
+      load(running, vcpu, instruction);
       HardwareMemory memory = hardwareMemory.start(op.vcpu());
-      EmulationResult result = cpu.execute(running, op.code(), memory, op.user());
+      EmulationResult result = cpu.execute(running, instruction.code(), memory, op.user());
+      int done; // bytes of the block the instruction (or the handler) completed
       if (result.kind() == EmulationResult.Kind.DONE) {
         vcpu.cpu().copyFrom(running);
-        return OpResult.DONE;
-      }
-      if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
+        done = result.length();
+      } else if (result.kind() == EmulationResult.Kind.UNHANDLEABLE) {
         return OpResult.invalid(result.reason());
-      }
-      if (!memory.faulted) {
+      } else if (!memory.faulted) {
         AccessOutcome stop = result.stop();
         return stop == null ? OpResult.invalid("memory stop without an outcome") : OpResult.of(stop, 0);
+      } else {
+        FaultResolution resolution = engine.pageFault(op.vcpu(), memory.faultVa, memory.faultErrorCode, instruction);
+        done = resolution.instructionBytes();
+        if (done == 0) {
+          if (resolution.kind() != FaultResolution.Kind.FIXED) {
+            return finish(resolution, op);
+          }
+          continue; // retry
+        }
       }
-      FaultResolution resolution = engine.pageFault(op.vcpu(), memory.faultVa, memory.faultErrorCode, op);
-      if (resolution.kind() != FaultResolution.Kind.FIXED) {
-        return finish(resolution, op);
+      GuestOp.@Nullable Execute rest = instruction.rest(done, vcpu.cpu());
+      if (rest == null) {
+        return OpResult.DONE;
       }
+      instruction = rest;
+      attempts = 0;
     }
-    throw stillFaulting(op);
   }
 
   /** Loads {@code into} with the state an instruction starts from: the vCPU's, with the operation's registers. */
