@@ -1,5 +1,6 @@
 package org.shadowref.check.coverage;
 
+import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
@@ -23,6 +24,8 @@ import org.shadowref.check.coverage.CoverageModel.Engine;
 import org.shadowref.check.coverage.CoverageModel.EntrySize;
 import org.shadowref.check.coverage.CoverageModel.Form;
 import org.shadowref.check.coverage.CoverageModel.FrameUse;
+import org.shadowref.check.coverage.CoverageModel.Halves;
+import org.shadowref.check.coverage.CoverageModel.HalvesShape;
 import org.shadowref.check.coverage.CoverageModel.IndexClass;
 import org.shadowref.check.coverage.CoverageModel.MaxPhys;
 import org.shadowref.check.coverage.CoverageModel.OosChange;
@@ -426,12 +429,62 @@ public final class Classifier implements StepObserver, ShadowEvents {
     }
   }
 
+  /**
+   * The block's instructions in turn, each dry-run on the registers the one before left: each
+   * classified as a store, and the block as a whole for an entry written as two 4-byte halves.
+   */
   private void instruction(GuestOp.Execute op, ControlRegisters regs) {
     GuestMachine machine = guest();
     CpuState state = machine.vcpu(op.vcpu()).cpu().copy();
     for (int i = 0; i < GuestOp.Execute.GPRS; i++) {
       state.setGpr(i, op.gpr(i));
     }
+    byte[] block = op.code();
+    Halves halves = regs.pagingMode() == PagingMode.PAE ? Halves.PAE : Halves.NOT_PAE;
+    long firstHalf = -1; // the table store of 4 bytes that began an entry, if any
+    int firstHalfAt = -1;
+    for (int offset = 0, n = 0; offset < block.length; n++) {
+      byte[] code = offset == 0 ? block : Arrays.copyOfRange(block, offset, block.length);
+      EmulationResult result = oneInstruction(code, state, regs, op.user());
+      if (result.kind() != EmulationResult.Kind.DONE) {
+        if (firstHalf >= 0 && result.kind() == EmulationResult.Kind.MEMORY_STOP) {
+          coverage.hit(CoverageModel.HALVES.cell(halves.ordinal(), HalvesShape.LATER_INSTRUCTION_STOPS.ordinal()));
+        }
+        return;
+      }
+      long va = writes > 0 ? writeVas[0] : -1;
+      for (int w = 1; w < writes; w++) {
+        va = Math.min(va, writeVas[w]);
+      }
+      // The executor may store byte by byte: four bytes from one address, in a table.
+      if (bytesWritten == 4 && writes > 0 && spanEnd() - va == 4 && map().roles(writeGfns[0]) != 0) {
+        if (firstHalf >= 0 && (va ^ firstHalf) == 4 && (va & ~7L) == (firstHalf & ~7L)) {
+          HalvesShape shape = (firstHalf & 4) != 0 ? HalvesShape.HIGH_FIRST : HalvesShape.LOW_FIRST;
+          coverage.hit(CoverageModel.HALVES.cell(halves.ordinal(), shape.ordinal()));
+          if (n - firstHalfAt > 1) {
+            coverage.hit(CoverageModel.HALVES.cell(halves.ordinal(), HalvesShape.INSTRUCTION_BETWEEN.ordinal()));
+          }
+          firstHalf = -1;
+        } else {
+          firstHalf = va;
+          firstHalfAt = n;
+        }
+      }
+      offset += result.length();
+    }
+  }
+
+  /** The end of the bytes the last dry-run instruction wrote. */
+  private long spanEnd() {
+    long end = Long.MIN_VALUE;
+    for (int w = 0; w < writes; w++) {
+      end = Math.max(end, writeVas[w] + writeSizes[w]);
+    }
+    return end;
+  }
+
+  /** Dry-runs the instruction at the start of {@code code} and classifies its stores; returns how it ended. */
+  private EmulationResult oneInstruction(byte[] code, CpuState state, ControlRegisters regs, boolean user) {
     translations = 0;
     writes = 0;
     writeDestination = -1;
@@ -439,11 +492,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
     crossedPage = false;
     tableOnFirstPage = false;
     tableOnLaterPage = false;
-    byte[] code = op.code();
-    EmulationResult result = CPU.execute(state, code, new DryRun(regs), op.user());
+    EmulationResult result = CPU.execute(state, code, new DryRun(regs), user);
     Form form = InstructionForms.of(code, state.mode() == CpuState.Mode.LONG_64);
     if (result.kind() != EmulationResult.Kind.DONE || form == null) {
-      return;
+      return result;
     }
     if (form == Form.CMPXCHG || form == Form.CMPXCHG8B || form == Form.CMPXCHG16B) {
       if (writeDestination >= 0 && map().roles(writeDestination) != 0) {
@@ -452,11 +504,8 @@ public final class Classifier implements StepObserver, ShadowEvents {
         coverage.hit(CoverageModel.COMPARE.cell(compare, outcome.ordinal()));
       }
     }
-    if (writes == 0) {
-      return;
-    }
-    if (!tableOnFirstPage && !tableOnLaterPage) {
-      return;
+    if (writes == 0 || !tableOnFirstPage && !tableOnLaterPage) {
+      return result;
     }
     if (form == Form.STOS) {
       stos(InstructionForms.stosBytes(code, state.mode() == CpuState.Mode.LONG_64));
@@ -485,6 +534,7 @@ public final class Classifier implements StepObserver, ShadowEvents {
       }
     }
     map().invalidate();
+    return result;
   }
 
   /** A STOS of {@code size}-byte elements: each element that lands in a table, and where the string ran. */

@@ -237,6 +237,40 @@ public final class CoverageModel {
     }
   }
 
+  /** Whether a block that writes an entry as two halves runs in a PAE guest (where Xen emulates ahead). */
+  public enum Halves {
+    PAE("PAE guest"), NOT_PAE("other guest");
+
+    private final String label;
+
+    Halves(String label) {
+      this.label = label;
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
+
+  /** How a block of instructions writes an 8-byte entry of a table as two 4-byte halves. */
+  public enum HalvesShape {
+    HIGH_FIRST("high half, then low"), LOW_FIRST("low half, then high"),
+    INSTRUCTION_BETWEEN("an instruction between the halves"),
+    LATER_INSTRUCTION_STOPS("an instruction after a half stops");
+
+    private final String label;
+
+    HalvesShape(String label) {
+      this.label = label;
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
+
   /** Where a reserved bit that stopped a walk lies. */
   public enum ReservedClass {
     MAXPHYADDR("address bit MAXPHYADDR"),
@@ -509,6 +543,10 @@ public final class CoverageModel {
 
   public static final Grid REP_STOS = grid("rep-stos", "REP STOS and table boundaries", "as for stores", ALL,
       dim("stos", RepStos.values()));
+
+  public static final Grid HALVES = grid("halves", "an 8-byte entry written as two 4-byte halves in one block",
+      "the dry run of each block's instructions in turn", ALL, dim("guest", Halves.values()),
+      dim("shape", HalvesShape.values()));
 
   public static final Grid RESERVED = grid("reserved", "reserved bit that stopped a walk: format x position",
       "the entry native's walk stopped at, against the SDM's reserved-bit masks",

@@ -640,8 +640,58 @@ public final class Guests {
     return bytes;
   }
 
+  /**
+   * A block of instructions writing an entry as two 32-bit halves, as a PAE kernel writes its
+   * 64-bit entries (Linux's {@code set_pte}: high half, then low), in one of four shapes: high then
+   * low; low then high; low, a pointer step, then high; or low, then a store to another page (which
+   * may fault, or be another table's). On 4-byte entries the halves are two neighbours.
+   */
+  private GuestOp halves(int vcpu, boolean user) {
+    boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
+    long entry = entryAddress(vcpu, 8) & ~7L;
+    byte[] image = image(vcpu, entry, 8);
+    long[] gprs = new long[GuestOp.Execute.GPRS];
+    for (int i = 0; i < gprs.length; i++) {
+      gprs[i] = random.nextInt(4) == 0 ? 0 : random.nextLong();
+    }
+    gprs[CpuState.RDI] = longMode ? entry : entry & 0xFFFF_FFFFL;
+    gprs[CpuState.RAX] = word(image, 0, 4);
+    gprs[CpuState.RDX] = word(image, 4, 4);
+    ByteArrayOutputStream code = new ByteArrayOutputStream();
+    byte[] low = {(byte) 0x89, 0x07}; // mov [rdi], eax
+    byte[] high = {(byte) 0x89, 0x57, 0x04}; // mov [rdi+4], edx
+    switch (random.nextInt(4)) {
+      case 0:
+        code.writeBytes(high);
+        code.writeBytes(low);
+        break;
+      case 1:
+        code.writeBytes(low);
+        code.writeBytes(high);
+        break;
+      case 2:
+        code.writeBytes(low);
+        if (longMode) {
+          code.write(0x48); // add rdi, 4: a 32-bit add would clear the pointer's upper half
+        }
+        code.writeBytes(new byte[] {(byte) 0x83, (byte) 0xC7, 0x04}); // add edi, 4
+        code.writeBytes(new byte[] {(byte) 0x89, 0x17}); // mov [rdi], edx
+        break;
+      default:
+        code.writeBytes(low);
+        code.writeBytes(new byte[] {(byte) 0x89, 0x16}); // mov [rsi], edx
+        long other = random.nextBoolean() ? entryAddress(vcpu, 4) : anyPage() + random.nextInt((int) Addr.PAGE_SIZE - 4);
+        gprs[CpuState.RSI] = longMode ? other : other & 0xFFFF_FFFFL;
+        break;
+    }
+    return new GuestOp.Execute(vcpu, code.toByteArray(), user, gprs);
+  }
+
   /** One instruction storing into a table through a window, in every form the emulator knows. */
   private GuestOp instruction(int vcpu, boolean user) {
+    if (random.nextDouble() < swarm.halves) {
+      return halves(vcpu, user);
+    }
     boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
     int entryBytes = swarm.crossFormat && random.nextBoolean() ? 4 : entryBytes(vcpu);
     long entry = entryAddress(vcpu, entryBytes);

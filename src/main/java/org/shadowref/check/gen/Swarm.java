@@ -69,6 +69,8 @@ final class Swarm {
   final boolean crossFormat;
   /** CR3 values with low bits set (PAE: PDPTs at 32-byte offsets; others: PWT, PCD, ignored bits). */
   final boolean oddCr3;
+  /** Chance a page-table instruction is a block writing an entry's two 32-bit halves (PAE kernels). */
+  final double halves;
   /** Per entry bit, the chance a random entry sets it. */
   final double[] bitChance = new double[64];
   /** Chance an access is a user access. */
@@ -101,6 +103,7 @@ final class Swarm {
     oddTables = pick(random, 0, 0, 0.05, 0.15);
     secondMode = crossFormat ? PagingMode.TWO_LEVEL : random.nextInt(4) == 0 ? other(random, mode, modes) : null;
     oddCr3 = random.nextInt(3) == 0;
+    halves = mode == PagingMode.PAE ? pick(random, 0.1, 0.3, 0.6) : pick(random, 0, 0, 0.1, 0.3);
     user = pick(random, 0, 0.3, 0.6, 0.9);
     for (int bit = 0; bit < 64; bit++) {
       bitChance[bit] = pick(random, 0, 0, 0.05, 0.3, 0.7);

@@ -222,7 +222,24 @@ public enum SeededBug {
    * are about to go), so until the next operation unshadows the frame the top keeps the entry the
    * guest overwrote (INV-COHERENT).
    */
-  REUSED_TOP_STORE_NOT_REVALIDATED(Engines.OPTIMIZED);
+  REUSED_TOP_STORE_NOT_REVALIDATED(Engines.OPTIMIZED),
+  /**
+   * PAE second half: the instructions emulated after the faulting one start from the registers
+   * the block began with, not from those the instructions before them left, so an instruction
+   * that follows a pointer step stores where the step started (native stores one entry on).
+   */
+  SECOND_HALF_STALE_REGISTERS(Engines.OPTIMIZED),
+  /**
+   * PAE second half: an instruction after the faulting one that stops (a #PF the guest must
+   * take, MMIO) is counted as done and skipped, so the guest never sees its fault.
+   */
+  SECOND_HALF_SKIPS_STOPPED_INSTRUCTION(Engines.OPTIMIZED),
+  /**
+   * PAE second half: the stores of the instructions emulated after the faulting one are not
+   * revalidated (the second half "completes" the entry the first half's revalidation already
+   * saw), so the shadow keeps the torn entry (INV-COHERENT).
+   */
+  SECOND_HALF_NOT_REVALIDATED(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

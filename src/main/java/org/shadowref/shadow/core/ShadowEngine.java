@@ -448,7 +448,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
           @Maddr long storeAt = Addr.maddr(target.address());
           FaultResolution emulated = emulateTableWrite(fault);
           afterEmulatedTableWrite(fault, targetMfn, storeAt);
-          return emulated;
+          return emulateFollowing(fault, emulated);
         }
       } else {
         FaultResolution emulated = unshadowOnUserWrite(fault, targetMfn);
@@ -502,6 +502,15 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
 
   /** The supervisor store {@code fault} stopped, at {@code storeAt} in the page table in {@code tableMfn}, was emulated. */
   protected void afterEmulatedTableWrite(Fault fault, @Mfn long tableMfn, @Maddr long storeAt) {}
+
+  /**
+   * The handler emulated {@code fault}'s store to a page table, with answer {@code emulated}: an
+   * engine may go on emulating the instructions after it (answering how many bytes of the block it
+   * completed). The reference engine returns to the guest at once.
+   */
+  protected FaultResolution emulateFollowing(Fault fault, FaultResolution emulated) {
+    return emulated;
+  }
 
   /** The vCPU holding the shadow lock, or {@link #NO_OWNER}. */
   public final int lockOwner() {

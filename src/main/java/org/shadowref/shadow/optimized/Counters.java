@@ -17,6 +17,7 @@ public final class Counters {
   long fastEmulations;
   long reusedRoots;
   long reusedTopsGivenUp;
+  long emulatedAhead;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -76,5 +77,10 @@ public final class Counters {
   /** Idle tops given up because an emulated store reused their frame as data. */
   public long reusedTopsGivenUp() {
     return reusedTopsGivenUp;
+  }
+
+  /** Instructions emulated after a PAE guest's emulated page-table store (its second half, or what came before it). */
+  public long emulatedAhead() {
+    return emulatedAhead;
   }
 }

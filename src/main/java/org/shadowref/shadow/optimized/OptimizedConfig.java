@@ -26,7 +26,8 @@ public final class OptimizedConfig {
    */
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
-      .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true).build();
+      .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true)
+      .emulateSecondHalf(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -47,6 +48,7 @@ public final class OptimizedConfig {
   private final boolean fastEmulation;
   private final boolean previousRoots;
   private final boolean unpinReusedTops;
+  private final boolean emulateSecondHalf;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -73,6 +75,7 @@ public final class OptimizedConfig {
     fastEmulation = builder.fastEmulation;
     previousRoots = builder.previousRoots;
     unpinReusedTops = builder.unpinReusedTops;
+    emulateSecondHalf = builder.emulateSecondHalf;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -183,6 +186,16 @@ public final class OptimizedConfig {
     return unpinReusedTops;
   }
 
+  /**
+   * Xen's extra emulation for PAE guests ({@link SecondHalf}): after emulating a PAE guest's store
+   * to a page table, the handler emulates up to {@link SecondHalf#MAX_FOLLOWING} of the
+   * instructions after it, stopping after one that writes a page table, so that the other half of
+   * an entry written as two 32-bit stores does not fault again.
+   */
+  public boolean emulateSecondHalf() {
+    return emulateSecondHalf;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -239,6 +252,7 @@ public final class OptimizedConfig {
     builder.fastEmulation = fastEmulation;
     builder.previousRoots = previousRoots;
     builder.unpinReusedTops = unpinReusedTops;
+    builder.emulateSecondHalf = emulateSecondHalf;
     builder.bugs = bugs;
     return builder;
   }
@@ -263,6 +277,7 @@ public final class OptimizedConfig {
     private boolean fastEmulation;
     private boolean previousRoots;
     private boolean unpinReusedTops;
+    private boolean emulateSecondHalf;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -345,6 +360,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** After an emulated page-table store of a PAE guest, the instructions after it are emulated too. */
+    public Builder emulateSecondHalf(boolean on) {
+      emulateSecondHalf = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -364,13 +385,15 @@ public final class OptimizedConfig {
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
         && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding
         && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots
-        && unpinReusedTops == that.unpinReusedTops && bugs.equals(that.bugs);
+        && unpinReusedTops == that.unpinReusedTops && emulateSecondHalf == that.emulateSecondHalf
+        && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, bugs);
+        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, emulateSecondHalf,
+        bugs);
   }
 
   @Override
@@ -379,6 +402,6 @@ public final class OptimizedConfig {
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
         + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", previousRoots=" + previousRoots
-        + ", unpinReusedTops=" + unpinReusedTops + ", bugs=" + bugs + "]";
+        + ", unpinReusedTops=" + unpinReusedTops + ", emulateSecondHalf=" + emulateSecondHalf + ", bugs=" + bugs + "]";
   }
 }

@@ -78,6 +78,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final FastEmulation fastEmulation;
   @NotOnlyInitialized private final PreviousRoots previousRoots;
   @NotOnlyInitialized private final ReusedTops reusedTops;
+  @NotOnlyInitialized private final SecondHalf secondHalf;
   private final HardwareRegsCache hardwareRegsCache;
   /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
   private @Nullable Fault faultInHand;
@@ -109,6 +110,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.writeFlooding = new WriteFlooding(this, config, guest, state, counters);
     this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
     this.reusedTops = new ReusedTops(this, config, guest, state, counters);
+    this.secondHalf = new SecondHalf(this, config, guest, state, counters);
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -258,7 +260,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
       return null;
     }
     afterEmulatedTableWrite(fault, remembered.frame(), storeAt);
-    return resolution;
+    return emulateFollowing(fault, resolution);
   }
 
   @Override
@@ -299,6 +301,17 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   protected void afterEmulatedTableWrite(Fault fault, @Mfn long tableMfn, @Maddr long storeAt) {
     earlyUnshadow.afterTableWrite(fault.vcpu().id(), tableMfn, storeAt);
     fastEmulation.afterTableWrite(fault.vcpu(), fault.va(), tableMfn);
+  }
+
+  /** PAE guests: the instructions after an emulated page-table store are emulated too ({@link SecondHalf}). */
+  @Override
+  protected FaultResolution emulateFollowing(Fault fault, FaultResolution emulated) {
+    return secondHalf.emulateFollowing(fault, emulated);
+  }
+
+  /** Runs {@code instruction} with the hypervisor's emulator on the guest's own translation. */
+  EmulationResult emulateOnGuestTables(Vcpu vcpu, GuestOp.Execute instruction) {
+    return guestSide.runInstruction(emulator, vcpu, instruction);
   }
 
   @Override
@@ -376,9 +389,10 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     if (lastFrame != frame) {
       fastEmulation.written(lastFrame); // a store straddling into the next frame
     }
+    boolean unrevalidated = dataWrite && secondHalf.storing(frame, lastFrame);
     boolean flooded = dataWrite && writeFlooding.floods(frame);
     boolean reused = dataWrite && reusedTops.givesUp(maddr, size);
-    if (dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)
+    if (unrevalidated || dataWrite && (config.has(SeededBug.SKIP_REVALIDATE) || earlyUnshadow.skipsRevalidation(frame, value)
         || (flooded && config.has(SeededBug.FLOODED_TABLE_NOT_REVALIDATED)) || reusedTops.skipsRevalidation(reused))) {
       return;
     }

@@ -172,6 +172,35 @@ class ClassifierTest {
   }
 
   @Test
+  void aBlockWritingAnEntryAsTwoHalvesIsClassedByItsShape() {
+    Guest guest = Guest.of(PagingMode.PAE, 0x40_0000, CpuModel.DEFAULT);
+    long l1 = guest.tables().entryAddressFor(Addr.gva(0x40_0000), 1) >>> 12;
+    guest.tables().map(Addr.gva(0x80_0000), Addr.gpaOf(Addr.gfn(l1), 0), 1, RW, RW);
+    long[] gprs = new long[GuestOp.Execute.GPRS];
+    gprs[CpuState.RDI] = 0x80_0008;
+    gprs[CpuState.RSI] = 0x70_0000; // unmapped
+    int pae = CoverageModel.Halves.PAE.ordinal();
+    Coverage coverage = guest.coverage();
+    byte[] highThenLow = {(byte) 0x89, 0x57, 0x04, (byte) 0x89, 0x07}; // mov [edi+4], edx; mov [edi], eax
+    assertEquals(OpResult.Status.OK, guest.step(new GuestOp.Execute(0, highThenLow, false, gprs)).status());
+    assertTrue(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.HIGH_FIRST.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.LOW_FIRST.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.INSTRUCTION_BETWEEN.ordinal())));
+
+    byte[] stepBetween = {(byte) 0x89, 0x07, (byte) 0x83, (byte) 0xC7, 0x04, (byte) 0x89, 0x17}; // ...; add edi, 4; ...
+    assertEquals(OpResult.Status.OK, guest.step(new GuestOp.Execute(0, stepBetween, false, gprs)).status());
+    assertTrue(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.LOW_FIRST.ordinal())));
+    assertTrue(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.INSTRUCTION_BETWEEN.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.LATER_INSTRUCTION_STOPS.ordinal())));
+
+    byte[] thenFault = {(byte) 0x89, 0x07, (byte) 0x89, 0x16}; // mov [edi], eax; mov [esi], edx
+    assertEquals(OpResult.Status.GUEST_FAULT, guest.step(new GuestOp.Execute(0, thenFault, false, gprs)).status());
+    assertTrue(coverage.reached(CoverageModel.HALVES.cell(pae, CoverageModel.HalvesShape.LATER_INSTRUCTION_STOPS.ordinal())));
+    assertFalse(coverage.reached(CoverageModel.HALVES.cell(CoverageModel.Halves.NOT_PAE.ordinal(),
+        CoverageModel.HalvesShape.HIGH_FIRST.ordinal())), "the guest is PAE");
+  }
+
+  @Test
   void repStosAcrossTheEndOfATableAndAMovAcrossTwoFramesAreSeen() {
     Guest guest = Guest.of(PagingMode.FOUR_LEVEL, 0x40_0000, CpuModel.DEFAULT);
     long l1 = guest.tables().entryAddressFor(Addr.gva(0x40_0000), 1) >>> 12;
