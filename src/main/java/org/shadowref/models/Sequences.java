@@ -34,7 +34,9 @@ import org.shadowref.shadow.reference.ReferenceEngine;
  * shadowed: emulated for the kernel, unshadowed for a user); page-table writes as real instruction
  * bytes, run by the independent SDM executor as the CPU on both platforms and by the engine's x86
  * emulator when it emulates a write to a shadowed table: {@code mov [rdi], rax} that unmaps the data page or maps it writable, and
- * {@code lock btr qword [rdi], 1} that makes its mapping read-only; CR3 loads of address space A
+ * {@code lock btr qword [rdi], 1} that makes its mapping read-only (in PAE also the entry's high
+ * half alone, which leaves a torn entry pointing 4 GiB up, and a block writing the whole entry as
+ * two halves, high first); CR3 loads of address space A
  * or B (B shares A's lower tables under a read-only top entry); INVLPG of the data page; the
  * hypervisor's P2M changes: the data page migrated, made a device's and returned, the second page
  * table migrated; log-dirty mode switched on and cleaned. In every
@@ -47,6 +49,16 @@ public final class Sequences extends LockstepHarness {
   /** In 32-bit code 0x48 is DEC EAX: the same writes without REX.W, of a dword (a PAE entry's low half). */
   private static final byte[] MOV_EDI_EAX = {(byte) 0x89, 0x07};
   private static final byte[] LOCK_BTR_EDI_1 = {(byte) 0xF0, 0x0F, (byte) 0xBA, 0x37, 0x01};
+  /**
+   * {@code mov [esi], edx}, with ESI at the entry's high half: a PAE entry's high half alone. As long
+   * as {@code mov [edi], eax}, so that RIP, which every instruction advances, adds no states.
+   */
+  private static final byte[] MOV_ESI_EDX = {(byte) 0x89, 0x16};
+  /** {@code mov [esi], edx; mov [edi], eax}: a whole PAE entry as Linux's set_pte writes it, high half first. */
+  private static final byte[] SET_PTE_HALVES = {(byte) 0x89, 0x16, (byte) 0x89, 0x07};
+  /** In PAE, the page-table writes after the three every mode has: a high half alone, a two-half block. */
+  private static final int TORN_HIGH_HALF = 3;
+  private static final int HALVES_BLOCK = 4;
 
   private final EngineUniverse.Mode[] modes;
   /** Per mode (by ordinal): the engine's configuration, the operations, the page-table writes. */
@@ -76,23 +88,37 @@ public final class Sequences extends LockstepHarness {
 
   /**
    * The page-table writes of {@code universe}, as instructions on the data page's L1 entry
-   * (through the alias): unmap, map writable, make read-only.
+   * (through the alias): unmap, map writable, make read-only. In PAE, where a 32-bit kernel writes
+   * a 64-bit entry as two 32-bit stores, also the high half alone, set to point the entry 4 GiB up
+   * (a torn entry: the low half maps the data page or nothing, the high half a frame the guest
+   * does not have), and a block writing the whole entry high half first (which mends it).
    */
   private static GuestOp[] tableWrites(EngineUniverse universe) {
     boolean longMode = universe.mode == EngineUniverse.Mode.FOUR_LEVEL;
     byte[] mov = longMode ? MOV_RDI_RAX : MOV_EDI_EAX;
     byte[] btr = longMode ? LOCK_BTR_RDI_1 : LOCK_BTR_EDI_1;
+    long mapped = (universe.dataGfn << 12) | EngineUniverse.LEAF;
+    GuestOp[] everyMode = {
+      tableWrite(universe, mov, 0, 0),
+      tableWrite(universe, mov, mapped, 0),
+      tableWrite(universe, btr, 0, 0)
+    };
+    if (universe.mode != EngineUniverse.Mode.PAE) {
+      return everyMode;
+    }
     return new GuestOp[] {
-      tableWrite(universe, mov, 0),
-      tableWrite(universe, mov, (universe.dataGfn << 12) | EngineUniverse.LEAF),
-      tableWrite(universe, btr, 0)
+      everyMode[0], everyMode[1], everyMode[2],
+      tableWrite(universe, MOV_ESI_EDX, 0, 1),
+      tableWrite(universe, SET_PTE_HALVES, mapped, 0)
     };
   }
 
-  private static GuestOp tableWrite(EngineUniverse universe, byte[] code, long rax) {
+  private static GuestOp tableWrite(EngineUniverse universe, byte[] code, long rax, long rdx) {
     long[] gprs = new long[16];
     gprs[CpuState.RDI] = universe.vaDataL1e;
     gprs[CpuState.RAX] = rax;
+    gprs[CpuState.RDX] = rdx;
+    gprs[CpuState.RSI] = universe.vaDataL1e + 4;
     return new GuestOp.Execute(0, code, false, gprs);
   }
 
@@ -168,6 +194,14 @@ public final class Sequences extends LockstepHarness {
       events.cover(universe.label(INVLPG));
     } else if (op instanceof GuestOp.Execute) {
       events.cover(universe.label(TABLE_WRITE_INSTRUCTION));
+      GuestOp[] writes = tableWrites[universe.mode.ordinal()];
+      if (writes.length > HALVES_BLOCK && result.status() == OpResult.Status.OK) {
+        if (op == writes[TORN_HIGH_HALF]) {
+          events.cover(universe.label(TORN_ENTRY));
+        } else if (op == writes[HALVES_BLOCK]) {
+          events.cover(universe.label(HALVES));
+        }
+      }
     } else if (op instanceof GuestOp.SetP2m && result.status() == OpResult.Status.OK) {
       events.cover(universe.label(P2M_CHANGE));
     } else if (op instanceof GuestOp.MemoryAccess access && access.kind() == AccessKind.WRITE
@@ -188,6 +222,8 @@ public final class Sequences extends LockstepHarness {
   static final String LARGE_PAGE = "the data page accessed through the large page";
   static final String P2M_CHANGE = "P2M change";
   static final String LOGGED_WRITE = "a store with log-dirty mode on";
+  static final String TORN_ENTRY = "a PAE entry's high half written alone (a torn entry)";
+  static final String HALVES = "a PAE entry written as two halves in one block";
 
   @Override
   protected void checkSystem(Platform system, Events events) {
@@ -207,6 +243,10 @@ public final class Sequences extends LockstepHarness {
       java.util.Collections.addAll(labels, EngineUniverse.labels(new EngineUniverse.Mode[] {mode}, common));
       if (EngineUniverse.of(mode).vaLarge >= 0) {
         labels.add(EngineUniverse.of(mode).label(LARGE_PAGE));
+      }
+      if (mode == EngineUniverse.Mode.PAE) {
+        labels.add(EngineUniverse.of(mode).label(TORN_ENTRY));
+        labels.add(EngineUniverse.of(mode).label(HALVES));
       }
     }
     return labels.toArray(new String[0]);
