@@ -1,20 +1,15 @@
 package org.shadowref.shadow.optimized;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.shadowref.check.invariants.InvariantRegistry;
 import org.shadowref.check.trace.Scenario;
 import org.shadowref.check.trace.ScenarioReader;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
 import org.shadowref.shadow.GuestOp;
-import org.shadowref.shadow.NativePlatform;
-import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.core.SeededBug;
 
 /**
@@ -51,29 +46,16 @@ class FastEmulationTest {
   }
 
   /**
-   * Runs {@code scenario} on native, on DEFAULT and on DEFAULT with {@code bug}: DEFAULT equals
-   * native and keeps every invariant throughout; the buggy engine first differs at step {@code
-   * step}, writing {@code where}.
+   * {@code scenario} with {@code bug}: the engine without it equals native and keeps every
+   * invariant, and also emulates at once; the buggy one first differs at step {@code step}, writing
+   * {@code where}.
    */
   private static void assertFirstDivergence(Scenario scenario, SeededBug bug, int step, String where) {
-    NativePlatform reference = new NativePlatform(scenario.world().build(), CPU);
-    OptimizedEngine correct = new OptimizedEngine(scenario.world().build(), OptimizedConfig.DEFAULT, CPU, EMULATOR);
-    OptimizedEngine buggy = new OptimizedEngine(scenario.world().build(), OptimizedConfig.DEFAULT.withBug(bug), CPU, EMULATOR);
-    List<GuestOp> ops = scenario.ops();
-    int diverged = -1;
-    for (int i = 0; i < ops.size(); i++) {
-      OpResult expected = reference.apply(ops.get(i));
-      assertEquals(expected, correct.apply(ops.get(i)), "without the bug, step " + i);
-      assertEquals(List.of(), InvariantRegistry.violations(correct), "without the bug, after step " + i);
-      OpResult got = buggy.apply(ops.get(i));
-      if (diverged < 0 && !got.equals(expected)) {
-        diverged = i;
-        assertTrue(got.toString().contains(where), bug + " at step " + i + ": " + got);
-      }
-    }
-    assertNotEquals(-1, diverged, bug + " never diverged");
-    assertEquals(step, diverged, bug + " diverges first at step " + step);
-    assertTrue(correct.counters().fastEmulations() >= 1, "the correct engine emulated at once too");
+    ExampleDivergence divergence = ExampleDivergence.of(scenario, bug);
+    assertEquals(step, divergence.step(), bug + " diverges first at step " + step);
+    assertTrue(String.valueOf(divergence.result()).contains(where), bug + " at step " + step + ": " + divergence.result());
+    assertTrue(run(scenario, OptimizedConfig.DEFAULT).counters().fastEmulations() >= 1,
+        "the correct engine emulated at once too");
   }
 
   private static OptimizedEngine run(Scenario scenario, OptimizedConfig config) {
