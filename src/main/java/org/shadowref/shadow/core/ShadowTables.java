@@ -156,8 +156,8 @@ public abstract class ShadowTables<S extends ShadowStore> {
     installed(top);
     if (current != null) {
       Shadow old = store.find(current);
-      if (old != null && !keepsLeftTop(vcpu.id(), old) && old.dropRef()) {
-        destroy(old);
+      if (old != null && !keepsLeftTop(vcpu.id(), old)) {
+        release(old);
       }
     }
   }
@@ -211,6 +211,13 @@ public abstract class ShadowTables<S extends ShadowStore> {
     return guest.p2m().type(gfn).isRam() && isShadowedPageTable(guest.p2m().mfn(gfn));
   }
 
+  /** Drops one reference to {@code shadow}, and the shadow with it if that was the last. */
+  public final void release(Shadow shadow) {
+    if (shadow.dropRef()) {
+      destroy(shadow);
+    }
+  }
+
   /** Drops {@code shadow}: its directory entries' references first, then its frames. */
   public final void destroy(Shadow shadow) {
     ShadowType type = shadow.type();
@@ -262,8 +269,8 @@ public abstract class ShadowTables<S extends ShadowStore> {
     if (Shadow.isPresent(old)) {
       Shadow child = ownerOf(type, old);
       pointerCleared(child, address);
-      if (!seeded(SeededBug.LEAK_REFCOUNT) && child.dropRef()) {
-        destroy(child);
+      if (!seeded(SeededBug.LEAK_REFCOUNT)) {
+        release(child);
       }
     }
   }

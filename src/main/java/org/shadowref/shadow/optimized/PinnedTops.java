@@ -31,8 +31,8 @@ final class PinnedTops {
 
   /** Drops {@code top}'s pin and with it the pin's reference ({@code sh_unpin}), if it has one. */
   void unpin(Shadow top) {
-    if (pool.unpin(top) && top.dropRef()) {
-      engine.destroy(top);
+    if (pool.unpin(top)) {
+      engine.release(top);
     }
   }
 

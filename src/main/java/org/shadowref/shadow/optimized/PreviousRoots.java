@@ -80,7 +80,7 @@ final class PreviousRoots {
     }
     Shadow evicted = pool.keepPreviousRoot(vcpu, old);
     if (evicted != null && !config.has(SeededBug.EVICTED_ROOT_KEEPS_REFERENCE)) {
-      release(evicted);
+      engine.release(evicted);
     }
     return true;
   }
@@ -96,7 +96,7 @@ final class PreviousRoots {
       }
       for (int i = 0; i < COUNT; i++) {
         if (pool.previousRoot(vcpu, i) == victim) {
-          release(pool.takePreviousRoot(vcpu, i));
+          engine.release(pool.takePreviousRoot(vcpu, i));
           break; // a vCPU keeps a top once
         }
       }
@@ -109,13 +109,7 @@ final class PreviousRoots {
     if (vcpu < 0) {
       return false;
     }
-    release(pool.takePreviousRoot(vcpu, pool.previousRootCount(vcpu) - 1));
+    engine.release(pool.takePreviousRoot(vcpu, pool.previousRootCount(vcpu) - 1));
     return true;
-  }
-
-  private void release(Shadow root) {
-    if (root.dropRef()) {
-      engine.destroy(root);
-    }
   }
 }
