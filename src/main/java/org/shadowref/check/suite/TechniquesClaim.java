@@ -30,7 +30,7 @@ public final class TechniquesClaim implements ClaimCheck {
    * an instruction whose pages need two chains is emulated once one drops the other's
    * (SmallPoolTest), so this smallest pool also runs that path.
    */
-  private static final int SMALLEST_POOL = 18;
+  public static final int SMALLEST_POOL = 18;
   private static final int[] PREFETCH_DISTANCES = {0, 1, 8, 511};
   private static final long SEED = 1;
 
@@ -41,7 +41,15 @@ public final class TechniquesClaim implements ClaimCheck {
 
   /** The configuration case {@code random} draws: every switch at random, the pool roomy or smallest. */
   static OptimizedConfig draw(Random random) {
-    int switches = random.nextInt();
+    return switched(random.nextInt()).build();
+  }
+
+  /**
+   * A configuration with each technique on or off by one bit of {@code switches} (bits 0 to 13; bits
+   * 2 and 3 choose the prefetch distance, bit 5 the smallest pool), to draw at random: this claim
+   * and OptimizedPropertyTest draw the same way.
+   */
+  public static OptimizedConfig.Builder switched(int switches) {
     return OptimizedConfig.builder()
         .twoOnTwo((switches & 128) != 0)
         .hashIndex((switches & 1) != 0)
@@ -55,8 +63,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .fastEmulation((switches & 1024) != 0)
         .previousRoots((switches & 2048) != 0)
         .unpinReusedTops((switches & 4096) != 0)
-        .emulateSecondHalf((switches & 8192) != 0)
-        .build();
+        .emulateSecondHalf((switches & 8192) != 0);
   }
 
   @Override

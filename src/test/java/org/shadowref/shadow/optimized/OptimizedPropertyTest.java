@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.shadowref.check.invariants.InvariantRegistry;
+import org.shadowref.check.suite.TechniquesClaim;
 import org.shadowref.emulate.InstructionExecutor;
 import org.shadowref.emulate.SdmExecutor;
 import org.shadowref.emulate.X86Emulator;
@@ -55,7 +56,7 @@ class OptimizedPropertyTest {
   }
 
   /** Frames for two vCPUs' largest tops (2-on-3: five each) and one fault's chain of new shadows. */
-  private static final int SMALLEST_POOL = 18;
+  private static final int SMALLEST_POOL = TechniquesClaim.SMALLEST_POOL;
 
   /**
    * Every technique on or off, prefetch near or far, the pool roomy or at its smallest, drawn per
@@ -68,22 +69,7 @@ class OptimizedPropertyTest {
         .forAll(integers().all(), integers().all(), lists().of(integers().all()).ofSizeBetween(1, 40))
         .checkAssert((seed, switches, codes) -> {
           GeneratedGuest guest = new GeneratedGuest(seed);
-          int[] distances = {0, 1, 8, 511};
-          OptimizedConfig config = OptimizedConfig.builder()
-              .twoOnTwo(guest.twoOnTwo)
-              .hashIndex((switches & 1) != 0)
-              .magicEntries((switches & 2) != 0)
-              .prefetch(distances[(switches >>> 2) & 3])
-              .reverseMaps((switches & 16) != 0)
-              .poolFrames((switches & 32) != 0 ? SMALLEST_POOL : 0)
-              .pinTops((switches & 64) != 0)
-              .earlyUnshadow((switches & 256) != 0)
-              .writeFlooding((switches & 512) != 0)
-              .fastEmulation((switches & 1024) != 0)
-              .previousRoots((switches & 2048) != 0)
-              .unpinReusedTops((switches & 4096) != 0)
-              .emulateSecondHalf((switches & 8192) != 0)
-              .build();
+          OptimizedConfig config = TechniquesClaim.switched(switches).twoOnTwo(guest.twoOnTwo).build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
     assertTrue(reclaims[0] > 0, "some cases ran the pool short");
