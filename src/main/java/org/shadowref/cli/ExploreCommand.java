@@ -176,6 +176,7 @@ public final class ExploreCommand extends SummaryCommand {
         .put("complete", report.exhausted() && report.unexpandedAtBound() == 0)
         .put("coverage", report.coverage().reached() + "/" + report.coverage().labels().size())
         .put("heap_mb", report.peakHeapBytes() >> 20)
+        .put("kept_bytes_per_state", report.keptBytesPerState())
         .put("threads", threads)
         .put("seconds", String.format(java.util.Locale.ROOT, "%.2f", report.elapsedNanos() / 1e9));
     if (!tracePath.isEmpty()) {
