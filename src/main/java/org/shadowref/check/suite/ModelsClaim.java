@@ -72,7 +72,7 @@ public final class ModelsClaim implements ClaimCheck {
         // depth= belongs to the driver: read it before the harness checks that it used every argument.
         int depth = args.intValue("depth", -1, -1, 1_000_000);
         Harness<?> harness = ModelFile.instantiate(model.target(), args, file.toString());
-        // Depth-first: the same states as breadth-first within the bound, in a fraction of the memory.
+        // Depth-first: the same states as breadth-first within the bound, without rebuilding states to expand them.
         ExplorationReport report = Explorer.explore(harness, ExplorerOptions.defaults()
             .withStrategy(Strategy.DFS)
             .withDepthBound(depth)
