@@ -48,12 +48,15 @@ public final class ExploreCommand extends SummaryCommand {
     @Option(names = "--bfs", description = "breadth-first: shortest traces (the default)")
     boolean bfs;
 
-    @Option(names = "--dfs", description = "depth-first: less memory")
+    @Option(names = "--dfs", description = "depth-first: keeps only the search paths; the same states within a bound")
     boolean dfs;
   }
 
   @ArgGroup(exclusive = true)
   @Nullable Order order;
+
+  @Option(names = "--thorough", description = "the model file's thorough bounds (shadowref.thorough.args; else one step deeper), as check --thorough explores")
+  boolean thorough;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one of the model's arguments (repeatable)")
   List<String> overrides = new ArrayList<>();
@@ -92,7 +95,7 @@ public final class ExploreCommand extends SummaryCommand {
     TraceFile.Origin origin = null;
     try {
       file = ModelFile.read(modelFile);
-      args = file.args();
+      args = thorough ? file.thoroughArgs() : file.args();
       if (replay != null) {
         origin = TraceReader.read(replay).origin();
         if (origin == null) {
@@ -176,6 +179,7 @@ public final class ExploreCommand extends SummaryCommand {
         .put("complete", report.exhausted() && report.unexpandedAtBound() == 0)
         .put("coverage", report.coverage().reached() + "/" + report.coverage().labels().size())
         .put("heap_mb", report.peakHeapBytes() >> 20)
+        .put("kept_bytes_per_state", report.keptBytesPerState())
         .put("threads", threads)
         .put("seconds", String.format(java.util.Locale.ROOT, "%.2f", report.elapsedNanos() / 1e9));
     if (!tracePath.isEmpty()) {

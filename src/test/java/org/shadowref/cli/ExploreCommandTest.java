@@ -60,6 +60,25 @@ class ExploreCommandTest {
     assertTrue(out.toString().contains("UNREACHED: "), out.toString());
   }
 
+  /** {@code --thorough} explores the file's thorough bounds, and the summary says what the search kept per state. */
+  @Test
+  void thoroughUsesTheFilesThoroughBounds(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("Small.jpf");
+    Files.writeString(model, "target = org.shadowref.models.NativeWalk\ntarget.args = mode=2level,depth=1\n"
+        + "shadowref.thorough.args = depth=2\n");
+    assertEquals(1, run("explore", model.toString()));
+    String shallow = lastLine();
+    assertTrue(shallow.contains(" depth=1 "), shallow);
+    run("explore", model.toString(), "--thorough");
+    assertTrue(out.toString().contains("args=mode=2level,depth=2 bfs to depth 2"), out.toString());
+    String deeper = lastLine();
+    assertTrue(deeper.contains(" depth=2 "), deeper);
+    long fewer = Long.parseLong(shallow.replaceAll(".* states=(\\d+) .*", "$1"));
+    long more = Long.parseLong(deeper.replaceAll(".* states=(\\d+) .*", "$1"));
+    assertTrue(more > fewer, shallow + " / " + deeper);
+    assertTrue(deeper.matches(".* kept_bytes_per_state=[1-9]\\d* .*"), deeper);
+  }
+
   @Test
   void threadsShareTheSearchAndFindTheSameStates() {
     assertEquals(0, run("explore", "models/NativeWalk.jpf", "--set", "mode=2level", "--threads", "1"));

@@ -16,6 +16,7 @@ import org.shadowref.check.explore.ExplorationReport;
 import org.shadowref.check.explore.Explorer;
 import org.shadowref.check.explore.ExplorerOptions;
 import org.shadowref.check.explore.Harness;
+import org.shadowref.check.explore.HeldLevelsSearch;
 import org.shadowref.check.explore.ModelArgs;
 import org.shadowref.check.explore.ModelFile;
 import org.shadowref.check.explore.Replay;
@@ -125,6 +126,30 @@ class EngineModelsTest {
         if (strategy == Strategy.BFS) {
           assertEquals(alone.transitions(), shared.transitions(), name);
         }
+      }
+    }
+  }
+
+  /**
+   * Breadth-first, the explorer rebuilds each state it expands by replaying recorded answers
+   * (its levels keep no states): on the engine models it finds the same states and runs the same
+   * transitions as a search that holds every state of its levels, with one thread or two.
+   */
+  @Test
+  void levelsRebuiltByReplayFindWhatLevelsHoldingStatesFind() throws Exception {
+    String[][] runs = {{"SingleFault", "mode=all,controls=none", "2"}, {"Sequences", "mode=all", "3"}};
+    for (String[] run : runs) {
+      String name = run[0];
+      int depth = Integer.parseInt(run[2]);
+      HeldLevelsSearch.Counts held = HeldLevelsSearch.search(
+          ModelFile.instantiate("org.shadowref.models." + name, ModelArgs.parse(run[1].split(",")), name), depth);
+      assertEquals(0, held.violations(), name);
+      for (int threads : new int[] {1, 2}) {
+        ExplorationReport report = explore(name, run[1], depth, Strategy.BFS, threads);
+        assertTrue(report.violations().isEmpty(), () -> String.valueOf(report.firstViolation()));
+        assertEquals(held.states(), report.states(), name + " threads " + threads);
+        assertEquals(held.transitions(), report.transitions(), name + " threads " + threads);
+        assertEquals(held.maxDepth(), report.maxDepth(), name + " threads " + threads);
       }
     }
   }

@@ -65,6 +65,25 @@ final class ChoiceOdometer implements Choices {
     return sequence;
   }
 
+  /** How many choices the current run has made so far. */
+  int made() {
+    return position;
+  }
+
+  /** The current run's answer to choice {@code k}, as its offset above the choice's low bound. */
+  int offset(int k) {
+    return values[k] - lows[k];
+  }
+
+  /** The current run's answers so far, each as its offset above the choice's low bound. */
+  int[] offsets() {
+    int[] offsets = new int[position];
+    for (int k = 0; k < position; k++) {
+      offsets[k] = values[k] - lows[k];
+    }
+    return offsets;
+  }
+
   /** The answers the current run received, in order. */
   int[] answers() {
     return Arrays.copyOf(values, position);

@@ -20,6 +20,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param elapsedNanos wall-clock time of the search
  * @param peakHeapBytes the largest heap use sampled during the search
  * @param tableBytes the memory held by the table of seen states
+ * @param levelBytes the most memory the breadth-first levels held at once (records of the
+ *     states to expand and of their ancestors; no states)
  * @param coverage how often each coverage label was reached
  * @param violations violations found, each with a trace (shortest under breadth-first search)
  */
@@ -35,6 +37,7 @@ public record ExplorationReport(
     long elapsedNanos,
     long peakHeapBytes,
     long tableBytes,
+    long levelBytes,
     Coverage coverage,
     List<Trace> violations) {
 
@@ -45,6 +48,15 @@ public record ExplorationReport(
   /** True when the search completed no step at all: it checked nothing, whatever else it says. */
   public boolean vacuous() {
     return completedSteps == 0;
+  }
+
+  /**
+   * What the search kept per state it visited: the table of seen states and the breadth-first
+   * levels at their largest. The harness's own states on the paths being searched, and garbage,
+   * are not in it (the peak heap is).
+   */
+  public long keptBytesPerState() {
+    return states == 0 ? 0 : (tableBytes + levelBytes) / states;
   }
 
   public long statesPerSecond() {

@@ -15,11 +15,18 @@ import org.shadowref.check.trace.GuestSnapshot;
  * Explicit-state search over a {@link Harness}: every state reachable through the harness's
  * choices (within a depth bound) is visited once, matched on its 128-bit {@link Fingerprint}, and
  * checked. One transition is one run of {@link Harness#step} on a copy of the source state, with
- * one sequence of answers from a {@link ChoiceOdometer}; the states themselves are kept only on
- * the level being expanded (breadth-first) or the current paths (depth-first), while the table
- * of seen states keeps 50 to 90 bytes per state (keys, ids, parent, transition and depth, with
- * the hash table's slack). A violation's trace is rebuilt after the search by replaying the
- * recorded transition indices from an initial state.
+ * one sequence of answers from a {@link ChoiceOdometer}. The table of seen states keeps 50 to 90
+ * bytes per state (keys, ids, parent, transition and depth, with the hash table's slack) and no
+ * state. A violation's trace is rebuilt after the search by replaying the recorded transition
+ * indices from an initial state.
+ *
+ * <p>Depth-first search holds the states on its current paths only. Breadth-first search holds
+ * no state either: a {@link Level} keeps, per state to expand, its id, its parent's place in the
+ * level before and the answers of the transition from that parent (about 15 bytes), and a worker
+ * rebuilds the state by replaying those answers from the nearest ancestor it has at hand. Each
+ * worker keeps the last state it rebuilt at every depth; since a level lists the children of one
+ * parent together, and parents in their level's order, the parent is nearly always at hand, and
+ * a state to expand costs one extra step (and a copy) on top of its ten or so transitions.
  *
  * <p>With a depth bound, depth-first search re-expands a state it reaches again by a shorter
  * path, so both strategies find exactly the states within the bound.
@@ -39,6 +46,11 @@ public final class Explorer<S> {
   static final int ROOTS_PER_THREAD = 64;
   /** A level narrower than this per thread is expanded by one thread: starting threads would cost more. */
   private static final int SHARED_LEVEL_PER_THREAD = 8;
+  /**
+   * Workers take a level's entries this many at a time, so that siblings (which share the parent
+   * a worker must rebuild) mostly go to the same worker.
+   */
+  private static final int ENTRIES_PER_TAKE = 32;
   private static final int PROGRESS_CHECK_MASK = 0xFFF;
   /** How often the thread waiting for the workers samples the heap. */
   private static final long HEAP_SAMPLE_MILLIS = 20;
@@ -66,6 +78,8 @@ public final class Explorer<S> {
   private long startNanos;
   private long nextProgressNanos;
   private long peakHeap;
+  /** The most bytes the breadth-first levels held at once (the current ones and the ancestors they replay from). */
+  private long peakLevelBytes;
 
   private Explorer(Harness<S> harness, ExplorerOptions options) {
     this.harness = harness;
@@ -85,32 +99,39 @@ public final class Explorer<S> {
     nextProgressNanos = startNanos + (long) (options.progressSeconds() * 1e9);
     rootOdometer.reset();
     Worker first = workers.get(0);
-    Level<S> level = new Level<>();
-    int depth = 0;
+    Level level = new Level(null, 0);
     if (options.strategy() == Strategy.BFS) {
       for (Root<S> root = first.nextRoot(); root != null; root = first.nextRoot()) {
-        level.add(root.state(), root.id());
+        level.add(root.id(), Level.ROOT, root.offsets());
+        first.spare = root.state();
       }
+      noteLevelBytes(level);
       while (!stopped && !level.isEmpty()) {
-        level = expandLevel(level, depth);
-        depth++;
+        Level next = expandLevel(level);
+        level.expanded();
+        noteLevelBytes(next);
+        level = next;
       }
     } else {
       // Initial states are made as the threads need them, so the search never holds them all;
       // when there are too few to share out, the top levels are expanded breadth-first first.
+      // The first ones are listed before any is searched, as they always were, so that the
+      // order in which states are first met (and with a bound, the re-expansions) stays the same.
       int wide = ROOTS_PER_THREAD * workers.size();
       while (level.size() < wide) {
         Root<S> root = first.nextRoot();
         if (root == null) {
           break;
         }
-        level.add(root.state(), root.id());
+        level.add(root.id(), Level.ROOT, root.offsets());
+        first.spare = root.state();
       }
       while (workers.size() > 1 && rootsExhausted() && !stopped && !level.isEmpty() && level.size() < wide) {
-        level = expandLevel(level, depth);
-        depth++;
+        Level next = expandLevel(level);
+        level.expanded();
+        level = next;
       }
-      searchBelow(level, depth);
+      searchBelow(level);
     }
     long elapsed = System.nanoTime() - startNanos;
     sampleHeap();
@@ -139,12 +160,21 @@ public final class Explorer<S> {
         elapsed,
         peakHeap,
         table.footprintBytes(),
+        peakLevelBytes,
         coverage,
         traces());
   }
 
-  /** An initial state to expand, with its id. */
-  private record Root<S>(S state, int id) {}
+  /** An initial state to expand, with its id and the answers that built it (as offsets above their lows). */
+  private record Root<S>(S state, int id, int[] offsets) {}
+
+  private void noteLevelBytes(Level newest) {
+    long bytes = 0;
+    for (Level level = newest; level != null; level = level.previous) {
+      bytes += level.footprintBytes();
+    }
+    peakLevelBytes = Math.max(peakLevelBytes, bytes);
+  }
 
   private boolean rootsExhausted() {
     synchronized (rootOdometer) {
@@ -153,41 +183,48 @@ public final class Explorer<S> {
   }
 
   /**
-   * Expands every state of {@code level} (all at {@code depth}); returns the next level. A level
-   * too narrow to be worth handing to threads is expanded by the calling thread alone.
+   * Expands every state of {@code level}; returns the next level. A level too narrow to be worth
+   * handing to threads is expanded by the calling thread alone.
    */
-  private Level<S> expandLevel(Level<S> level, int depth) {
+  private Level expandLevel(Level level) {
+    int depth = level.depth + 1;
     if (level.size() < SHARED_LEVEL_PER_THREAD * workers.size()) {
       Worker worker = workers.get(0);
-      Level<S> next = new Level<>();
+      Level next = new Level(level, depth);
       for (int i = 0; i < level.size() && !stopped; i++) {
-        worker.expand(level.take(i), level.id(i), depth, next);
+        worker.expand(level, i, next);
       }
       return next;
     }
     AtomicInteger next = new AtomicInteger();
     runWorkers(worker -> {
-      worker.nextLevel = new Level<>();
-      for (int i = next.getAndIncrement(); i < level.size() && !stopped; i = next.getAndIncrement()) {
-        worker.expand(level.take(i), level.id(i), depth, worker.nextLevel);
+      Level part = new Level(level, depth);
+      worker.nextLevel = part;
+      for (int from = next.getAndAdd(ENTRIES_PER_TAKE); from < level.size() && !stopped;
+          from = next.getAndAdd(ENTRIES_PER_TAKE)) {
+        int to = Math.min(level.size(), from + ENTRIES_PER_TAKE);
+        for (int i = from; i < to && !stopped; i++) {
+          worker.expand(level, i, part);
+        }
       }
     });
-    List<Level<S>> parts = new ArrayList<>();
+    List<Level> parts = new ArrayList<>();
     for (Worker worker : workers) {
       parts.add(worker.nextLevel);
     }
-    return Level.concat(parts);
+    return Level.concat(level, depth, parts);
   }
 
   /**
-   * Depth-first search below every state of {@code level} (all at {@code depth}) and then below
-   * each initial state not yet made, a subtree per task.
+   * Depth-first search below every state of {@code level} and then below each initial state not
+   * yet made, a subtree per task.
    */
-  private void searchBelow(Level<S> level, int depth) {
+  private void searchBelow(Level level) {
     AtomicInteger next = new AtomicInteger();
     runWorkers(worker -> {
       for (int i = next.getAndIncrement(); i < level.size() && !stopped; i = next.getAndIncrement()) {
-        worker.depthFirst(level.take(i), level.id(i), depth);
+        // The search path overwrites and recycles its states: it gets its own copy of the rebuilt one.
+        worker.depthFirst(worker.copyOf(worker.rebuild(level, i)), level.id(i), level.depth);
       }
       for (Root<S> root = worker.nextRoot(); root != null && !stopped; root = worker.nextRoot()) {
         worker.depthFirst(root.state(), root.id(), 0);
@@ -271,7 +308,18 @@ public final class Explorer<S> {
     final ChoiceOdometer odometer = new ChoiceOdometer();
     /** Depth-first frames, reused by path position. */
     final List<Frame<S>> frames = new ArrayList<>();
-    Level<S> nextLevel = new Level<>();
+    /** The part of the next breadth-first level this worker found. */
+    Level nextLevel = new Level(null, 0);
+    /** Events of steps replayed to rebuild a state: they were counted when the state was found. */
+    final SearchEvents replayEvents = new SearchEvents(null, false);
+    final RecordedChoices recorded = new RecordedChoices();
+    /** Per depth, the last state rebuilt there and which level entry it is: a level's siblings share their parent. */
+    final List<@Nullable S> builtStates = new ArrayList<>();
+    final List<@Nullable Level> builtLevels = new ArrayList<>();
+    int[] builtIndices = new int[16];
+    /** The entries {@link #rebuild} has still to replay, deepest first. */
+    final List<Level> chainLevels = new ArrayList<>();
+    int[] chainIndices = new int[16];
     /** Calls of {@link #tick}: the clock is read only every few thousand. */
     long ticks;
     /** A state no longer needed, to be overwritten by the next copy. */
@@ -285,6 +333,7 @@ public final class Explorer<S> {
       while (!stopped) {
         S state;
         int sequence;
+        int[] offsets;
         synchronized (rootOdometer) {
           if (rootsExhausted) {
             return null;
@@ -293,32 +342,111 @@ public final class Explorer<S> {
           events.reset();
           state = harness.initial(rootOdometer, events);
           sequence = rootOdometer.sequence();
+          offsets = rootOdometer.offsets();
           rootsExhausted = !rootOdometer.advance();
         }
         int id = arrive(state, StateTable.NO_PARENT, sequence, 0);
         tick();
         if (id >= 0 && expandable(0)) {
-          return new Root<>(state, id);
+          return new Root<>(state, id, offsets);
         }
         spare = state;
       }
       return null;
     }
 
-    /** Every transition out of {@code state}; successors to expand go to {@code into}. */
-    void expand(S state, int id, int depth, Level<S> into) {
+    /**
+     * Every transition out of entry {@code index} of {@code level}; successors to expand go to
+     * {@code into}, as the answers that lead to them from this entry.
+     */
+    void expand(Level level, int index, Level into) {
+      S state = rebuild(level, index);
+      int id = level.id(index);
+      int depth = level.depth + 1;
       odometer.reset();
       do {
         S next = stepped(state, odometer);
-        int nextId = arrive(next, id, odometer.sequence(), depth + 1);
-        if (nextId >= 0 && expandable(depth + 1)) {
-          into.add(next, nextId);
-        } else {
-          spare = next;
+        int nextId = arrive(next, id, odometer.sequence(), depth);
+        if (nextId >= 0 && expandable(depth)) {
+          into.add(nextId, index, odometer);
         }
+        spare = next;
         tick();
       } while (!stopped && odometer.advance());
-      spare = state;
+    }
+
+    /**
+     * The state of entry {@code index} of {@code level}, rebuilt by replaying the recorded answers
+     * from the nearest ancestor this worker last rebuilt (or from the initial choices). The state
+     * stays this worker's until it rebuilds another at the same depth: callers must not change it.
+     */
+    S rebuild(Level level, int index) {
+      int chain = 0;
+      Level at = level;
+      int atIndex = index;
+      S state = null;
+      while (true) {
+        if (at.depth < builtLevels.size() && builtLevels.get(at.depth) == at && builtIndices[at.depth] == atIndex) {
+          state = builtStates.get(at.depth);
+          break;
+        }
+        if (chain == chainIndices.length) {
+          chainIndices = java.util.Arrays.copyOf(chainIndices, chain * 2);
+        }
+        chainLevels.add(at);
+        chainIndices[chain] = atIndex;
+        chain++;
+        Level up = at.previous;
+        if (up == null) {
+          break;
+        }
+        atIndex = at.parent(atIndex);
+        at = up;
+      }
+      while (chain > 0) {
+        chain--;
+        Level entryLevel = chainLevels.remove(chain);
+        int entry = chainIndices[chain];
+        replayEvents.reset();
+        entryLevel.answersOf(entry, recorded);
+        S made;
+        int depth = entryLevel.depth;
+        while (builtStates.size() <= depth) {
+          builtStates.add(null);
+          builtLevels.add(null);
+        }
+        if (depth >= builtIndices.length) {
+          builtIndices = java.util.Arrays.copyOf(builtIndices, Math.max(depth + 1, builtIndices.length * 2));
+        }
+        if (state == null) {
+          made = harness.initial(recorded, replayEvents);
+        } else {
+          S old = builtStates.get(depth);
+          made = old == null ? harness.copy(state) : harness.copyInto(state, old);
+          harness.step(made, recorded, replayEvents);
+        }
+        recorded.finish();
+        if (replayEvents.skipped || replayEvents.violatedProperty != null) {
+          throw new NondeterministicHarnessException("rebuilding a state at depth " + depth + ", the recorded step "
+              + (replayEvents.skipped ? "was skipped" : "reported '" + replayEvents.violatedProperty + "'")
+              + " where it completed when the state was found: the harness is not deterministic");
+        }
+        builtStates.set(depth, made);
+        builtLevels.set(depth, entryLevel);
+        builtIndices[depth] = entry;
+        state = made;
+      }
+      if (state == null) {
+        throw new IllegalStateException("rebuilt no state for entry " + index + " at depth " + level.depth);
+      }
+      return state;
+    }
+
+    /** A copy of {@code source} of this worker's own, made in the spare state when there is one. */
+    S copyOf(S source) {
+      S target = spare;
+      spare = null;
+      return target == null || target == source ? harness.copy(source) : harness.copyInto(source, target);
     }
 
     /** Depth-first search of everything below {@code root}, a state at {@code depth} to expand. */
@@ -420,9 +548,7 @@ public final class Explorer<S> {
      * {@code odometer}'s next answers choose.
      */
     private S stepped(S parent, ChoiceOdometer odometer) {
-      S target = spare;
-      spare = null;
-      S next = target == null || target == parent ? harness.copy(parent) : harness.copyInto(parent, target);
+      S next = copyOf(parent);
       odometer.beginRun();
       events.reset();
       harness.step(next, odometer, events);

@@ -113,6 +113,36 @@ public final class ModelFile {
     }
   }
 
+  /** The property naming the bounds of a thorough run ({@code check --thorough}, {@code explore --thorough}). */
+  public static final String THOROUGH_ARGS = "shadowref.thorough.args";
+
+  /**
+   * The bounds of a thorough run: {@code target.args} with the words of {@code
+   * shadowref.thorough.args} put over them, or, in a file that declares none, with the depth one
+   * deeper (no bound stays no bound).
+   */
+  public ModelArgs thoroughArgs() throws ModelFileException {
+    ModelArgs args = args();
+    String thorough = properties.get(THOROUGH_ARGS);
+    try {
+      if (thorough == null) {
+        int depth = args.intValue("depth", -1, -1, 1_000_000);
+        return depth < 0 ? args : args.with("depth", String.valueOf(depth + 1));
+      }
+      ModelArgs.parse(thorough.split(",")); // rejects words that are not key=value, or a key given twice
+      for (String word : thorough.split(",")) {
+        int equals = word.indexOf('=');
+        if (equals > 0) {
+          args = args.with(word.substring(0, equals).trim(), word.substring(equals + 1).trim());
+        }
+      }
+      return args;
+    } catch (IllegalArgumentException e) {
+      throw new ModelFileException(path + ":" + lines.get(thorough == null ? "target.args" : THOROUGH_ARGS) + ": "
+          + e.getMessage());
+    }
+  }
+
   /**
    * Builds the harness named by {@code target} from {@code args}, checking that every argument
    * was used.

@@ -30,6 +30,8 @@ import org.shadowref.shadow.core.SeededBug;
  * fails the claim as a violation would.
  */
 public final class ModelsClaim implements ClaimCheck {
+  /** A thorough run's state limit: above the thorough bounds' 10^7 states, below what 4 GB of heap holds. */
+  static final long THOROUGH_MAX_STATES = 30_000_000;
   private final Path directory;
   /** Where a model's first violation goes as a trace, for {@code ./shadowref replay}. */
   private final Path traces;
@@ -64,18 +66,18 @@ public final class ModelsClaim implements ClaimCheck {
       progress.update("model " + file.getFileName(), i / (double) files.size());
       try {
         ModelFile model = ModelFile.read(file);
-        ModelArgs args = model.args();
+        // Thorough: the file's thorough bounds (up to 10^7 states), shared among the machine's cores.
+        boolean thorough = preset == Preset.THOROUGH;
+        ModelArgs args = thorough ? model.thoroughArgs() : model.args();
         // depth= belongs to the driver: read it before the harness checks that it used every argument.
         int depth = args.intValue("depth", -1, -1, 1_000_000);
-        if (preset == Preset.THOROUGH && depth > 0) {
-          depth++;
-        }
         Harness<?> harness = ModelFile.instantiate(model.target(), args, file.toString());
-        // Depth-first: the same states as breadth-first within the bound, in a fraction of the memory.
+        // Depth-first: the same states as breadth-first within the bound, without rebuilding states to expand them.
         ExplorationReport report = Explorer.explore(harness, ExplorerOptions.defaults()
             .withStrategy(Strategy.DFS)
             .withDepthBound(depth)
-            .withMaxStates(preset.scaled(2_000_000)));
+            .withMaxStates(thorough ? THOROUGH_MAX_STATES : preset.scaled(2_000_000))
+            .withThreads(thorough ? Math.min(ExplorerOptions.MAX_THREADS, Runtime.getRuntime().availableProcessors()) : 1));
         states += report.states();
         boolean clean = report.violations().isEmpty();
         List<String> missed = report.coverage().missed();

@@ -211,6 +211,52 @@ class ExplorerTest {
     assertThrows(IllegalArgumentException.class, () -> ExplorerOptions.defaults().withThreads(ExplorerOptions.MAX_THREADS + 1));
   }
 
+  /**
+   * Breadth-first levels keep answers, not states, and the explorer rebuilds each state it expands
+   * by replaying them: it must find exactly what a search holding whole states finds, the same
+   * states, transitions and depth, with one thread or several, bounded or not.
+   */
+  @Test
+  void levelsRebuiltByReplayFindWhatLevelsHoldingStatesFind() {
+    List<Harness<int[]>> models = List.of(new ToyModels.Counter(5_000, 500), new ToyModels.BitQueue(9, false),
+        new ToyModels.Counter(100, 1), new ToyModels.Counter(3_000, 1));
+    for (Harness<int[]> model : models) {
+      for (int depth : new int[] {-1, 0, 1, 5}) {
+        HeldLevelsSearch.Counts held = HeldLevelsSearch.search(model, depth);
+        for (int threads : new int[] {1, 2}) {
+          String what = model.getClass().getSimpleName() + " depth " + depth + " threads " + threads;
+          ExplorationReport report = explore(model, Strategy.BFS, depth, threads);
+          assertEquals(held.states(), report.states(), what);
+          assertEquals(held.transitions(), report.transitions(), what);
+          assertEquals(held.maxDepth(), report.maxDepth(), what);
+          assertTrue(report.violations().isEmpty() && held.violations() == 0, what);
+        }
+      }
+    }
+    // Unbounded, the 3,000-counter is 1,500 levels deep, each rebuilt from the one before.
+    assertEquals(1_500, explore(new ToyModels.Counter(3_000, 1), Strategy.BFS, -1).maxDepth());
+  }
+
+  /** A harness that asks a question more when a state is rebuilt than when it was found is caught at the rebuild. */
+  @Test
+  void aStateThatDoesNotRebuildAsFoundIsReported() {
+    Harness<int[]> amnesiac = new ToyModels.Counter(100, 1) {
+      private int steps;
+
+      @Override
+      public void step(int[] state, Choices choices, Events events) {
+        super.step(state, choices, events);
+        // The root's two transitions find 1 and 2; rebuilding 1 is the third step.
+        if (++steps > 2) {
+          choices.chooseBoolean();
+        }
+      }
+    };
+    NondeterministicHarnessException thrown = assertThrows(
+        NondeterministicHarnessException.class, () -> explore(amnesiac, Strategy.BFS, 3));
+    assertTrue(thrown.getMessage().startsWith("rebuilding a state, the harness asked more choices"), thrown.getMessage());
+  }
+
   @Test
   void aNondeterministicHarnessIsReported() {
     assertThrows(

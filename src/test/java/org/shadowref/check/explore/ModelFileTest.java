@@ -29,6 +29,25 @@ class ModelFileTest {
     assertEquals(dir.toAbsolutePath() + "/classes,more", model.property("classpath"));
   }
 
+  /** Thorough bounds are the file's own, put over target.args, or else one step deeper. */
+  @Test
+  void thoroughBoundsComeFromTheFileOrGoOneStepDeeper(@TempDir Path dir) throws Exception {
+    Path declared = dir.resolve("A.jpf");
+    Files.writeString(declared, "target = x\ntarget.args = depth=5,mode=all\nshadowref.thorough.args = depth=7\n");
+    assertEquals("depth=7,mode=all", ModelFile.read(declared).thoroughArgs().toString());
+    assertEquals("depth=5,mode=all", ModelFile.read(declared).args().toString());
+    Path undeclared = dir.resolve("B.jpf");
+    Files.writeString(undeclared, "target = x\ntarget.args = depth=2,mode=pae\n");
+    assertEquals("depth=3,mode=pae", ModelFile.read(undeclared).thoroughArgs().toString());
+    Path unbounded = dir.resolve("C.jpf");
+    Files.writeString(unbounded, "target = x\ntarget.args = mode=all\nshadowref.thorough.args = others=rights\n");
+    assertEquals("mode=all,others=rights", ModelFile.read(unbounded).thoroughArgs().toString());
+    Path bad = dir.resolve("D.jpf");
+    Files.writeString(bad, "target = x\ntarget.args = depth=2\nshadowref.thorough.args = deeper\n");
+    String message = assertThrows(ModelFile.ModelFileException.class, () -> ModelFile.read(bad).thoroughArgs()).getMessage();
+    assertTrue(message.contains("D.jpf:3: model argument 'deeper' is not of the form key=value"), message);
+  }
+
   @Test
   void badFilesAndTargetsAreClearErrors(@TempDir Path dir) throws Exception {
     Path noTarget = dir.resolve("a.jpf");

@@ -152,7 +152,7 @@ final class ToyModels {
     @Override
     public void step(int[] state, Choices choices, Events events) {
       calls++;
-      state[0] = choices.chooseInt(0, calls % 3 == 0 ? 2 : 1);
+      state[0] = choices.chooseInt(0, calls % 2 == 0 ? 2 : 1);
     }
 
     @Override
