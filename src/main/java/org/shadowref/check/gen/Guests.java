@@ -684,7 +684,19 @@ public final class Guests {
         gprs[CpuState.RSI] = longMode ? other : other & 0xFFFF_FFFFL;
         break;
     }
-    return new GuestOp.Execute(vcpu, code.toByteArray(), user, gprs);
+    GuestOp block = new GuestOp.Execute(vcpu, code.toByteArray(), user, gprs);
+    List<GuestOp> uses = random.nextInt(4) == 0 ? List.of() : useEntries(vcpu, entry, 8, entryBytes(vcpu));
+    if (uses.isEmpty()) {
+      return block;
+    }
+    // Used first, so the table is shadowed and its halves trap; used again after, through the whole entry.
+    List<GuestOp> sequence = new ArrayList<>(uses);
+    sequence.add(block);
+    sequence.addAll(uses);
+    for (int i = sequence.size() - 1; i >= 1; i--) {
+      pending.addFirst(sequence.get(i));
+    }
+    return sequence.get(0);
   }
 
   /** One instruction storing into a table through a window, in every form the emulator knows. */
