@@ -162,6 +162,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
       access(access, regs);
     } else if (op instanceof GuestOp.Execute execute) {
       instruction(execute, regs);
+    } else if (op instanceof GuestOp.Raced raced) {
+      // Native performs the racing store first; the access then walks what it left, which the
+      // classifier's map of the tables no longer describes until the next operation.
+      access(raced.store(), guest().vcpu(raced.store().vcpu()).regs());
     }
   }
 

@@ -524,7 +524,18 @@ public final class Guests {
       put(image, entryBytes, entryBytes, newEntry(word(image, entryBytes, entryBytes), entryBytes));
     }
     long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
-    GuestOp store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    GuestOp.MemoryAccess store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    if (random.nextInt(8) == 0 && guest().vcpuCount() > 1) {
+      List<GuestOp> uses = useEntries(vcpu, va, size, entryBytes);
+      if (!uses.isEmpty()) {
+        // The other vCPU touches a page the entry maps while the store lands in its handler's
+        // window (between its guest walk and the install); the storing vCPU uses the page after.
+        GuestOp.MemoryAccess use = (GuestOp.MemoryAccess) uses.get(random.nextInt(uses.size()));
+        pending.addFirst(use);
+        return new GuestOp.Raced(
+            new GuestOp.MemoryAccess(1 - vcpu, use.va(), use.kind(), use.user(), use.size(), use.value()), store);
+      }
+    }
     if (random.nextInt(8) == 0 && !user && regs(vcpu).pagingEnabled()) {
       // The same store in another address space, as a kernel writes per-process tables through one
       // fixed window: a CR3 switch, a read that maps the window there, the store. Where the last

@@ -222,7 +222,20 @@ public enum SeededBug {
    * are about to go), so until the next operation unshadows the frame the top keeps the entry the
    * guest overwrote (INV-COHERENT).
    */
-  REUSED_TOP_STORE_NOT_REVALIDATED(Engines.OPTIMIZED);
+  REUSED_TOP_STORE_NOT_REVALIDATED(Engines.OPTIMIZED),
+  /**
+   * Raced walks: the walk made before the shadow lock is used under it unchecked, so a store another
+   * vCPU made in between is missed: the handler injects a fault for an entry the store just made
+   * present, or performs the access on the translation the store just removed, and writes back the
+   * walk's A/D updates over the store (native disagrees).
+   */
+  RACED_WALK_NOT_RECHECKED(Engines.OPTIMIZED),
+  /**
+   * Raced walks: the walk is checked by the version number alone, as if every store to a table it
+   * read went through the engine; a store to a table with no shadows (or out of sync) reaches
+   * memory on the hardware and bumps nothing, so the stale walk is used (native disagrees).
+   */
+  RACED_WALK_TRUSTS_VERSION(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -17,6 +17,8 @@ public final class Counters {
   long fastEmulations;
   long reusedRoots;
   long reusedTopsGivenUp;
+  long walksBeforeLock;
+  long racedWalksRetried;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -76,5 +78,15 @@ public final class Counters {
   /** Idle tops given up because an emulated store reused their frame as data. */
   public long reusedTopsGivenUp() {
     return reusedTopsGivenUp;
+  }
+
+  /** Guest walks made before the shadow lock (raced walks). */
+  public long walksBeforeLock() {
+    return walksBeforeLock;
+  }
+
+  /** Walks made before the lock that were stale under it (another vCPU or the hypervisor changed what they read), made again. */
+  public long racedWalksRetried() {
+    return racedWalksRetried;
   }
 }

@@ -26,7 +26,7 @@ public final class OptimizedConfig {
    */
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
-      .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true).build();
+      .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true).racedWalks(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -47,6 +47,7 @@ public final class OptimizedConfig {
   private final boolean fastEmulation;
   private final boolean previousRoots;
   private final boolean unpinReusedTops;
+  private final boolean racedWalks;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -73,6 +74,7 @@ public final class OptimizedConfig {
     fastEmulation = builder.fastEmulation;
     previousRoots = builder.previousRoots;
     unpinReusedTops = builder.unpinReusedTops;
+    racedWalks = builder.racedWalks;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -183,6 +185,15 @@ public final class OptimizedConfig {
     return unpinReusedTops;
   }
 
+  /**
+   * The guest walk before the shadow lock, checked under it ({@link RacedWalks}; Xen's {@code
+   * sh_page_fault} walks before {@code paging_lock}, KVM before {@code mmu_lock}): another vCPU may
+   * run between the walk and the install, and a walk its store made stale is made again.
+   */
+  public boolean racedWalks() {
+    return racedWalks;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -239,6 +250,7 @@ public final class OptimizedConfig {
     builder.fastEmulation = fastEmulation;
     builder.previousRoots = previousRoots;
     builder.unpinReusedTops = unpinReusedTops;
+    builder.racedWalks = racedWalks;
     builder.bugs = bugs;
     return builder;
   }
@@ -263,6 +275,7 @@ public final class OptimizedConfig {
     private boolean fastEmulation;
     private boolean previousRoots;
     private boolean unpinReusedTops;
+    private boolean racedWalks;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -345,6 +358,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** The guest walk runs before the shadow lock, and is checked (and if stale, made again) under it. */
+    public Builder racedWalks(boolean on) {
+      racedWalks = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -364,13 +383,13 @@ public final class OptimizedConfig {
         && poolFrames == that.poolFrames && outOfSync == that.outOfSync && pinTops == that.pinTops
         && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding
         && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots
-        && unpinReusedTops == that.unpinReusedTops && bugs.equals(that.bugs);
+        && unpinReusedTops == that.unpinReusedTops && racedWalks == that.racedWalks && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
-        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, bugs);
+        earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, racedWalks, bugs);
   }
 
   @Override
@@ -379,6 +398,6 @@ public final class OptimizedConfig {
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
         + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", previousRoots=" + previousRoots
-        + ", unpinReusedTops=" + unpinReusedTops + ", bugs=" + bugs + "]";
+        + ", unpinReusedTops=" + unpinReusedTops + ", racedWalks=" + racedWalks + ", bugs=" + bugs + "]";
   }
 }
