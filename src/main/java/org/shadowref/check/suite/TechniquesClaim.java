@@ -55,6 +55,7 @@ public final class TechniquesClaim implements ClaimCheck {
         .fastEmulation((switches & 1024) != 0)
         .previousRoots((switches & 2048) != 0)
         .unpinReusedTops((switches & 4096) != 0)
+        .racedWalks((switches & 16384) != 0)
         .build();
   }
 

@@ -189,6 +189,7 @@ class CampaignKillsMutantsTest {
     new Technique("write flooding", OptimizedConfig::writeFlooding, Counters::floodedTables),
     new Technique("fast emulation", OptimizedConfig::fastEmulation, Counters::fastEmulations),
     new Technique("previous roots", OptimizedConfig::previousRoots, Counters::reusedRoots),
+    new Technique("raced walks", OptimizedConfig::racedWalks, Counters::racedWalksRetried),
     // Not yet unpinReusedTops: no generated guest reuses an idle top's frame as data (only example
     // 33 does), a gap the closing note of issue 21 records.
   };

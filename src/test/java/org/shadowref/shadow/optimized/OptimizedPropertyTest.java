@@ -82,6 +82,7 @@ class OptimizedPropertyTest {
               .fastEmulation((switches & 1024) != 0)
               .previousRoots((switches & 2048) != 0)
               .unpinReusedTops((switches & 4096) != 0)
+              .racedWalks((switches & 16384) != 0)
               .build();
           reclaims[0] += runAgainstNativeAndReference(guest, config, codes).counters().poolReclaims();
         });
