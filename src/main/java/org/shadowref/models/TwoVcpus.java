@@ -66,8 +66,18 @@ import org.shadowref.shadow.reference.ShadowState;
  *       no interleaving deadlocks.
  * </ul>
  *
+ * <p>{@code engine=optimized} runs the optimized engine instead, whose handler walks the guest's
+ * tables before it takes the shadow lock (raced walks): each handler run that does opens a window
+ * between the walk and the lock, in which the other vCPU may take one step of its own (a handler
+ * run there opens none). So a page-table store of the other vCPU, emulated or (to a table with no
+ * shadow) straight to memory, can land between a walk and its install; the engine must walk
+ * again. There, a reserved-bit fault the fast path answers with a retry, its magic entry gone,
+ * fixes and walks nothing: native walks only if the engine did, and the retry is not held to the
+ * progress rule.
+ *
  * <p>Not modelled: a hardware walk that runs during a handler run (seeing a half-updated chain);
- * the engine's API makes the handler one step.
+ * the engine's API makes the handler one step (with the optimized engine, two: before and under
+ * the lock).
  */
 public final class TwoVcpus implements Harness<TwoVcpus.State> {
   static final int VCPUS = 2;

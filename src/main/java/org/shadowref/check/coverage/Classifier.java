@@ -701,7 +701,8 @@ public final class Classifier implements StepObserver, ShadowEvents {
   @Override
   public void poolReclaimed(int frames, boolean dropAll) {
     GuestOp op = current;
-    PoolSite site = op instanceof GuestOp.MemoryAccess || op instanceof GuestOp.Execute ? PoolSite.FAULT : PoolSite.TOP;
+    PoolSite site = op instanceof GuestOp.MemoryAccess || op instanceof GuestOp.Execute || op instanceof GuestOp.Raced
+        ? PoolSite.FAULT : PoolSite.TOP;
     coverage.hit(CoverageModel.POOL.cell(site.ordinal(),
         (dropAll ? PoolReclaim.DROP_BELOW_TOPS : PoolReclaim.UNPIN_TOPS).ordinal()));
   }

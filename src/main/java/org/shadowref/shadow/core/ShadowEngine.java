@@ -231,7 +231,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
    * fault and be handled itself (the lock is free), but does not start a new operation for the
    * handler log, which still belongs to the operation whose window it is.
    */
-  public OpResult raceIn(GuestOp.MemoryAccess store) {
+  private OpResult raceIn(GuestOp.MemoryAccess store) {
     unshadowedThisOp[store.vcpu()] = -1;
     operationBegins();
     return hardware.access(store);
