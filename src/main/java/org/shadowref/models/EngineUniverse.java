@@ -23,6 +23,7 @@ import org.shadowref.mmu.PageTableBuilder;
 import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.World;
 import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.ShadowEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -362,7 +363,7 @@ final class EngineUniverse {
   static final String INVARIANTS = "the engine's invariants hold";
 
   /** Reports every invariant the engine breaks. */
-  static void checkInvariants(ReferenceEngine engine, Events events) {
+  static void checkInvariants(ShadowEngine<?> engine, Events events) {
     for (String violation : InvariantRegistry.violations(engine)) {
       events.violation(INVARIANTS, violation);
     }

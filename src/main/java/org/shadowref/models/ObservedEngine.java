@@ -1,6 +1,7 @@
 package org.shadowref.models;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.shadowref.arch.Access;
@@ -18,6 +19,8 @@ import org.shadowref.shadow.Platform;
 import org.shadowref.shadow.WordFold;
 import org.shadowref.shadow.core.FaultResolution;
 import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.Shadow;
+import org.shadowref.shadow.core.ShadowEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 
 /**
@@ -123,17 +126,30 @@ final class ObservedEngine implements Platform {
   }
 
   /** Runs the handler for {@code op}'s fault and adds the case it reached to {@code cases}. */
-  static FaultResolution handle(ReferenceEngine engine, GuestOp.MemoryAccess op, int errorCode, List<String> cases) {
+  static FaultResolution handle(ShadowEngine<?> engine, GuestOp.MemoryAccess op, int errorCode, List<String> cases) {
     long before = memoryDigest(engine);
-    int shadowsBefore = engine.state().shadowsView().size();
+    int shadowsBefore = shadowCount(engine);
     boolean userTableWrite = op.user() && op.kind() == AccessKind.WRITE && landsOnShadowedTable(engine, op);
     FaultResolution resolution = engine.pageFault(op.vcpu(), op.va(), errorCode, op);
     cases.add(label(engine, op, resolution, before, shadowsBefore, userTableWrite));
     return resolution;
   }
 
+  /** How many shadows {@code engine} holds. */
+  private static int shadowCount(ShadowEngine<?> engine) {
+    Iterable<Shadow> shadows = engine.state().shadowsView();
+    if (shadows instanceof Collection<?> collection) {
+      return collection.size();
+    }
+    int count = 0;
+    for (Shadow ignored : shadows) {
+      count++;
+    }
+    return count;
+  }
+
   /** Whether the guest's own translation of {@code op} reaches a page table that has shadows. */
-  private static boolean landsOnShadowedTable(ReferenceEngine engine, GuestOp.MemoryAccess op) {
+  private static boolean landsOnShadowedTable(ShadowEngine<?> engine, GuestOp.MemoryAccess op) {
     GuestMachine guest = engine.guest();
     WalkResult walk = Walker.walk(new GuestTables(guest.physical()), guest.vcpu(op.vcpu()).regs(), guest.cpu(),
         op.va(), Access.of(op.kind(), op.user()), false);
@@ -150,7 +166,7 @@ final class ObservedEngine implements Platform {
    * false alarm from a fix, a coverage label, so one word per frame does: the state itself is
    * matched on the 128-bit fingerprint.
    */
-  private static long memoryDigest(ReferenceEngine engine) {
+  private static long memoryDigest(ShadowEngine<?> engine) {
     MachineMemory machine = engine.guest().machine();
     WordFold fold = new WordFold();
     for (int mfn = 0; mfn < machine.frameCount(); mfn++) {
@@ -160,7 +176,7 @@ final class ObservedEngine implements Platform {
   }
 
   /** The handler case {@code resolution} stands for, told apart by what changed. */
-  static String label(ReferenceEngine engine, GuestOp.MemoryAccess op, FaultResolution resolution,
+  static String label(ShadowEngine<?> engine, GuestOp.MemoryAccess op, FaultResolution resolution,
       long memoryBefore, int shadowsBefore, boolean userTableWrite) {
     switch (resolution.kind()) {
       case FIXED:
@@ -168,7 +184,7 @@ final class ObservedEngine implements Platform {
           if (userTableWrite) {
             return FIXED_UNSHADOWED; // a user write is the hint that the frame is no page table now
           }
-          int shadows = engine.state().shadowsView().size();
+          int shadows = shadowCount(engine);
           if (shadows > shadowsBefore) {
             return FIXED_BUILT;
           }

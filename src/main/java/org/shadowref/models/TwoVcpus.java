@@ -6,6 +6,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Access;
 import org.shadowref.arch.AccessKind;
 import org.shadowref.arch.Addr;
+import org.shadowref.arch.PfErrorCode;
 import org.shadowref.check.explore.Choices;
 import org.shadowref.check.explore.Events;
 import org.shadowref.check.explore.Explorer;
@@ -22,6 +23,10 @@ import org.shadowref.shadow.NativePlatform;
 import org.shadowref.shadow.OpResult;
 import org.shadowref.shadow.core.FaultResolution;
 import org.shadowref.shadow.core.HardwareStep;
+import org.shadowref.shadow.core.SeededBug;
+import org.shadowref.shadow.core.ShadowEngine;
+import org.shadowref.shadow.optimized.OptimizedConfig;
+import org.shadowref.shadow.optimized.OptimizedEngine;
 import org.shadowref.shadow.reference.ReferenceEngine;
 import org.shadowref.shadow.reference.ShadowState;
 
@@ -61,8 +66,18 @@ import org.shadowref.shadow.reference.ShadowState;
  *       no interleaving deadlocks.
  * </ul>
  *
+ * <p>{@code engine=optimized} runs the optimized engine instead, whose handler walks the guest's
+ * tables before it takes the shadow lock (raced walks): each handler run that does opens a window
+ * between the walk and the lock, in which the other vCPU may take one step of its own (a handler
+ * run there opens none). So a page-table store of the other vCPU, emulated or (to a table with no
+ * shadow) straight to memory, can land between a walk and its install; the engine must walk
+ * again. There, a reserved-bit fault the fast path answers with a retry, its magic entry gone,
+ * fixes and walks nothing: native walks only if the engine did, and the retry is not held to the
+ * progress rule.
+ *
  * <p>Not modelled: a hardware walk that runs during a handler run (seeing a half-updated chain);
- * the engine's API makes the handler one step.
+ * the engine's API makes the handler one step (with the optimized engine, two: before and under
+ * the lock).
  */
 public final class TwoVcpus implements Harness<TwoVcpus.State> {
   static final int VCPUS = 2;
@@ -75,20 +90,39 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   static final String FALSE_ALARM = ObservedEngine.FIXED_NOTHING;
   static final String RETRY_FAULTED = "a retry faults again after the other vCPU ran";
   static final String CR3_LOAD = "CR3 load";
+  static final String RACED = "the other vCPU steps between a guest walk and the shadow lock";
 
   /** What an idle vCPU may start; index = the operation's number in the state. */
   private static final int OPERATIONS = 7;
 
   private final EngineUniverse.Mode[] modes;
+  /** {@code engine=optimized}: the optimized engine with its default techniques, raced walks among them. */
+  private final boolean optimized;
   /** Per mode (by ordinal): the engine's configuration, one object so that states copy in place. */
   private final ReferenceEngine.Config[] configs = new ReferenceEngine.Config[EngineUniverse.Mode.values().length];
+  private final OptimizedConfig[] optimizedConfigs = new OptimizedConfig[EngineUniverse.Mode.values().length];
 
   public TwoVcpus(ModelArgs args) {
-    ReferenceEngine.Config config = EngineUniverse.config(args);
+    optimized = args.choice("engine", "reference", "reference", "optimized").equals("optimized");
+    ReferenceEngine.Config config = optimized ? ReferenceEngine.Config.DEFAULT : EngineUniverse.config(args);
+    OptimizedConfig optimizedConfig = optimized ? optimizedConfig(args) : OptimizedConfig.DEFAULT;
     modes = EngineUniverse.modes(args, "4level");
     for (EngineUniverse.Mode mode : modes) {
       configs[mode.ordinal()] = EngineUniverse.of(mode).config(config);
+      optimizedConfigs[mode.ordinal()] = optimizedConfig.withTwoOnTwo(EngineUniverse.of(mode).config(config).twoOnTwo());
     }
+  }
+
+  /** {@code bug=NAME} for the optimized engine: any seeded bug it carries, or none. */
+  private static OptimizedConfig optimizedConfig(ModelArgs args) {
+    List<SeededBug> bugs = SeededBug.ofOptimized();
+    String[] names = new String[bugs.size() + 1];
+    names[0] = "none";
+    for (int i = 0; i < bugs.size(); i++) {
+      names[i + 1] = bugs.get(i).cliName();
+    }
+    String chosen = args.choice("bug", "none", names);
+    return OptimizedConfig.DEFAULT.withBug(SeededBug.named(chosen));
   }
 
   /** Under JPF: JPF explores the choices. Directly: the project's explorer does. */
@@ -107,7 +141,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
   /** The world, the engine, the oracle, and each vCPU's operation in progress. */
   public static final class State {
     final EngineUniverse universe;
-    final ReferenceEngine engine;
+    final ShadowEngine<?> engine;
     final NativePlatform oracle;
     /** Per vCPU: the operation in progress (its number), or -1 when idle. */
     final int[] pending = new int[VCPUS];
@@ -116,7 +150,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     /** Per vCPU: the handler answered FIXED and the other vCPU has not run since. */
     final boolean[] justFixed = new boolean[VCPUS];
 
-    State(EngineUniverse universe, ReferenceEngine engine, NativePlatform oracle) {
+    State(EngineUniverse universe, ShadowEngine<?> engine, NativePlatform oracle) {
       this.universe = universe;
       this.engine = engine;
       this.oracle = oracle;
@@ -127,7 +161,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
 
     State copy() {
-      State copy = new State(universe, engine.copy(), (NativePlatform) oracle.copy());
+      State copy = new State(universe, (ShadowEngine<?>) engine.copy(), (NativePlatform) oracle.copy());
       copyVcpusInto(copy);
       return copy;
     }
@@ -203,14 +237,24 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     if (events.tracing()) {
       events.note("world: " + universe);
     }
-    ReferenceEngine engine = new ReferenceEngine(
-        guest.copy(), configs[mode.ordinal()], EngineUniverse.NO_INSTRUCTIONS, EngineUniverse.NO_INSTRUCTIONS);
+    ShadowEngine<?> engine = optimized
+        ? new OptimizedEngine(guest.copy(), optimizedConfigs[mode.ordinal()], EngineUniverse.NO_INSTRUCTIONS,
+            EngineUniverse.NO_INSTRUCTIONS)
+        : new ReferenceEngine(
+            guest.copy(), configs[mode.ordinal()], EngineUniverse.NO_INSTRUCTIONS, EngineUniverse.NO_INSTRUCTIONS);
     return new State(universe, engine, new NativePlatform(guest, EngineUniverse.NO_INSTRUCTIONS));
   }
 
   @Override
   public void step(State state, Choices choices, Events events) {
-    int vcpu = choices.chooseInt(0, VCPUS - 1);
+    stepOf(state, choices.chooseInt(0, VCPUS - 1), false, choices, events);
+  }
+
+  /**
+   * One step of {@code vcpu}: it starts an operation, or takes the next step of the one it has;
+   * {@code inWindow}: inside the window the other vCPU's handler run opened.
+   */
+  private void stepOf(State state, int vcpu, boolean inWindow, Choices choices, Events events) {
     for (int other = 0; other < VCPUS; other++) {
       if (other != vcpu) {
         state.justFixed[other] = false;
@@ -234,7 +278,7 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     if (state.errorCode[vcpu] < 0) {
       hardwareWalk(state, vcpu, op, false, events);
     } else {
-      handler(state, vcpu, op, events);
+      handler(state, vcpu, op, inWindow, choices, events);
     }
   }
 
@@ -261,8 +305,9 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     state.errorCode[vcpu] = walk.errorCode();
   }
 
-  private void handler(State state, int vcpu, GuestOp.MemoryAccess op, Events events) {
-    ReferenceEngine engine = state.engine;
+  private void handler(State state, int vcpu, GuestOp.MemoryAccess op, boolean inWindow, Choices choices,
+      Events events) {
+    ShadowEngine<?> engine = state.engine;
     int errorCode = state.errorCode[vcpu];
     Fingerprint before = new Fingerprint();
     engine.fingerprint(before);
@@ -277,7 +322,17 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
     events.cover(state.universe.label(ObservedEngine.NOT_SHADOW_FAULT));
     List<String> cases = new ArrayList<>(1);
-    FaultResolution resolution = ObservedEngine.handle(engine, op, errorCode, cases);
+    FaultResolution resolution;
+    if (inWindow) {
+      resolution = ObservedEngine.handle(engine, op, errorCode, cases); // its own window stays shut
+    } else {
+      engine.setRaceWindow(new Window(state, vcpu, choices, events));
+      try {
+        resolution = ObservedEngine.handle(engine, op, errorCode, cases);
+      } finally {
+        engine.setRaceWindow(null);
+      }
+    }
     for (String label : cases) {
       events.cover(state.universe.label(label));
     }
@@ -286,14 +341,60 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     }
     if (resolution.kind() == FaultResolution.Kind.FIXED) {
       // The handler's guest walk set the guest's A/D bits: so does a native walk at this point.
+      // The optimized engine's fast path answers a reserved-bit fault whose magic entry is gone
+      // (the other vCPU changed the entry since the hardware faulted) with a retry, fixing
+      // nothing and walking nothing: native walks only if the engine did, and the retry may fault
+      // again (not on that marker, so the full handler then runs: no livelock).
       GuestMachine oracle = state.oracle.guest();
-      new NativeMmu(oracle.physical(), oracle.cpu())
-          .translate(oracle.vcpu(vcpu).regs(), op.va(), Access.of(op.kind(), op.user()));
+      boolean fastPathRetry = optimized && (errorCode & PfErrorCode.RSVD) != 0;
+      boolean walked = true;
+      if (fastPathRetry) {
+        GuestMachine probe = oracle.copy();
+        new NativeMmu(probe.physical(), probe.cpu())
+            .translate(probe.vcpu(vcpu).regs(), op.va(), Access.of(op.kind(), op.user()));
+        walked = engine.guest().firstGuestDifference(probe) == null;
+      }
+      if (walked) {
+        new NativeMmu(oracle.physical(), oracle.cpu())
+            .translate(oracle.vcpu(vcpu).regs(), op.va(), Access.of(op.kind(), op.user()));
+      }
       state.errorCode[vcpu] = -1;
-      state.justFixed[vcpu] = true;
+      state.justFixed[vcpu] = !fastPathRetry;
       return;
     }
     complete(state, op, resolution.outcome(), events);
+  }
+
+  /**
+   * The window an engine that walks before taking the shadow lock opens in {@code vcpu}'s handler
+   * run: the other vCPU may take one step there (start an operation, a hardware walk, a handler
+   * run of its own), as it may between any two steps; faults it takes open no window of their own.
+   */
+  private final class Window implements ShadowEngine.RaceWindow {
+    private final State state;
+    private final int vcpu;
+    private final Choices choices;
+    private final Events events;
+
+    Window(State state, int vcpu, Choices choices, Events events) {
+      this.state = state;
+      this.vcpu = vcpu;
+      this.choices = choices;
+      this.events = events;
+    }
+
+    @Override
+    public void open(int walked) {
+      if (walked != vcpu || !choices.chooseBoolean()) {
+        return;
+      }
+      events.cover(state.universe.label(RACED));
+      if (events.tracing()) {
+        events.note("vcpu" + vcpu + " walked the guest's tables; before it takes the lock, vcpu" + (1 - vcpu) + " steps");
+      }
+      stepOf(state, 1 - vcpu, true, choices, events);
+      state.justFixed[1 - vcpu] = false; // the rest of this handler run comes after its step
+    }
   }
 
   /** The operation completes with {@code actual}: native performs it now and must agree. */
@@ -314,8 +415,8 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
     if (difference != null) {
       events.violation(SAME_GUEST, difference);
     }
-    if (state.engine.state().lockOwner() != ShadowState.NO_OWNER) {
-      events.violation(RECURSIVE, "the shadow lock is held between steps by vcpu" + state.engine.state().lockOwner());
+    if (state.engine.lockOwner() != ShadowState.NO_OWNER) {
+      events.violation(RECURSIVE, "the shadow lock is held between steps by vcpu" + state.engine.lockOwner());
     }
   }
 
@@ -341,10 +442,14 @@ public final class TwoVcpus implements Harness<TwoVcpus.State> {
 
   @Override
   public String[] coverageLabels() {
-    return EngineUniverse.labels(modes,
-      START, CR3_LOAD, ObservedEngine.HARDWARE_DONE, ObservedEngine.NOT_SHADOW_FAULT, ObservedEngine.FIXED_BUILT,
-      ObservedEngine.FIXED_PROPAGATED, ObservedEngine.FIXED_UNSHADOWED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
-      ObservedEngine.EMULATED_TABLE_WRITE);
+    List<String> labels = new ArrayList<>(List.of(START, CR3_LOAD, ObservedEngine.HARDWARE_DONE,
+        ObservedEngine.NOT_SHADOW_FAULT, ObservedEngine.FIXED_BUILT, ObservedEngine.FIXED_PROPAGATED,
+        ObservedEngine.FIXED_UNSHADOWED, FALSE_ALARM, RETRY_FAULTED, ObservedEngine.INJECT_NOT_PRESENT,
+        ObservedEngine.EMULATED_TABLE_WRITE));
+    if (optimized) {
+      labels.add(RACED);
+    }
+    return EngineUniverse.labels(modes, labels.toArray(new String[0]));
   }
 
   @Override

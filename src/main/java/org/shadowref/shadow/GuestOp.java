@@ -25,7 +25,8 @@ public sealed interface GuestOp
         GuestOp.FlushTlb,
         GuestOp.SetControl,
         GuestOp.SetP2m,
-        GuestOp.LogDirty {
+        GuestOp.LogDirty,
+        GuestOp.Raced {
 
   /** The vCPU that performs the operation. */
   int vcpu();
@@ -227,6 +228,45 @@ public sealed interface GuestOp
     @Override
     public String toString() {
       return "v" + vcpu + " log-dirty " + action.cliName();
+    }
+  }
+
+  /**
+   * Another vCPU's store races into the handler of {@code access}: {@code store}, by vCPU {@code
+   * store.vcpu()}, lands between the guest walk of {@code access}'s first shadow fault and the
+   * install of its result, where an engine walks the guest's tables before taking the shadow lock.
+   * It linearizes before the access, as on native, where the store happens first and the access
+   * then walks what it wrote; an engine without that window, or an access that does not fault,
+   * performs the store first too.
+   */
+  record Raced(MemoryAccess access, MemoryAccess store) implements GuestOp {
+    /** Checks that {@code store} is a store, by a vCPU other than {@code access}'s. */
+    public Raced {
+      if (store.kind() != AccessKind.WRITE) {
+        throw new IllegalArgumentException("the racing operation must be a store, got " + store);
+      }
+      if (store.vcpu() == access.vcpu()) {
+        throw new IllegalArgumentException("the racing store must come from another vCPU than the access's, both are v"
+            + access.vcpu());
+      }
+    }
+
+    @Override
+    public int vcpu() {
+      return access.vcpu();
+    }
+
+    /**
+     * What the guest observes of the pair: the access's result, or the store's when the store did
+     * not complete (a fault or an exit on the other vCPU).
+     */
+    public static OpResult result(OpResult store, OpResult access) {
+      return store.status() == OpResult.Status.OK ? access : store;
+    }
+
+    @Override
+    public String toString() {
+      return access + " raced by " + store;
     }
   }
 }

@@ -53,6 +53,11 @@ public final class NativePlatform implements Platform {
       String refusal = GuestControl.apply(vcpu, set);
       return refusal == null ? OpResult.DONE : OpResult.invalid(refusal);
     }
+    if (op instanceof GuestOp.Raced raced) {
+      // No handler window on bare hardware: the store happens, then the access walks what it wrote.
+      OpResult store = access(raced.store(), guest.vcpu(raced.store().vcpu()));
+      return GuestOp.Raced.result(store, access(raced.access(), vcpu));
+    }
     if (op instanceof GuestOp.SetP2m change) {
       // The CPU walks guest-physical memory through the P2M, so the change is seen at once.
       String refusal = HypervisorP2m.apply(guest, change);

@@ -41,6 +41,8 @@ class EngineModelsTest {
   private static final long SINGLE_FAULT_STATES = 157_988;
   private static final long SEQUENCES_STATES = 210_901;
   private static final long TWO_VCPUS_STATES = 83_720;
+  /** TwoVcpus on the optimized engine, every mode, depth 4 (proofs/models.md). */
+  private static final long TWO_VCPUS_OPTIMIZED_DEPTH_4_STATES = 16_934;
 
   @TempDir Path temp;
 
@@ -197,6 +199,50 @@ class EngineModelsTest {
     String args = "bug=leak-refcount";
     assertCaught(new TwoVcpus(ModelArgs.parse(args)), new TwoVcpus(ModelArgs.parse()), 6,
         EngineUniverse.INVARIANTS, TWO_VCPUS_LEAK_STEPS, "TwoVcpus", args);
+  }
+
+  /**
+   * Raced walks, on the optimized engine: its handler run walks before the lock, and the other
+   * vCPU steps in that window; every mode is clean at depth 4 and the window is reached in each.
+   */
+  @Test
+  void twoVcpusOnTheOptimizedEngineExploreTheRaceWindowCleanly() throws Exception {
+    ExplorationReport report = explore("TwoVcpus", "engine=optimized,mode=all", 4, Strategy.DFS, 1);
+    assertTrue(report.violations().isEmpty(), () -> String.valueOf(report.firstViolation()));
+    assertTrue(report.states() >= TWO_VCPUS_OPTIMIZED_DEPTH_4_STATES, "states: " + report.states());
+    assertTrue(report.coverage().missed().isEmpty(), "never reached: " + report.coverage().missed());
+  }
+
+  /**
+   * A walk made before the lock used unchecked: vCPU 0 faults on a load, vCPU 1 on a store to the
+   * data page; vCPU 0 walks, and in its window vCPU 1's handler builds the shadows for the store
+   * and sets the guest's D bit; vCPU 0's handler writes back its stale walk's A bit over it. No
+   * operation has completed yet (the trace file would hold none): the guest already differs.
+   */
+  @Test
+  void twoVcpusOnTheOptimizedEngineCatchARacedWalkNotRechecked() throws Exception {
+    TwoVcpus buggy = new TwoVcpus(parse("engine=optimized,bug=raced-walk-not-rechecked"));
+    Trace trace = Explorer.explore(buggy, ExplorerOptions.defaults().withDepthBound(4)).firstViolation();
+    assertNotNull(trace, "the seeded fault went unnoticed");
+    assertEquals(TwoVcpus.SAME_GUEST, trace.property());
+    assertEquals(3, trace.length(), trace::render);
+    assertTrue(trace.render().contains("before it takes the lock"), trace::render);
+    TraceFile.Origin origin = trace.toFile("TwoVcpus", "engine=optimized,bug=raced-walk-not-rechecked").origin();
+    assertNotNull(origin);
+    assertEquals(TwoVcpus.SAME_GUEST, Replay.run(buggy, origin.choices()).property(), "the answers replay the violation");
+    assertEquals("", Replay.run(new TwoVcpus(parse("engine=optimized")), origin.choices()).property(),
+        "the correct engine passes the same steps");
+  }
+
+  /**
+   * A walk checked by the version alone: a store to a table with no shadow reaches memory on the
+   * hardware, in the window, and bumps nothing.
+   */
+  @Test
+  void twoVcpusOnTheOptimizedEngineCatchARacedWalkTrustingTheVersion() throws Exception {
+    String args = "engine=optimized,bug=raced-walk-trusts-version";
+    assertCaught(new TwoVcpus(parse(args)), new TwoVcpus(parse("engine=optimized")), 4, TwoVcpus.SAME_GUEST, 3,
+        "TwoVcpus", args);
   }
 
   /**

@@ -171,10 +171,10 @@ class FastChecksAgreeTest {
 
   @Test
   void twoVcpusWithAndWithoutSeededBugs() {
-    assertEquals(0, explore(new TwoVcpus(ModelArgs.parse()), (TwoVcpus.State s) -> s.engine, 8).statesBreakingInvariants);
+    assertEquals(0, explore(new TwoVcpus(ModelArgs.parse()), (TwoVcpus.State s) -> (ReferenceEngine) s.engine, 8).statesBreakingInvariants);
     int breaking = 0;
     for (String bug : bugArguments()) {
-      breaking += explore(new TwoVcpus(ModelArgs.parse(bug)), (TwoVcpus.State s) -> s.engine, 6).statesBreakingInvariants;
+      breaking += explore(new TwoVcpus(ModelArgs.parse(bug)), (TwoVcpus.State s) -> (ReferenceEngine) s.engine, 6).statesBreakingInvariants;
     }
     assertTrue(breaking > 0, "the seeded bugs broke invariants in some states");
   }

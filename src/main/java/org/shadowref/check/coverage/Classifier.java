@@ -165,6 +165,10 @@ public final class Classifier implements StepObserver, ShadowEvents {
       access(access, regs);
     } else if (op instanceof GuestOp.Execute execute) {
       instruction(execute, regs);
+    } else if (op instanceof GuestOp.Raced raced) {
+      // Native performs the racing store first; the access then walks what it left, which the
+      // classifier's map of the tables no longer describes until the next operation.
+      access(raced.store(), guest().vcpu(raced.store().vcpu()).regs());
     }
   }
 
@@ -747,7 +751,8 @@ public final class Classifier implements StepObserver, ShadowEvents {
   @Override
   public void poolReclaimed(int frames, boolean dropAll) {
     GuestOp op = current;
-    PoolSite site = op instanceof GuestOp.MemoryAccess || op instanceof GuestOp.Execute ? PoolSite.FAULT : PoolSite.TOP;
+    PoolSite site = op instanceof GuestOp.MemoryAccess || op instanceof GuestOp.Execute || op instanceof GuestOp.Raced
+        ? PoolSite.FAULT : PoolSite.TOP;
     coverage.hit(CoverageModel.POOL.cell(site.ordinal(),
         (dropAll ? PoolReclaim.DROP_BELOW_TOPS : PoolReclaim.UNPIN_TOPS).ordinal()));
   }

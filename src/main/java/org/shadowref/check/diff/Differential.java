@@ -131,11 +131,15 @@ public final class Differential {
     /**
      * The step against native with a TLB. An instruction is preceded by a flush of its vCPU's TLB
      * on both sides: a stale translation used inside an instruction cannot be replayed on native.
+     * So is a raced access, with its racing store's vCPU: the pair is judged as one operation.
      */
     private @Nullable Failure stepWithTlb(TlbOracle oracle, GuestOp op, int at) {
       Platform engine = platforms.get(1);
       String name = names.get(1);
-      List<GuestOp> steps = op instanceof GuestOp.Execute ? List.of(new GuestOp.FlushTlb(op.vcpu()), op) : List.of(op);
+      List<GuestOp> steps = op instanceof GuestOp.Execute ? List.of(new GuestOp.FlushTlb(op.vcpu()), op)
+          : op instanceof GuestOp.Raced raced
+              ? List.of(new GuestOp.FlushTlb(op.vcpu()), new GuestOp.FlushTlb(raced.store().vcpu()), op)
+              : List.of(op);
       for (GuestOp step : steps) {
         OpResult result;
         try {

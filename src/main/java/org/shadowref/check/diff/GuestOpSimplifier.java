@@ -11,7 +11,8 @@ import org.shadowref.shadow.GuestOp;
  * Simpler versions of one guest operation, simplest first, for the {@link Shrinker}: vCPU 0
  * instead of another, kernel instead of user, a read instead of a write or fetch, smaller
  * accesses, simpler values (zero, or only the low bits an entry's flags need), and for executed
- * instructions only the registers the generated stores read (RAX, RBX, RCX, RDX, RDI).
+ * instructions only the registers the generated stores read (RAX, RBX, RCX, RDX, RDI); a raced
+ * access without its race, or its racing store simplified.
  */
 public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
   private final int vcpus;
@@ -63,6 +64,15 @@ public final class GuestOpSimplifier implements Shrinker.Simplifier<GuestOp> {
         long[] zero = only.clone();
         zero[CpuState.RAX] = 0;
         out.add(new GuestOp.Execute(e.vcpu(), e.code(), e.user(), zero));
+      }
+    } else if (op instanceof GuestOp.Raced raced) {
+      out.add(raced.access()); // the race dropped: the store no longer lands in the window
+      out.add(raced.store());
+      for (GuestOp simpler : simpler(raced.store())) {
+        if (simpler instanceof GuestOp.MemoryAccess store && store.kind() == AccessKind.WRITE
+            && store.vcpu() != raced.access().vcpu()) {
+          out.add(new GuestOp.Raced(raced.access(), store));
+        }
       }
     } else if (op.vcpu() != 0 && vcpus > 1) {
       out.add(onVcpu0(op));

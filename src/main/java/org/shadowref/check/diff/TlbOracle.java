@@ -26,7 +26,7 @@ import org.shadowref.shadow.OpResult;
  *
  * <p>Instructions are judged strictly (a stale translation inside an instruction cannot be
  * replayed on native here), so a campaign flushes the vCPU's TLB on both sides before each one
- * ({@link Differential.Stepper}).
+ * ({@link Differential.Stepper}); raced accesses too, with both vCPUs' TLBs flushed.
  */
 public final class TlbOracle {
   private NativePlatform machine;

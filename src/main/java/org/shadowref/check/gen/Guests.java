@@ -524,7 +524,7 @@ public final class Guests {
       put(image, entryBytes, entryBytes, newEntry(word(image, entryBytes, entryBytes), entryBytes));
     }
     long value = offset >= 0 && offset + size <= image.length ? word(image, offset, size) : random.nextLong();
-    GuestOp store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
+    GuestOp.MemoryAccess store = new GuestOp.MemoryAccess(vcpu, Addr.gva(va), AccessKind.WRITE, user, size, value);
     if (random.nextInt(8) == 0 && !user && regs(vcpu).pagingEnabled()) {
       // The same store in another address space, as a kernel writes per-process tables through one
       // fixed window: a CR3 switch, a read that maps the window there, the store. Where the last
@@ -547,6 +547,15 @@ public final class Guests {
           pending.addFirst(sequence.get(i));
         }
         return sequence.get(0);
+      }
+    }
+    if (vcpu == 1 && !user && guest().vcpuCount() > 1) {
+      // vCPU 0 reads a page the entry maps while vCPU 1's store lands in its handler's window
+      // (between its guest walk and the install). Drawn from nothing new, so every case the
+      // generators made before keeps its operations up to here.
+      long page = firstPageMapped(vcpu, va);
+      if (page != -1) {
+        return new GuestOp.Raced(new GuestOp.MemoryAccess(0, Addr.gva(page), AccessKind.READ, false, 8, 0), store);
       }
     }
     return store;
@@ -607,6 +616,21 @@ public final class Guests {
    * table) covers, when the table is an l1 table of the vCPU's space; none otherwise. A store
    * that changes two live entries must have both revalidated.
    */
+  /** The first page the entry stored at {@code va} maps, as {@link #useEntries} finds it, or -1; draws nothing. */
+  private long firstPageMapped(int vcpu, long va) {
+    long table = translate(vcpu, va);
+    if (table < 0 || !regs(vcpu).pagingEnabled()) {
+      return -1;
+    }
+    long mapped = mappedThrough(vcpu, table);
+    if (mapped == -1) {
+      return -1;
+    }
+    int entryBytes = entryBytes(vcpu);
+    long region = mapped & ~(((Addr.PAGE_SIZE / entryBytes) << Addr.PAGE_SHIFT) - 1);
+    return region + ((Addr.pageOffset(table) / entryBytes) << Addr.PAGE_SHIFT);
+  }
+
   private List<GuestOp> useEntries(int vcpu, long va, int size, int entryBytes) {
     List<GuestOp> uses = new ArrayList<>();
     long table = translate(vcpu, va);

@@ -45,7 +45,7 @@ public final class TechniquesClaim implements ClaimCheck {
   }
 
   /**
-   * A configuration with each technique on or off by one bit of {@code switches} (bits 0 to 13; bits
+   * A configuration with each technique on or off by one bit of {@code switches} (bits 0 to 14; bits
    * 2 and 3 choose the prefetch distance, bit 5 the smallest pool), to draw at random: this claim
    * and OptimizedPropertyTest draw the same way.
    */
@@ -63,7 +63,8 @@ public final class TechniquesClaim implements ClaimCheck {
         .fastEmulation((switches & 1024) != 0)
         .previousRoots((switches & 2048) != 0)
         .unpinReusedTops((switches & 4096) != 0)
-        .emulateSecondHalf((switches & 8192) != 0);
+        .emulateSecondHalf((switches & 8192) != 0)
+        .racedWalks((switches & 16384) != 0);
   }
 
   @Override

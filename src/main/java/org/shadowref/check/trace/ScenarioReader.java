@@ -141,8 +141,9 @@ public final class ScenarioReader {
       }
       Node expect = step.fields.remove("expect");
       GuestOp op = TraceReader.op(step);
-      if (op.vcpu() > highestVcpu) {
-        highestVcpu = op.vcpu();
+      int vcpu = op instanceof GuestOp.Raced raced ? Math.max(op.vcpu(), raced.store().vcpu()) : op.vcpu();
+      if (vcpu > highestVcpu) {
+        highestVcpu = vcpu;
         highestVcpuStep = step;
       }
       ops.add(op);

@@ -234,16 +234,18 @@ public final class TraceReader {
       switch (kind) {
         case "access":
           {
-            f = new Fields(node, "op", "vcpu", "va", "kind", "user", "size", "value");
+            f = new Fields(node, "op", "vcpu", "va", "kind", "user", "size", "value", "racedBy");
             AccessKind access = accessKind(f.required("kind"));
             Node valueNode = f.optional("value");
             if (valueNode != null && access != AccessKind.WRITE) {
               throw valueNode.error("only a write has a value");
             }
             Node sizeNode = f.optional("size");
-            return new GuestOp.MemoryAccess(
+            GuestOp.MemoryAccess accessOp = new GuestOp.MemoryAccess(
                 vcpu(f), Addr.gva(number(f.required("va"))), access, bool(f.required("user")),
                 sizeNode == null ? 8 : integer(sizeNode, 1, 8), valueNode == null ? 0 : number(valueNode));
+            Node racedBy = f.optional("racedBy");
+            return racedBy == null ? accessOp : new GuestOp.Raced(accessOp, racingStore(racedBy));
           }
         case "execute":
           {
@@ -294,6 +296,19 @@ public final class TraceReader {
           throw kindNode.error(
               "unknown operation \"" + kind + "\" (expected access, execute, load-cr3, invlpg, flush, set-control, p2m or log-dirty)");
       }
+    } catch (IllegalArgumentException e) {
+      throw node.error(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** An access's {@code racedBy}: the store another vCPU makes in the access's handler window. */
+  private static GuestOp.MemoryAccess racingStore(Node node) throws TraceFormatException {
+    Fields f = new Fields(node, "vcpu", "va", "user", "size", "value");
+    Node userNode = f.optional("user");
+    Node sizeNode = f.optional("size");
+    try {
+      return new GuestOp.MemoryAccess(vcpu(f), Addr.gva(number(f.required("va"))), AccessKind.WRITE,
+          userNode != null && bool(userNode), sizeNode == null ? 8 : integer(sizeNode, 1, 8), number(f.required("value")));
     } catch (IllegalArgumentException e) {
       throw node.error(String.valueOf(e.getMessage()));
     }

@@ -175,15 +175,17 @@ public final class TraceWriter {
         gen -> {
           gen.writeStartObject();
           if (op instanceof GuestOp.MemoryAccess access) {
-            gen.writeStringField("op", "access");
-            gen.writeNumberField("vcpu", op.vcpu());
-            gen.writeStringField("va", Addr.hex(access.va()));
-            gen.writeStringField("kind", access.kind().name().toLowerCase(Locale.ROOT));
-            gen.writeBooleanField("user", access.user());
-            gen.writeNumberField("size", access.size());
-            if (access.kind() == org.shadowref.arch.AccessKind.WRITE) {
-              gen.writeStringField("value", Addr.hex(access.value()));
-            }
+            writeAccess(gen, access);
+          } else if (op instanceof GuestOp.Raced raced) {
+            writeAccess(gen, raced.access());
+            GuestOp.MemoryAccess store = raced.store();
+            gen.writeObjectFieldStart("racedBy");
+            gen.writeNumberField("vcpu", store.vcpu());
+            gen.writeStringField("va", Addr.hex(store.va()));
+            gen.writeBooleanField("user", store.user());
+            gen.writeNumberField("size", store.size());
+            gen.writeStringField("value", Addr.hex(store.value()));
+            gen.writeEndObject();
           } else if (op instanceof GuestOp.Execute execute) {
             gen.writeStringField("op", "execute");
             gen.writeNumberField("vcpu", op.vcpu());
@@ -231,6 +233,18 @@ public final class TraceWriter {
           }
           gen.writeEndObject();
         });
+  }
+
+  private static void writeAccess(JsonGenerator gen, GuestOp.MemoryAccess access) throws IOException {
+    gen.writeStringField("op", "access");
+    gen.writeNumberField("vcpu", access.vcpu());
+    gen.writeStringField("va", Addr.hex(access.va()));
+    gen.writeStringField("kind", access.kind().name().toLowerCase(Locale.ROOT));
+    gen.writeBooleanField("user", access.user());
+    gen.writeNumberField("size", access.size());
+    if (access.kind() == org.shadowref.arch.AccessKind.WRITE) {
+      gen.writeStringField("value", Addr.hex(access.value()));
+    }
   }
 
   /** One result as a single-line JSON object. */

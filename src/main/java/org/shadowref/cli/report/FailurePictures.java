@@ -113,6 +113,9 @@ public final class FailurePictures {
 
   /** The address a step is about: the one it accesses, if it is an access. */
   public static @Nullable Long focus(GuestOp op) {
+    if (op instanceof GuestOp.Raced raced) {
+      return raced.access().va();
+    }
     return op instanceof GuestOp.MemoryAccess access ? access.va() : null;
   }
 }

@@ -75,12 +75,20 @@ public final class GuestSide {
 
   /** {@link #walk(Vcpu, long, Access)} into {@code into}, allocating nothing. */
   public void walk(Vcpu vcpu, @Gva long va, Access access, MutableOutcome into) {
+    walk(vcpu, va, access, tables, walk, into);
+  }
+
+  /**
+   * {@link #walk(Vcpu, long, Access, MutableOutcome)} on the guest's tables as {@code on} reads and
+   * writes them (an engine that records the walk to check it later), with {@code walk} as scratch.
+   */
+  public void walk(Vcpu vcpu, @Gva long va, Access access, PageTableMemory on, WalkResult walk, MutableOutcome into) {
     ControlRegisters regs = vcpu.regs();
     if (!regs.pagingEnabled()) {
       NativeMmu.physicalOutcome(guest.physical(), Addr.gpa(va & 0xFFFF_FFFFL), access, into);
       return;
     }
-    Walker.walk(tables, regs, guest.cpu(), va, access, true, walk);
+    Walker.walk(on, regs, guest.cpu(), va, access, true, walk);
     if (!walk.ok()) {
       into.set(AccessOutcome.Kind.GUEST_FAULT, va, walk.errorCode());
       return;

@@ -239,7 +239,20 @@ public enum SeededBug {
    * revalidated (the second half "completes" the entry the first half's revalidation already
    * saw), so the shadow keeps the torn entry (INV-COHERENT).
    */
-  SECOND_HALF_NOT_REVALIDATED(Engines.OPTIMIZED);
+  SECOND_HALF_NOT_REVALIDATED(Engines.OPTIMIZED),
+  /**
+   * Raced walks: the walk made before the shadow lock is used under it unchecked, so a store another
+   * vCPU made in between is missed: the handler injects a fault for an entry the store just made
+   * present, or performs the access on the translation the store just removed, and writes back the
+   * walk's A/D updates over the store (native disagrees).
+   */
+  RACED_WALK_NOT_RECHECKED(Engines.OPTIMIZED),
+  /**
+   * Raced walks: the walk is checked by the version number alone, as if every store to a table it
+   * read went through the engine; a store to a table with no shadows (or out of sync) reaches
+   * memory on the hardware and bumps nothing, so the stale walk is used (native disagrees).
+   */
+  RACED_WALK_TRUSTS_VERSION(Engines.OPTIMIZED);
 
   /** Which engines carry a seeded bug. */
   public enum Engines {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.shadowref.arch.Access;
 import org.shadowref.arch.Addr;
 import org.shadowref.arch.ControlRegisters;
 import org.shadowref.arch.CpuModel;
@@ -70,6 +71,22 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   private @Nullable ResolutionListener resolutionListener;
   /** Told of what the engine does inside that no observer sees (coverage); not part of the state. */
   protected ShadowEvents events = ShadowEvents.NONE;
+  /** The revalidating writes the guest side and the hardware call back into. */
+  private final Hooks hooks;
+  /**
+   * Hears each handler window an engine opens between a guest walk and the shadow lock (a model,
+   * or a {@link GuestOp.Raced} in progress); null when nobody races. Not part of the state.
+   */
+  private @Nullable RaceWindow raceWindow;
+
+  /**
+   * The point of a fault's handling where another vCPU may run: the guest walk is done, the shadow
+   * lock not yet taken. Only an engine that walks before taking the lock opens one.
+   */
+  public interface RaceWindow {
+    /** vCPU {@code vcpu} has walked the guest's tables for its fault and is about to take the lock. */
+    void open(int vcpu);
+  }
 
   /** Hears the resolution of every fault the handler takes (for coverage reports). */
   public interface ResolutionListener {
@@ -94,6 +111,7 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     this.unshadowedThisOp = new long[guest.vcpuCount()];
     Arrays.fill(unshadowedThisOp, -1);
     Hooks hooks = new Hooks();
+    this.hooks = hooks;
     this.hardware = new ShadowHardware(guest, hostCpu, cpu, hooks);
     this.guestSide = new GuestSide(guest, hooks);
   }
@@ -134,6 +152,11 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     resolutionListener = listener;
   }
 
+  /** Installs (or with null, removes) what runs in the handler windows this engine opens. */
+  public void setRaceWindow(@Nullable RaceWindow window) {
+    raceWindow = window;
+  }
+
   /** Installs the listener told of what the engine does inside ({@link ShadowEvents#NONE}: none). */
   public void setEvents(ShadowEvents listener) {
     events = listener;
@@ -151,7 +174,88 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (op instanceof GuestOp.Execute execute) {
       return hardware.execute(execute);
     }
+    if (op instanceof GuestOp.Raced raced) {
+      return raced(raced);
+    }
     return control(guest.vcpu(op.vcpu()), op);
+  }
+
+  /**
+   * Another vCPU's store raced into the access's handler: if the access faults and this engine
+   * walks before taking the lock, the store lands in that window (the handler must see that its
+   * walk no longer holds); otherwise it lands first, as on native.
+   */
+  private OpResult raced(GuestOp.Raced raced) {
+    GuestOp.MemoryAccess access = raced.access();
+    if (!opensRaceWindows()
+        || hardware.allows(access.vcpu(), access.va(), Access.of(access.kind(), access.user()))) {
+      OpResult store = apply(raced.store());
+      beginOperation(access.vcpu());
+      return GuestOp.Raced.result(store, hardware.access(access));
+    }
+    RaceWindow outer = raceWindow;
+    Landing landing = new Landing(raced);
+    raceWindow = landing;
+    OpResult result;
+    try {
+      result = hardware.access(access);
+    } finally {
+      raceWindow = outer;
+    }
+    OpResult store = landing.result;
+    if (store == null) {
+      throw new IllegalStateException(access + " faulted without opening the window " + raced.store() + " races into");
+    }
+    return GuestOp.Raced.result(store, result);
+  }
+
+  /** A {@link GuestOp.Raced}'s store, waiting for the first window its access opens. */
+  private final class Landing implements RaceWindow {
+    private final GuestOp.Raced raced;
+    private @Nullable OpResult result;
+
+    Landing(GuestOp.Raced raced) {
+      this.raced = raced;
+    }
+
+    @Override
+    public void open(int vcpu) {
+      if (result == null && vcpu == raced.access().vcpu()) {
+        result = raceIn(raced.store());
+      }
+    }
+  }
+
+  /**
+   * Performs {@code store}, another vCPU's whole operation, inside an open handler window: it may
+   * fault and be handled itself (the lock is free), but does not start a new operation for the
+   * handler log, which still belongs to the operation whose window it is.
+   */
+  private OpResult raceIn(GuestOp.MemoryAccess store) {
+    unshadowedThisOp[store.vcpu()] = -1;
+    operationBegins();
+    return hardware.access(store);
+  }
+
+  /** Whether this engine walks the guest's tables before taking the shadow lock (opening a window). */
+  protected boolean opensRaceWindows() {
+    return false;
+  }
+
+  /** Runs whatever races into the window vCPU {@code vcpu} has open now (its walk done, the lock not taken). */
+  protected final void openRaceWindow(int vcpu) {
+    RaceWindow window = raceWindow;
+    if (window != null) {
+      window.open(vcpu);
+    }
+  }
+
+  /**
+   * Writes a guest page-table entry for the guest walk, as the walk's A/D updates are written: the
+   * dirty log hears it, and the shadows of the entry are revalidated.
+   */
+  protected final void writeGuestWalkEntry(@Maddr long maddr, int size, long value) {
+    hooks.writeGuestMachine(maddr, size, value, false);
   }
 
   /**
@@ -378,9 +482,10 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (lockOwner() == vcpu) {
       return FaultResolution.NOT_SHADOW_FAULT;
     }
+    Fault fault = newFault(guest.vcpu(vcpu), va, errorCode, hardwareRegs(vcpu), faultingOp, duringEventInjection);
+    beforeLock(fault);
     acquireLock(vcpu);
     try {
-      Fault fault = newFault(guest.vcpu(vcpu), va, errorCode, hardwareRegs(vcpu), faultingOp, duringEventInjection);
       FaultResolution resolution = handle(fault);
       handlerLog.add(va, errorCode, resolution.kind().name());
       ResolutionListener listener = resolutionListener;
@@ -392,6 +497,12 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
       releaseLock(vcpu);
     }
   }
+
+  /**
+   * What the engine does for {@code fault} before it takes the shadow lock (an engine that walks
+   * the guest's tables there opens a window for other vCPUs: {@link #openRaceWindow}).
+   */
+  protected void beforeLock(Fault fault) {}
 
   /** The fault just raised ({@link Fault}'s constructor; an engine may refill one it keeps). */
   protected Fault newFault(Vcpu vcpu, @Gva long va, int errorCode, ControlRegisters hardwareRegs, GuestOp op,
@@ -472,8 +583,19 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
    * P2M decides where the access lands.
    */
   private MutableOutcome walkGuest(Fault fault) {
-    guestSide.walk(fault.vcpu(), fault.va(), fault.access(), fault.target());
+    if (!walkBeforeLockHolds(fault)) {
+      guestSide.walk(fault.vcpu(), fault.va(), fault.access(), fault.target());
+    }
     return fault.target();
+  }
+
+  /**
+   * Under the lock: whether the guest walk {@link #beforeLock} made for {@code fault} still holds,
+   * its outcome in {@link Fault#target} and its A/D updates now written; false if there was none
+   * or it went stale (the handler then walks again).
+   */
+  protected boolean walkBeforeLockHolds(Fault fault) {
+    return false;
   }
 
   /** Before the guest walk: an answer that needs none (the fast path), or null. */

@@ -18,6 +18,8 @@ public final class Counters {
   long reusedRoots;
   long reusedTopsGivenUp;
   long emulatedAhead;
+  long walksBeforeLock;
+  long racedWalksRetried;
 
   /** Page-fault handler runs, fast path included. */
   public long handlerRuns() {
@@ -82,5 +84,15 @@ public final class Counters {
   /** Instructions emulated after a PAE guest's emulated page-table store (its second half, or what came before it). */
   public long emulatedAhead() {
     return emulatedAhead;
+  }
+
+  /** Guest walks made before the shadow lock (raced walks). */
+  public long walksBeforeLock() {
+    return walksBeforeLock;
+  }
+
+  /** Walks made before the lock that were stale under it (another vCPU or the hypervisor changed what they read), made again. */
+  public long racedWalksRetried() {
+    return racedWalksRetried;
   }
 }

@@ -27,7 +27,7 @@ public final class OptimizedConfig {
   public static final OptimizedConfig DEFAULT = new Builder()
       .hashIndex(true).magicEntries(true).prefetch(8).reverseMaps(true).pinTops(true).earlyUnshadow(true)
       .writeFlooding(true).fastEmulation(true).previousRoots(true).unpinReusedTops(true)
-      .emulateSecondHalf(true).build();
+      .emulateSecondHalf(true).racedWalks(true).build();
   /**
    * Every technique on, out-of-sync shadows included, with Xen's prefetch distance: what a
    * production hypervisor runs.
@@ -49,6 +49,7 @@ public final class OptimizedConfig {
   private final boolean previousRoots;
   private final boolean unpinReusedTops;
   private final boolean emulateSecondHalf;
+  private final boolean racedWalks;
   private final SeededBugs bugs;
 
   private OptimizedConfig(Builder builder) {
@@ -76,6 +77,7 @@ public final class OptimizedConfig {
     previousRoots = builder.previousRoots;
     unpinReusedTops = builder.unpinReusedTops;
     emulateSecondHalf = builder.emulateSecondHalf;
+    racedWalks = builder.racedWalks;
     pinTops = builder.pinTops;
     bugs = builder.bugs;
   }
@@ -196,6 +198,15 @@ public final class OptimizedConfig {
     return emulateSecondHalf;
   }
 
+  /**
+   * The guest walk before the shadow lock, checked under it ({@link RacedWalks}; Xen's {@code
+   * sh_page_fault} walks before {@code paging_lock}, KVM before {@code mmu_lock}): another vCPU may
+   * run between the walk and the install, and a walk its store made stale is made again.
+   */
+  public boolean racedWalks() {
+    return racedWalks;
+  }
+
   /** Seeded bugs, for tests only: none in every real configuration. */
   public SeededBugs bugs() {
     return bugs;
@@ -253,6 +264,7 @@ public final class OptimizedConfig {
     builder.previousRoots = previousRoots;
     builder.unpinReusedTops = unpinReusedTops;
     builder.emulateSecondHalf = emulateSecondHalf;
+    builder.racedWalks = racedWalks;
     builder.bugs = bugs;
     return builder;
   }
@@ -278,6 +290,7 @@ public final class OptimizedConfig {
     private boolean previousRoots;
     private boolean unpinReusedTops;
     private boolean emulateSecondHalf;
+    private boolean racedWalks;
     private SeededBugs bugs = SeededBugs.NONE;
 
     private Builder() {}
@@ -366,6 +379,12 @@ public final class OptimizedConfig {
       return this;
     }
 
+    /** The guest walk runs before the shadow lock, and is checked (and if stale, made again) under it. */
+    public Builder racedWalks(boolean on) {
+      racedWalks = on;
+      return this;
+    }
+
     /** Seeded bugs, for tests and models only. */
     public Builder bugs(SeededBugs seeded) {
       bugs = seeded;
@@ -386,14 +405,14 @@ public final class OptimizedConfig {
         && earlyUnshadow == that.earlyUnshadow && writeFlooding == that.writeFlooding
         && fastEmulation == that.fastEmulation && previousRoots == that.previousRoots
         && unpinReusedTops == that.unpinReusedTops && emulateSecondHalf == that.emulateSecondHalf
-        && bugs.equals(that.bugs);
+        && racedWalks == that.racedWalks && bugs.equals(that.bugs);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(twoOnTwo, hashIndex, magicEntries, prefetch, reverseMaps, poolFrames, outOfSync, pinTops,
         earlyUnshadow, writeFlooding, fastEmulation, previousRoots, unpinReusedTops, emulateSecondHalf,
-        bugs);
+        racedWalks, bugs);
   }
 
   @Override
@@ -402,6 +421,7 @@ public final class OptimizedConfig {
         + ", prefetch=" + prefetch + ", reverseMaps=" + reverseMaps + ", poolFrames=" + poolFrames
         + ", outOfSync=" + outOfSync + ", pinTops=" + pinTops + ", earlyUnshadow=" + earlyUnshadow
         + ", writeFlooding=" + writeFlooding + ", fastEmulation=" + fastEmulation + ", previousRoots=" + previousRoots
-        + ", unpinReusedTops=" + unpinReusedTops + ", emulateSecondHalf=" + emulateSecondHalf + ", bugs=" + bugs + "]";
+        + ", unpinReusedTops=" + unpinReusedTops + ", emulateSecondHalf=" + emulateSecondHalf
+        + ", racedWalks=" + racedWalks + ", bugs=" + bugs + "]";
   }
 }

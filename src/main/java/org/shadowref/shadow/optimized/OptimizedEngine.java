@@ -79,9 +79,13 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @NotOnlyInitialized private final PreviousRoots previousRoots;
   @NotOnlyInitialized private final ReusedTops reusedTops;
   @NotOnlyInitialized private final SecondHalf secondHalf;
+  @NotOnlyInitialized private final RacedWalks racedWalks;
   private final HardwareRegsCache hardwareRegsCache;
-  /** The fault in hand: refilled for each fault, so the fault path allocates nothing. */
-  private @Nullable Fault faultInHand;
+  /**
+   * Per vCPU, the fault in hand: refilled for each fault, so the fault path allocates nothing; one
+   * per vCPU, since another vCPU's fault may be handled while one walked before the lock waits.
+   */
+  private final @Nullable Fault[] faultsInHand;
   /** Scratch for {@link Derivation#childOf} and {@link Derivation#leafOf}: the fault path allocates none. */
   private final Derivation.Child child = new Derivation.Child();
   private final Derivation.Leaf leaf = new Derivation.Leaf();
@@ -111,6 +115,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
     this.reusedTops = new ReusedTops(this, config, guest, state, counters);
     this.secondHalf = new SecondHalf(this, config, guest, state, counters);
+    this.racedWalks = new RacedWalks(this, config, guest, guestSide, counters);
+    this.faultsInHand = new Fault[guest.vcpuCount()];
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
 
@@ -165,6 +171,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   /** The hypervisor flushes every TLB after a P2M change: out-of-sync l1s come back in sync first. */
   @Override
   protected void beforeP2mChange(@Gfn long gfn) {
+    racedWalks.bump();
     outOfSync.resyncAll();
     fastEmulation.forgetAll();
   }
@@ -212,13 +219,41 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   @Override
   protected Fault newFault(Vcpu vcpu, @Gva long va, int errorCode, ControlRegisters hardwareRegs, GuestOp op,
       boolean duringEventInjection) {
-    Fault kept = faultInHand;
+    Fault kept = faultsInHand[vcpu.id()];
     if (kept == null) {
       kept = super.newFault(vcpu, va, errorCode, hardwareRegs, op, duringEventInjection);
-      faultInHand = kept;
+      faultsInHand[vcpu.id()] = kept;
       return kept;
     }
     return kept.refill(vcpu, va, errorCode, hardwareRegs, op, duringEventInjection);
+  }
+
+  /**
+   * Raced walks: the guest walk before the shadow lock (a reserved-bit fault the fast path may
+   * answer needs none), then the window in which another vCPU may run.
+   */
+  @Override
+  protected void beforeLock(Fault fault) {
+    racedWalks.walkBeforeLock(fault, fastPath.mayAnswer(fault.errorCode()));
+    if (config.racedWalks()) {
+      openRaceWindow(fault.vcpu().id());
+    }
+  }
+
+  @Override
+  protected boolean opensRaceWindows() {
+    return config.racedWalks();
+  }
+
+  /** Raced walks: the walk from before the lock is used if it still holds ({@link RacedWalks#holds}). */
+  @Override
+  protected boolean walkBeforeLockHolds(Fault fault) {
+    return racedWalks.holds(fault);
+  }
+
+  /** A held-back A/D update of a walk made before the lock, written now that it holds. */
+  void writeWalkEntry(@Maddr long maddr, int size, long value) {
+    writeGuestWalkEntry(maddr, size, value);
   }
 
   /**
@@ -382,6 +417,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
 
   @Override
   protected void writeGuestMachine(@Maddr long maddr, int size, long value, boolean dataWrite) {
+    racedWalks.bump();
     guest.machine().write(maddr, size, value);
     @Mfn long frame = Addr.mfnOf(maddr);
     fastEmulation.written(frame);

@@ -190,6 +190,9 @@ class CampaignKillsMutantsTest {
     new Technique("fast emulation", OptimizedConfig::fastEmulation, Counters::fastEmulations),
     new Technique("previous roots", OptimizedConfig::previousRoots, Counters::reusedRoots),
     new Technique("PAE second half", OptimizedConfig::emulateSecondHalf, Counters::emulatedAhead),
+    // Raced walks act at every fault they walk before the lock; a generated race that makes such a
+    // walk stale is rarer than one lane's operations (RacedWalksTest and mutants.md show it).
+    new Technique("raced walks", OptimizedConfig::racedWalks, Counters::walksBeforeLock),
     // Not yet unpinReusedTops: no generated guest reuses an idle top's frame as data (only example
     // 33 does), a gap the closing note of issue 21 records.
   };

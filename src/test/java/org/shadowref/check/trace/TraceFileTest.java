@@ -69,7 +69,9 @@ class TraceFileTest {
         new GuestOp.FlushTlb(1),
         new GuestOp.SetControl(0, 0x8001_0011L, 0x20, 0xD00, 0x40000),
         new GuestOp.SetP2m(1, Addr.gfn(0x10), P2mType.RAM, Addr.mfn(0x2), true),
-        new GuestOp.SetP2m(0, Addr.gfn(0x11), P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false));
+        new GuestOp.SetP2m(0, Addr.gfn(0x11), P2mType.MMIO, Addr.mfn(P2m.INVALID_MFN), false),
+        new GuestOp.Raced(new GuestOp.MemoryAccess(0, Addr.gva(0x401000), AccessKind.READ, true, 4, 0),
+            new GuestOp.MemoryAccess(1, Addr.gva(0x600008), AccessKind.WRITE, false, 8, 0x11067)));
   }
 
   @Test
@@ -93,7 +95,8 @@ class TraceFileTest {
         new OpResult(OpResult.Status.MMIO, 0x9000, 0, 0, ""),
         OpResult.invalid("general protection"),
         OpResult.DONE,
-        OpResult.DONE);
+        OpResult.DONE,
+        new OpResult(OpResult.Status.OK, 0x11000, 0, 0x2222, ""));
     TraceFile trace = new TraceFile(
         GuestSnapshot.of(guest()), ops, expected,
         new TraceFile.Origin("NativeWalk", "depth=1", "prop", "why", List.of(new int[] {1, 2}, new int[0])));
