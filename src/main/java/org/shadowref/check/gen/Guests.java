@@ -672,7 +672,14 @@ public final class Guests {
    */
   private GuestOp halves(int vcpu, boolean user) {
     boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
+    // Most windows are onto tables no walk of this vCPU reads (their stores do not trap): look a few
+    // times for an entry of an l1 table of its space, which its accesses shadow.
     long entry = entryAddress(vcpu, 8) & ~7L;
+    List<GuestOp> uses = useEntries(vcpu, entry, 8, entryBytes(vcpu));
+    for (int tries = 0; uses.isEmpty() && tries < 4; tries++) {
+      entry = entryAddress(vcpu, 8) & ~7L;
+      uses = useEntries(vcpu, entry, 8, entryBytes(vcpu));
+    }
     byte[] image = image(vcpu, entry, 8);
     long[] gprs = new long[GuestOp.Execute.GPRS];
     for (int i = 0; i < gprs.length; i++) {
@@ -709,8 +716,7 @@ public final class Guests {
         break;
     }
     GuestOp block = new GuestOp.Execute(vcpu, code.toByteArray(), user, gprs);
-    List<GuestOp> uses = random.nextInt(4) == 0 ? List.of() : useEntries(vcpu, entry, 8, entryBytes(vcpu));
-    if (uses.isEmpty()) {
+    if (uses.isEmpty() || random.nextInt(4) == 0) {
       return block;
     }
     // Used first, so the table is shadowed and its halves trap; used again after, through the whole entry.

@@ -103,7 +103,7 @@ final class Swarm {
     oddTables = pick(random, 0, 0, 0.05, 0.15);
     secondMode = crossFormat ? PagingMode.TWO_LEVEL : random.nextInt(4) == 0 ? other(random, mode, modes) : null;
     oddCr3 = random.nextInt(3) == 0;
-    halves = mode == PagingMode.PAE ? pick(random, 0.1, 0.3, 0.6) : pick(random, 0, 0, 0.1, 0.3);
+    halves = mode == PagingMode.PAE ? pick(random, 0.3, 0.6) : pick(random, 0, 0, 0.1, 0.3);
     user = pick(random, 0, 0.3, 0.6, 0.9);
     for (int bit = 0; bit < 64; bit++) {
       bitChance[bit] = pick(random, 0, 0, 0.05, 0.3, 0.7);
@@ -137,6 +137,9 @@ final class Swarm {
         opWeights[kind] = 0;
       }
       opWeights[TABLE_STORE] += 8;
+    }
+    if (mode == PagingMode.PAE) {
+      opWeights[TABLE_INSTRUCTION] += 3; // a PAE kernel's entries are written in halves, by instructions
     }
     if (crossFormat) {
       opWeights[MODE_SWITCH] = Math.max(opWeights[MODE_SWITCH], 3); // the 2-level tables are tables only once loaded
