@@ -680,6 +680,12 @@ public final class Guests {
       entry = entryAddress(vcpu, 8) & ~7L;
       uses = useEntries(vcpu, entry, 8, entryBytes(vcpu));
     }
+    if (onOwnPath(vcpu, entry)) {
+      // The entry maps the window it is written through (a recursive map): without an INVLPG, which
+      // no block can hold, the second half may go through the old translation or the new one, as
+      // a TLB keeps it or not, and the campaign's TLB oracle judges instructions strictly.
+      return instruction(vcpu, user, false);
+    }
     byte[] image = image(vcpu, entry, 8);
     long[] gprs = new long[GuestOp.Execute.GPRS];
     for (int i = 0; i < gprs.length; i++) {
@@ -712,6 +718,9 @@ public final class Guests {
         code.writeBytes(low);
         code.writeBytes(new byte[] {(byte) 0x89, 0x16}); // mov [rsi], edx
         long other = random.nextBoolean() ? entryAddress(vcpu, 4) : anyPage() + random.nextInt((int) Addr.PAGE_SIZE - 4);
+        if (onOwnPath(vcpu, entry, other)) {
+          other = entry; // the low half again, through the window that still maps the table
+        }
         gprs[CpuState.RSI] = longMode ? other : other & 0xFFFF_FFFFL;
         break;
     }
@@ -729,9 +738,35 @@ public final class Guests {
     return sequence.get(0);
   }
 
+  /** Whether {@code vcpu}'s walk of the page holding {@code entry} reads that entry's 8 bytes. */
+  private boolean onOwnPath(int vcpu, long entry) {
+    return onOwnPath(vcpu, entry, entry);
+  }
+
+  /** Whether {@code vcpu}'s walk of the page holding {@code va} reads the 8 bytes at {@code entry}. */
+  private boolean onOwnPath(int vcpu, long entry, long va) {
+    long gpa = translate(vcpu, entry);
+    if (gpa < 0 || !regs(vcpu).pagingEnabled()) {
+      return false;
+    }
+    WalkResult walked = walkNow(vcpu, va);
+    for (int level = 1; level <= 4; level++) {
+      long read = walked.entryAddress(level);
+      if (read >= 0 && read >>> 3 == gpa >>> 3 && read != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One instruction storing into a table through a window, in every form the emulator knows. */
   private GuestOp instruction(int vcpu, boolean user) {
-    if (random.nextDouble() < swarm.halves) {
+    return instruction(vcpu, user, random.nextDouble() < swarm.halves);
+  }
+
+  /** {@link #instruction(int, boolean)}, or with {@code halves} a block writing an entry in two halves. */
+  private GuestOp instruction(int vcpu, boolean user, boolean halves) {
+    if (halves) {
       return halves(vcpu, user);
     }
     boolean longMode = regs(vcpu).pagingMode() == PagingMode.FOUR_LEVEL;
