@@ -540,13 +540,7 @@ public final class Guests {
       List<GuestOp> uses = useEntries(vcpu, va, size, entryBytes);
       if (!uses.isEmpty()) {
         // Use first, so every covered entry has a live shadow the store must revalidate; use again after.
-        List<GuestOp> sequence = new ArrayList<>(uses);
-        sequence.add(store);
-        sequence.addAll(uses);
-        for (int i = sequence.size() - 1; i >= 1; i--) {
-          pending.addFirst(sequence.get(i));
-        }
-        return sequence.get(0);
+        return usedAround(store, uses);
       }
     }
     if (vcpu == 1 && !user && guest().vcpuCount() > 1) {
@@ -729,8 +723,13 @@ public final class Guests {
       return block;
     }
     // Used first, so the table is shadowed and its halves trap; used again after, through the whole entry.
+    return usedAround(block, uses);
+  }
+
+  /** {@code uses}, then {@code op}, then {@code uses} again: returns the first, queues the rest. */
+  private GuestOp usedAround(GuestOp op, List<GuestOp> uses) {
     List<GuestOp> sequence = new ArrayList<>(uses);
-    sequence.add(block);
+    sequence.add(op);
     sequence.addAll(uses);
     for (int i = sequence.size() - 1; i >= 1; i--) {
       pending.addFirst(sequence.get(i));
