@@ -212,11 +212,19 @@ public final class GuestSide {
 
     @Override
     public void writeEntry(long address, int size, long value) {
-      @Gpa long gpa = Addr.gpa(address);
-      long maddr = guest.physical().machineAddress(gpa);
-      if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
-        writes.writeGuestMachine(Addr.maddr(maddr), size, value, false);
-      }
+      writeWalkEntry(address, size, value);
+    }
+  }
+
+  /**
+   * An A/D update of the guest walk to the entry at guest-physical {@code address}, written through
+   * the engine (revalidated, logged) where guest RAM backs it; elsewhere it is dropped.
+   */
+  public void writeWalkEntry(long address, int size, long value) {
+    @Gpa long gpa = Addr.gpa(address);
+    long maddr = guest.physical().machineAddress(gpa);
+    if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
+      writes.writeGuestMachine(Addr.maddr(maddr), size, value, false);
     }
   }
 }

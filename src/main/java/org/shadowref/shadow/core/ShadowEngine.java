@@ -71,8 +71,6 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
   private @Nullable ResolutionListener resolutionListener;
   /** Told of what the engine does inside that no observer sees (coverage); not part of the state. */
   protected ShadowEvents events = ShadowEvents.NONE;
-  /** The revalidating writes the guest side and the hardware call back into. */
-  private final Hooks hooks;
   /**
    * Hears each handler window an engine opens between a guest walk and the shadow lock (a model,
    * or a {@link GuestOp.Raced} in progress); null when nobody races. Not part of the state.
@@ -111,7 +109,6 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     this.unshadowedThisOp = new long[guest.vcpuCount()];
     Arrays.fill(unshadowedThisOp, -1);
     Hooks hooks = new Hooks();
-    this.hooks = hooks;
     this.hardware = new ShadowHardware(guest, hostCpu, cpu, hooks);
     this.guestSide = new GuestSide(guest, hooks);
   }
@@ -248,14 +245,6 @@ public abstract class ShadowEngine<S extends ShadowStore> extends ShadowTables<S
     if (window != null) {
       window.open(vcpu);
     }
-  }
-
-  /**
-   * Writes a guest page-table entry for the guest walk, as the walk's A/D updates are written: the
-   * dirty log hears it, and the shadows of the entry are revalidated.
-   */
-  protected final void writeGuestWalkEntry(@Maddr long maddr, int size, long value) {
-    hooks.writeGuestMachine(maddr, size, value, false);
   }
 
   /**

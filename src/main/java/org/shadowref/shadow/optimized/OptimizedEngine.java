@@ -115,7 +115,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     this.fastEmulation = new FastEmulation(this, config, guest, state, counters);
     this.reusedTops = new ReusedTops(this, config, guest, state, counters);
     this.secondHalf = new SecondHalf(this, config, guest, state, counters);
-    this.racedWalks = new RacedWalks(this, config, guest, guestSide, counters);
+    this.racedWalks = new RacedWalks(config, guest, guestSide, counters);
     this.faultsInHand = new Fault[guest.vcpuCount()];
     this.hardwareRegsCache = new HardwareRegsCache(guest.vcpuCount());
   }
@@ -251,10 +251,6 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     return racedWalks.holds(fault);
   }
 
-  /** A held-back A/D update of a walk made before the lock, written now that it holds. */
-  void writeWalkEntry(@Maddr long maddr, int size, long value) {
-    writeGuestWalkEntry(maddr, size, value);
-  }
 
   /**
    * The fast path: a reserved-bit fault on a magic entry is answered without a guest walk; and

@@ -1,10 +1,6 @@
 package org.shadowref.shadow.optimized;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
-import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.shadowref.arch.Addr;
-import org.shadowref.arch.qual.Gpa;
-import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.PageTableMemory;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.shadow.GuestMachine;
@@ -34,7 +30,6 @@ final class RacedWalks {
   /** Entries one walk reads or writes at most (four levels; room for a PAE PDPTE and a self-map). */
   private static final int MAX_ENTRIES = 8;
 
-  @NotOnlyInitialized private final OptimizedEngine engine;
   private final OptimizedConfig config;
   private final GuestMachine guest;
   private final GuestSide guestSide;
@@ -44,9 +39,7 @@ final class RacedWalks {
   /** Per vCPU: its walk made before the lock, if it has one pending. */
   private final Recorded[] walks;
 
-  RacedWalks(@UnderInitialization OptimizedEngine engine, OptimizedConfig config, GuestMachine guest,
-      GuestSide guestSide, Counters counters) {
-    this.engine = engine;
+  RacedWalks(OptimizedConfig config, GuestMachine guest, GuestSide guestSide, Counters counters) {
     this.config = config;
     this.guest = guest;
     this.guestSide = guestSide;
@@ -95,7 +88,7 @@ final class RacedWalks {
       counters.racedWalksRetried++;
       return false;
     }
-    walk.writeBack(engine);
+    walk.writeBack(guestSide);
     return true;
   }
 
@@ -166,14 +159,10 @@ final class RacedWalks {
       return false;
     }
 
-    /** Writes the held-back A/D updates through the engine, where guest RAM backs them. */
-    void writeBack(OptimizedEngine engine) {
+    /** Writes the held-back A/D updates as the walk would have ({@link GuestSide#writeWalkEntry}). */
+    void writeBack(GuestSide guestSide) {
       for (int i = 0; i < writes; i++) {
-        @Gpa long gpa = Addr.gpa(writeAt[i]);
-        long maddr = guest.physical().machineAddress(gpa);
-        if (guest.p2m().type(Addr.gfnOf(gpa)) == P2mType.RAM && maddr >= 0) {
-          engine.writeWalkEntry(Addr.maddr(maddr), writeSize[i], writeValue[i]);
-        }
+        guestSide.writeWalkEntry(writeAt[i], writeSize[i], writeValue[i]);
       }
     }
   }
