@@ -10,6 +10,7 @@ import org.shadowref.arch.PagingMode;
 import org.shadowref.memory.P2m;
 import org.shadowref.memory.P2mType;
 import org.shadowref.mmu.GuestTables;
+import org.shadowref.mmu.MachineTables;
 import org.shadowref.mmu.WalkResult;
 import org.shadowref.mmu.Walker;
 import org.shadowref.shadow.GuestMachine;
@@ -29,7 +30,8 @@ import org.shadowref.shadow.invariant.ShadowView;
  *       further in hardware).
  *   <li>An access native refuses ends with the matching resolution: a guest fault is injected
  *       ({@code INJECT}), a device access exits ({@code MMIO}), a hole is reported ({@code
- *       UNMAPPED_GFN}).
+ *       UNMAPPED_GFN}). In an engine that makes magic entries, a device access through a guest
+ *       l1e the MMIO marker can stand for leaves that marker in the shadow l1e.
  *   <li>An access native completes must be emulated ({@code EMULATED}) exactly when the shadows
  *       cannot express it: a supervisor write through a read-only translation with the guest's
  *       CR0.WP clear (the hardware runs with WP set), or a guest entry on the walk whose A bit
@@ -117,8 +119,10 @@ public final class ProgressSpec {
     String last = log.size() == 0 ? null : log.kind(log.size() - 1);
     String ending = endingKind(nativeResult.status());
     if (ending != null) {
-      return ending.equals(last) ? null
-          : "native ends it with " + nativeResult.status() + ", so the handler must end with " + ending + ": " + log;
+      if (!ending.equals(last)) {
+        return "native ends it with " + nativeResult.status() + ", so the handler must end with " + ending + ": " + log;
+      }
+      return nativeResult.status() == OpResult.Status.MMIO ? missingMmioMarker((GuestOp.MemoryAccess) op, view) : null;
     }
     boolean emulated = false;
     for (int i = 0; i < log.size(); i++) {
@@ -137,6 +141,47 @@ public final class ProgressSpec {
     }
     return "it was emulated where the shadows can express it (the handler must build the shadow entry and let the"
         + " retry complete in hardware): " + log;
+  }
+
+  /**
+   * For an engine that makes magic entries: why the device access {@code access} left no MMIO
+   * marker in its shadow l1e although the marker could stand for the guest's l1e, or null. The
+   * marker (format: {@link MagicMarkers}) may stand for a 4 KiB guest l1e mapping a device frame
+   * that grants every access and has A and D set, so that the fast path need neither check its
+   * rights nor set its bits; such an access must leave it, or every later access to the page takes
+   * the full handler (a handler that does less work, which no result shows). Read after the
+   * operation: native's walk may just have set the l1e's A and D.
+   */
+  private @Nullable String missingMmioMarker(GuestOp.MemoryAccess access, ShadowView view) {
+    GuestMachine guest = view.guest();
+    ControlRegisters regs = guest.vcpu(access.vcpu()).regs();
+    ControlRegisters hardware = view.hardwareRegs(access.vcpu());
+    if (!view.makesMagicEntries() || !regs.pagingEnabled() || hardware.pagingMode() == PagingMode.TWO_LEVEL) {
+      return null; // no markers: 32-bit shadow entries have no reserved bits to set
+    }
+    Access rights = Access.of(access.kind(), access.user());
+    Walker.walk(new GuestTables(guest.physical()), regs, guest.cpu(), access.va(), rights, false, walk);
+    long l1e = walk.entry(1);
+    long gfn = walk.translated() >>> 12;
+    long grantsAll = EntryBits.P | EntryBits.RW | EntryBits.US | EntryBits.A | EntryBits.D;
+    boolean markable = walk.ok() && walk.stopLevel() == 1 && (l1e & grantsAll) == grantsAll
+        && !(regs.nxe() && (l1e & EntryBits.NX) != 0) && guest.p2m().type(Addr.gfn(gfn)) == P2mType.MMIO;
+    for (int level = walk.mode().levels(); markable && level > 1; level--) {
+      // A shadow directory entry needs its guest entry's A bit set (not settable where the table
+      // is not writable RAM); PAE's PDPTEs have none.
+      markable = (walk.mode() == PagingMode.PAE && level == 3) || (walk.entry(level) & EntryBits.A) != 0;
+    }
+    if (!markable) {
+      return null;
+    }
+    Walker.walk(new MachineTables(guest.machine()), hardware, view.hostCpu(), access.va(), rights, false, walk);
+    long shadowL1e = walk.stopLevel() == 1 ? walk.entry(1) : 0;
+    if (walk.stopLevel() == 1 && MagicMarkers.isMmioMarker(shadowL1e) && MagicMarkers.mmioGfn(shadowL1e) == gfn) {
+      return null;
+    }
+    return "the device access through guest l1e " + Addr.hex(l1e) + " (gfn " + Addr.hex(gfn) + ", it grants every access"
+        + " and has A and D set) left no MMIO marker for it in the shadows (the shadow walk: " + walk.describe()
+        + "), so every later access to the page takes the full handler: " + view.handlerLog();
   }
 
   private static final String FIXED = "FIXED";

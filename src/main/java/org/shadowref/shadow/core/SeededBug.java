@@ -96,6 +96,11 @@ public enum SeededBug {
   MMIO_MAGIC_IGNORES_DIRTY(Engines.OPTIMIZED),
   /** MMIO markers are made for read-only RAM: INV-MAGIC. */
   MMIO_MAGIC_FOR_RAM(Engines.OPTIMIZED),
+  /**
+   * A device access leaves no MMIO marker behind: every later access to the page takes the full
+   * handler and still reaches the device model (progress).
+   */
+  MMIO_MARKER_NOT_LEFT(Engines.OPTIMIZED),
   /** Prefetch propagates guest entries as if their A bit were set: INV-NO-AMPLIFY. */
   PREFETCH_SETS_ACCESSED(Engines.OPTIMIZED),
   /** Prefetched leaves that map a shadowed page table are left writable: INV-WRITE-PROTECT. */

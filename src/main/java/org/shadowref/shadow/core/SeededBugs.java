@@ -6,15 +6,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The seeded bugs an engine runs with: none in every real configuration. Immutable; {@link #has}
- * is one bit test, cheap on the paths that ask it for every shadow entry written.
+ * is one bit test, cheap on the paths that ask it for every shadow entry written. The bugs are bits
+ * of two words, by ordinal: 64 in the first, the rest in the second.
  */
 public final class SeededBugs {
-  public static final SeededBugs NONE = new SeededBugs(0);
+  public static final SeededBugs NONE = new SeededBugs(0, 0);
 
-  private final long bits;
+  private final long low;
+  private final long high;
 
-  private SeededBugs(long bits) {
-    this.bits = bits;
+  private SeededBugs(long low, long high) {
+    this.low = low;
+    this.high = high;
   }
 
   /** Exactly {@code bug}, or none when it is null. */
@@ -31,15 +34,17 @@ public final class SeededBugs {
   }
 
   public SeededBugs with(SeededBug bug) {
-    return new SeededBugs(bits | 1L << bug.ordinal());
+    int bit = bug.ordinal();
+    return bit < Long.SIZE ? new SeededBugs(low | 1L << bit, high) : new SeededBugs(low, high | 1L << (bit - Long.SIZE));
   }
 
   public boolean has(SeededBug bug) {
-    return (bits & 1L << bug.ordinal()) != 0;
+    int bit = bug.ordinal();
+    return ((bit < Long.SIZE ? low : high) & 1L << bit) != 0; // a shift takes its count modulo 64
   }
 
   public boolean isEmpty() {
-    return bits == 0;
+    return (low | high) == 0;
   }
 
   public Set<SeededBug> asSet() {
@@ -54,12 +59,12 @@ public final class SeededBugs {
 
   @Override
   public boolean equals(@Nullable Object other) {
-    return other instanceof SeededBugs that && that.bits == bits;
+    return other instanceof SeededBugs that && that.low == low && that.high == high;
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(bits);
+    return Long.hashCode(low) * 31 + Long.hashCode(high);
   }
 
   @Override
@@ -68,8 +73,8 @@ public final class SeededBugs {
   }
 
   static {
-    if (SeededBug.values().length > Long.SIZE) {
-      throw new AssertionError("more seeded bugs than bits in a long");
+    if (SeededBug.values().length > 2 * Long.SIZE) {
+      throw new AssertionError("more seeded bugs than bits in two longs");
     }
   }
 }

@@ -39,6 +39,15 @@ public interface ShadowView {
    */
   long derivedEntry(ShadowTable table, int part, int index);
 
+  /**
+   * Whether the engine makes magic l1 entries in its 64-bit shadows (the reserved-bit fast path):
+   * then a device access through a guest l1e the marker can stand for leaves the MMIO marker behind,
+   * so that the next access is answered without a guest walk (progress).
+   */
+  default boolean makesMagicEntries() {
+    return false;
+  }
+
   /** The faults the handler resolved during the last operation applied (the progress check reads it). */
   HandlerLog handlerLog();
 

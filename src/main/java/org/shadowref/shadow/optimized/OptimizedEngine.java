@@ -305,10 +305,16 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     outOfSync.atFault(fault.vcpu(), fault.va());
   }
 
+  @Override
+  public boolean makesMagicEntries() {
+    return fastPath.makesMarkers();
+  }
+
   /** As Xen does: the l1e of an MMIO access becomes the marker the fast path serves. */
   @Override
   protected void deviceAccess(Fault fault) {
-    if (config.magicEntries() && fault.target().kind() == AccessOutcome.Kind.MMIO) {
+    if (config.magicEntries() && fault.target().kind() == AccessOutcome.Kind.MMIO
+        && !config.has(SeededBug.MMIO_MARKER_NOT_LEFT)) {
       shadowL1eFor(fault.vcpu(), fault.va());
     }
   }

@@ -47,6 +47,13 @@ class ProgressTest {
   }
 
   @Test
+  void aDeviceAccessThatLeavesNoMarkerBreaksProgress() {
+    Differential.Failure failure = firstFailure(StandardPlatforms.withOptimizedBug(SeededBug.MMIO_MARKER_NOT_LEFT));
+    assertNotNull(failure, "MMIO_MARKER_NOT_LEFT must be caught");
+    assertEquals(Differential.PROGRESS, failure.property(), failure.toString());
+  }
+
+  @Test
   void theCleanEnginesKeepTheTable() {
     for (PlatformSet platforms : List.of(StandardPlatforms.all(), StandardPlatforms.withOptimizedBug(null))) {
       assertNull(firstFailure(platforms), platforms.names().toString());
