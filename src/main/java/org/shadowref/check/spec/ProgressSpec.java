@@ -144,20 +144,23 @@ public final class ProgressSpec {
   }
 
   /**
-   * For an engine that makes magic entries: why the device access {@code access} left no MMIO
-   * marker in its shadow l1e although the marker could stand for the guest's l1e, or null. The
-   * marker (format: {@link MagicMarkers}) may stand for a 4 KiB guest l1e mapping a device frame
-   * that grants every access and has A and D set, so that the fast path need neither check its
-   * rights nor set its bits; such an access must leave it, or every later access to the page takes
-   * the full handler (a handler that does less work, which no result shows). Read after the
-   * operation: native's walk may just have set the l1e's A and D.
+   * For an engine with the fast path on, on a host where the marker's tag is reserved: why the
+   * device access {@code access} left no MMIO marker in its shadow l1e although the marker could
+   * stand for the guest's l1e, or null. The marker (format: {@link MagicMarkers}) may stand for a
+   * 4 KiB guest l1e mapping a device frame that grants every access and has A and D set (and every
+   * directory entry above it accessed), so that the fast path need neither check its rights nor
+   * set its bits; such an access must leave it, or every later access to the page takes the full
+   * handler (a handler that does less work, which no result shows). Read after the operation:
+   * native's walk may just have set the entries' A and D.
    */
   private @Nullable String missingMmioMarker(GuestOp.MemoryAccess access, ShadowView view) {
     GuestMachine guest = view.guest();
     ControlRegisters regs = guest.vcpu(access.vcpu()).regs();
     ControlRegisters hardware = view.hardwareRegs(access.vcpu());
-    if (!view.makesMagicEntries() || !regs.pagingEnabled() || hardware.pagingMode() == PagingMode.TWO_LEVEL) {
-      return null; // no markers: 32-bit shadow entries have no reserved bits to set
+    PagingMode hostMode = hardware.pagingMode();
+    if (!view.magicEntriesOn() || !regs.pagingEnabled() || hostMode == null
+        || !MagicMarkers.tagReserved(hostMode, view.hostCpu().maxPhysAddr())) {
+      return null; // no markers: the host has no reserved bits for the tag (32-bit entries, a wide MAXPHYADDR)
     }
     Access rights = Access.of(access.kind(), access.user());
     Walker.walk(new GuestTables(guest.physical()), regs, guest.cpu(), access.va(), rights, false, walk);

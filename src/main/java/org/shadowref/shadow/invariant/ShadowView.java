@@ -40,11 +40,12 @@ public interface ShadowView {
   long derivedEntry(ShadowTable table, int part, int index);
 
   /**
-   * Whether the engine makes magic l1 entries in its 64-bit shadows (the reserved-bit fast path):
-   * then a device access through a guest l1e the marker can stand for leaves the MMIO marker behind,
-   * so that the next access is answered without a guest walk (progress).
+   * Whether the engine's configuration switches the reserved-bit fast path on (magic l1 entries).
+   * Whether the host can carry the markers is the specification's to judge, not the engine's: where
+   * it can, a device access through a guest l1e a marker can stand for leaves the MMIO marker
+   * behind, so that the next access is answered without a guest walk (progress).
    */
-  default boolean makesMagicEntries() {
+  default boolean magicEntriesOn() {
     return false;
   }
 

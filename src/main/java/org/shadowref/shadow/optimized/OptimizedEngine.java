@@ -306,8 +306,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   }
 
   @Override
-  public boolean makesMagicEntries() {
-    return fastPath.makesMarkers();
+  public boolean magicEntriesOn() {
+    return config.magicEntries();
   }
 
   /** As Xen does: the l1e of an MMIO access becomes the marker the fast path serves. */
