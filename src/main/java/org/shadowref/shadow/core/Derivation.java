@@ -30,7 +30,7 @@ public final class Derivation {
   }
 
   /** Where a directory entry points: the child's key fields and part, and the guest entry it propagates. */
-  public static final class Child {
+  public static final class Child implements ShadowId {
     private ShadowType type = ShadowType.UNPAGED_L1;
     private @Gfn long gfn;
     private long slot;
@@ -130,7 +130,7 @@ public final class Derivation {
    * shadow {@code key} points; false when it points nowhere now (the guest entry is not present
    * or has reserved bits).
    */
-  public boolean childOf(ShadowKey key, int part, int index, Child out) {
+  public boolean childOf(ShadowId key, int part, int index, Child out) {
     ShadowType type = key.type();
     switch (type) {
       case L3_32_PAE:
@@ -172,7 +172,7 @@ public final class Derivation {
    * {@code key} derives from, and says whether there is one: a table's l1e, a piece of the large
    * page a splinter splits, or a frame of the 1:1 map of a guest with paging off.
    */
-  public Source leafOf(ShadowKey key, int part, int index, Leaf out) {
+  public Source leafOf(ShadowId key, int part, int index, Leaf out) {
     ShadowType type = key.type();
     switch (type.role()) {
       case UNPAGED:
@@ -199,7 +199,7 @@ public final class Derivation {
    * {@link #leafOf} for an entry of the l1 table shadow {@code key} whose guest l1e is {@code
    * entry}: for callers that read a run of guest entries themselves (prefetch).
    */
-  public Source tableLeaf(ShadowKey key, long entry, Leaf out) {
+  public Source tableLeaf(ShadowId key, long entry, Leaf out) {
     PagingMode mode = key.type().mode().guestMode();
     if (!usable(entry, mode, 1, key)) {
       return (entry & EntryBits.P) == 0 ? Source.GUEST_NOT_PRESENT : Source.UNUSABLE;
@@ -209,7 +209,7 @@ public final class Derivation {
   }
 
   /** The guest's large leaf a splinter shadow splits, or 0 when the entry no longer is one. */
-  public long largeLeafOf(ShadowKey key) {
+  public long largeLeafOf(ShadowId key) {
     ShadowType type = key.type();
     PagingMode mode = type.mode().guestMode();
     int level = type.guestLevel();
@@ -224,7 +224,7 @@ public final class Derivation {
   }
 
   /** Present and free of reserved bits, under the shadow's flavour. */
-  public boolean usable(long entry, PagingMode mode, int level, ShadowKey key) {
+  public boolean usable(long entry, PagingMode mode, int level, ShadowId key) {
     if ((entry & EntryBits.P) == 0) {
       return false;
     }
@@ -233,12 +233,12 @@ public final class Derivation {
   }
 
   /** Whether a guest entry at {@code level} maps a large page under the shadow's flavour. */
-  public static boolean isLarge(long entry, PagingMode mode, int level, ShadowKey key) {
+  public static boolean isLarge(long entry, PagingMode mode, int level, ShadowId key) {
     return level > 1 && (entry & EntryBits.PS) != 0 && mode.canMapLargePage(level, key.pse());
   }
 
   /** Whether the shadow with {@code key} derives from the guest table whose machine frame is {@code mfn}. */
-  public boolean derivedFrom(ShadowKey key, @Mfn long mfn) {
+  public boolean derivedFrom(ShadowId key, @Mfn long mfn) {
     if (!key.type().shadowsGuestFrame()) {
       return false;
     }
@@ -247,7 +247,7 @@ public final class Derivation {
   }
 
   /** The guest entry (index in the key's frame) an entry of the shadow derives from, or -1 for none. */
-  public static int guestEntryIndex(ShadowKey key, int part, int index) {
+  public static int guestEntryIndex(ShadowId key, int part, int index) {
     ShadowType type = key.type();
     switch (type.role()) {
       case TABLE:
@@ -266,13 +266,13 @@ public final class Derivation {
    * derive from guest entries in increasing order, so they are a run found by arithmetic; a
    * splinter's all derive from one guest entry; other shadows from none.
    */
-  public static int derivedRunStart(ShadowKey key, int part, int firstGuest, int lastGuest) {
+  public static int derivedRunStart(ShadowId key, int part, int firstGuest, int lastGuest) {
     ShadowType type = key.type();
     return type.role() == ShadowType.Role.TABLE ? type.firstEntryFrom(part, firstGuest) : 0;
   }
 
   /** The end (exclusive) of the run that {@link #derivedRunStart} starts. */
-  public static int derivedRunEnd(ShadowKey key, int part, int firstGuest, int lastGuest) {
+  public static int derivedRunEnd(ShadowId key, int part, int firstGuest, int lastGuest) {
     ShadowType type = key.type();
     if (type.role() == ShadowType.Role.TABLE) {
       return type.firstEntryFrom(part, lastGuest + 1);

@@ -18,7 +18,7 @@ import org.shadowref.arch.qual.Gfn;
  *     that disagree on them use different shadows of the same table
  */
 public record ShadowKey(ShadowType type, @Gfn long gfn, long slot, int flavour)
-    implements Comparable<ShadowKey> {
+    implements ShadowId, Comparable<ShadowKey> {
   public static final int PSE = 1;
   public static final int NXE = 2;
 
@@ -34,12 +34,14 @@ public record ShadowKey(ShadowType type, @Gfn long gfn, long slot, int flavour)
     return regs.nxe() ? NXE : 0;
   }
 
-  public boolean pse() {
-    return (flavour & PSE) != 0;
+  /** The key of {@code id} (itself if it is one). */
+  public static ShadowKey of(ShadowId id) {
+    return id instanceof ShadowKey key ? key : new ShadowKey(id.type(), id.gfn(), id.slot(), id.flavour());
   }
 
-  public boolean nxe() {
-    return (flavour & NXE) != 0;
+  /** Whether {@code id} names the shadow this key names. */
+  public boolean names(ShadowId id) {
+    return type == id.type() && gfn == id.gfn() && slot == id.slot() && flavour == id.flavour();
   }
 
   /**

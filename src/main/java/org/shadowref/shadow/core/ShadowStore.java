@@ -69,7 +69,7 @@ public abstract class ShadowStore {
   public abstract boolean holds(Shadow shadow);
 
   /** Puts a new shadow of {@code key} on free frames; the caller zeroes them. */
-  public abstract Shadow insert(ShadowKey key);
+  public abstract Shadow insert(ShadowId id);
 
   /** Takes {@code shadow} out and frees its frames; the caller has cleared its entries. */
   public abstract void remove(Shadow shadow);

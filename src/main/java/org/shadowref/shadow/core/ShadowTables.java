@@ -87,7 +87,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
   // Where techniques act; nothing by default
 
   /** A shadow of {@code key} is about to be made. */
-  protected void beforeShadowing(ShadowKey key) {}
+  protected void beforeShadowing(ShadowId id) {}
 
   /** {@code shadow} was made. */
   protected void created(Shadow shadow) {}
@@ -191,18 +191,19 @@ public abstract class ShadowTables<S extends ShadowStore> {
   // ---------------------------------------------------------------------------------------------
   // Shadows: creation, entries, reference counts, destruction
 
-  protected final Shadow createShadow(ShadowKey key) {
-    beforeShadowing(key);
-    boolean wasPageTable = key.type().shadowsGuestFrame() && guestFrameIsShadowed(key.gfn());
-    Shadow shadow = state.insert(key);
+  protected final Shadow createShadow(ShadowId id) {
+    beforeShadowing(id);
+    boolean wasPageTable = id.type().shadowsGuestFrame() && guestFrameIsShadowed(id.gfn());
+    Shadow shadow = state.insert(id);
     for (int part = 0; part < shadow.parts(); part++) {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
     created(shadow);
-    if (key.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(key.gfn()).isRam()
+    // From here on the shadow's own fields: id may be a scratch the steps below reuse.
+    if (shadow.type().shadowsGuestFrame() && !wasPageTable && guest.p2m().type(shadow.gfn()).isRam()
         && !seeded(SeededBug.NO_PROTECT_NEW_TABLE)) {
       // INV-WRITE-PROTECT: the frame just became a shadowed page table.
-      revalidateMappingsOf(guest.p2m().mfn(key.gfn()));
+      revalidateMappingsOf(guest.p2m().mfn(shadow.gfn()));
     }
     return shadow;
   }
@@ -236,7 +237,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
       guest.machine().zeroFrame(shadow.mfn(part));
     }
     destroyed(shadow);
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     if (shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam() && !guestFrameIsShadowed(gfn)) {
       // The frame stopped being a page table: its mappings may be writable again.
       revalidateMappingsOf(guest.p2m().mfn(gfn));
@@ -338,7 +339,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
   /** Whether any shadow derives from the guest table in {@code mfn}. */
   public final boolean hasShadowsByScan(@Mfn long mfn) {
     for (Shadow shadow : state.shadowsView()) {
-      if (derivation.derivedFrom(shadow.key(), mfn)) {
+      if (derivation.derivedFrom(shadow, mfn)) {
         return true;
       }
     }
@@ -349,7 +350,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
   public final void revalidateGuestWriteByScan(@Mfn long mfn, int offset, int size) {
     S store = state;
     for (Shadow shadow : store.shadows()) {
-      if (store.holds(shadow) && derivation.derivedFrom(shadow.key(), mfn)) {
+      if (store.holds(shadow) && derivation.derivedFrom(shadow, mfn)) {
         revalidateBytes(shadow, offset, size);
       }
     }
@@ -364,8 +365,8 @@ public abstract class ShadowTables<S extends ShadowStore> {
   /** Recomputes the entries of {@code parts} frames of {@code shadow} derived from guest entries {@code firstGuest..lastGuest}. */
   protected final void revalidateGuestEntries(Shadow shadow, int parts, int firstGuest, int lastGuest) {
     for (int part = 0; part < parts; part++) {
-      int to = Derivation.derivedRunEnd(shadow.key(), part, firstGuest, lastGuest);
-      for (int index = Derivation.derivedRunStart(shadow.key(), part, firstGuest, lastGuest);
+      int to = Derivation.derivedRunEnd(shadow, part, firstGuest, lastGuest);
+      for (int index = Derivation.derivedRunStart(shadow, part, firstGuest, lastGuest);
           index < to && state.holds(shadow); index++) {
         setEntry(shadow, part, index, derive(shadow, part, index));
       }
@@ -376,7 +377,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
   public final List<Shadow> shadowsOfGuestFrameByScan(@Gfn long gfn) {
     List<Shadow> found = new ArrayList<>();
     for (Shadow shadow : state.shadowsView()) {
-      if (shadow.type().shadowsGuestFrame() && shadow.key().gfn() == gfn) {
+      if (shadow.type().shadowsGuestFrame() && shadow.gfn() == gfn) {
         found.add(shadow);
       }
     }
@@ -396,7 +397,7 @@ public abstract class ShadowTables<S extends ShadowStore> {
   public final void unshadowByScan(@Mfn long mfn) {
     S store = state;
     for (Shadow victim : store.shadows()) {
-      if (!store.holds(victim) || !derivation.derivedFrom(victim.key(), mfn)) {
+      if (!store.holds(victim) || !derivation.derivedFrom(victim, mfn)) {
         continue;
       }
       unshadowing(victim);

@@ -45,9 +45,28 @@ final class FastEmulation extends Heuristic {
   /**
    * A vCPU's remembered translation: linear page {@code page} lands in machine frame {@code frame}
    * for a supervisor write under registers {@code regs}; {@code tables} are the machine frames of
-   * the tables its walk read.
+   * the tables its walk read (-1 for levels it did not read). Each vCPU has one, refilled at each
+   * emulated page-table store ({@link ShadowPool#remembering}), so remembering allocates nothing.
    */
-  record Remembered(long page, @Mfn long frame, long[] tables, ControlRegisters regs) {
+  static final class Remembered {
+    private long page;
+    private @Mfn long frame;
+    private final long[] tables = new long[MAX_TABLES];
+    /** Until first filled (an empty translation is never held, so never compared). */
+    private ControlRegisters regs = new ControlRegisters(0, 0, 0, 0, 0);
+
+    long page() {
+      return page;
+    }
+
+    @Mfn long frame() {
+      return frame;
+    }
+
+    ControlRegisters regs() {
+      return regs;
+    }
+
     /** Whether the walk read the table in {@code mfn}. */
     boolean reads(@Mfn long mfn) {
       for (long table : tables) {
@@ -56,6 +75,13 @@ final class FastEmulation extends Heuristic {
         }
       }
       return false;
+    }
+
+    void copyFrom(Remembered other) {
+      page = other.page;
+      frame = other.frame;
+      System.arraycopy(other.tables, 0, tables, 0, MAX_TABLES);
+      regs = other.regs; // immutable
     }
 
     long stableHash() {
@@ -90,7 +116,7 @@ final class FastEmulation extends Heuristic {
       return null;
     }
     if (!sameRegisters(remembered.regs(), fault.vcpu().regs()) || !engine.isShadowedPageTable(remembered.frame())) {
-      pool.setRemembered(vcpu, null);
+      pool.setRemembered(vcpu, false);
       return null;
     }
     counters.fastEmulations++;
@@ -107,7 +133,7 @@ final class FastEmulation extends Heuristic {
 
   /** The fast emulation on {@code remembered} could not be done: the vCPU forgets it. */
   void gaveUp(int vcpu) {
-    pool.setRemembered(vcpu, null);
+    pool.setRemembered(vcpu, false);
   }
 
   /**
@@ -119,30 +145,36 @@ final class FastEmulation extends Heuristic {
     if (!config.fastEmulation()) {
       return;
     }
-    pool.setRemembered(vcpu.id(), remember(vcpu, va, tableMfn));
+    pool.setRemembered(vcpu.id(), false); // the old translation goes whether or not a new one comes
+    if (remember(vcpu, va, tableMfn, pool.remembering(vcpu.id()))) {
+      pool.setRemembered(vcpu.id(), true);
+    }
   }
 
-  private @Nullable Remembered remember(Vcpu vcpu, @Gva long va, @Mfn long tableMfn) {
+  /** Fills {@code into} with the translation of {@code va} if it may be remembered; returns whether it may. */
+  private boolean remember(Vcpu vcpu, @Gva long va, @Mfn long tableMfn, Remembered into) {
     ControlRegisters regs = vcpu.regs();
     PagingMode mode = regs.pagingMode();
     if (mode == null) {
-      return null;
+      return false;
     }
     tables.wouldWrite = false;
     Walker.walk(tables, regs, guest.cpu(), va, Access.SUPERVISOR_WRITE, true, walk);
     if (!walk.ok() || tables.wouldWrite || frameOf(Addr.gfnOf(Addr.gpa(walk.translated()))) != tableMfn) {
-      return null;
+      return false;
     }
-    long[] read = new long[MAX_TABLES];
-    Arrays.fill(read, -1);
+    Arrays.fill(into.tables, -1);
     for (int level = walk.leafLevel(); level <= mode.levels(); level++) {
       long table = frameOf(Addr.gfnOf(Addr.gpa(walk.entryAddress(level))));
       if (table < 0 || !engine.isShadowedPageTable(Addr.mfn(table))) {
-        return null;
+        return false;
       }
-      read[level - 1] = table;
+      into.tables[level - 1] = table;
     }
-    return new Remembered(va >>> Addr.PAGE_SHIFT, tableMfn, read, regs);
+    into.page = va >>> Addr.PAGE_SHIFT;
+    into.frame = tableMfn;
+    into.regs = regs;
+    return true;
   }
 
   /** The machine frame of RAM guest frame {@code gfn}, or -1. */
@@ -166,7 +198,7 @@ final class FastEmulation extends Heuristic {
    * stop trapping, so a translation whose walk read it is forgotten.
    */
   void unprotecting(Shadow shadow) {
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     if (shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam()) {
       forgetReading(guest.p2m().mfn(gfn));
     }
@@ -180,7 +212,7 @@ final class FastEmulation extends Heuristic {
   /** Every remembered translation goes (a P2M change). */
   void forgetAll() {
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
-      pool.setRemembered(vcpu, null);
+      pool.setRemembered(vcpu, false);
     }
   }
 
@@ -191,7 +223,7 @@ final class FastEmulation extends Heuristic {
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       Remembered remembered = pool.remembered(vcpu);
       if (remembered != null && remembered.reads(mfn)) {
-        pool.setRemembered(vcpu, null);
+        pool.setRemembered(vcpu, false);
       }
     }
   }

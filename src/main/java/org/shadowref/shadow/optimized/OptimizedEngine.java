@@ -30,6 +30,7 @@ import org.shadowref.shadow.core.GuestSide;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.Shadow;
 import org.shadowref.shadow.core.ShadowEngine;
+import org.shadowref.shadow.core.ShadowId;
 import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.core.ShadowMode;
 import org.shadowref.shadow.core.ShadowType;
@@ -88,6 +89,8 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   private final @Nullable Fault[] faultsInHand;
   /** Scratch for {@link Derivation#childOf} and {@link Derivation#leafOf}: the fault path allocates none. */
   private final Derivation.Child child = new Derivation.Child();
+  /** The shadow about to be made, held apart from {@link #child}, which making room may reuse. */
+  private final ShadowId.Held newShadow = new ShadowId.Held();
   private final Derivation.Leaf leaf = new Derivation.Leaf();
 
   /** An engine for {@code guest} with the techniques {@code config} switches on (else as the reference engine's). */
@@ -327,6 +330,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
    */
   @Override
   protected void operationBegins() {
+    state.recycleRetired();
     long table = state.pendingUnshadow();
     if (table >= 0) {
       state.setPendingUnshadow(-1);
@@ -394,13 +398,13 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
         part = shadow.partOf(frame);
         continue;
       }
-      if (!derivation.childOf(shadow.key(), part, index, child)) {
+      if (!derivation.childOf(shadow, part, index, child)) {
         return;
       }
       int childPart = child.part(); // read before anything below reuses the scratch
       Shadow next = state.find(child.type(), child.gfn(), child.slot(), child.flavour());
       if (next == null) {
-        next = createShadow(child.key());
+        next = createShadow(newShadow.set(child)); // a copy: making room may reuse the child scratch
       }
       setEntry(shadow, part, index, derive(shadow, part, index));
       if (next.refs() == 0) {
@@ -502,7 +506,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   // The shadow tables, as ShadowTables keeps them, with the techniques' records
 
   @Override
-  protected void beforeShadowing(ShadowKey key) {
+  protected void beforeShadowing(ShadowId key) {
     outOfSync.beforeShadowing(key);
   }
 
@@ -585,7 +589,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     if (!shadow.type().holdsPointers()) {
       return deriveLeaf(shadow, part, index);
     }
-    if (!derivation.childOf(shadow.key(), part, index, child)) {
+    if (!derivation.childOf(shadow, part, index, child)) {
       return 0;
     }
     Shadow target = state.find(child.type(), child.gfn(), child.slot(), child.flavour());
@@ -594,12 +598,11 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
     }
     return Propagation.directory(
         child.guestEntry(), child.guestMode(), child.guestLevel(), target.mfn(child.part()),
-        shadow.key().nxe(), shadow.type().mode().format());
+        shadow.nxe(), shadow.type().mode().format());
   }
 
   long deriveLeaf(Shadow shadow, int part, int index) {
-    ShadowKey key = shadow.key();
-    return leafValue(key, derivation.leafOf(key, part, index, leaf), leaf, P2mType.RAM_RO, true);
+    return leafValue(shadow, derivation.leafOf(shadow, part, index, leaf), leaf, P2mType.RAM_RO, true);
   }
 
   /**
@@ -608,7 +611,7 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
    * propagation of the guest leaf, or 0. Prefetch passes its own view of read-only RAM and of
    * page-table protection ({@code readOnlyRamAs}, {@code protectTables}; only its seeded bugs differ).
    */
-  long leafValue(ShadowKey key, Derivation.Source source, Derivation.Leaf derived, P2mType readOnlyRamAs,
+  long leafValue(ShadowId key, Derivation.Source source, Derivation.Leaf derived, P2mType readOnlyRamAs,
       boolean protectTables) {
     if (fastPath.magicFor(key.type())) {
       long marker = fastPath.markerFor(source, derived, key.nxe());

@@ -13,7 +13,7 @@ import org.shadowref.shadow.Vcpu;
 import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.Shadow;
-import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowId;
 import org.shadowref.shadow.core.ShadowType;
 
 /**
@@ -66,7 +66,7 @@ final class OutOfSync {
 
   /** Whether {@code shadow} is derived from a guest table that is out of sync. */
   boolean shadowsOutOfSyncTable(Shadow shadow) {
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     return shadow.type().shadowsGuestFrame() && guest.p2m().type(gfn).isRam() && isOutOfSync(guest.p2m().mfn(gfn));
   }
 
@@ -189,16 +189,34 @@ final class OutOfSync {
 
   /** Whether every shadow of the guest table in {@code mfn} is an l1 table shadow (and one exists). */
   private boolean onlyL1Shadows(@Mfn long mfn) {
-    boolean any = false;
-    for (Shadow shadow : pool.shadows()) {
-      if (engine.derivation().derivedFrom(shadow.key(), mfn)) {
-        if (shadow.type().holdsPointers() || shadow.type().role() != ShadowType.Role.TABLE) {
-          return false;
+    if (!config.reverseMaps()) {
+      boolean any = false;
+      for (Shadow shadow : pool.shadowsView()) {
+        if (engine.derivation().derivedFrom(shadow, mfn)) {
+          if (!isL1TableShadow(shadow)) {
+            return false;
+          }
+          any = true;
         }
-        any = true;
+      }
+      return any;
+    }
+    ReverseMap shadowsOfFrame = pool.shadowsOfFrame();
+    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
+      return false;
+    }
+    int first = shadowsOfFrame.firstNode((int) mfn);
+    for (int node = first; node >= 0; node = shadowsOfFrame.following(node)) {
+      Shadow shadow = pool.atSlot(shadowsOfFrame.entryAt(node));
+      if (shadow == null || !isL1TableShadow(shadow)) {
+        return false;
       }
     }
-    return any;
+    return first >= 0;
+  }
+
+  private static boolean isL1TableShadow(Shadow shadow) {
+    return !shadow.type().holdsPointers() && shadow.type().role() == ShadowType.Role.TABLE;
   }
 
   /**
@@ -233,7 +251,7 @@ final class OutOfSync {
    * A shadow of {@code key} is about to be made. Only l1 tables may be out of sync: a table the
    * guest now uses at a higher level, or as another kind, comes back first.
    */
-  void beforeShadowing(ShadowKey key) {
+  void beforeShadowing(ShadowId key) {
     if (config.outOfSync() && key.type().shadowsGuestFrame() && guest.p2m().type(key.gfn()).isRam()
         && (key.type().holdsPointers() || key.type().role() != ShadowType.Role.TABLE)) {
       int slot = pool.outOfSyncSlot(guest.p2m().mfn(key.gfn()));
@@ -254,7 +272,7 @@ final class OutOfSync {
       return;
     }
     engine.events().resyncing(ShadowEvents.ResyncCause.NEW_PATH);
-    @Gfn long gfn = child.key().gfn();
+    @Gfn long gfn = child.gfn();
     if (!child.type().shadowsGuestFrame() || !guest.p2m().type(gfn).isRam()) {
       return;
     }
@@ -266,7 +284,7 @@ final class OutOfSync {
 
   /** A shadow of the guest table in {@code mfn} went: forget that it is out of sync once none is left to be stale. */
   void afterDestroy(Shadow shadow) {
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     if (!config.outOfSync() || !shadow.type().shadowsGuestFrame() || !guest.p2m().type(gfn).isRam()) {
       return;
     }
@@ -309,7 +327,7 @@ final class OutOfSync {
     if (!any() || shadow.type().role() != ShadowType.Role.TABLE) {
       return -1;
     }
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     return guest.p2m().type(gfn).isRam() ? pool.outOfSyncSlot(guest.p2m().mfn(gfn)) : -1;
   }
 

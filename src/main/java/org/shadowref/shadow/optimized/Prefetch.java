@@ -12,7 +12,7 @@ import org.shadowref.shadow.GuestMachine;
 import org.shadowref.shadow.core.Derivation;
 import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.Shadow;
-import org.shadowref.shadow.core.ShadowKey;
+import org.shadowref.shadow.core.ShadowId;
 import org.shadowref.shadow.core.ShadowType;
 
 /**
@@ -47,7 +47,7 @@ final class Prefetch {
   void after(Shadow l1, int part, int index) {
     int bound = config.has(SeededBug.PREFETCH_PAST_LAST_ENTRY) ? l1.type().entriesPerFrame() : l1.type().entriesPerFrame() - 1;
     int last = Math.min(bound, index + config.prefetch());
-    ShadowKey key = l1.key();
+    ShadowId key = l1;
     ShadowType type = key.type();
     PagingMode guestMode = type.mode().guestMode();
     int guestBytes = guestMode.entryBytes();

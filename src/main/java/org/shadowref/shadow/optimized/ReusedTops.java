@@ -58,7 +58,7 @@ final class ReusedTops extends Heuristic {
   private boolean runsOn(@Mfn long mfn) {
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       Shadow root = pool.rootShadow(vcpu);
-      if (root != null && engine.derivation().derivedFrom(root.key(), mfn)) {
+      if (root != null && engine.derivation().derivedFrom(root, mfn)) {
         return true;
       }
     }
@@ -69,14 +69,14 @@ final class ReusedTops extends Heuristic {
   private @Nullable Shadow idleTopOf(@Mfn long mfn) {
     for (int i = 0; i < pool.pinnedCount(); i++) {
       Shadow pinned = pool.pinned(i);
-      if (pinned.type().isTop() && engine.derivation().derivedFrom(pinned.key(), mfn)) {
+      if (pinned.type().isTop() && engine.derivation().derivedFrom(pinned, mfn)) {
         return pinned;
       }
     }
     for (int vcpu = 0; vcpu < guest.vcpuCount(); vcpu++) {
       for (int i = 0; i < PreviousRoots.COUNT; i++) {
         Shadow kept = pool.previousRoot(vcpu, i);
-        if (kept != null && engine.derivation().derivedFrom(kept.key(), mfn)) {
+        if (kept != null && engine.derivation().derivedFrom(kept, mfn)) {
           return kept;
         }
       }

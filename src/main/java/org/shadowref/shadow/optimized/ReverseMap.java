@@ -105,6 +105,24 @@ public final class ReverseMap {
     return out;
   }
 
+  /**
+   * The first node recorded for {@code frame}, or -1: with {@link #following} and {@link
+   * #entryAt}, a walk of the frame's entries that allocates nothing, for loops that change no map.
+   */
+  public int firstNode(int frame) {
+    return head[frame];
+  }
+
+  /** The node after {@code node} in its frame's list, or -1. */
+  public int following(int node) {
+    return next[node];
+  }
+
+  /** The entry {@code node} records. */
+  public long entryAt(int node) {
+    return entryAddress[node];
+  }
+
   /** Whether anything is recorded for {@code frame}. */
   public boolean isEmpty(int frame) {
     return head[frame] == NONE;

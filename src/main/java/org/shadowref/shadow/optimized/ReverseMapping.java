@@ -56,6 +56,14 @@ final class ReverseMapping {
     if (!inMachine(mfn) || pool.shadowsOfFrame().isEmpty((int) mfn)) {
       return;
     }
+    int first = pool.shadowsOfFrame().firstNode((int) mfn);
+    if (pool.shadowsOfFrame().following(first) < 0) { // one shadow, the common case: no copy to go through
+      Shadow shadow = pool.atSlot(pool.shadowsOfFrame().entryAt(first));
+      if (shadow != null) {
+        engine.revalidateBytes(shadow, offset, size);
+      }
+      return;
+    }
     for (long slot : ShadowPool.snapshot(pool.shadowsOfFrame(), (int) mfn)) {
       Shadow shadow = pool.atSlot(slot);
       if (shadow != null) { // else destroyed by an earlier revalidation
@@ -84,7 +92,7 @@ final class ReverseMapping {
       }
       engine.unshadowing(victim); // pins and previous roots let it go
       // Back pointers: exactly the directory entries that point at the victim.
-      for (long address : ShadowPool.snapshot(pool.parentEntries(), victim.slot())) {
+      for (long address : ShadowPool.snapshot(pool.parentEntries(), victim.poolSlot())) {
         if (!pool.holds(victim)) {
           break;
         }
@@ -168,10 +176,10 @@ final class ReverseMapping {
     @Mfn long newMfn = guestFrameOf(gfn);
     for (Shadow shadow : shadows) {
       if (oldType.isRam()) {
-        pool.shadowsOfFrame().remove((int) oldMfn, shadow.slot());
+        pool.shadowsOfFrame().remove((int) oldMfn, shadow.poolSlot());
       }
       if (newMfn >= 0) {
-        pool.shadowsOfFrame().add((int) newMfn, shadow.slot());
+        pool.shadowsOfFrame().add((int) newMfn, shadow.poolSlot());
       }
     }
     return shadows;
@@ -184,7 +192,7 @@ final class ReverseMapping {
   void created(Shadow shadow) {
     @Mfn long frame = guestFrameOf(shadow);
     if (config.reverseMaps() && frame >= 0) {
-      pool.shadowsOfFrame().add((int) frame, shadow.slot());
+      pool.shadowsOfFrame().add((int) frame, shadow.poolSlot());
     }
   }
 
@@ -204,21 +212,21 @@ final class ReverseMapping {
     }
     @Mfn long frame = guestFrameOf(shadow);
     if (frame >= 0) {
-      pool.shadowsOfFrame().remove((int) frame, shadow.slot());
+      pool.shadowsOfFrame().remove((int) frame, shadow.poolSlot());
     }
   }
 
   /** The directory entry at {@code address} comes to point at {@code child}. */
   void pointerSet(Shadow child, @Maddr long address) {
     if (config.reverseMaps()) {
-      pool.parentEntries().add(child.slot(), address);
+      pool.parentEntries().add(child.poolSlot(), address);
     }
   }
 
   /** The directory entry at {@code address} stops pointing at {@code child}. */
   void pointerCleared(Shadow child, @Maddr long address) {
     if (config.reverseMaps()) {
-      pool.parentEntries().remove(child.slot(), address);
+      pool.parentEntries().remove(child.poolSlot(), address);
     }
   }
 
@@ -248,7 +256,7 @@ final class ReverseMapping {
 
   /** The machine frame of the guest table {@code shadow} derives from, or -1 (no RAM, or not a table's shadow). */
   private @Mfn long guestFrameOf(Shadow shadow) {
-    return shadow.type().shadowsGuestFrame() ? guestFrameOf(shadow.key().gfn()) : Addr.mfn(-1);
+    return shadow.type().shadowsGuestFrame() ? guestFrameOf(shadow.gfn()) : Addr.mfn(-1);
   }
 
   /** The machine frame behind guest frame {@code gfn}, or -1 when it is not RAM. */

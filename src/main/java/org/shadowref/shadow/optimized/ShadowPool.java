@@ -9,6 +9,7 @@ import org.shadowref.shadow.core.SeededBug;
 import org.shadowref.shadow.core.SeededBugs;
 import org.shadowref.shadow.core.Shadow;
 import org.shadowref.shadow.core.ShadowEngine;
+import org.shadowref.shadow.core.ShadowId;
 import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.core.ShadowStore;
 import org.shadowref.shadow.core.ShadowType;
@@ -17,7 +18,8 @@ import org.shadowref.shadow.core.ShadowType;
  * The optimized engine's shadow memory: shadows indexed through a {@link LongLongHashTable}
  * keyed by an encoding of (type, guest frame, slot, flavour), each shadow in a slot of a fixed
  * array, frames handed out from a free list, and an owner slot per hypervisor frame. Nothing
- * here allocates when a shadow is found, made or dropped, apart from the shadow object itself.
+ * here allocates when a shadow is found, made or dropped: shadow descriptors are made with the
+ * pool, one per slot, and recycled.
  */
 public final class ShadowPool extends ShadowStore {
   public static final int NO_OWNER = ShadowEngine.NO_OWNER;
@@ -41,6 +43,16 @@ public final class ShadowPool extends ShadowStore {
   private int freeCount;
   private final int[] freeSlots;
   private int freeSlotCount;
+  /** Descriptors free to fill ({@link Shadow#reuse}): one per slot at first, more only if an operation needed them. */
+  private @Nullable Shadow[] spares;
+  private int spareCount;
+  /**
+   * Descriptors of the shadows removed during the current operation: its loops may still hold
+   * them and ask {@link #holds}, which must then say no, so they are refilled only from the next
+   * operation on ({@link #recycleRetired}).
+   */
+  private @Nullable Shadow[] retired;
+  private int retiredCount;
   /** The slot of each vCPU's top-level shadow (NONE before the first CR3 load): found without a lookup. */
   private final int[] rootSlots;
   /** For every machine frame, the slots of the shadows derived from the guest table in it. */
@@ -74,8 +86,10 @@ public final class ShadowPool extends ShadowStore {
   private long pendingUnshadow = NONE;
   /** Per machine frame: emulated stores to its page table since a fault last used its shadows (write flooding). */
   private final int[] floodWrites;
-  /** Per vCPU, the translation fast emulation remembered from its last emulated page-table store, or null. */
-  private final FastEmulation.@Nullable Remembered[] remembered;
+  /** Per vCPU, the translation fast emulation remembered from its last emulated page-table store (when held). */
+  private final FastEmulation.Remembered[] remembered;
+  /** Per vCPU, whether it holds its remembered translation (else it remembers none). */
+  private final boolean[] remembers;
   /** How many vCPUs remember one (the common answer, none, is one field read). */
   private int rememberedCount;
   /**
@@ -124,6 +138,12 @@ public final class ShadowPool extends ShadowStore {
       freeSlots[i] = capacity - 1 - i;
     }
     this.freeSlotCount = capacity;
+    this.spares = new Shadow[capacity];
+    for (int i = 0; i < capacity; i++) {
+      spares[i] = Shadow.spare();
+    }
+    this.spareCount = capacity;
+    this.retired = new Shadow[capacity];
     this.rootSlots = new int[vcpuCount];
     java.util.Arrays.fill(rootSlots, NONE);
     this.shadowsOfFrame = new ReverseMap(machineFrames, capacity);
@@ -142,6 +162,10 @@ public final class ShadowPool extends ShadowStore {
     this.floodWrites = new int[machineFrames];
     java.util.Arrays.fill(lastClearedTable, NONE);
     this.remembered = new FastEmulation.Remembered[vcpuCount];
+    for (int vcpu = 0; vcpu < vcpuCount; vcpu++) {
+      remembered[vcpu] = new FastEmulation.Remembered();
+    }
+    this.remembers = new boolean[vcpuCount];
     this.pinned = new int[capacity];
     this.previousRoots = new int[vcpuCount][PreviousRoots.COUNT];
     for (int[] kept : previousRoots) {
@@ -166,6 +190,8 @@ public final class ShadowPool extends ShadowStore {
     this.freeCount = other.freeCount;
     this.freeSlots = other.freeSlots.clone();
     this.freeSlotCount = other.freeSlotCount;
+    this.spares = new Shadow[slots.length]; // a copy makes its descriptors as it needs them
+    this.retired = new Shadow[slots.length];
     this.rootSlots = other.rootSlots.clone();
     this.shadowsOfFrame = other.shadowsOfFrame.copy();
     this.leafMappings = other.leafMappings.copy();
@@ -180,7 +206,12 @@ public final class ShadowPool extends ShadowStore {
     this.lastClearedTable = other.lastClearedTable.clone();
     this.pendingUnshadow = other.pendingUnshadow;
     this.floodWrites = other.floodWrites.clone();
-    this.remembered = other.remembered.clone(); // immutable records
+    this.remembered = new FastEmulation.Remembered[other.remembered.length];
+    for (int vcpu = 0; vcpu < remembered.length; vcpu++) {
+      remembered[vcpu] = new FastEmulation.Remembered();
+      remembered[vcpu].copyFrom(other.remembered[vcpu]);
+    }
+    this.remembers = other.remembers.clone();
     this.rememberedCount = other.rememberedCount;
     this.pinned = other.pinned.clone();
     this.pinnedCount = other.pinnedCount;
@@ -323,12 +354,18 @@ public final class ShadowPool extends ShadowStore {
 
   /** The translation vCPU {@code vcpu} remembers for fast emulation, or null. */
   FastEmulation.@Nullable Remembered remembered(int vcpu) {
+    return remembers[vcpu] ? remembered[vcpu] : null;
+  }
+
+  /** vCPU {@code vcpu}'s translation to refill (it is held only after {@link #setRemembered}). */
+  FastEmulation.Remembered remembering(int vcpu) {
     return remembered[vcpu];
   }
 
-  void setRemembered(int vcpu, FastEmulation.@Nullable Remembered translation) {
-    rememberedCount += (translation == null ? 0 : 1) - (remembered[vcpu] == null ? 0 : 1);
-    remembered[vcpu] = translation;
+  /** Whether vCPU {@code vcpu} holds its remembered translation (false: it forgets it). */
+  void setRemembered(int vcpu, boolean holds) {
+    rememberedCount += (holds ? 1 : 0) - (remembers[vcpu] ? 1 : 0);
+    remembers[vcpu] = holds;
   }
 
   /** Whether any vCPU remembers a translation for fast emulation. */
@@ -355,11 +392,11 @@ public final class ShadowPool extends ShadowStore {
       if (!bugs.has(SeededBug.PIN_WITHOUT_REFERENCE)) {
         top.addRef();
       }
-      pinned[pinnedCount++] = top.slot();
+      pinned[pinnedCount++] = top.poolSlot();
       return;
     }
     System.arraycopy(pinned, at + 1, pinned, at, pinnedCount - at - 1);
-    pinned[pinnedCount - 1] = top.slot();
+    pinned[pinnedCount - 1] = top.poolSlot();
   }
 
   /**
@@ -401,7 +438,7 @@ public final class ShadowPool extends ShadowStore {
 
   private int pinIndex(Shadow shadow) {
     for (int i = 0; i < pinnedCount; i++) {
-      if (pinned[i] == shadow.slot() && slots[pinned[i]] == shadow) {
+      if (pinned[i] == shadow.poolSlot() && slots[pinned[i]] == shadow) {
         return i;
       }
     }
@@ -443,7 +480,7 @@ public final class ShadowPool extends ShadowStore {
     Shadow evicted = previousRoot(vcpu, kept.length - 1);
     System.arraycopy(kept, 0, kept, 1, kept.length - 1);
     System.arraycopy(since, 0, since, 1, since.length - 1);
-    kept[0] = top.slot();
+    kept[0] = top.poolSlot();
     since[0] = ++previousRootClock;
     return evicted;
   }
@@ -489,7 +526,7 @@ public final class ShadowPool extends ShadowStore {
     int references = 0;
     for (int[] kept : previousRoots) {
       for (int slot : kept) {
-        if (slot == shadow.slot() && slots[slot] == shadow) {
+        if (slot == shadow.poolSlot() && slots[slot] == shadow) {
           references++;
         }
       }
@@ -526,20 +563,20 @@ public final class ShadowPool extends ShadowStore {
   }
 
   /** {@link #encode}, or the seeded bug that forgets the flavour. */
-  private long indexKey(ShadowKey key) {
+  private long indexKey(ShadowId key) {
     long packed = encode(key);
     return bugs.has(SeededBug.HASH_IGNORES_FLAVOUR) ? packed & ~((1L << TYPE_SHIFT) - 1) : packed;
   }
 
   /** Whether {@code key}'s fields fit the packed index key. */
-  private static boolean indexable(ShadowKey key) {
+  private static boolean indexable(ShadowId key) {
     return key.slot() >= 0 && key.slot() < MAX_SLOT && key.gfn() >= 0 && key.gfn() < MAX_GFN;
   }
 
   /** The index key of {@code key}: every field packed, so equal keys and only they collide. */
-  static long encode(ShadowKey key) {
+  static long encode(ShadowId key) {
     if (key.slot() < 0 || key.slot() >= MAX_SLOT || key.gfn() < 0 || key.gfn() >= MAX_GFN) {
-      throw new IllegalArgumentException("shadow key out of the index's range: " + key);
+      throw new IllegalArgumentException("shadow key out of the index's range: " + ShadowKey.of(key));
     }
     return (key.gfn() << GFN_SHIFT) | (key.slot() << SLOT_SHIFT)
         | ((long) key.type().ordinal() << TYPE_SHIFT) | key.flavour();
@@ -563,7 +600,7 @@ public final class ShadowPool extends ShadowStore {
       // frame the P2M has nothing behind): such shadows stay out of the index and are found by
       // their key, slot by slot. They are rare; the index stays one packed long per key.
       for (Shadow shadow : slots) {
-        if (shadow != null && shadow.key().equals(key)) {
+        if (shadow != null && key.names(shadow)) {
           return shadow;
         }
       }
@@ -572,7 +609,7 @@ public final class ShadowPool extends ShadowStore {
     if (!hashIndex) {
       for (Shadow shadow : slots) {
         // A shadow kept out of the index cannot match an indexable key (and has no index key).
-        if (shadow != null && indexable(shadow.key()) && indexKey(shadow.key()) == indexKey(key)) {
+        if (shadow != null && indexable(shadow) && indexKey(shadow) == indexKey(key)) {
           return shadow;
         }
       }
@@ -585,7 +622,7 @@ public final class ShadowPool extends ShadowStore {
   /** Whether {@code shadow} is still in the pool (not destroyed by an earlier step). */
   @Override
   public boolean holds(Shadow shadow) {
-    return slots[shadow.slot()] == shadow;
+    return slots[shadow.poolSlot()] == shadow;
   }
 
   /** Every shadow, in slot order. */
@@ -622,7 +659,7 @@ public final class ShadowPool extends ShadowStore {
   @Override
   public void setRoot(int vcpu, Shadow top) {
     super.setRoot(vcpu, top);
-    rootSlots[vcpu] = top.slot();
+    rootSlots[vcpu] = top.poolSlot();
   }
 
   @Override
@@ -632,24 +669,46 @@ public final class ShadowPool extends ShadowStore {
 
   /** Puts a new shadow in the index on frames from the free list; the caller zeroes them. */
   @Override
-  public Shadow insert(ShadowKey key) {
-    ShadowType type = key.type();
+  public Shadow insert(ShadowId id) {
+    ShadowType type = id.type();
     if (freeCount < type.frames() || freeSlotCount == 0) {
-      throw new IllegalStateException("shadow memory exhausted: " + key + " needs " + type.frames() + " frames");
+      throw new IllegalStateException(
+          "shadow memory exhausted: " + ShadowKey.of(id) + " needs " + type.frames() + " frames");
     }
     int slot = freeSlots[--freeSlotCount];
-    long[] mfns = new long[type.frames()];
-    for (int part = 0; part < mfns.length; part++) {
+    Shadow shadow = takeSpare();
+    shadow.reuse(id, slot, type.frames());
+    for (int part = 0; part < type.frames(); part++) {
       int frame = freeFrames[--freeCount];
       frameOwner[frame] = slot;
-      mfns[part] = firstFrame + frame;
+      shadow.setMfn(part, Addr.mfn(firstFrame + frame));
     }
-    Shadow shadow = new Shadow(key, slot, mfns);
     slots[slot] = shadow;
-    if (indexable(key)) {
-      index.put(indexKey(key), slot);
+    if (indexable(shadow)) {
+      index.put(indexKey(shadow), slot);
     }
     return shadow;
+  }
+
+  /** A free descriptor, or a new one when this operation has used them all (the pool then keeps it). */
+  private Shadow takeSpare() {
+    Shadow spare = spareCount > 0 ? spares[--spareCount] : null;
+    if (spare == null) {
+      return Shadow.spare();
+    }
+    spares[spareCount] = null;
+    return spare;
+  }
+
+  /** The descriptors of the shadows the last operation removed may be refilled now: no loop holds them. */
+  void recycleRetired() {
+    if (spareCount + retiredCount > spares.length) {
+      spares = java.util.Arrays.copyOf(spares, spareCount + retiredCount);
+    }
+    System.arraycopy(retired, 0, spares, spareCount, retiredCount);
+    spareCount += retiredCount;
+    java.util.Arrays.fill(retired, 0, retiredCount, null);
+    retiredCount = 0;
   }
 
   @Override
@@ -660,11 +719,15 @@ public final class ShadowPool extends ShadowStore {
     if (previousRootReferences(shadow) > 0) {
       throw new IllegalStateException("previous root " + shadow + " removed from the pool");
     }
-    if (indexable(shadow.key())) {
-      index.remove(indexKey(shadow.key()));
+    if (indexable(shadow)) {
+      index.remove(indexKey(shadow));
     }
-    slots[shadow.slot()] = null;
-    freeSlots[freeSlotCount++] = shadow.slot();
+    slots[shadow.poolSlot()] = null;
+    freeSlots[freeSlotCount++] = shadow.poolSlot();
+    if (retiredCount == retired.length) {
+      retired = java.util.Arrays.copyOf(retired, 2 * retired.length);
+    }
+    retired[retiredCount++] = shadow;
     if (bugs.has(SeededBug.POOL_LEAK)) {
       return;
     }
@@ -711,8 +774,8 @@ public final class ShadowPool extends ShadowStore {
     for (int writes : floodWrites) {
       h = h * 31 + writes;
     }
-    for (FastEmulation.Remembered translation : remembered) {
-      h = h * 31 + (translation == null ? 0 : translation.stableHash());
+    for (int vcpu = 0; vcpu < remembered.length; vcpu++) {
+      h = h * 31 + (remembers[vcpu] ? remembered[vcpu].stableHash() : 0);
     }
     for (int i = 0; i < pinnedCount; i++) {
       h = h * 31 + pinned[i]; // the order decides which top is unpinned first

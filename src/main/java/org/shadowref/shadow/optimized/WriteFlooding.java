@@ -48,7 +48,7 @@ final class WriteFlooding extends Heuristic {
       return;
     }
     P2m p2m = guest.p2m();
-    @Gfn long gfn = shadow.key().gfn();
+    @Gfn long gfn = shadow.gfn();
     if (p2m.type(gfn).isRam()) {
       pool.clearFloodWrites((int) p2m.mfn(gfn));
     }

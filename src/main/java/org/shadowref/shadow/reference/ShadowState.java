@@ -10,6 +10,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.qual.Mfn;
 import org.shadowref.shadow.core.Shadow;
 import org.shadowref.shadow.core.ShadowEngine;
+import org.shadowref.shadow.core.ShadowId;
 import org.shadowref.shadow.core.ShadowKey;
 import org.shadowref.shadow.core.ShadowStore;
 import org.shadowref.shadow.invariant.InvariantIds;
@@ -177,7 +178,8 @@ public final class ShadowState extends ShadowStore {
 
   /** Puts a new shadow in the index on the lowest free frames; the caller zeroes them. */
   @Override
-  public Shadow insert(ShadowKey key) {
+  public Shadow insert(ShadowId id) {
+    ShadowKey key = ShadowKey.of(id);
     long[] mfns = new long[key.type().frames()];
     int found = 0;
     for (int i = 0; i < frameOwner.length && found < mfns.length; i++) {
