@@ -84,6 +84,9 @@ final class FastPath {
       counters.fastNotPresent++;
       return FaultResolution.ending(OpResult.of(AccessOutcome.guestFault(code, fault.va()), 0), false);
     }
+    if (!MagicEntries.isMmio(entry)) {
+      return null; // the tag without either marker's form: no entry this engine made
+    }
     if (!config.has(SeededBug.MMIO_IGNORES_RIGHTS)
         && !Walker.permitted(walk.user(), walk.writable(), walk.noExecute(), fault.access(), fault.vcpu().regs())) {
       return null; // the guest's own protection fault: the full handler finds its error code
