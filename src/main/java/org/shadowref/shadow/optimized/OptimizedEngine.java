@@ -1,6 +1,7 @@
 package org.shadowref.shadow.optimized;
 
 import java.util.List;
+import java.util.function.Predicate;
 import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.shadowref.arch.Addr;
@@ -465,6 +466,11 @@ public final class OptimizedEngine extends ShadowEngine<ShadowPool> {
   /** Whether any shadow is derived from the guest table in {@code mfn}, in sync or not. */
   boolean hasShadows(@Mfn long mfn) {
     return reverseMaps.hasShadows(mfn);
+  }
+
+  /** Whether the guest table in {@code mfn} has shadows and {@code kind} holds for the type of each. */
+  boolean everyShadowIs(@Mfn long mfn, Predicate<ShadowType> kind) {
+    return reverseMaps.everyShadowIs(mfn, kind);
   }
 
   /** Whether the guest table in {@code mfn} is out of sync (its mappings writable, its shadows stale). */

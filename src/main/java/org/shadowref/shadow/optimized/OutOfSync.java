@@ -189,34 +189,7 @@ final class OutOfSync {
 
   /** Whether every shadow of the guest table in {@code mfn} is an l1 table shadow (and one exists). */
   private boolean onlyL1Shadows(@Mfn long mfn) {
-    if (!config.reverseMaps()) {
-      boolean any = false;
-      for (Shadow shadow : pool.shadowsView()) {
-        if (engine.derivation().derivedFrom(shadow, mfn)) {
-          if (!isL1TableShadow(shadow)) {
-            return false;
-          }
-          any = true;
-        }
-      }
-      return any;
-    }
-    ReverseMap shadowsOfFrame = pool.shadowsOfFrame();
-    if (mfn < 0 || mfn >= guest.machine().frameCount()) {
-      return false;
-    }
-    int first = shadowsOfFrame.firstNode((int) mfn);
-    for (int node = first; node >= 0; node = shadowsOfFrame.following(node)) {
-      Shadow shadow = pool.atSlot(shadowsOfFrame.entryAt(node));
-      if (shadow == null || !isL1TableShadow(shadow)) {
-        return false;
-      }
-    }
-    return first >= 0;
-  }
-
-  private static boolean isL1TableShadow(Shadow shadow) {
-    return !shadow.type().holdsPointers() && shadow.type().role() == ShadowType.Role.TABLE;
+    return engine.everyShadowIs(mfn, type -> !type.holdsPointers() && type.role() == ShadowType.Role.TABLE);
   }
 
   /**

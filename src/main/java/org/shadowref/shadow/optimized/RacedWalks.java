@@ -101,14 +101,8 @@ final class RacedWalks {
     final WalkResult result = new WalkResult();
     boolean pending;
     long version;
-    private final long[] readAt = new long[MAX_ENTRIES];
-    private final int[] readSize = new int[MAX_ENTRIES];
-    private final long[] readValue = new long[MAX_ENTRIES];
-    private int reads;
-    private final long[] writeAt = new long[MAX_ENTRIES];
-    private final int[] writeSize = new int[MAX_ENTRIES];
-    private final long[] writeValue = new long[MAX_ENTRIES];
-    private int writes;
+    private final EntryLog reads = new EntryLog("read");
+    private final EntryLog writes = new EntryLog("wrote");
 
     Recorded(GuestMachine guest) {
       this.guest = guest;
@@ -116,43 +110,31 @@ final class RacedWalks {
 
     void begin(long currentVersion) {
       version = currentVersion;
-      reads = 0;
-      writes = 0;
+      reads.count = 0;
+      writes.count = 0;
     }
 
     @Override
     public long readEntry(long address, int size) {
-      for (int i = writes - 1; i >= 0; i--) {
-        if (writeAt[i] == address && writeSize[i] == size) {
-          return writeValue[i]; // the walk reads back an entry it updated (a table that maps itself)
+      for (int i = writes.count - 1; i >= 0; i--) {
+        if (writes.at[i] == address && writes.size[i] == size) {
+          return writes.value[i]; // the walk reads back an entry it updated (a table that maps itself)
         }
       }
       long value = guest.physical().read(Addr.gpa(address), size);
-      if (reads == MAX_ENTRIES) {
-        throw new IllegalStateException("a guest walk read more than " + MAX_ENTRIES + " entries");
-      }
-      readAt[reads] = address;
-      readSize[reads] = size;
-      readValue[reads] = value;
-      reads++;
+      reads.add(address, size, value);
       return value;
     }
 
     @Override
     public void writeEntry(long address, int size, long value) {
-      if (writes == MAX_ENTRIES) {
-        throw new IllegalStateException("a guest walk wrote more than " + MAX_ENTRIES + " entries");
-      }
-      writeAt[writes] = address;
-      writeSize[writes] = size;
-      writeValue[writes] = value;
-      writes++;
+      writes.add(address, size, value);
     }
 
     /** Whether any entry the walk read reads otherwise now. */
     boolean readsChanged() {
-      for (int i = 0; i < reads; i++) {
-        if (guest.physical().read(Addr.gpa(readAt[i]), readSize[i]) != readValue[i]) {
+      for (int i = 0; i < reads.count; i++) {
+        if (guest.physical().read(Addr.gpa(reads.at[i]), reads.size[i]) != reads.value[i]) {
           return true;
         }
       }
@@ -161,9 +143,32 @@ final class RacedWalks {
 
     /** Writes the held-back A/D updates as the walk would have ({@link GuestSide#writeWalkEntry}). */
     void writeBack(GuestSide guestSide) {
-      for (int i = 0; i < writes; i++) {
-        guestSide.writeWalkEntry(writeAt[i], writeSize[i], writeValue[i]);
+      for (int i = 0; i < writes.count; i++) {
+        guestSide.writeWalkEntry(writes.at[i], writes.size[i], writes.value[i]);
       }
+    }
+  }
+
+  /** Guest entries a walk touched, in order: address, width and value (allocated once). */
+  private static final class EntryLog {
+    private final String verb;
+    final long[] at = new long[MAX_ENTRIES];
+    final int[] size = new int[MAX_ENTRIES];
+    final long[] value = new long[MAX_ENTRIES];
+    int count;
+
+    EntryLog(String verb) {
+      this.verb = verb;
+    }
+
+    void add(long address, int width, long entry) {
+      if (count == MAX_ENTRIES) {
+        throw new IllegalStateException("a guest walk " + verb + " more than " + MAX_ENTRIES + " entries");
+      }
+      at[count] = address;
+      size[count] = width;
+      value[count] = entry;
+      count++;
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.shadowref.shadow.optimized;
 
 import java.util.List;
+import java.util.function.Predicate;
 import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.initialization.qual.UnderInitialization;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -45,6 +46,37 @@ final class ReverseMapping {
       return engine.hasShadowsByScan(mfn);
     }
     return inMachine(mfn) && !pool.shadowsOfFrame().isEmpty((int) mfn);
+  }
+
+  /**
+   * Whether the guest table in {@code mfn} has shadows and {@code kind} holds for the type of each
+   * (a walk of the frame's reverse map that allocates nothing, or a scan of every shadow).
+   */
+  boolean everyShadowIs(@Mfn long mfn, Predicate<ShadowType> kind) {
+    if (!config.reverseMaps()) {
+      boolean any = false;
+      for (Shadow shadow : pool.shadowsView()) {
+        if (engine.derivation().derivedFrom(shadow, mfn)) {
+          if (!kind.test(shadow.type())) {
+            return false;
+          }
+          any = true;
+        }
+      }
+      return any;
+    }
+    if (!inMachine(mfn)) {
+      return false;
+    }
+    ReverseMap shadowsOfFrame = pool.shadowsOfFrame();
+    int first = shadowsOfFrame.firstNode((int) mfn);
+    for (int node = first; node >= 0; node = shadowsOfFrame.following(node)) {
+      Shadow shadow = pool.atSlot(shadowsOfFrame.entryAt(node));
+      if (shadow == null || !kind.test(shadow.type())) {
+        return false;
+      }
+    }
+    return first >= 0;
   }
 
   /** Recomputes the entries of every shadow derived from guest bytes {@code offset..+size} of frame {@code mfn}. */
